@@ -1,0 +1,51 @@
+/* The job sandbox: a child cgroup with cpuset.cpus/mems (and memory.max) from the plan,
+ * through libcgroup, on cgroup v2 or a v1 cpuset hierarchy; orphan sweep. */
+#ifndef LLCSLICE_CGROUP_H
+#define LLCSLICE_CGROUP_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "../planner/cpuset.h"
+#include "../planner/error.h"
+
+enum ls_cg_version { LS_CG_NONE, LS_CG_V1, LS_CG_V2 };
+
+struct ls_sandbox_opts {
+    const char *parent;     /* --cgroup-parent, relative to the hierarchy root; NULL = own */
+    const ls_cpuset *cpus;
+    const ls_cpuset *mems;
+    uint64_t memory_max;    /* bytes, 0 = unlimited */
+    bool budget_explicit;   /* narrowed .effective is an error, else a warning */
+};
+
+struct ls_sandbox {
+    enum ls_cg_version version;
+    char mount[4096];       /* hierarchy mount holding cpuset */
+    char rel[4096];         /* path of the job group relative to mount */
+    char path[8192];        /* absolute directory of the job group */
+    char memory_path[8192]; /* v1: separate memory hierarchy group, "" when unused */
+    char **warnings;
+    size_t nwarnings;
+};
+
+/* Which hierarchy carries cpuset for this process (v2 unified with cpuset, else v1 cpuset). */
+enum ls_cg_version ls_cgroup_detect(char *mount, size_t size);
+
+/* Create and configure the group (cpuset.cpus, then cpuset.mems), check .effective.
+ * LS_ERR_SYSTEM with errno EACCES/EROFS/ENOENT when no usable cgroup: callers fall back. */
+int ls_sandbox_create(struct ls_sandbox *sb, const struct ls_sandbox_opts *opts,
+                      struct ls_error *err);
+/* Move pid into the group (cgroup.procs / tasks). */
+int ls_sandbox_enter(const struct ls_sandbox *sb, pid_t pid, struct ls_error *err);
+/* Kill whatever is left, migrate stragglers, rmdir with EBUSY retried 5x10 ms, else leave an
+ * orphan marker for sweep. */
+int ls_sandbox_destroy(struct ls_sandbox *sb, struct ls_error *err);
+void ls_sandbox_free(struct ls_sandbox *sb);
+
+/* Remove llcslice groups whose owner is gone and orphans older than max_age_s. Returns the
+ * number removed. */
+int ls_cgroup_sweep(unsigned max_age_s, struct ls_error *err);
+
+#endif

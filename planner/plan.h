@@ -1,0 +1,90 @@
+/* DISCOVER -> PLAN -> ACQUIRE: choose CPUs/LLCs for a request and hold their locks. */
+#ifndef LLCSLICE_PLAN_H
+#define LLCSLICE_PLAN_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "cpuset.h"
+#include "error.h"
+#include "lockfile.h"
+#include "topology.h"
+
+enum ls_mode { LS_MODE_SHARED, LS_MODE_DEDICATED, LS_MODE_EXCLUSIVE };
+
+struct ls_perf_topo { /* --perf LLCSxCORESxTHREADS[,nodes=N] */
+    unsigned llcs, cores, threads, nodes;
+};
+
+struct ls_request {
+    enum ls_mode mode;
+    size_t cpus;           /* explicit budget; 0 = default (30% of allowed, min 1) */
+    bool cpus_explicit;    /* from --cpus/--cpu-cap or LLCSLICE_CPU_CAP */
+    bool has_perf;         /* exclusive mode: virtual topology given */
+    struct ls_perf_topo perf;
+    size_t vcpus;          /* declared vCPU count (perf or YAML), 0 when none */
+    unsigned pid;          /* diffuses the exclusive-mode llc_offset; getpid() by default */
+};
+
+/* What every lockfile looks like right now (one /proc/locks pass). */
+struct ls_snapshot {
+    size_t nllcs;
+    unsigned *llc_shared;    /* [nllcs] shared holders per LLC */
+    unsigned *llc_exclusive; /* [nllcs] exclusive holders per LLC */
+    ls_cpuset cpu_held;      /* CPUs with an exclusive per-CPU lock held */
+};
+
+struct ls_assignment {
+    unsigned vcpu, host_cpu;
+};
+
+struct ls_plan {
+    enum ls_mode mode;
+    size_t target_cpus;
+    unsigned *locked_llcs; /* ascending = acquire order */
+    size_t nlocked;
+    ls_cpuset cpus;
+    ls_cpuset mems;
+    struct ls_assignment *assignments; /* exclusive mode */
+    size_t nassignments;
+    int service_cpu;                   /* exclusive mode, else -1 */
+    char **warnings;
+    size_t nwarnings;
+    int *fds; /* held lock fds, released by ls_plan_release */
+    size_t nfds;
+};
+
+/* Budget: --cpus/--cpu-cap text > LLCSLICE_CPU_CAP > default. 0, negatives, garbage and
+ * non-UTF-8 are usage errors; more than allowed is an error naming both numbers. */
+int ls_budget_parse(const char *text, const char *what, size_t *out, struct ls_error *err);
+size_t ls_default_budget(size_t allowed);
+size_t ls_vm_budget(size_t allowed, size_t vcpus); /* seed's no_perf_cpu_budget */
+int ls_perf_parse(const char *text, struct ls_perf_topo *out, struct ls_error *err);
+int ls_mode_parse(const char *text, enum ls_mode *out, struct ls_error *err);
+const char *ls_mode_name(enum ls_mode mode);
+
+/* PLAN (pure): choose LLCs/CPUs for req given who holds what. No I/O. */
+int ls_plan_compute(const struct ls_topology *topo, const ls_cpuset *allowed,
+                    const struct ls_snapshot *snap, const struct ls_request *req,
+                    struct ls_plan *plan, struct ls_error *err);
+
+/* DISCOVER: snapshot holders of every LLC/CPU lockfile overlapping `allowed`. */
+int ls_snapshot_take(const struct ls_topology *topo, const ls_cpuset *allowed,
+                     const struct ls_lockdir *ld, const struct ls_locktable *t,
+                     struct ls_snapshot *snap, struct ls_error *err);
+void ls_snapshot_free(struct ls_snapshot *snap);
+
+/* DISCOVER -> PLAN -> ACQUIRE, all-or-nothing, 3 retries after 10/50/200 ms. Busy after the
+ * retries: LS_ERR_BUSY naming every holder. */
+int ls_plan_acquire(const struct ls_topology *topo, const ls_cpuset *allowed,
+                    const struct ls_lockdir *ld, const struct ls_request *req,
+                    struct ls_plan *plan, struct ls_error *err);
+
+/* Warnings as in the seed: cross-node spill, overcommit (vCPUs > CPUs). Added to plan. */
+int ls_plan_add_warnings(const struct ls_topology *topo, const struct ls_request *req,
+                         struct ls_plan *plan);
+
+void ls_plan_release(struct ls_plan *plan); /* closes fds: locks released */
+void ls_plan_free(struct ls_plan *plan);    /* releases and frees */
+
+#endif

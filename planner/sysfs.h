@@ -1,0 +1,40 @@
+/* Every topology file read goes through here, relative to a filesystem root (default "/"),
+ * so dumped sysfs trees (fixtures, simulated hosts) are read exactly like the live one. */
+#ifndef LLCSLICE_SYSFS_H
+#define LLCSLICE_SYSFS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "cpuset.h"
+#include "error.h"
+
+#define LS_SYSFS_MAX_FILE (4u << 20) /* a topology file larger than this is garbage */
+
+struct ls_root {
+    char path[4096]; /* no trailing slash; "" means the real root */
+};
+
+/* Set root from --fsroot / LLCSLICE_FSROOT (NULL or "/" = real host). Checks it is a directory. */
+int ls_root_init(struct ls_root *root, const char *dir, struct ls_error *err);
+bool ls_root_is_host(const struct ls_root *root);
+
+/* Build "<root>/<rel>" from a printf-style relative path ("sys/devices/system/cpu/online"). */
+int ls_root_path(const struct ls_root *root, char *buf, size_t size, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+
+/* Read a whole file. Returns 0, or -errno (ENOENT when missing) without touching err, so the
+ * caller decides whether absence is an error. *out is NUL-terminated; caller frees. */
+int ls_root_read(const struct ls_root *root, char **out, size_t *len, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+
+bool ls_root_exists(const struct ls_root *root, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+/* Read and parse a cpu-list / hex-mask file. Missing file: returns 1 (err untouched). */
+int ls_root_read_cpulist(const struct ls_root *root, ls_cpuset *out, struct ls_error *err,
+                         const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+int ls_root_read_cpumask(const struct ls_root *root, ls_cpuset *out, struct ls_error *err,
+                         const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+
+#endif

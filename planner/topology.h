@@ -1,0 +1,69 @@
+/* Host topology as the planner sees it: online CPUs, LLC domains, NUMA nodes, distances.
+ * Discovered from sysfs under a filesystem root following DESIGN.md "Topology". */
+#ifndef LLCSLICE_TOPOLOGY_H
+#define LLCSLICE_TOPOLOGY_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "cpuset.h"
+#include "error.h"
+#include "sysfs.h"
+
+struct ls_llc {
+    unsigned index;      /* ascending by lowest CPU: every process on a host agrees */
+    ls_cpuset cpus;      /* online CPUs sharing this cache */
+    unsigned *cpu_list;  /* the same CPUs, ascending, ncpus entries */
+    size_t ncpus;
+    int node;            /* majority home node of its CPUs, ties to the lowest id */
+    int level;           /* cache level, 0 when the CPUs have no cache information */
+    unsigned long size_kb; /* 0 when unknown */
+};
+
+struct ls_node {
+    int id;
+    ls_cpuset cpus;      /* CPUs whose home node this is; empty for memory-only nodes */
+    unsigned *llcs;      /* indices of LLCs whose node is this one, ascending */
+    size_t nllcs;
+};
+
+struct ls_topology {
+    ls_cpuset online;
+    struct ls_llc *llcs;
+    size_t nllcs;
+    struct ls_node *nodes; /* ascending id */
+    size_t nnodes;
+    unsigned *distance;    /* nnodes x nnodes, row i/col j in `nodes` order */
+    unsigned max_cpu;      /* highest online CPU id; sizes the per-CPU tables */
+    int *cpu_llc;          /* [max_cpu+1] llc index, -1 when offline */
+    int *cpu_node;         /* [max_cpu+1] home node id, -1 when offline */
+    char **warnings;       /* things skipped or repaired while reading, for the user */
+    size_t nwarnings;
+    uint64_t hugepages_2m_total, hugepages_2m_free;
+};
+
+int ls_topology_discover(const struct ls_root *root, struct ls_topology *topo,
+                         struct ls_error *err);
+void ls_topology_free(struct ls_topology *topo);
+
+/* Build from explicit (cpus, node) LLC groups with 10/20 distances: for tests and benches.
+ * Runs the same post-processing (indices, per-node LLC lists, tables) as discovery. */
+int ls_topology_from_groups(struct ls_topology *topo, const char *const *llc_cpu_lists,
+                            const int *llc_nodes, size_t nllcs, struct ls_error *err);
+
+/* Position of node id in topo->nodes, or -1. */
+int ls_topology_node_pos(const struct ls_topology *topo, int node_id);
+/* Distance between node ids (10 self / 20 other when unknown). */
+unsigned ls_topology_distance(const struct ls_topology *topo, int from, int to);
+
+/* The CPUs this process may run on: override list if given (flag/env), else on a simulated
+ * root the simulated host's online CPUs, else sched_getaffinity with /proc/self/status
+ * Cpus_allowed_list as fallback. Intersected with nothing: the planner does that. */
+int ls_allowed_cpus(const struct ls_root *root, const struct ls_topology *topo,
+                    const char *override, const char *override_what, ls_cpuset *out,
+                    struct ls_error *err);
+
+/* procs_running from <root>/proc/stat; -1 when unknown. */
+long ls_host_running_tasks(const struct ls_root *root);
+
+#endif

@@ -1,0 +1,67 @@
+#include "cli.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+void ls_host_opts_from_env(struct ls_host_opts *opts)
+{
+    if (!opts->fsroot)
+        opts->fsroot = getenv("LLCSLICE_FSROOT");
+    if (!opts->allowed) {
+        const char *env = getenv("LLCSLICE_ALLOWED_CPUS");
+        if (env && *env) {
+            opts->allowed = env;
+            opts->allowed_what = "LLCSLICE_ALLOWED_CPUS";
+        }
+    } else if (!opts->allowed_what) {
+        opts->allowed_what = "--allowed-cpus";
+    }
+}
+
+int ls_host_load(struct ls_host *host, const struct ls_host_opts *opts, struct ls_error *err)
+{
+    memset(host, 0, sizeof(*host));
+    if (ls_root_init(&host->root, opts->fsroot, err) < 0)
+        return -1;
+    if (ls_topology_discover(&host->root, &host->topo, err) < 0)
+        return -1;
+    for (size_t i = 0; i < host->topo.nwarnings; i++)
+        ls_warn("%s", host->topo.warnings[i]);
+    return ls_allowed_cpus(&host->root, &host->topo, opts->allowed, opts->allowed_what,
+                           &host->allowed, err);
+}
+
+void ls_host_free(struct ls_host *host)
+{
+    ls_topology_free(&host->topo);
+    ls_cpuset_free(&host->allowed);
+}
+
+int ls_report(const struct ls_error *err)
+{
+    fprintf(stderr, "llcslice: %s error: %s\n", ls_category_name(err->category), err->msg);
+    return ls_exit_code(err);
+}
+
+int ls_usage_error(const char *cmd, const char *fmt, ...)
+{
+    va_list ap;
+    fputs("llcslice: usage error: ", stderr);
+    va_start(ap, fmt);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+    fprintf(stderr, " (see 'llcslice %s%s--help')\n", cmd ? cmd : "", cmd ? " " : "");
+    return LS_EXIT_USAGE;
+}
+
+void ls_warn(const char *fmt, ...)
+{
+    va_list ap;
+    fputs("llcslice: warning: ", stderr);
+    va_start(ap, fmt);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+    fputc('\n', stderr);
+}

@@ -1,0 +1,156 @@
+#include "json.h"
+
+static void indent(struct ls_json *j)
+{
+    if (!j->pretty)
+        return;
+    fputc('\n', j->out);
+    for (int i = 0; i < j->depth; i++)
+        fputs("  ", j->out);
+}
+
+static void put_string(FILE *out, const char *s)
+{
+    fputc('"', out);
+    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+        switch (*p) {
+        case '"':
+            fputs("\\\"", out);
+            break;
+        case '\\':
+            fputs("\\\\", out);
+            break;
+        case '\n':
+            fputs("\\n", out);
+            break;
+        case '\t':
+            fputs("\\t", out);
+            break;
+        case '\r':
+            fputs("\\r", out);
+            break;
+        default:
+            if (*p < 0x20 || *p == 0x7f)
+                fprintf(out, "\\u%04x", *p);
+            else
+                fputc(*p, out);
+        }
+    }
+    fputc('"', out);
+}
+
+static void key(struct ls_json *j, const char *k)
+{
+    if (j->depth > 0 && j->need_comma[j->depth])
+        fputc(',', j->out);
+    if (j->depth > 0)
+        indent(j);
+    j->need_comma[j->depth] = true;
+    if (k) {
+        put_string(j->out, k);
+        fputs(j->pretty ? ": " : ":", j->out);
+    }
+}
+
+void ls_json_init(struct ls_json *j, FILE *out, bool pretty)
+{
+    j->out = out;
+    j->depth = 0;
+    j->pretty = pretty;
+    for (int i = 0; i < 64; i++)
+        j->need_comma[i] = false;
+}
+
+static void open_(struct ls_json *j, const char *k, char c)
+{
+    key(j, k);
+    fputc(c, j->out);
+    if (j->depth < 63)
+        j->depth++;
+    j->need_comma[j->depth] = false;
+}
+
+static void close_(struct ls_json *j, char c)
+{
+    bool had = j->need_comma[j->depth];
+    if (j->depth > 0)
+        j->depth--;
+    if (had)
+        indent(j);
+    fputc(c, j->out);
+}
+
+void ls_json_obj_begin(struct ls_json *j, const char *k)
+{
+    open_(j, k, '{');
+}
+void ls_json_obj_end(struct ls_json *j)
+{
+    close_(j, '}');
+}
+void ls_json_arr_begin(struct ls_json *j, const char *k)
+{
+    open_(j, k, '[');
+}
+void ls_json_arr_end(struct ls_json *j)
+{
+    close_(j, ']');
+}
+
+void ls_json_str(struct ls_json *j, const char *k, const char *val)
+{
+    key(j, k);
+    if (val)
+        put_string(j->out, val);
+    else
+        fputs("null", j->out);
+}
+
+void ls_json_int(struct ls_json *j, const char *k, long long val)
+{
+    key(j, k);
+    fprintf(j->out, "%lld", val);
+}
+
+void ls_json_uint(struct ls_json *j, const char *k, unsigned long long val)
+{
+    key(j, k);
+    fprintf(j->out, "%llu", val);
+}
+
+void ls_json_bool(struct ls_json *j, const char *k, bool val)
+{
+    key(j, k);
+    fputs(val ? "true" : "false", j->out);
+}
+
+void ls_json_null(struct ls_json *j, const char *k)
+{
+    key(j, k);
+    fputs("null", j->out);
+}
+
+void ls_json_double(struct ls_json *j, const char *k, double val)
+{
+    key(j, k);
+    fprintf(j->out, "%.6g", val);
+}
+
+void ls_json_cpuset(struct ls_json *j, const char *k, const ls_cpuset *s)
+{
+    key(j, k);
+    fputc('[', j->out);
+    bool first = true;
+    LS_CPUSET_FOREACH(c, s)
+    {
+        fprintf(j->out, first ? "%d" : ",%d", c);
+        first = false;
+    }
+    fputc(']', j->out);
+}
+
+void ls_json_finish(struct ls_json *j)
+{
+    fputc('\n', j->out);
+    fflush(j->out);
+}
