@@ -306,7 +306,8 @@ static int umount_tmpfs(void **state)
 static void test_real_tmpfs(void **state)
 {
     (void)state;
-    snprintf(tmpfs_dir, sizeof(tmpfs_dir), "/tmp/llcslice-tmpfs-XXXXXX");
+    /* A space in the mount point: mountinfo escapes it as \040. */
+    snprintf(tmpfs_dir, sizeof(tmpfs_dir), "/tmp/llcslice tmpfs-XXXXXX");
     assert_non_null(mkdtemp(tmpfs_dir));
     if (mount("llcslice-test", tmpfs_dir, "tmpfs", 0, "size=1m,mode=1777") == 0) {
         tmpfs_mounted = true;
