@@ -191,10 +191,12 @@ static int read_online(const struct ls_root *root, struct ls_topology *topo, str
             if (ls_root_exists(root, CPU_DIR "/cpu%d", cpu))
                 continue;
             ls_cpuset_del(&topo->online, (unsigned)cpu);
+            char path[4352];
+            full_path(root, path, sizeof(path), CPU_DIR "/online");
             if (ls_topology_warn(topo,
                                  "%s lists CPU %d online but there is no cpu%d directory; "
                                  "skipping it",
-                                 CPU_DIR "/online", cpu, cpu) < 0)
+                                 path, cpu, cpu) < 0)
                 return oom(err);
         }
     } else {
@@ -240,7 +242,7 @@ static int read_distances(const struct scan *s, const int *ids, size_t n, struct
     if (!m)
         return oom(err);
     size_t missing = 0;
-    char bad[160] = "";
+    char bad[160] = "", absent[160] = "";
     for (size_t i = 0; i < n && !bad[0]; i++) {
         char rel[128];
         _cleanup_free_ char *text = NULL;
@@ -250,7 +252,8 @@ static int read_distances(const struct scan *s, const int *ids, size_t n, struct
         if (r < 0)
             return -1;
         if (r == 1) {
-            missing++;
+            if (!missing++)
+                snprintf(absent, sizeof(absent), "%s", rel);
             continue;
         }
         char *p = trim(text, len);
@@ -270,9 +273,10 @@ static int read_distances(const struct scan *s, const int *ids, size_t n, struct
             snprintf(bad, sizeof(bad), "%s", rel);
     }
     if (bad[0] || (missing && missing < n)) {
+        char path[4352];
+        full_path(s->root, path, sizeof(path), bad[0] ? bad : absent);
         if (ls_topology_warn(topo, "%s is %s; using distance 10 within a node and 20 between nodes",
-                             bad[0] ? bad : "a NUMA distance file",
-                             bad[0] ? "malformed" : "missing") < 0)
+                             path, bad[0] ? "malformed" : "missing") < 0)
             return oom(err);
         return 0;
     }
