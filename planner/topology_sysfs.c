@@ -171,7 +171,8 @@ static int list_numbered(const struct ls_root *root, const char *dir, const char
         }
         (*ids)[(*n)++] = (int)v;
     }
-    qsort(*ids, *n, sizeof(int), cmp_int);
+    if (*n > 1)
+        qsort(*ids, *n, sizeof(int), cmp_int);
     return 0;
 }
 
