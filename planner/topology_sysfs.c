@@ -110,7 +110,8 @@ static int read_set_raw(const struct scan *s, ls_cpuset *out, const char *list_r
         r = i == 0 ? ls_cpuset_parse_list(out, text, len, path, err)
                    : ls_cpuset_parse_mask(out, text, len, path, err);
         if (r < 0) {
-            err->category = LS_ERR_SYSTEM; /* a corrupt host file, not the user's input */
+            if (err) /* a corrupt host file, not the user's input */
+                err->category = LS_ERR_SYSTEM;
             return -1;
         }
         if (!raw)
