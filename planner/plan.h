@@ -18,12 +18,12 @@ struct ls_perf_topo { /* --perf LLCSxCORESxTHREADS[,nodes=N] */
 
 struct ls_request {
     enum ls_mode mode;
-    size_t cpus;        /* explicit budget; 0 = default (30% of allowed, min 1) */
-    bool cpus_explicit; /* from --cpus/--cpu-cap or LLCSLICE_CPU_CAP */
-    bool has_perf;      /* exclusive mode: virtual topology given */
+    size_t cpus;           /* explicit budget; 0 = default (30% of allowed, min 1) */
+    bool cpus_explicit;    /* from --cpus/--cpu-cap or LLCSLICE_CPU_CAP */
+    bool has_perf;         /* exclusive mode: virtual topology given */
     struct ls_perf_topo perf;
-    size_t vcpus; /* declared vCPU count (perf or YAML), 0 when none */
-    unsigned pid; /* diffuses the exclusive-mode llc_offset; getpid() by default */
+    size_t vcpus;          /* declared vCPU count (perf or YAML), 0 when none */
+    unsigned pid;          /* diffuses the exclusive-mode llc_offset; getpid() by default */
 };
 
 /* What every lockfile looks like right now (one /proc/locks pass). */
@@ -47,7 +47,7 @@ struct ls_plan {
     ls_cpuset mems;
     struct ls_assignment *assignments; /* exclusive mode */
     size_t nassignments;
-    int service_cpu; /* exclusive mode, else -1 */
+    int service_cpu;                   /* exclusive mode, else -1 */
     char **warnings;
     size_t nwarnings;
     int *fds; /* held lock fds, released by ls_plan_release */
@@ -77,8 +77,8 @@ void ls_snapshot_free(struct ls_snapshot *snap);
 /* DISCOVER -> PLAN -> ACQUIRE, all-or-nothing, 3 retries after 10/50/200 ms. Busy after the
  * retries: LS_ERR_BUSY naming every holder. */
 int ls_plan_acquire(const struct ls_topology *topo, const ls_cpuset *allowed,
-                    const struct ls_lockdir *ld, const struct ls_request *req, struct ls_plan *plan,
-                    struct ls_error *err);
+                    const struct ls_lockdir *ld, const struct ls_request *req,
+                    struct ls_plan *plan, struct ls_error *err);
 
 /* Warnings as in the seed: cross-node spill, overcommit (vCPUs > CPUs). Added to plan. */
 int ls_plan_add_warnings(const struct ls_topology *topo, const struct ls_request *req,

@@ -20,6 +20,6 @@ int ls_allowed_cpus(const struct ls_root *root, const struct ls_topology *topo,
                     const char *override, const char *override_what, ls_cpuset *out,
                     struct ls_error *err)
 {
-    (void)root, (void)topo, (void) override, (void)override_what, (void)out;
+    (void)root, (void)topo, (void)override, (void)override_what, (void)out;
     return ls_fail(err, LS_ERR_SYSTEM, ENOSYS, "not implemented");
 }
