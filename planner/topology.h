@@ -64,6 +64,10 @@ int ls_topology_node_pos(const struct ls_topology *topo, int node_id);
 /* Distance between node ids (10 self / 20 other when unknown). */
 unsigned ls_topology_distance(const struct ls_topology *topo, int from, int to);
 
+/* One nodeN/distance row: exactly n decimal values in 1..255 separated by blanks (spaces,
+ * tabs, newlines, NULs, also trailing). text need not be NUL-terminated. 0 ok, -1 malformed. */
+int ls_parse_distance_row(const char *text, size_t len, unsigned *out, size_t n);
+
 /* The CPUs this process may run on: override list if given (flag/env), else on a simulated
  * root the simulated host's online CPUs, else sched_getaffinity with /proc/self/status
  * Cpus_allowed_list as fallback. Intersected with nothing: the planner does that. */

@@ -230,6 +230,25 @@ static int read_online(const struct ls_root *root, struct ls_topology *topo, str
     return 0;
 }
 
+int ls_parse_distance_row(const char *text, size_t len, unsigned *out, size_t n)
+{
+    size_t i = 0, j = 0;
+    for (;;) {
+        while (i < len && is_blank(text[i]))
+            i++;
+        if (i == len)
+            return j == n ? 0 : -1;
+        unsigned v = 0;
+        size_t start = i;
+        /* Saturate at 256: anything bigger is out of range anyway. */
+        for (; i < len && text[i] >= '0' && text[i] <= '9'; i++)
+            v = v > 255 ? 256 : v * 10 + (unsigned)(text[i] - '0');
+        if (i == start || v < 1 || v > 255 || j >= n || (i < len && !is_blank(text[i])))
+            return -1;
+        out[j++] = v;
+    }
+}
+
 /* Distances between the nodes read from files, or 10/20 when any row is missing/malformed. */
 static int read_distances(const struct scan *s, const int *ids, size_t n, struct ls_error *err)
 {
@@ -258,20 +277,7 @@ static int read_distances(const struct scan *s, const int *ids, size_t n, struct
                 snprintf(absent, sizeof(absent), "%s", rel);
             continue;
         }
-        char *p = trim(text, len);
-        size_t j = 0;
-        while (*p) {
-            char *end;
-            errno = 0;
-            long v = strtol(p, &end, 10);
-            if (end == p || errno || v < 1 || v > 255 || j >= n || (*end && !is_blank(*end)))
-                break;
-            m[i * n + j++] = (unsigned)v;
-            p = end;
-            while (*p && is_blank(*p))
-                p++;
-        }
-        if (*p || j != n)
+        if (ls_parse_distance_row(text, len, &m[i * n], n) < 0)
             snprintf(bad, sizeof(bad), "%s", rel);
     }
     if (bad[0] || (missing && missing < n)) {
