@@ -566,19 +566,23 @@ static int cycle_error(struct loader *L, const size_t *stack, const size_t *edge
 {
     const struct ls_slots *s = L->out;
     size_t v = stack[depth], k = edge[depth] - 1, w = s->jobs[v].after[k];
+    if (w == v)
+        return ls_sl_fail(&L->c, after_item(L, v, k), "after", "cycle: '%s' runs after itself",
+                          s->jobs[v].name);
+    size_t from = depth;
+    while (stack[from] != w)
+        from--;
+    /* v, w, then the stack back down to v: stack[from] is w, stack[depth] is v. */
+    size_t n = depth - from + 1, shown = n <= 8 ? n : 6;
     char path[1536];
-    if (w == v) {
-        snprintf(path, sizeof(path), "'%s' runs after itself", s->jobs[v].name);
-    } else {
-        size_t from = depth, off;
-        while (stack[from] != w)
-            from--;
-        off = (size_t)snprintf(path, sizeof(path), "'%s' runs after '%s'", s->jobs[v].name,
-                               s->jobs[w].name);
-        for (size_t i = from + 1; i <= depth && off < sizeof(path); i++)
-            off += (size_t)snprintf(path + off, sizeof(path) - off, ", which runs after '%s'",
-                                    s->jobs[stack[i]].name);
-    }
+    size_t off = (size_t)snprintf(path, sizeof(path), "'%s' runs after '%s'", s->jobs[v].name,
+                                  s->jobs[w].name);
+    for (size_t i = from + 1; i < from + shown && off < sizeof(path); i++)
+        off += (size_t)snprintf(path + off, sizeof(path) - off, ", which runs after '%s'",
+                                s->jobs[stack[i]].name);
+    if (shown < n && off < sizeof(path))
+        snprintf(path + off, sizeof(path) - off, ", ... which runs after '%s' (%zu jobs)",
+                 s->jobs[v].name, n);
     return ls_sl_fail(&L->c, after_item(L, v, k), "after", "cycle: %s", path);
 }
 
