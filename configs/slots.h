@@ -15,7 +15,7 @@
 #define LS_SLOTS_MAX_FILE_BYTES (1u << 20) /* larger files are refused before parsing */
 #define LS_SLOTS_MAX_NAME 64               /* job names become log file and cgroup names */
 #define LS_SLOTS_MAX_REPEAT 1000000u
-#define LS_SLOTS_WAIT_FOREVER UINT64_MAX   /* wait: forever */
+#define LS_SLOTS_WAIT_FOREVER UINT64_MAX /* wait: forever */
 
 struct ls_slots_pos {
     unsigned line, col; /* 1-based; 0 when the value is a built-in default */
@@ -38,35 +38,35 @@ struct ls_slot_job {
     enum ls_slot_budget budget;
     unsigned budget_value; /* CPUs or percent */
     struct ls_slots_pos budget_pos;
-    bool has_perf;         /* exclusive mode with a virtual topology */
+    bool has_perf; /* exclusive mode with a virtual topology */
     struct ls_perf_topo perf;
     struct ls_slots_pos perf_pos;
-    size_t vcpus;          /* declared vCPUs: llcs*cores*threads with perf, vcpus: otherwise */
-    uint64_t memory_max;   /* bytes; 0 = no limit */
-    char *seccomp;         /* as `llcslice run --seccomp` takes it; NULL = none */
-    char *cwd;             /* resolved against the file's directory; NULL = runner's cwd */
+    size_t vcpus;            /* declared vCPUs: llcs*cores*threads with perf, vcpus: otherwise */
+    uint64_t memory_max;     /* bytes; 0 = no limit */
+    char *seccomp;           /* as `llcslice run --seccomp` takes it; NULL = none */
+    char *cwd;               /* resolved against the file's directory; NULL = runner's cwd */
     struct ls_slot_env *env; /* defaults' and the job's, job wins; file order */
     size_t nenv;
-    char **argv;           /* NULL-terminated; a string command is /bin/sh -c TEXT */
+    char **argv; /* NULL-terminated; a string command is /bin/sh -c TEXT */
     size_t argc;
-    bool shell;            /* command was a string (argv[2] is the text) */
-    unsigned repeat;       /* runs one after another, >= 1 */
-    uint64_t timeout_ms;   /* per run, from exec to exit; 0 = none */
-    uint64_t wait_ms;      /* for the reservation; 0 = busy fails, LS_SLOTS_WAIT_FOREVER */
-    size_t *after;         /* indices into ls_slots.jobs that must succeed first */
+    bool shell;          /* command was a string (argv[2] is the text) */
+    unsigned repeat;     /* runs one after another, >= 1 */
+    uint64_t timeout_ms; /* per run, from exec to exit; 0 = none */
+    uint64_t wait_ms;    /* for the reservation; 0 = busy fails, LS_SLOTS_WAIT_FOREVER */
+    size_t *after;       /* indices into ls_slots.jobs that must succeed first */
     size_t nafter;
 };
 
 struct ls_slots {
-    char *path;        /* as given, used in messages */
-    char *dir;         /* relative paths in the file are resolved against this */
-    char *lock_dir;    /* NULL when the file does not set it (flag/env/default decide) */
-    char *lock_prefix; /* NULL likewise */
-    char *log_dir;     /* resolved; NULL = the runner's default */
-    unsigned max_jobs; /* jobs running at once; 0 = no limit beyond the host */
+    char *path;               /* as given, used in messages */
+    char *dir;                /* relative paths in the file are resolved against this */
+    char *lock_dir;           /* NULL when the file does not set it (flag/env/default decide) */
+    char *lock_prefix;        /* NULL likewise */
+    char *log_dir;            /* resolved; NULL = the runner's default */
+    unsigned max_jobs;        /* jobs running at once; 0 = no limit beyond the host */
     struct ls_slot_job *jobs; /* file order */
     size_t njobs;
-    size_t *order;     /* every job once, each after its after: jobs, else file order */
+    size_t *order; /* every job once, each after its after: jobs, else file order */
 };
 
 /* Read and validate a slot file. Files over LS_SLOTS_MAX_FILE_BYTES are refused unread. */

@@ -47,14 +47,14 @@ int ls_slots_check_budgets(const struct ls_slots *s, size_t allowed_count, size_
                                      j->name, need, j->vcpus, host_cpus);
             if (j->perf.llcs > host_llcs)
                 return ls_sl_fail_at(&c, j->perf_pos.line, j->perf_pos.col, "perf",
-                                     "job '%s' needs %u whole LLCs but the host has %zu",
-                                     j->name, j->perf.llcs, host_llcs);
+                                     "job '%s' needs %u whole LLCs but the host has %zu", j->name,
+                                     j->perf.llcs, host_llcs);
             continue;
         }
         if (j->budget == LS_SLOT_BUDGET_CPUS && j->budget_value > allowed_count)
             return ls_sl_fail_at(&c, j->budget_pos.line, j->budget_pos.col, "cpus",
-                                 "job '%s' asks for %u CPUs but only %zu are allowed here",
-                                 j->name, j->budget_value, allowed_count);
+                                 "job '%s' asks for %u CPUs but only %zu are allowed here", j->name,
+                                 j->budget_value, allowed_count);
     }
     return 0;
 }

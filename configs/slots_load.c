@@ -20,7 +20,7 @@
 #define LS_SLOTS_MAX_PREFIX 64
 #define LS_SLOTS_MAX_JOBS_LIMIT 65536u
 
-static const char *const top_keys[] = {"version", "lock_dir", "lock_prefix", "mode",  "wait",
+static const char *const top_keys[] = {"version",  "lock_dir", "lock_prefix", "mode", "wait",
                                        "max_jobs", "log_dir",  "defaults",    "jobs"};
 #define NTOP (sizeof(top_keys) / sizeof(top_keys[0]))
 
@@ -40,12 +40,12 @@ enum field {
     F_WAIT,
     F_COUNT
 };
-static const char *const field_keys[F_COUNT] = {
-    "cpus", "mode",    "perf",    "vcpus",  "memory_max", "seccomp",
-    "cwd",  "env",     "command", "repeat", "timeout",    "wait"};
-static const char *const job_keys[] = {"name",    "cpus",    "mode",   "perf",    "vcpus",
-                                       "memory_max", "seccomp", "cwd", "env",     "command",
-                                       "repeat",  "timeout", "wait",   "after"};
+static const char *const field_keys[F_COUNT] = {"cpus",       "mode",    "perf",    "vcpus",
+                                                "memory_max", "seccomp", "cwd",     "env",
+                                                "command",    "repeat",  "timeout", "wait"};
+static const char *const job_keys[] = {"name",       "cpus",    "mode", "perf", "vcpus",
+                                       "memory_max", "seccomp", "cwd",  "env",  "command",
+                                       "repeat",     "timeout", "wait", "after"};
 #define NJOBKEYS (sizeof(job_keys) / sizeof(job_keys[0]))
 
 enum level { LV_TOP, LV_DEFAULTS, LV_JOB, LV_COUNT };
@@ -202,8 +202,8 @@ static int check_layer(struct loader *L, const struct layer *l)
         const struct ls_ynode *later = before(other, perf) ? perf : other;
         const struct ls_ynode *first = later == perf ? other : perf;
         return ls_sl_fail(&L->c, later, later->text,
-                          "cannot be combined with %s: (line %u) in one mapping; %s",
-                          first->text, first->line, why[i]);
+                          "cannot be combined with %s: (line %u) in one mapping; %s", first->text,
+                          first->line, why[i]);
     }
     if (l->key[F_MODE] && l->mode != LS_MODE_EXCLUSIVE)
         return ls_sl_fail(&L->c, l->val[F_MODE], "mode",
@@ -236,8 +236,8 @@ static int read_job(struct loader *L, struct raw_job *j, size_t index)
     const struct ls_ynode *n = j->node;
     if (n->kind != LS_Y_MAP)
         return ls_sl_fail(&L->c, n, "jobs",
-                          "job %zu is %s; each job is a mapping with name: and command:",
-                          index + 1, ls_ynode_kind_name(n));
+                          "job %zu is %s; each job is a mapping with name: and command:", index + 1,
+                          ls_ynode_kind_name(n));
     for (size_t i = 0; i < ls_ymap_pairs(n); i++) {
         const struct ls_ynode *k = n->items[2 * i], *v = n->items[2 * i + 1];
         if (!strcmp(k->text, "name")) {
@@ -322,13 +322,11 @@ static int read_top(struct loader *L, const struct ls_ynode *root)
             rc = ls_sl_uint(&L->c, key, v, 0, 1000, &version);
             if (rc == 0 && version != 1)
                 rc = ls_sl_fail(&L->c, v, key,
-                                "unsupported version %u; this llcslice reads version 1",
-                                version);
+                                "unsupported version %u; this llcslice reads version 1", version);
         } else if (!strcmp(key, "lock_dir")) {
             rc = read_path(L, key, v, &s->lock_dir);
         } else if (!strcmp(key, "lock_prefix")) {
-            rc = ls_sl_name(&L->c, key, v, "the lock prefix", LS_SLOTS_MAX_PREFIX,
-                            &s->lock_prefix);
+            rc = ls_sl_name(&L->c, key, v, "the lock prefix", LS_SLOTS_MAX_PREFIX, &s->lock_prefix);
         } else if (!strcmp(key, "mode")) {
             rc = read_field(L, &L->top, F_MODE, k, v);
         } else if (!strcmp(key, "wait")) {
@@ -402,7 +400,8 @@ static int merge_job(struct loader *L, struct raw_job *j, struct ls_slot_job *jo
                               "job '%s' gets perf: from defaults: (line %u), which runs in "
                               "exclusive mode, not %s; set cpus: in the job instead of perf:, "
                               "or write exclusive",
-                              job->name, perf->key[F_PERF]->line, ls_slots_mode_name(j->layer.mode));
+                              job->name, perf->key[F_PERF]->line,
+                              ls_slots_mode_name(j->layer.mode));
     } else {
         l = winner(L, j, F_MODE, &lv);
         job->mode = l ? l->mode : LS_MODE_DEDICATED;
@@ -423,8 +422,8 @@ static int merge_job(struct loader *L, struct raw_job *j, struct ls_slot_job *jo
     if (merge_env(L, &L->defaults, job) < 0 || merge_env(L, &j->layer, job) < 0)
         return -1;
     if (!(l = winner(L, j, F_COMMAND, &lv)))
-        return ls_sl_fail(&L->c, j->node, "command",
-                          "missing in job '%s' (and defaults: has none)", job->name);
+        return ls_sl_fail(&L->c, j->node, "command", "missing in job '%s' (and defaults: has none)",
+                          job->name);
     job->argv = calloc(l->argc + 1, sizeof(*job->argv));
     if (!job->argv)
         return oom(L);
@@ -448,10 +447,8 @@ static int check_top_vs_defaults(struct loader *L)
         if (!a || !b)
             continue;
         const struct ls_ynode *later = before(a, b) ? b : a, *first = later == a ? b : a;
-        return ls_sl_fail(&L->c, later, later->text,
-                          "also set %s (line %u); keep one", first == a ? "at the top level"
-                                                                         : "in defaults:",
-                          first->line);
+        return ls_sl_fail(&L->c, later, later->text, "also set %s (line %u); keep one",
+                          first == a ? "at the top level" : "in defaults:", first->line);
     }
     return 0;
 }
@@ -693,8 +690,8 @@ int ls_slots_load_file(const char *path, struct ls_slots *out, struct ls_error *
         return ls_fail(err, LS_ERR_USAGE, EISDIR, "%s: is a directory, not a slot file", path);
     if (S_ISREG(st.st_mode) && (unsigned long long)st.st_size > LS_SLOTS_MAX_FILE_BYTES)
         return ls_fail(err, LS_ERR_USAGE, EFBIG,
-                       "%s: file is %lld bytes; a slot file may be at most %u bytes (1 MiB)",
-                       path, (long long)st.st_size, LS_SLOTS_MAX_FILE_BYTES);
+                       "%s: file is %lld bytes; a slot file may be at most %u bytes (1 MiB)", path,
+                       (long long)st.st_size, LS_SLOTS_MAX_FILE_BYTES);
     /* Read at most one byte past the limit: pipes and /dev files have no size to check. */
     _cleanup_free_ char *buf = malloc(LS_SLOTS_MAX_FILE_BYTES + 1);
     if (!buf)
@@ -705,8 +702,8 @@ int ls_slots_load_file(const char *path, struct ls_slots *out, struct ls_error *
         if (n < 0 && errno == EINTR)
             continue;
         if (n < 0)
-            return ls_fail(err, LS_ERR_USAGE, errno, "%s: cannot read the slot file: %s",
-                           path, strerror(errno));
+            return ls_fail(err, LS_ERR_USAGE, errno, "%s: cannot read the slot file: %s", path,
+                           strerror(errno));
         if (n == 0)
             break;
         len += (size_t)n;

@@ -59,8 +59,7 @@ int ls_slots_size_parse(const char *text, uint64_t *out, struct ls_error *err)
     return 0;
 bad_unit:
     return ls_fail(err, LS_ERR_USAGE, EINVAL,
-                   "'%s' is not a size: the unit must be K, M, G, T or P (powers of 1024)",
-                   text);
+                   "'%s' is not a size: the unit must be K, M, G, T or P (powers of 1024)", text);
 }
 
 int ls_slots_duration_parse(const char *text, uint64_t *out_ms, struct ls_error *err)

@@ -18,8 +18,8 @@ static int vfail(const struct ls_sl *c, unsigned line, unsigned col, const char 
     char what[1536];
     vsnprintf(what, sizeof(what), fmt, ap);
     if (key)
-        return ls_fail(c->err, LS_ERR_USAGE, 0, "%s:%u:%u: key '%s': %s", c->name, line, col,
-                       key, what);
+        return ls_fail(c->err, LS_ERR_USAGE, 0, "%s:%u:%u: key '%s': %s", c->name, line, col, key,
+                       what);
     return ls_fail(c->err, LS_ERR_USAGE, 0, "%s:%u:%u: %s", c->name, line, col, what);
 }
 
@@ -104,8 +104,8 @@ int ls_sl_uint(const struct ls_sl *c, const char *key, const struct ls_ynode *n,
     return 0;
 }
 
-int ls_sl_name(const struct ls_sl *c, const char *key, const struct ls_ynode *n,
-               const char *what, size_t max, char **out)
+int ls_sl_name(const struct ls_sl *c, const char *key, const struct ls_ynode *n, const char *what,
+               size_t max, char **out)
 {
     const char *t;
     if (ls_sl_text(c, key, n, "a string", &t) < 0)
@@ -114,14 +114,12 @@ int ls_sl_name(const struct ls_sl *c, const char *key, const struct ls_ynode *n,
     if (!len)
         return ls_sl_fail(c, n, key, "%s must not be empty", what);
     if (len > max)
-        return ls_sl_fail(c, n, key, "%s is %zu characters long; the limit is %zu", what, len,
-                          max);
+        return ls_sl_fail(c, n, key, "%s is %zu characters long; the limit is %zu", what, len, max);
     for (size_t i = 0; i < len; i++) {
         unsigned char ch = (unsigned char)t[i];
         if (!isalnum(ch) && ch != '.' && ch != '_' && ch != '-')
-            return ls_sl_fail(c, n, key,
-                              "%s '%s' may hold only letters, digits, '.', '_' and '-'", what,
-                              t);
+            return ls_sl_fail(c, n, key, "%s '%s' may hold only letters, digits, '.', '_' and '-'",
+                              what, t);
     }
     if (t[0] == '.' || t[0] == '-')
         return ls_sl_fail(c, n, key, "%s '%s' must not start with '%c'", what, t, t[0]);
@@ -135,8 +133,7 @@ int ls_sl_budget(const struct ls_sl *c, const char *key, const struct ls_ynode *
 {
     const char *t;
     unsigned long long v;
-    if (ls_sl_text(c, key, n, "a CPU count (8) or a percentage of the allowed CPUs (25%)",
-                   &t) < 0)
+    if (ls_sl_text(c, key, n, "a CPU count (8) or a percentage of the allowed CPUs (25%)", &t) < 0)
         return -1;
     size_t len = strlen(t);
     bool pct = len && t[len - 1] == '%';
@@ -146,8 +143,7 @@ int ls_sl_budget(const struct ls_sl *c, const char *key, const struct ls_ynode *
                           "(25%%)",
                           t);
     if (v == 0)
-        return ls_sl_fail(c, n, key, "%s reserves no CPU; use at least %s", t,
-                          pct ? "1%" : "1");
+        return ls_sl_fail(c, n, key, "%s reserves no CPU; use at least %s", t, pct ? "1%" : "1");
     if (pct && v > 100)
         return ls_sl_fail(c, n, key, "%s is more than all (100%%) of the allowed CPUs", t);
     if (!pct && v > LS_MAX_CPUS)
@@ -157,8 +153,7 @@ int ls_sl_budget(const struct ls_sl *c, const char *key, const struct ls_ynode *
     return 0;
 }
 
-int ls_sl_mode(const struct ls_sl *c, const char *key, const struct ls_ynode *n,
-               enum ls_mode *out)
+int ls_sl_mode(const struct ls_sl *c, const char *key, const struct ls_ynode *n, enum ls_mode *out)
 {
     static const char *const names[] = {"shared", "dedicated", "exclusive"};
     static const enum ls_mode modes[] = {LS_MODE_SHARED, LS_MODE_DEDICATED, LS_MODE_EXCLUSIVE};
@@ -183,9 +178,8 @@ static int perf_check(const struct ls_sl *c, const char *key, const struct ls_yn
     if (vcpus > LS_MAX_CPUS)
         return ls_sl_fail(c, n, key, "%llu vCPUs is more than any host has", vcpus);
     if (p->nodes > p->llcs)
-        return ls_sl_fail(c, n, key,
-                          "%u guest NUMA nodes need at least %u virtual LLCs, not %u", p->nodes,
-                          p->nodes, p->llcs);
+        return ls_sl_fail(c, n, key, "%u guest NUMA nodes need at least %u virtual LLCs, not %u",
+                          p->nodes, p->nodes, p->llcs);
     return 0;
 }
 
@@ -214,8 +208,7 @@ static int perf_string(const struct ls_sl *c, const char *key, const struct ls_y
     for (int i = 0; i < 4; i++)
         if (v[i] == 0 || v[i] > LS_MAX_CPUS)
             return ls_sl_fail(c, n, key, "'%s': each count must be 1 to %u", t, LS_MAX_CPUS);
-    *out = (struct ls_perf_topo){(unsigned)v[0], (unsigned)v[1], (unsigned)v[2],
-                                 (unsigned)v[3]};
+    *out = (struct ls_perf_topo){(unsigned)v[0], (unsigned)v[1], (unsigned)v[2], (unsigned)v[3]};
     return perf_check(c, key, n, out);
 bad:
     return ls_sl_fail(c, n, key,
@@ -280,8 +273,7 @@ int ls_sl_size(const struct ls_sl *c, const char *key, const struct ls_ynode *n,
 }
 
 int ls_sl_duration(const struct ls_sl *c, const char *key, const struct ls_ynode *n,
-                   const char *keyword, uint64_t keyword_value, bool allow_zero,
-                   uint64_t *out)
+                   const char *keyword, uint64_t keyword_value, bool allow_zero, uint64_t *out)
 {
     const char *t;
     char expected[96];
@@ -381,8 +373,8 @@ static bool blank(const char *t)
     return true;
 }
 
-int ls_sl_command(const struct ls_sl *c, const char *key, const struct ls_ynode *n,
-                  char ***argv, size_t *argc, bool *shell)
+int ls_sl_command(const struct ls_sl *c, const char *key, const struct ls_ynode *n, char ***argv,
+                  size_t *argc, bool *shell)
 {
     const char *t;
     if (n->kind == LS_Y_SCALAR) {

@@ -37,12 +37,11 @@ int ls_sl_string(const struct ls_sl *c, const char *key, const struct ls_ynode *
 int ls_sl_uint(const struct ls_sl *c, const char *key, const struct ls_ynode *n, unsigned min,
                unsigned max, unsigned *out);
 /* 1-64 of [A-Za-z0-9._-], not starting with '.' or '-': safe in file and cgroup names. */
-int ls_sl_name(const struct ls_sl *c, const char *key, const struct ls_ynode *n,
-               const char *what, size_t max, char **out);
+int ls_sl_name(const struct ls_sl *c, const char *key, const struct ls_ynode *n, const char *what,
+               size_t max, char **out);
 int ls_sl_budget(const struct ls_sl *c, const char *key, const struct ls_ynode *n,
                  enum ls_slot_budget *kind, unsigned *value);
-int ls_sl_mode(const struct ls_sl *c, const char *key, const struct ls_ynode *n,
-               enum ls_mode *out);
+int ls_sl_mode(const struct ls_sl *c, const char *key, const struct ls_ynode *n, enum ls_mode *out);
 /* "LLCSxCORESxTHREADS[,nodes=N]" or {llcs, cores, threads, nodes}. */
 int ls_sl_perf(const struct ls_sl *c, const char *key, const struct ls_ynode *n,
                struct ls_perf_topo *out);
@@ -50,14 +49,13 @@ int ls_sl_perf(const struct ls_sl *c, const char *key, const struct ls_ynode *n,
 int ls_sl_size(const struct ls_sl *c, const char *key, const struct ls_ynode *n, uint64_t *out);
 /* Milliseconds; `keyword` (e.g. "forever", "none") yields keyword_value; zero allowed or not. */
 int ls_sl_duration(const struct ls_sl *c, const char *key, const struct ls_ynode *n,
-                   const char *keyword, uint64_t keyword_value, bool allow_zero,
-                   uint64_t *out);
+                   const char *keyword, uint64_t keyword_value, bool allow_zero, uint64_t *out);
 /* NAME: value mapping; merges into *env (same name replaced). */
 int ls_sl_env(const struct ls_sl *c, const char *key, const struct ls_ynode *n,
               struct ls_slot_env **env, size_t *nenv);
 /* list = argv, string = /bin/sh -c TEXT. */
-int ls_sl_command(const struct ls_sl *c, const char *key, const struct ls_ynode *n,
-                  char ***argv, size_t *argc, bool *shell);
+int ls_sl_command(const struct ls_sl *c, const char *key, const struct ls_ynode *n, char ***argv,
+                  size_t *argc, bool *shell);
 
 void ls_sl_free_argv(char **argv);
 void ls_sl_free_env(struct ls_slot_env *env, size_t n);

@@ -69,9 +69,8 @@ static const char *current_key(const struct builder *b)
     return NULL;
 }
 
-__attribute__((format(printf, 5, 6))) static int fail_at(struct builder *b, unsigned line,
-                                                         unsigned col, const char *key,
-                                                         const char *fmt, ...)
+__attribute__((format(printf, 5, 6))) static int
+fail_at(struct builder *b, unsigned line, unsigned col, const char *key, const char *fmt, ...)
 {
     char what[1024];
     va_list ap;
@@ -79,8 +78,8 @@ __attribute__((format(printf, 5, 6))) static int fail_at(struct builder *b, unsi
     vsnprintf(what, sizeof(what), fmt, ap);
     va_end(ap);
     if (key)
-        return ls_fail(b->err, LS_ERR_USAGE, 0, "%s:%u:%u: key '%s': %s", b->doc->name, line,
-                       col, key, what);
+        return ls_fail(b->err, LS_ERR_USAGE, 0, "%s:%u:%u: key '%s': %s", b->doc->name, line, col,
+                       key, what);
     return ls_fail(b->err, LS_ERR_USAGE, 0, "%s:%u:%u: %s", b->doc->name, line, col, what);
 }
 
@@ -90,8 +89,7 @@ static bool is_break(const char *p, const char *end)
 }
 
 /* 1-based line and column (in characters, as libyaml counts) of a byte offset. */
-static void offset_position(const char *buf, size_t len, size_t off, unsigned *line,
-                            unsigned *col)
+static void offset_position(const char *buf, size_t len, size_t off, unsigned *line, unsigned *col)
 {
     unsigned l = 1, c = 1;
     const char *end = buf + (off < len ? off : len);
@@ -136,9 +134,8 @@ static int parser_error(struct builder *b, const yaml_parser_t *p)
             ((unsigned char)b->buf[1] ^ (unsigned char)b->buf[0]) == 0x01)
             return fail_at(b, 1, 1, NULL, "the file is UTF-16; save it as UTF-8");
         if (strstr(problem, "UTF-8")) {
-            unsigned byte = p->problem_offset < b->len
-                                ? (unsigned char)b->buf[p->problem_offset]
-                                : 0;
+            unsigned byte =
+                p->problem_offset < b->len ? (unsigned char)b->buf[p->problem_offset] : 0;
             return fail_at(b, line, col, key,
                            "not valid UTF-8 (byte 0x%02x: %s); slot files must be UTF-8", byte,
                            problem);
@@ -157,8 +154,7 @@ static int parser_error(struct builder *b, const yaml_parser_t *p)
     const char *problem = p->problem ? p->problem : "malformed YAML";
     if (p->context)
         return fail_at(b, line, col, key, "YAML syntax error: %s (%s at line %zu column %zu)",
-                       problem, p->context, p->context_mark.line + 1,
-                       p->context_mark.column + 1);
+                       problem, p->context, p->context_mark.line + 1, p->context_mark.column + 1);
     return fail_at(b, line, col, key, "YAML syntax error: %s", problem);
 }
 
@@ -201,8 +197,8 @@ static int remember_anchor(struct builder *b, struct ls_ynode *n, const yaml_cha
     if (!anchor)
         return 0;
     n->anchor = strdup((const char *)anchor);
-    if (!n->anchor || grow((void **)&b->anchors, &b->capanchors, b->nanchors + 1,
-                           sizeof(*b->anchors)) < 0)
+    if (!n->anchor ||
+        grow((void **)&b->anchors, &b->capanchors, b->nanchors + 1, sizeof(*b->anchors)) < 0)
         return oom(b->err);
     b->anchors[b->nanchors++] = n;
     return 0;
@@ -219,8 +215,7 @@ static int attach(struct builder *b, struct ls_ynode *n, const yaml_mark_t *m)
     if (parent->kind == LS_Y_MAP && parent->nitems % 2 == 0 && n->kind != LS_Y_SCALAR)
         return fail_at(b, (unsigned)m->line + 1, (unsigned)m->column + 1, current_key(b),
                        "a mapping key must be a plain string, not %s", ls_ynode_kind_name(n));
-    if (grow((void **)&parent->items, &parent->cap, parent->nitems + 1, sizeof(*parent->items)) <
-        0)
+    if (grow((void **)&parent->items, &parent->cap, parent->nitems + 1, sizeof(*parent->items)) < 0)
         return oom(b->err);
     parent->items[parent->nitems++] = n;
     return 0;
@@ -234,8 +229,7 @@ static int open_collection(struct builder *b, enum ls_ykind kind, const yaml_eve
         return -1;
     if (b->depth >= LS_YAML_MAX_DEPTH)
         return fail_at(b, (unsigned)e->start_mark.line + 1, (unsigned)e->start_mark.column + 1,
-                       current_key(b), "YAML nested deeper than %d levels",
-                       LS_YAML_MAX_DEPTH);
+                       current_key(b), "YAML nested deeper than %d levels", LS_YAML_MAX_DEPTH);
     struct ls_ynode *n = new_node(b, kind, &e->start_mark);
     if (!n)
         return oom(b->err);
@@ -270,8 +264,8 @@ static int check_unique_keys(struct builder *b, const struct ls_ynode *map)
     qsort(keys, n, sizeof(*keys), cmp_key);
     const struct ls_ynode *dup = NULL, *first = NULL;
     for (size_t i = 1; i < n; i++) {
-        if (strcmp(keys[i]->text, keys[i - 1]->text) || (i >= 2 && !strcmp(keys[i]->text,
-                                                                            keys[i - 2]->text)))
+        if (strcmp(keys[i]->text, keys[i - 1]->text) ||
+            (i >= 2 && !strcmp(keys[i]->text, keys[i - 2]->text)))
             continue;
         if (!dup || keys[i]->line < dup->line ||
             (keys[i]->line == dup->line && keys[i]->col < dup->col)) {
@@ -282,11 +276,11 @@ static int check_unique_keys(struct builder *b, const struct ls_ynode *map)
     if (!dup)
         return 0;
     if (dup == first) /* the same aliased key node twice */
-        return ls_fail(b->err, LS_ERR_USAGE, 0, "%s:%u:%u: key '%s': duplicate key",
-                       b->doc->name, dup->line, dup->col, dup->text);
+        return ls_fail(b->err, LS_ERR_USAGE, 0, "%s:%u:%u: key '%s': duplicate key", b->doc->name,
+                       dup->line, dup->col, dup->text);
     return ls_fail(b->err, LS_ERR_USAGE, 0,
-                   "%s:%u:%u: key '%s': duplicate key (first at line %u column %u)",
-                   b->doc->name, dup->line, dup->col, dup->text, first->line, first->col);
+                   "%s:%u:%u: key '%s': duplicate key (first at line %u column %u)", b->doc->name,
+                   dup->line, dup->col, dup->text, first->line, first->col);
 }
 
 static int close_collection(struct builder *b)
@@ -312,8 +306,7 @@ static int on_scalar(struct builder *b, const yaml_event_t *e)
         return oom(b->err);
     memcpy(n->text, e->data.scalar.value, n->len);
     n->text[n->len] = '\0';
-    n->plain = null_tag ||
-               (e->data.scalar.style == YAML_PLAIN_SCALAR_STYLE && !e->data.scalar.tag);
+    n->plain = null_tag || (e->data.scalar.style == YAML_PLAIN_SCALAR_STYLE && !e->data.scalar.tag);
     n->complete = true;
     if (attach(b, n, &e->start_mark) < 0)
         return -1;
@@ -331,12 +324,11 @@ static int on_alias(struct builder *b, const yaml_event_t *e)
             break;
         }
     if (!target)
-        return fail_at(b, line, col, current_key(b), "alias '*%s' names no anchor defined before it",
-                       name);
+        return fail_at(b, line, col, current_key(b),
+                       "alias '*%s' names no anchor defined before it", name);
     if (!target->complete)
         return fail_at(b, line, col, current_key(b),
-                       "alias '*%s' is inside the node it refers to (a recursive structure)",
-                       name);
+                       "alias '*%s' is inside the node it refers to (a recursive structure)", name);
     b->alias_total = sat_add(b->alias_total, target->expanded);
     if (b->alias_total > LS_YAML_MAX_ALIAS_NODES)
         return fail_at(b, line, col, current_key(b),
@@ -351,9 +343,8 @@ static int on_event(struct builder *b, const yaml_event_t *e, int *docs)
     switch (e->type) {
     case YAML_DOCUMENT_START_EVENT:
         if (++*docs > 1)
-            return fail_at(b, (unsigned)e->start_mark.line + 1,
-                           (unsigned)e->start_mark.column + 1, NULL,
-                           "a second YAML document starts here; a slot file holds one");
+            return fail_at(b, (unsigned)e->start_mark.line + 1, (unsigned)e->start_mark.column + 1,
+                           NULL, "a second YAML document starts here; a slot file holds one");
         return 0;
     case YAML_SCALAR_EVENT:
         return on_scalar(b, e);

@@ -16,22 +16,22 @@ enum ls_ykind { LS_Y_SCALAR, LS_Y_SEQ, LS_Y_MAP };
 
 struct ls_ynode {
     enum ls_ykind kind;
-    unsigned line, col; /* 1-based start of the node (its anchor or tag, if any) */
-    char *text;         /* scalar: NUL-terminated value */
-    size_t len;         /* scalar: length; < strlen-able when it holds a NUL */
-    bool plain;         /* scalar written unquoted and untagged: may be null */
+    unsigned line, col;      /* 1-based start of the node (its anchor or tag, if any) */
+    char *text;              /* scalar: NUL-terminated value */
+    size_t len;              /* scalar: length; < strlen-able when it holds a NUL */
+    bool plain;              /* scalar written unquoted and untagged: may be null */
     struct ls_ynode **items; /* seq: items; map: key, value, key, value... */
     size_t nitems;
     size_t cap;
-    size_t expanded;    /* nodes a walk of this one visits, aliases expanded (saturates) */
-    bool complete;      /* its end event was seen (aliases to open nodes are cycles) */
+    size_t expanded; /* nodes a walk of this one visits, aliases expanded (saturates) */
+    bool complete;   /* its end event was seen (aliases to open nodes are cycles) */
     char *anchor;
 };
 
 struct ls_ydoc {
-    const char *name;       /* file name used in messages (not owned) */
-    struct ls_ynode *root;  /* NULL for an empty document */
-    struct ls_ynode **all;  /* every node, for freeing (aliases share nodes) */
+    const char *name;      /* file name used in messages (not owned) */
+    struct ls_ynode *root; /* NULL for an empty document */
+    struct ls_ynode **all; /* every node, for freeing (aliases share nodes) */
     size_t nall, capall;
 };
 

@@ -99,17 +99,27 @@ static void after_text(const struct ls_slots *s, const struct ls_slot_job *j, ch
                                 s->jobs[j->after[k]].name);
 }
 
-enum { COL_JOB, COL_MODE, COL_CPUS, COL_MEMORY, COL_TIMEOUT, COL_WAIT, COL_REPEAT, COL_AFTER,
-       COL_COMMAND, NCOLS };
+enum {
+    COL_JOB,
+    COL_MODE,
+    COL_CPUS,
+    COL_MEMORY,
+    COL_TIMEOUT,
+    COL_WAIT,
+    COL_REPEAT,
+    COL_AFTER,
+    COL_COMMAND,
+    NCOLS
+};
 
 static void print_summary(const struct ls_slots *s, const struct ls_host *host)
 {
     static const char *const head[NCOLS] = {"JOB",  "MODE",   "CPUS",  "MEMORY", "TIMEOUT",
                                             "WAIT", "REPEAT", "AFTER", "COMMAND"};
     size_t allowed = ls_cpuset_count(&host->allowed);
-    printf("%s: %zu job%s, valid on this host (%zu allowed CPUs, %zu online, %zu LLCs)\n",
-           s->path, s->njobs, s->njobs == 1 ? "" : "s", allowed,
-           ls_cpuset_count(&host->topo.online), host->topo.nllcs);
+    printf("%s: %zu job%s, valid on this host (%zu allowed CPUs, %zu online, %zu LLCs)\n", s->path,
+           s->njobs, s->njobs == 1 ? "" : "s", allowed, ls_cpuset_count(&host->topo.online),
+           host->topo.nllcs);
     printf("lock dir: %s  lock prefix: %s  log dir: %s  max jobs: ",
            s->lock_dir ? s->lock_dir : "(default)", s->lock_prefix ? s->lock_prefix : "(default)",
            s->log_dir ? s->log_dir : "(default)");
@@ -214,8 +224,7 @@ int ls_cmd_slots(int argc, char **argv)
         return ls_report(&err);
     if (!check) {
         ls_slots_free(&slots);
-        fprintf(stderr,
-                "llcslice: slots: %s is not implemented yet; use --check to validate %s\n",
+        fprintf(stderr, "llcslice: slots: %s is not implemented yet; use --check to validate %s\n",
                 dry_run ? "--dry-run" : "running a slot file", path);
         return LS_EXIT_SYSTEM;
     }

@@ -150,8 +150,7 @@ static void expect_good_dir(const char *dir, size_t allowed, size_t cpus, size_t
         struct ls_slots s;
         struct ls_error err = {0};
         if (ls_slots_load_file(names[i], &s, &err) < 0 ||
-            (ls_slots_check_budgets(&s, allowed, cpus, llcs, &err) < 0 &&
-             (ls_slots_free(&s), 1))) {
+            (ls_slots_check_budgets(&s, allowed, cpus, llcs, &err) < 0 && (ls_slots_free(&s), 1))) {
             print_error("%s: %s\n", names[i], err.msg);
             failures++;
             continue;
@@ -562,24 +561,16 @@ static void test_units(void **state)
     static const struct {
         const char *text;
         uint64_t bytes;
-    } sizes[] = {{"1", 1},
-                 {"4096", 4096},
-                 {"1K", 1024},
-                 {"1k", 1024},
-                 {"2KiB", 2048},
-                 {"3KB", 3072},
-                 {"512M", 512ull << 20},
-                 {"4G", 4ull << 30},
-                 {"1T", 1ull << 40},
-                 {"2P", 2ull << 50},
-                 {"15P", 15ull << 50}};
+    } sizes[] = {{"1", 1},           {"4096", 4096},     {"1K", 1024},           {"1k", 1024},
+                 {"2KiB", 2048},     {"3KB", 3072},      {"512M", 512ull << 20}, {"4G", 4ull << 30},
+                 {"1T", 1ull << 40}, {"2P", 2ull << 50}, {"15P", 15ull << 50}};
     for (size_t i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) {
         assert_int_equal(ls_slots_size_parse(sizes[i].text, &v, &err), 0);
         assert_int_equal(v, sizes[i].bytes);
     }
-    static const char *const bad_sizes[] = {"",   "G",   "-1",   "1.5G", "4X",  "4GG",
-                                            "0",  "0K",  " 1",   "1 G",  "99999999999999999999",
-                                            "16384P", "1iB"};
+    static const char *const bad_sizes[] = {
+        "",       "G",  "-1", "1.5G", "4X", "4GG", "0", "0K", " 1", "1 G", "99999999999999999999",
+        "16384P", "1iB"};
     for (size_t i = 0; i < sizeof(bad_sizes) / sizeof(bad_sizes[0]); i++) {
         if (ls_slots_size_parse(bad_sizes[i], &v, &err) == 0)
             fail_msg("size '%s' was accepted", bad_sizes[i]);
@@ -588,15 +579,14 @@ static void test_units(void **state)
     static const struct {
         const char *text;
         uint64_t ms;
-    } durs[] = {{"0", 0},          {"90", 90000},         {"90s", 90000}, {"250ms", 250},
-                {"30m", 1800000},  {"1h30m", 5400000},    {"2d", 172800000},
-                {"1h0m5s", 3605000}};
+    } durs[] = {{"0", 0},         {"90", 90000},      {"90s", 90000},    {"250ms", 250},
+                {"30m", 1800000}, {"1h30m", 5400000}, {"2d", 172800000}, {"1h0m5s", 3605000}};
     for (size_t i = 0; i < sizeof(durs) / sizeof(durs[0]); i++) {
         assert_int_equal(ls_slots_duration_parse(durs[i].text, &v, &err), 0);
         assert_int_equal(v, durs[i].ms);
     }
-    static const char *const bad_durs[] = {"", "m", "1.5h", "30 m", "1h30", "-5s", "5x", "5mss",
-                                           "99999999999999999999d"};
+    static const char *const bad_durs[] = {
+        "", "m", "1.5h", "30 m", "1h30", "-5s", "5x", "5mss", "99999999999999999999d"};
     for (size_t i = 0; i < sizeof(bad_durs) / sizeof(bad_durs[0]); i++)
         if (ls_slots_duration_parse(bad_durs[i], &v, &err) == 0)
             fail_msg("duration '%s' was accepted", bad_durs[i]);
