@@ -453,12 +453,11 @@ static int check_top_vs_defaults(struct loader *L)
     return 0;
 }
 
-static const struct ls_slots *sort_ctx;
-
-static int cmp_by_name(const void *a, const void *b)
+static int cmp_by_name(const void *a, const void *b, void *ctx)
 {
+    const struct ls_slots *s = ctx;
     size_t x = *(const size_t *)a, y = *(const size_t *)b;
-    int c = strcmp(sort_ctx->jobs[x].name, sort_ctx->jobs[y].name);
+    int c = strcmp(s->jobs[x].name, s->jobs[y].name);
     return c ? c : (x > y) - (x < y);
 }
 
@@ -472,8 +471,7 @@ static int check_names(struct loader *L)
         return oom(L);
     for (size_t i = 0; i < s->njobs; i++)
         L->by_name[i] = i;
-    sort_ctx = s;
-    qsort(L->by_name, s->njobs, sizeof(*L->by_name), cmp_by_name);
+    qsort_r(L->by_name, s->njobs, sizeof(*L->by_name), cmp_by_name, (void *)s);
     size_t dup = SIZE_MAX, first = 0;
     for (size_t i = 1; i < s->njobs; i++) {
         const char *name = s->jobs[L->by_name[i]].name;

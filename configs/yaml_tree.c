@@ -212,9 +212,14 @@ static int attach(struct builder *b, struct ls_ynode *n, const yaml_mark_t *m)
         return 0;
     }
     struct ls_ynode *parent = b->stack[b->depth - 1].node;
-    if (parent->kind == LS_Y_MAP && parent->nitems % 2 == 0 && n->kind != LS_Y_SCALAR)
-        return fail_at(b, (unsigned)m->line + 1, (unsigned)m->column + 1, current_key(b),
-                       "a mapping key must be a plain string, not %s", ls_ynode_kind_name(n));
+    if (parent->kind == LS_Y_MAP && parent->nitems % 2 == 0) {
+        if (n->kind != LS_Y_SCALAR)
+            return fail_at(b, (unsigned)m->line + 1, (unsigned)m->column + 1, current_key(b),
+                           "a mapping key must be a plain string, not %s", ls_ynode_kind_name(n));
+        if (strlen(n->text) != n->len)
+            return fail_at(b, (unsigned)m->line + 1, (unsigned)m->column + 1, current_key(b),
+                           "a mapping key contains a NUL character");
+    }
     if (grow((void **)&parent->items, &parent->cap, parent->nitems + 1, sizeof(*parent->items)) < 0)
         return oom(b->err);
     parent->items[parent->nitems++] = n;
