@@ -27,10 +27,12 @@ for src in "${targets[@]}"; do
     fi
     work=build-fuzz/corpus/$name
     mkdir -p "$work"
+    dict=()
+    [[ -f tests/fuzz/$name.dict ]] && dict=(-dict="tests/fuzz/$name.dict")
     echo "== fuzz $name for ${SECONDS_EACH}s"
     # New inputs go to $work; the seeds are only read. -timeout: an input taking 10 s is a hang.
     if ! ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
-        ./build-fuzz/"$name" -max_total_time="$SECONDS_EACH" -timeout=10 -max_len=65536 \
+        ./build-fuzz/"$name" -max_total_time="$SECONDS_EACH" -timeout=10 -max_len=65536 "${dict[@]}" \
         -artifact_prefix=build-fuzz/crashes/"$name"- "$work" "$seeds" \
         >build-fuzz/"$name".log 2>&1; then
         echo "fuzz $name: FAILED (see build-fuzz/$name.log; input in build-fuzz/crashes/)"
