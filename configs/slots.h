@@ -15,6 +15,7 @@
 #define LS_SLOTS_MAX_FILE_BYTES (1u << 20) /* larger files are refused before parsing */
 #define LS_SLOTS_MAX_NAME 64               /* job names become log file and cgroup names */
 #define LS_SLOTS_MAX_REPEAT 1000000u
+#define LS_SLOTS_MAX_ENV 4096u           /* variables in one env: mapping */
 #define LS_SLOTS_WAIT_FOREVER UINT64_MAX /* wait: forever */
 
 struct ls_slots_pos {

@@ -523,17 +523,17 @@ static int resolve_after(struct loader *L, size_t idx)
     job->after = calloc(count ? count : 1, sizeof(*job->after));
     if (!job->after)
         return oom(L);
-    _cleanup_free_ const char **names = calloc(L->njobs, sizeof(*names));
-    if (!names)
-        return oom(L);
-    for (size_t i = 0; i < L->njobs; i++)
-        names[i] = L->out->jobs[i].name;
     for (size_t i = 0; i < count; i++) {
         const char *t;
         if (ls_sl_text(&L->c, "after", items[i], "a job name", &t) < 0)
             return -1;
         int target = find_by_name(L, t);
         if (target < 0) {
+            _cleanup_free_ const char **names = calloc(L->njobs, sizeof(*names));
+            if (!names)
+                return oom(L);
+            for (size_t k = 0; k < L->njobs; k++)
+                names[k] = L->out->jobs[k].name;
             const char *guess = ls_suggest(t, names, L->njobs);
             if (guess)
                 return ls_sl_fail(&L->c, items[i], "after",

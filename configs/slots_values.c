@@ -322,6 +322,9 @@ int ls_sl_env(const struct ls_sl *c, const char *key, const struct ls_ynode *n,
     if (n->kind != LS_Y_MAP)
         return ls_sl_fail(c, n, key, "expected a mapping of NAME: value, got %s",
                           ls_ynode_kind_name(n));
+    if (ls_ymap_pairs(n) > LS_SLOTS_MAX_ENV)
+        return ls_sl_fail(c, n, key, "%zu variables; at most %u are allowed", ls_ymap_pairs(n),
+                          LS_SLOTS_MAX_ENV);
     for (size_t i = 0; i < ls_ymap_pairs(n); i++) {
         const struct ls_ynode *k = n->items[2 * i], *v = n->items[2 * i + 1];
         char sub[160];

@@ -553,6 +553,31 @@ static void test_many_jobs(void **state)
     free(doc);
 }
 
+static void test_env_limit(void **state)
+{
+    (void)state;
+    char *doc = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&doc, &len);
+    assert_non_null(f);
+    fputs("jobs:\n  - name: a\n    command: x\n    env:\n", f);
+    for (unsigned i = 0; i <= LS_SLOTS_MAX_ENV; i++)
+        fprintf(f, "      V%u: x\n", i);
+    fclose(f);
+    struct ls_error err = {0};
+    struct ls_slots s;
+    assert_int_equal(ls_slots_load_buffer("env.yaml", doc, len, &s, &err), -1);
+    assert_string_equal(err.msg, "env.yaml:5:7: key 'env': 4097 variables; at most 4096 are "
+                                 "allowed");
+    /* Exactly the limit loads. */
+    char *last = strstr(doc, "      V4096: x\n");
+    assert_non_null(last);
+    assert_int_equal(ls_slots_load_buffer("env.yaml", doc, (size_t)(last - doc), &s, &err), 0);
+    assert_int_equal(s.jobs[0].nenv, LS_SLOTS_MAX_ENV);
+    ls_slots_free(&s);
+    free(doc);
+}
+
 static void test_units(void **state)
 {
     (void)state;
@@ -629,7 +654,8 @@ int main(void)
         cmocka_unit_test(test_huge_file),      cmocka_unit_test(test_unreadable),
         cmocka_unit_test(test_billion_laughs), cmocka_unit_test(test_deep_nesting),
         cmocka_unit_test(test_utf16),          cmocka_unit_test(test_many_jobs),
-        cmocka_unit_test(test_units),          cmocka_unit_test(test_suggest),
+        cmocka_unit_test(test_env_limit),      cmocka_unit_test(test_units),
+        cmocka_unit_test(test_suggest),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
