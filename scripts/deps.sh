@@ -6,7 +6,7 @@ set -euo pipefail
 PACKAGES=(
     build-essential cmake pkg-config clang libclang-rt-14-dev valgrind
     libcgroup-dev cgroup-tools libseccomp-dev libyaml-dev libcmocka-dev
-    qemu-system-x86 busybox-static cpio
+    qemu-system-x86 busybox-static cpio jq
     util-linux procps
 )
 if [[ "${1:-}" == "--bench" ]]; then
