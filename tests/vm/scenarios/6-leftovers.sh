@@ -12,7 +12,10 @@ for g in $(grep -vxF -f $VM_RUN/cgroups.before "$W/cgroups.after"); do
     if grep -qx 1 "$g/cgroup.procs" 2>/dev/null; then
         leaf="$leaf ${g#$CG}"
     elif ! grep -qx 1 "$g"/*/cgroup.procs "$g"/*/*/cgroup.procs 2>/dev/null; then
-        extra="$extra ${g#$CG}($(cat "$g/cgroup.procs" | wc -l) procs)"
+        procs=$(for p in $(cat "$g/cgroup.procs"); do
+            echo "$p:$(sed -n 's/^State:[[:space:]]*\([A-Z]\).*/\1/p' /proc/$p/status):$(tr '\0' ' ' </proc/$p/cmdline | cut -c1-40)"
+        done | tr '\n' ',')
+        extra="$extra ${g#$CG}[${procs%,}]"
     fi
 done
 [ -z "$extra" ] || fail "cgroups left behind:$extra"
