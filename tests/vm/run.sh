@@ -47,7 +47,7 @@ TOPOLOGIES=${TOPOLOGIES:-$ALL_TOPOLOGIES}
 
 # Never leave a qemu behind: on any exit kill the one still running (timeout(1) also bounds
 # it should this script itself be SIGKILLed).
-qpid= qemu_pidfile=
+qpid='' qemu_pidfile=''
 cleanup() {
     if [[ -n $qpid ]] && kill -0 "$qpid" 2>/dev/null; then
         kill -TERM "$qpid" 2>/dev/null || true # timeout(1) passes it on to qemu
