@@ -9,6 +9,7 @@
 
 #include "../planner/cleanup.h"
 #include "../planner/cpuset.h"
+#include "../planner/duration.h"
 #include "slots_units.h"
 #include "suggest.h"
 
@@ -285,8 +286,10 @@ int ls_sl_duration(const struct ls_sl *c, const char *key, const struct ls_ynode
         return 0;
     }
     struct ls_error inner = {0};
-    if (ls_slots_duration_parse(t, out, &inner) < 0)
+    long long ms;
+    if (ls_duration_parse(t, key, &ms, &inner) < 0)
         return ls_sl_fail(c, n, key, "%s", inner.msg);
+    *out = (uint64_t)ms;
     if (!allow_zero && *out == 0)
         return ls_sl_fail(c, n, key, "%s is no time at all; write %s for no limit", t, keyword);
     return 0;
