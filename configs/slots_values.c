@@ -295,6 +295,87 @@ int ls_sl_duration(const struct ls_sl *c, const char *key, const struct ls_ynode
     return 0;
 }
 
+static int seccomp_profile(const struct ls_sl *c, const char *key, const struct ls_ynode *n,
+                           char **profile)
+{
+    static const char *const names[] = {"none", "build", "log"};
+    const char *t;
+    if (ls_sl_text(c, key, n, "a seccomp profile (none, build or log)", &t) < 0)
+        return -1;
+    for (size_t i = 0; i < 3; i++)
+        if (!strcmp(t, names[i])) {
+            if (i > 0 && !(*profile = strdup(t)))
+                return oom(c);
+            return 0;
+        }
+    const char *guess = ls_suggest(t, names, 3);
+    if (guess)
+        return ls_sl_fail(c, n, key, "unknown seccomp profile '%s' (did you mean '%s'?)", t, guess);
+    return ls_sl_fail(c, n, key, "unknown seccomp profile '%s': use none, build or log", t);
+}
+
+/* Syscall names as a comma list; whether the kernel knows them is the runner's check. */
+static int seccomp_deny(const struct ls_sl *c, const char *key, const struct ls_ynode *n,
+                        char **deny)
+{
+    if (n->kind != LS_Y_SEQ)
+        return ls_sl_fail(c, n, key, "expected a list of syscall names, got %s",
+                          ls_ynode_kind_name(n));
+    size_t size = 1;
+    for (size_t i = 0; i < n->nitems; i++) {
+        const char *t;
+        if (ls_sl_text(c, key, n->items[i], "a syscall name", &t) < 0)
+            return -1;
+        bool ok = *t;
+        for (const char *p = t; ok && *p; p++)
+            ok = islower((unsigned char)*p) || isdigit((unsigned char)*p) || *p == '_';
+        if (!ok)
+            return ls_sl_fail(c, n->items[i], key,
+                              "'%s' is not a syscall name (lower case letters, digits and '_')", t);
+        size += strlen(t) + 1;
+    }
+    if (n->nitems == 0)
+        return 0;
+    char *out = malloc(size), *p = out;
+    if (!out)
+        return oom(c);
+    for (size_t i = 0; i < n->nitems; i++)
+        p += sprintf(p, "%s%s", i ? "," : "", n->items[i]->text);
+    *deny = out;
+    return 0;
+}
+
+int ls_sl_seccomp(const struct ls_sl *c, const char *key, const struct ls_ynode *n, char **profile,
+                  char **deny)
+{
+    *profile = *deny = NULL;
+    if (n->kind != LS_Y_MAP)
+        return seccomp_profile(c, key, n, profile);
+    static const char *const keys[] = {"profile", "deny"};
+    for (size_t i = 0; i < ls_ymap_pairs(n); i++) {
+        const struct ls_ynode *k = n->items[2 * i], *v = n->items[2 * i + 1];
+        char sub[160];
+        snprintf(sub, sizeof(sub), "%s.%.120s", key, k->text);
+        int rc;
+        if (!strcmp(k->text, "profile")) {
+            rc = seccomp_profile(c, sub, v, profile);
+        } else if (!strcmp(k->text, "deny")) {
+            rc = seccomp_deny(c, sub, v, deny);
+        } else {
+            const char *guess = ls_suggest(k->text, keys, 2);
+            rc = guess ? ls_sl_fail(c, k, sub, "unknown key (did you mean '%s'?)", guess)
+                       : ls_sl_fail(c, k, sub, "unknown key (known keys: profile, deny)");
+        }
+        if (rc < 0) {
+            free(*profile);
+            free(*deny);
+            *profile = *deny = NULL;
+            return -1;
+        }
+    }
+    return 0;
+}
+
 int ls_sl_env_set(struct ls_slot_env **env, size_t *nenv, const char *name, const char *value)
 {
     _cleanup_free_ char *v = strdup(value);

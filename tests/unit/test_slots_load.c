@@ -227,7 +227,9 @@ static void test_full_model(void **state)
     assert_int_equal(d->timeout_ms, 5 * 60 * 1000);
     assert_int_equal(d->wait_ms, 10 * 60 * 1000);
     assert_int_equal(d->memory_max, 4ull << 30);
-    assert_string_equal(d->seccomp, "default");
+    assert_string_equal(d->seccomp, "build");
+    assert_null(d->seccomp_deny);
+    assert_int_equal(d->seccomp_pos.line, 12);
     assert_string_equal(d->cwd, "/src/linux");
     assert_false(d->shell);
     assert_int_equal(d->argc, 3);
@@ -237,6 +239,8 @@ static void test_full_model(void **state)
     const struct ls_slot_job *b = job(&s, "build");
     assert_int_equal(b->mode, LS_MODE_DEDICATED);
     assert_int_equal(b->memory_max, 512ull << 20);
+    assert_string_equal(b->seccomp, "log");
+    assert_string_equal(b->seccomp_deny, "ptrace,kexec_load");
     assert_string_equal(env_get(b, "CC"), "gcc");
     assert_string_equal(env_get(b, "KBUILD_BUILD_USER"), "ci");
     assert_string_equal(env_get(b, "W"), "1");
@@ -259,6 +263,7 @@ static void test_full_model(void **state)
     assert_int_equal(v->budget, LS_SLOT_BUDGET_DEFAULT); /* defaults' 25% yields to perf */
     assert_int_equal(v->memory_max, 0);
     assert_null(v->seccomp);
+    assert_null(v->seccomp_deny);
     assert_string_equal(v->cwd, "vm");
     assert_int_equal(v->timeout_ms, 0);
     assert_int_equal(v->wait_ms, LS_SLOTS_WAIT_FOREVER);
