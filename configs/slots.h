@@ -15,6 +15,7 @@
 #define LS_SLOTS_MAX_FILE_BYTES (1u << 20) /* larger files are refused before parsing */
 #define LS_SLOTS_MAX_NAME 64               /* job names become log file and cgroup names */
 #define LS_SLOTS_MAX_REPEAT 1000000u
+#define LS_SLOTS_MAX_ENV 4096u           /* variables in one env: mapping */
 #define LS_SLOTS_WAIT_FOREVER UINT64_MAX /* wait: forever */
 
 struct ls_slots_pos {
@@ -41,9 +42,11 @@ struct ls_slot_job {
     bool has_perf; /* exclusive mode with a virtual topology */
     struct ls_perf_topo perf;
     struct ls_slots_pos perf_pos;
-    size_t vcpus;            /* declared vCPUs: llcs*cores*threads with perf, vcpus: otherwise */
-    uint64_t memory_max;     /* bytes; 0 = no limit */
-    char *seccomp;           /* as `llcslice run --seccomp` takes it; NULL = none */
+    size_t vcpus;        /* declared vCPUs: llcs*cores*threads with perf, vcpus: otherwise */
+    uint64_t memory_max; /* bytes; 0 = no limit */
+    char *seccomp;       /* profile for ls_seccomp_build: build, log; NULL = none */
+    char *seccomp_deny;  /* syscalls denied on top, "a,b"; NULL = none */
+    struct ls_slots_pos seccomp_pos; /* for the runner's errors building the filter */
     char *cwd;               /* resolved against the file's directory; NULL = runner's cwd */
     struct ls_slot_env *env; /* defaults' and the job's, job wins; file order */
     size_t nenv;

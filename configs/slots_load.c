@@ -60,7 +60,8 @@ struct layer {
     struct ls_perf_topo perf;
     unsigned vcpus;
     uint64_t memory_max;
-    char *seccomp; /* NULL for seccomp: none */
+    char *seccomp; /* profile; NULL for none */
+    char *seccomp_deny;
     char *cwd;
     struct ls_slot_env *env;
     size_t nenv;
@@ -95,6 +96,7 @@ static int oom(struct loader *L)
 static void layer_free(struct layer *l)
 {
     free(l->seccomp);
+    free(l->seccomp_deny);
     free(l->cwd);
     ls_sl_free_env(l->env, l->nenv);
     ls_sl_free_argv(l->argv);
@@ -160,14 +162,8 @@ static int read_field(struct loader *L, struct layer *l, enum field f, const str
         return ls_sl_uint(c, key, v, 1, LS_MAX_CPUS, &l->vcpus);
     case F_MEMORY_MAX:
         return ls_sl_size(c, key, v, &l->memory_max);
-    case F_SECCOMP: {
-        const char *t;
-        if (ls_sl_text(c, key, v, "a seccomp profile or none", &t) < 0)
-            return -1;
-        if (!strcmp(t, "none"))
-            return 0;
-        return ls_sl_string(c, key, v, &l->seccomp);
-    }
+    case F_SECCOMP:
+        return ls_sl_seccomp(c, key, v, &l->seccomp, &l->seccomp_deny);
     case F_CWD:
         return ls_sl_string(c, key, v, &l->cwd);
     case F_ENV:
@@ -415,8 +411,12 @@ static int merge_job(struct loader *L, struct raw_job *j, struct ls_slot_job *jo
 
     if ((l = winner(L, j, F_MEMORY_MAX, &lv)))
         job->memory_max = l->memory_max;
-    if ((l = winner(L, j, F_SECCOMP, &lv)) && dup_str(L, l->seccomp, &job->seccomp) < 0)
-        return -1;
+    if ((l = winner(L, j, F_SECCOMP, &lv))) {
+        if (dup_str(L, l->seccomp, &job->seccomp) < 0 ||
+            dup_str(L, l->seccomp_deny, &job->seccomp_deny) < 0)
+            return -1;
+        job->seccomp_pos = ls_sl_pos(l->val[F_SECCOMP]);
+    }
     if ((l = winner(L, j, F_CWD, &lv)) && !(job->cwd = resolve_path(L->out, l->cwd)))
         return oom(L);
     if (merge_env(L, &L->defaults, job) < 0 || merge_env(L, &j->layer, job) < 0)
@@ -523,17 +523,17 @@ static int resolve_after(struct loader *L, size_t idx)
     job->after = calloc(count ? count : 1, sizeof(*job->after));
     if (!job->after)
         return oom(L);
-    _cleanup_free_ const char **names = calloc(L->njobs, sizeof(*names));
-    if (!names)
-        return oom(L);
-    for (size_t i = 0; i < L->njobs; i++)
-        names[i] = L->out->jobs[i].name;
     for (size_t i = 0; i < count; i++) {
         const char *t;
         if (ls_sl_text(&L->c, "after", items[i], "a job name", &t) < 0)
             return -1;
         int target = find_by_name(L, t);
         if (target < 0) {
+            _cleanup_free_ const char **names = calloc(L->njobs, sizeof(*names));
+            if (!names)
+                return oom(L);
+            for (size_t k = 0; k < L->njobs; k++)
+                names[k] = L->out->jobs[k].name;
             const char *guess = ls_suggest(t, names, L->njobs);
             if (guess)
                 return ls_sl_fail(&L->c, items[i], "after",
@@ -717,6 +717,7 @@ static void job_free(struct ls_slot_job *j)
 {
     free(j->name);
     free(j->seccomp);
+    free(j->seccomp_deny);
     free(j->cwd);
     ls_sl_free_env(j->env, j->nenv);
     ls_sl_free_argv(j->argv);

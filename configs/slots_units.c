@@ -62,57 +62,12 @@ bad_unit:
                    "'%s' is not a size: the unit must be K, M, G, T or P (powers of 1024)", text);
 }
 
-int ls_slots_duration_parse(const char *text, uint64_t *out_ms, struct ls_error *err)
-{
-    static const struct {
-        const char *name;
-        uint64_t ms;
-    } units[] = {{"ms", 1}, {"s", 1000}, {"m", 60000}, {"h", 3600000}, {"d", 86400000}};
-    const char *p = text;
-    uint64_t total = 0;
-    bool any = false;
-    while (*p) {
-        uint64_t v;
-        bool overflow;
-        if (!take_number(&p, &v, &overflow))
-            goto bad;
-        uint64_t mult = 0;
-        if (!*p && !any) {
-            mult = 1000; /* a bare number is seconds */
-        } else {
-            for (size_t i = 0; i < sizeof(units) / sizeof(units[0]); i++) {
-                size_t n = strlen(units[i].name);
-                if (!strncmp(p, units[i].name, n) && !isalpha((unsigned char)p[n])) {
-                    mult = units[i].ms;
-                    p += n;
-                    break;
-                }
-            }
-            if (!mult)
-                goto bad;
-        }
-        if (overflow || v > UINT64_MAX / mult || total > UINT64_MAX - v * mult)
-            return ls_fail(err, LS_ERR_USAGE, ERANGE, "duration '%s' is too long", text);
-        total += v * mult;
-        any = true;
-    }
-    if (!any)
-        goto bad;
-    *out_ms = total;
-    return 0;
-bad:
-    return ls_fail(err, LS_ERR_USAGE, EINVAL,
-                   "'%s' is not a duration: write a number with ms, s, m, h or d (e.g. 90s, "
-                   "30m, 1h30m)",
-                   text);
-}
-
 void ls_slots_duration_format(uint64_t ms, char *buf, size_t size)
 {
     static const struct {
         const char *name;
         uint64_t ms;
-    } units[] = {{"d", 86400000}, {"h", 3600000}, {"m", 60000}, {"s", 1000}, {"ms", 1}};
+    } units[] = {{"h", 3600000}, {"m", 60000}, {"s", 1000}, {"ms", 1}};
     size_t off = 0;
     buf[0] = '\0';
     if (ms == 0) {

@@ -9,6 +9,7 @@
 
 #include "../planner/cleanup.h"
 #include "../planner/cpuset.h"
+#include "../planner/duration.h"
 #include "slots_units.h"
 #include "suggest.h"
 
@@ -285,10 +286,93 @@ int ls_sl_duration(const struct ls_sl *c, const char *key, const struct ls_ynode
         return 0;
     }
     struct ls_error inner = {0};
-    if (ls_slots_duration_parse(t, out, &inner) < 0)
+    long long ms;
+    if (ls_duration_parse(t, key, &ms, &inner) < 0)
         return ls_sl_fail(c, n, key, "%s", inner.msg);
+    *out = (uint64_t)ms;
     if (!allow_zero && *out == 0)
         return ls_sl_fail(c, n, key, "%s is no time at all; write %s for no limit", t, keyword);
+    return 0;
+}
+
+static int seccomp_profile(const struct ls_sl *c, const char *key, const struct ls_ynode *n,
+                           char **profile)
+{
+    static const char *const names[] = {"none", "build", "log"};
+    const char *t;
+    if (ls_sl_text(c, key, n, "a seccomp profile (none, build or log)", &t) < 0)
+        return -1;
+    for (size_t i = 0; i < 3; i++)
+        if (!strcmp(t, names[i])) {
+            if (i > 0 && !(*profile = strdup(t)))
+                return oom(c);
+            return 0;
+        }
+    const char *guess = ls_suggest(t, names, 3);
+    if (guess)
+        return ls_sl_fail(c, n, key, "unknown seccomp profile '%s' (did you mean '%s'?)", t, guess);
+    return ls_sl_fail(c, n, key, "unknown seccomp profile '%s': use none, build or log", t);
+}
+
+/* Syscall names as a comma list; whether the kernel knows them is the runner's check. */
+static int seccomp_deny(const struct ls_sl *c, const char *key, const struct ls_ynode *n,
+                        char **deny)
+{
+    if (n->kind != LS_Y_SEQ)
+        return ls_sl_fail(c, n, key, "expected a list of syscall names, got %s",
+                          ls_ynode_kind_name(n));
+    size_t size = 1;
+    for (size_t i = 0; i < n->nitems; i++) {
+        const char *t;
+        if (ls_sl_text(c, key, n->items[i], "a syscall name", &t) < 0)
+            return -1;
+        bool ok = *t;
+        for (const char *p = t; ok && *p; p++)
+            ok = islower((unsigned char)*p) || isdigit((unsigned char)*p) || *p == '_';
+        if (!ok)
+            return ls_sl_fail(c, n->items[i], key,
+                              "'%s' is not a syscall name (lower case letters, digits and '_')", t);
+        size += strlen(t) + 1;
+    }
+    if (n->nitems == 0)
+        return 0;
+    char *out = malloc(size), *p = out;
+    if (!out)
+        return oom(c);
+    for (size_t i = 0; i < n->nitems; i++)
+        p += sprintf(p, "%s%s", i ? "," : "", n->items[i]->text);
+    *deny = out;
+    return 0;
+}
+
+int ls_sl_seccomp(const struct ls_sl *c, const char *key, const struct ls_ynode *n, char **profile,
+                  char **deny)
+{
+    *profile = *deny = NULL;
+    if (n->kind != LS_Y_MAP)
+        return seccomp_profile(c, key, n, profile);
+    static const char *const keys[] = {"profile", "deny"};
+    for (size_t i = 0; i < ls_ymap_pairs(n); i++) {
+        const struct ls_ynode *k = n->items[2 * i], *v = n->items[2 * i + 1];
+        char sub[160];
+        snprintf(sub, sizeof(sub), "%s.%.120s", key, k->text);
+        int rc;
+        if (!strcmp(k->text, "profile")) {
+            rc = seccomp_profile(c, sub, v, profile);
+        } else if (!strcmp(k->text, "deny")) {
+            rc = seccomp_deny(c, sub, v, deny);
+        } else {
+            const char *guess = ls_suggest(k->text, keys, 2);
+            rc = guess ? ls_sl_fail(c, k, sub, "unknown key (did you mean '%s'?)", guess)
+                       : ls_sl_fail(c, k, sub, "unknown key (known keys: profile, deny)");
+        }
+        if (rc < 0) {
+            free(*profile);
+            free(*deny);
+            *profile = *deny = NULL;
+            return -1;
+        }
+    }
     return 0;
 }
 
@@ -322,6 +406,9 @@ int ls_sl_env(const struct ls_sl *c, const char *key, const struct ls_ynode *n,
     if (n->kind != LS_Y_MAP)
         return ls_sl_fail(c, n, key, "expected a mapping of NAME: value, got %s",
                           ls_ynode_kind_name(n));
+    if (ls_ymap_pairs(n) > LS_SLOTS_MAX_ENV)
+        return ls_sl_fail(c, n, key, "%zu variables; at most %u are allowed", ls_ymap_pairs(n),
+                          LS_SLOTS_MAX_ENV);
     for (size_t i = 0; i < ls_ymap_pairs(n); i++) {
         const struct ls_ynode *k = n->items[2 * i], *v = n->items[2 * i + 1];
         char sub[160];

@@ -50,6 +50,10 @@ int ls_sl_size(const struct ls_sl *c, const char *key, const struct ls_ynode *n,
 /* Milliseconds; `keyword` (e.g. "forever", "none") yields keyword_value; zero allowed or not. */
 int ls_sl_duration(const struct ls_sl *c, const char *key, const struct ls_ynode *n,
                    const char *keyword, uint64_t keyword_value, bool allow_zero, uint64_t *out);
+/* `none`, `build` or `log`, or {profile: P, deny: [syscall, ...]}. *profile NULL = none,
+ * *deny NULL or "name,name" (the form ls_seccomp_build takes). */
+int ls_sl_seccomp(const struct ls_sl *c, const char *key, const struct ls_ynode *n, char **profile,
+                  char **deny);
 /* NAME: value mapping; merges into *env (same name replaced). */
 int ls_sl_env(const struct ls_sl *c, const char *key, const struct ls_ynode *n,
               struct ls_slot_env **env, size_t *nenv);

@@ -128,8 +128,11 @@ static void print_summary(const struct ls_slots *s, const struct ls_host *host)
     else
         printf("no limit\n");
 
-    char *cells[NCOLS * s->njobs];
-    memset(cells, 0, sizeof(cells));
+    _cleanup_free_ char **cells = calloc(NCOLS * s->njobs, sizeof(*cells));
+    if (!cells) {
+        ls_warn("out of memory printing the job table");
+        return;
+    }
     size_t width[NCOLS];
     for (size_t c = 0; c < NCOLS; c++)
         width[c] = strlen(head[c]);

@@ -227,7 +227,9 @@ static void test_full_model(void **state)
     assert_int_equal(d->timeout_ms, 5 * 60 * 1000);
     assert_int_equal(d->wait_ms, 10 * 60 * 1000);
     assert_int_equal(d->memory_max, 4ull << 30);
-    assert_string_equal(d->seccomp, "default");
+    assert_string_equal(d->seccomp, "build");
+    assert_null(d->seccomp_deny);
+    assert_int_equal(d->seccomp_pos.line, 12);
     assert_string_equal(d->cwd, "/src/linux");
     assert_false(d->shell);
     assert_int_equal(d->argc, 3);
@@ -237,6 +239,8 @@ static void test_full_model(void **state)
     const struct ls_slot_job *b = job(&s, "build");
     assert_int_equal(b->mode, LS_MODE_DEDICATED);
     assert_int_equal(b->memory_max, 512ull << 20);
+    assert_string_equal(b->seccomp, "log");
+    assert_string_equal(b->seccomp_deny, "ptrace,kexec_load");
     assert_string_equal(env_get(b, "CC"), "gcc");
     assert_string_equal(env_get(b, "KBUILD_BUILD_USER"), "ci");
     assert_string_equal(env_get(b, "W"), "1");
@@ -259,6 +263,7 @@ static void test_full_model(void **state)
     assert_int_equal(v->budget, LS_SLOT_BUDGET_DEFAULT); /* defaults' 25% yields to perf */
     assert_int_equal(v->memory_max, 0);
     assert_null(v->seccomp);
+    assert_null(v->seccomp_deny);
     assert_string_equal(v->cwd, "vm");
     assert_int_equal(v->timeout_ms, 0);
     assert_int_equal(v->wait_ms, LS_SLOTS_WAIT_FOREVER);
@@ -307,6 +312,21 @@ static void test_order(void **state)
     assert_int_equal(s.njobs, 5);
     for (size_t i = 0; i < 5; i++)
         assert_string_equal(s.jobs[s.order[i]].name, want[i]);
+    ls_slots_free(&s);
+}
+
+static void test_quoted_numbers(void **state)
+{
+    (void)state;
+    struct ls_slots s;
+    load_good("quoted-numbers.yaml", &s);
+    assert_int_equal(s.max_jobs, 2);
+    const struct ls_slot_job *q = job(&s, "q");
+    assert_int_equal(q->budget_value, 3);
+    assert_int_equal(q->repeat, 2);
+    assert_int_equal(q->memory_max, 1048576);
+    assert_int_equal(q->timeout_ms, 90000);
+    assert_true(q->shell);
     ls_slots_free(&s);
 }
 
@@ -553,6 +573,31 @@ static void test_many_jobs(void **state)
     free(doc);
 }
 
+static void test_env_limit(void **state)
+{
+    (void)state;
+    char *doc = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&doc, &len);
+    assert_non_null(f);
+    fputs("jobs:\n  - name: a\n    command: x\n    env:\n", f);
+    for (unsigned i = 0; i <= LS_SLOTS_MAX_ENV; i++)
+        fprintf(f, "      V%u: x\n", i);
+    fclose(f);
+    struct ls_error err = {0};
+    struct ls_slots s;
+    assert_int_equal(ls_slots_load_buffer("env.yaml", doc, len, &s, &err), -1);
+    assert_string_equal(err.msg, "env.yaml:5:7: key 'env': 4097 variables; at most 4096 are "
+                                 "allowed");
+    /* Exactly the limit loads. */
+    char *last = strstr(doc, "      V4096: x\n");
+    assert_non_null(last);
+    assert_int_equal(ls_slots_load_buffer("env.yaml", doc, (size_t)(last - doc), &s, &err), 0);
+    assert_int_equal(s.jobs[0].nenv, LS_SLOTS_MAX_ENV);
+    ls_slots_free(&s);
+    free(doc);
+}
+
 static void test_units(void **state)
 {
     (void)state;
@@ -576,20 +621,6 @@ static void test_units(void **state)
             fail_msg("size '%s' was accepted", bad_sizes[i]);
         assert_int_equal(err.category, LS_ERR_USAGE);
     }
-    static const struct {
-        const char *text;
-        uint64_t ms;
-    } durs[] = {{"0", 0},         {"90", 90000},      {"90s", 90000},    {"250ms", 250},
-                {"30m", 1800000}, {"1h30m", 5400000}, {"2d", 172800000}, {"1h0m5s", 3605000}};
-    for (size_t i = 0; i < sizeof(durs) / sizeof(durs[0]); i++) {
-        assert_int_equal(ls_slots_duration_parse(durs[i].text, &v, &err), 0);
-        assert_int_equal(v, durs[i].ms);
-    }
-    static const char *const bad_durs[] = {
-        "", "m", "1.5h", "30 m", "1h30", "-5s", "5x", "5mss", "99999999999999999999d"};
-    for (size_t i = 0; i < sizeof(bad_durs) / sizeof(bad_durs[0]); i++)
-        if (ls_slots_duration_parse(bad_durs[i], &v, &err) == 0)
-            fail_msg("duration '%s' was accepted", bad_durs[i]);
     char buf[64];
     ls_slots_duration_format(5400000, buf, sizeof(buf));
     assert_string_equal(buf, "1h30m");
@@ -625,10 +656,11 @@ int main(void)
         cmocka_unit_test(test_bad_corpus),     cmocka_unit_test(test_good_corpus),
         cmocka_unit_test(test_examples),       cmocka_unit_test(test_full_model),
         cmocka_unit_test(test_precedence),     cmocka_unit_test(test_order),
-        cmocka_unit_test(test_request),        cmocka_unit_test(test_relative_paths),
-        cmocka_unit_test(test_huge_file),      cmocka_unit_test(test_unreadable),
-        cmocka_unit_test(test_billion_laughs), cmocka_unit_test(test_deep_nesting),
-        cmocka_unit_test(test_utf16),          cmocka_unit_test(test_many_jobs),
+        cmocka_unit_test(test_quoted_numbers), cmocka_unit_test(test_request),
+        cmocka_unit_test(test_relative_paths), cmocka_unit_test(test_huge_file),
+        cmocka_unit_test(test_unreadable),     cmocka_unit_test(test_billion_laughs),
+        cmocka_unit_test(test_deep_nesting),   cmocka_unit_test(test_utf16),
+        cmocka_unit_test(test_many_jobs),      cmocka_unit_test(test_env_limit),
         cmocka_unit_test(test_units),          cmocka_unit_test(test_suggest),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
