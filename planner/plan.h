@@ -48,6 +48,8 @@ struct ls_plan {
     struct ls_assignment *assignments; /* exclusive mode */
     size_t nassignments;
     int service_cpu;                   /* exclusive mode, else -1 */
+    int service_llc; /* exclusive mode: the service CPU's LLC when it is not one of locked_llcs
+                      * (then held LOCK_SH so no exclusive peer takes it), else -1 */
     char **warnings;
     size_t nwarnings;
     int *fds; /* held lock fds, released by ls_plan_release */
@@ -83,6 +85,31 @@ int ls_plan_acquire(const struct ls_topology *topo, const ls_cpuset *allowed,
 /* Warnings as in the seed: cross-node spill, overcommit (vCPUs > CPUs). Added to plan. */
 int ls_plan_add_warnings(const struct ls_topology *topo, const struct ls_request *req,
                          struct ls_plan *plan);
+
+/* Explicit budget (req->cpus) checked against the allowed count, or the default (30%, or
+ * ls_vm_budget when vCPUs are declared); exclusive --perf needs vCPUs + 1 service CPU. */
+int ls_request_target(const struct ls_request *req, size_t allowed, size_t *target,
+                      struct ls_error *err);
+/* A request with defaults: shared mode, default budget, pid = getpid(). */
+void ls_request_init(struct ls_request *req);
+
+/* Locks a computed plan takes, in acquire order: every LLC ascending, then CPUs ascending. */
+struct ls_lock_step {
+    enum ls_lock_kind kind;
+    unsigned index;
+    enum ls_lock_mode mode;
+};
+/* Fills *steps (caller frees); returns count or -1 on ENOMEM. */
+int ls_plan_lock_steps(const struct ls_plan *plan, struct ls_lock_step **steps, size_t *n);
+/* Try every step non-blocking, all or nothing: 1 all held (fds in plan), 0 busy (*busy_what
+ * says which), -1 error. */
+int ls_plan_try_lock(const struct ls_lockdir *ld, struct ls_plan *plan, char *busy_what,
+                     size_t busy_size, struct ls_error *err);
+
+/* "LLC 2: pid 123 (make) shared; CPU 5: pid 77 (cc) exclusive" for every lockfile of the
+ * topology overlapping `allowed` (fresh /proc/locks read); "" when nobody holds one. */
+int ls_describe_holders(const struct ls_topology *topo, const ls_cpuset *allowed,
+                        const struct ls_lockdir *ld, char **out, struct ls_error *err);
 
 void ls_plan_release(struct ls_plan *plan); /* closes fds: locks released */
 void ls_plan_free(struct ls_plan *plan);    /* releases and frees */
