@@ -51,6 +51,14 @@ void ls_topology_free(struct ls_topology *topo);
 int ls_topology_from_groups(struct ls_topology *topo, const char *const *llc_cpu_lists,
                             const int *llc_nodes, size_t nllcs, struct ls_error *err);
 
+/* Shared post-processing. Input: online, llcs[].cpus/level/size_kb (partitioning online, any
+ * order), nodes[] ascending by id with their home CPUs, distance. Sorts the LLCs and fills
+ * index, cpu_list, ncpus, node, cpu_llc, cpu_node and the per-node LLC lists. */
+int ls_topology_finish(struct ls_topology *topo, struct ls_error *err);
+/* Append a printf-formatted warning; -1 on ENOMEM. */
+int ls_topology_warn(struct ls_topology *topo, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
 /* Position of node id in topo->nodes, or -1. */
 int ls_topology_node_pos(const struct ls_topology *topo, int node_id);
 /* Distance between node ids (10 self / 20 other when unknown). */
