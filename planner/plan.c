@@ -136,11 +136,3 @@ void ls_plan_free(struct ls_plan *plan)
     free(plan->warnings);
     plan_reset(plan, plan->mode);
 }
-
-void ls_snapshot_free(struct ls_snapshot *snap)
-{
-    free(snap->llc_shared);
-    free(snap->llc_exclusive);
-    ls_cpuset_free(&snap->cpu_held);
-    memset(snap, 0, sizeof(*snap));
-}
