@@ -74,10 +74,10 @@ int ls_budget_parse(const char *text, const char *what, size_t *out, struct ls_e
                            "%s must be a CPU count >= 1 (a positive decimal integer), got %s",
                            what, shown);
         unsigned d = (unsigned)(*p - '0');
-        if (n > (LS_MAX_CPUS - d) / 10)
+        if (n > (LS_MAX_CPUS - 1 - d) / 10)
             return ls_fail(err, LS_ERR_USAGE, ERANGE,
-                           "%s = %s is out of range: no host has more than %u CPUs", what, shown,
-                           LS_MAX_CPUS);
+                           "%s = %s is out of range: CPU counts stop at %u", what, shown,
+                           LS_MAX_CPUS - 1);
         n = n * 10 + d;
     }
     if (n == 0)

@@ -102,6 +102,7 @@ enum attempt { FITS, BUSY, NEVER };
 struct attempt_out {
     struct ls_assignment *assign;
     ls_cpuset used;
+    ls_cpuset nodes; /* nodes of the LLCs in use */
     int service_cpu, service_llc;
     char why[256];
 };
@@ -113,6 +114,7 @@ static enum attempt try_offset(const struct ls_plan_ctx *c, const struct pin_vie
     unsigned vpl = p->cores * p->threads;
     llc_order(c, v, p->nodes, p->llcs, offset, order);
     ls_cpuset_clear(&o->used);
+    ls_cpuset_clear(&o->nodes);
     bool busy = false;
     for (unsigned l = 0; l < p->llcs; l++) {
         unsigned llc = order[l];
@@ -126,6 +128,8 @@ static enum attempt try_offset(const struct ls_plan_ctx *c, const struct pin_vie
         }
         if (ls_ctx_holders(c, llc) || c->llc_cpu_held[llc])
             busy = true;
+        if (ls_cpuset_add(&o->nodes, (unsigned)c->topo->llcs[llc].node) < 0)
+            return NEVER;
         for (unsigned k = 0; k < vpl; k++) {
             o->assign[l * vpl + k] = (struct ls_assignment){l * vpl + k, avail[k]};
             if (ls_cpuset_add(&o->used, avail[k]) < 0)
@@ -135,21 +139,26 @@ static enum attempt try_offset(const struct ls_plan_ctx *c, const struct pin_vie
     if (busy)
         return BUSY;
     /* Service CPU: a spare allowed CPU in our own LLCs (already exclusive to us), else the
-     * first allowed CPU whose LLC has no exclusive holder and that nobody has dedicated. */
+     * first allowed CPU whose LLC has no exclusive holder and that nobody has dedicated,
+     * preferring one on a node the vCPUs already use. */
     o->service_cpu = o->service_llc = -1;
     for (unsigned l = 0; l < p->llcs && o->service_cpu < 0; l++)
         if (llc_available(c, order[l], &o->used, avail))
             o->service_cpu = (int)avail[0];
-    LS_CPUSET_FOREACH(cpu, &c->allowed)
-    {
-        if (o->service_cpu >= 0)
+    for (int pass = 0; pass < 2 && o->service_cpu < 0; pass++) {
+        LS_CPUSET_FOREACH(cpu, &c->allowed)
+        {
+            int llc = (unsigned)cpu <= c->topo->max_cpu ? c->topo->cpu_llc[cpu] : -1;
+            if (llc < 0 || ls_cpuset_has(&o->used, (unsigned)cpu) ||
+                c->snap->llc_exclusive[llc] ||
+                ls_cpuset_has(&c->snap->cpu_held, (unsigned)cpu))
+                continue;
+            if (pass == 0 && !ls_cpuset_has(&o->nodes, (unsigned)c->topo->llcs[llc].node))
+                continue;
+            o->service_cpu = cpu;
+            o->service_llc = llc;
             break;
-        int llc = (unsigned)cpu <= c->topo->max_cpu ? c->topo->cpu_llc[cpu] : -1;
-        if (llc < 0 || ls_cpuset_has(&o->used, (unsigned)cpu) ||
-            c->snap->llc_exclusive[llc] || ls_cpuset_has(&c->snap->cpu_held, (unsigned)cpu))
-            continue;
-        o->service_cpu = cpu;
-        o->service_llc = llc;
+        }
     }
     return o->service_cpu >= 0 ? FITS : BUSY;
 }
@@ -165,7 +174,7 @@ int ls_plan_pinning(const struct ls_plan_ctx *c, const struct ls_request *req,
                        "host CPUs available",
                        vcpus + 1, vcpus, c->nallowed);
     struct pin_view v;
-    struct attempt_out o = {.used = LS_CPUSET_INIT};
+    struct attempt_out o = {.used = LS_CPUSET_INIT, .nodes = LS_CPUSET_INIT};
     unsigned *order = NULL, *avail = NULL;
     size_t maxllc = 1;
     for (size_t i = 0; i < c->topo->nllcs; i++)
@@ -219,6 +228,7 @@ int ls_plan_pinning(const struct ls_plan_ctx *c, const struct ls_request *req,
 out:
     view_free(&v, c->topo->nnodes);
     ls_cpuset_free(&o.used);
+    ls_cpuset_free(&o.nodes);
     free(o.assign);
     free(order);
     free(avail);

@@ -23,17 +23,24 @@ static int add(struct ls_plan *plan, const char *fmt, ...)
     return 0;
 }
 
-/* "[0 (node 0), 2 (node 1)]" */
+/* "[0 (node 0), 2 (node 1)]": every LLC the plan locks, the service CPU's included. */
 static char *llc_list(const struct ls_topology *topo, const struct ls_plan *plan)
 {
-    size_t size = 2 + plan->nlocked * 32, o = 0;
+    size_t size = 2 + (plan->nlocked + 1) * 32, o = 0;
     char *buf = malloc(size);
     if (!buf)
         return NULL;
     o += (size_t)snprintf(buf + o, size - o, "[");
-    for (size_t i = 0; i < plan->nlocked; i++) {
-        unsigned idx = plan->locked_llcs[i];
-        o += (size_t)snprintf(buf + o, size - o, "%s%u (node %d)", i ? ", " : "", idx,
+    int service = plan->service_llc;
+    for (size_t i = 0; i < plan->nlocked || service >= 0;) {
+        unsigned idx;
+        if (service >= 0 && (i == plan->nlocked || plan->locked_llcs[i] > (unsigned)service)) {
+            idx = (unsigned)service;
+            service = -1;
+        } else {
+            idx = plan->locked_llcs[i++];
+        }
+        o += (size_t)snprintf(buf + o, size - o, "%s%u (node %d)", o > 1 ? ", " : "", idx,
                               idx < topo->nllcs ? topo->llcs[idx].node : 0);
     }
     snprintf(buf + o, size - o, "]");
@@ -47,8 +54,10 @@ int ls_plan_add_warnings(const struct ls_topology *topo, const struct ls_request
         free(plan->warnings[i]);
     plan->nwarnings = 0;
 
+    /* A pinned plan spanning no more nodes than the guest declares is what was asked for. */
     size_t nmems = ls_cpuset_count(&plan->mems);
-    if (nmems > 1) {
+    bool pinned = plan->mode == LS_MODE_EXCLUSIVE && req->has_perf;
+    if (nmems > 1 && !(pinned && nmems <= req->perf.nodes)) {
         char *list = llc_list(topo, plan);
         if (!list)
             return -1;
@@ -64,7 +73,6 @@ int ls_plan_add_warnings(const struct ls_topology *topo, const struct ls_request
 
     /* Exclusive --perf plans give every vCPU its own CPU; elsewhere vCPUs may outnumber CPUs. */
     size_t cpus = ls_cpuset_count(&plan->cpus);
-    bool pinned = plan->mode == LS_MODE_EXCLUSIVE && req->has_perf;
     if (!pinned && req->vcpus && cpus < req->vcpus) {
         double over = (double)req->vcpus / (double)(cpus ? cpus : 1);
         if (req->cpus_explicit)
