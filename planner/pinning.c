@@ -26,7 +26,13 @@ static void view_free(struct pin_view *v, size_t nnodes)
     free(v->llcs);
 }
 
-static int view_init(const struct ls_plan_ctx *c, struct pin_view *v)
+static bool llc_free(const struct ls_plan_ctx *c, unsigned llc)
+{
+    return !ls_ctx_holders(c, llc) && !c->llc_cpu_held[llc];
+}
+
+/* The host as pinning sees it: LLCs overlapping allowed, or only those nobody holds. */
+static int view_init(const struct ls_plan_ctx *c, struct pin_view *v, bool free_only)
 {
     const struct ls_topology *topo = c->topo;
     memset(v, 0, sizeof(*v));
@@ -37,7 +43,7 @@ static int view_init(const struct ls_plan_ctx *c, struct pin_view *v)
     if (!v->llcs || !v->node_llcs || !v->node_nllcs)
         return -1;
     for (unsigned i = 0; i < topo->nllcs; i++)
-        if (c->llc_allowed[i])
+        if (c->llc_allowed[i] && (!free_only || llc_free(c, i)))
             v->llcs[v->nllcs++] = i;
     for (size_t p = 0; p < topo->nnodes; p++) {
         const struct ls_node *node = &topo->nodes[p];
@@ -45,7 +51,7 @@ static int view_init(const struct ls_plan_ctx *c, struct pin_view *v)
         if (!v->node_llcs[p])
             return -1;
         for (size_t k = 0; k < node->nllcs; k++)
-            if (c->llc_allowed[node->llcs[k]])
+            if (c->llc_allowed[node->llcs[k]] && (!free_only || llc_free(c, node->llcs[k])))
                 v->node_llcs[p][v->node_nllcs[p]++] = node->llcs[k];
     }
     return 0;
@@ -126,7 +132,7 @@ static enum attempt try_offset(const struct ls_plan_ctx *c, const struct pin_vie
                      llc, n, vpl, l);
             return NEVER;
         }
-        if (ls_ctx_holders(c, llc) || c->llc_cpu_held[llc])
+        if (!llc_free(c, llc))
             busy = true;
         if (ls_cpuset_add(&o->nodes, (unsigned)c->topo->llcs[llc].node) < 0)
             return NEVER;
@@ -181,7 +187,7 @@ int ls_plan_pinning(const struct ls_plan_ctx *c, const struct ls_request *req,
         if (c->topo->llcs[i].ncpus > maxllc)
             maxllc = c->topo->llcs[i].ncpus;
     int rc = -1;
-    if (view_init(c, &v) < 0 || !(order = malloc(p->llcs * sizeof(*order))) ||
+    if (view_init(c, &v, false) < 0 || !(order = malloc(p->llcs * sizeof(*order))) ||
         !(avail = malloc(maxllc * sizeof(*avail))) ||
         !(o.assign = malloc(vcpus * sizeof(*o.assign)))) {
         ls_fail(err, LS_ERR_SYSTEM, ENOMEM, "out of memory planning");
@@ -193,22 +199,38 @@ int ls_plan_pinning(const struct ls_plan_ctx *c, const struct ls_request *req,
                 p->llcs, p->llcs, v.nllcs);
         goto out;
     }
-    size_t start = ls_pid_hash(req->pid) % v.nllcs;
+    /* The seed's rotations over every LLC first (two hosts' peers agree on them); when all
+     * of those are busy, the same placement over just the LLCs nobody holds. */
     char first_why[256] = "";
     bool found = false, some_busy = false;
-    for (size_t t = 0; t < v.nllcs && !found; t++) {
-        enum attempt a = try_offset(c, &v, p, (start + t) % v.nllcs, order, avail, &o);
-        found = a == FITS;
-        some_busy |= a == BUSY;
-        if (a == NEVER && !first_why[0])
-            memcpy(first_why, o.why, sizeof(first_why));
+    size_t tried = 0;
+    for (int round = 0; round < 2 && !found; round++) {
+        if (round == 1) {
+            if (!some_busy)
+                break;
+            view_free(&v, c->topo->nnodes);
+            if (view_init(c, &v, true) < 0) {
+                ls_fail(err, LS_ERR_SYSTEM, ENOMEM, "out of memory planning");
+                goto out;
+            }
+            if (v.nllcs < p->llcs)
+                break;
+        }
+        size_t start = ls_pid_hash(req->pid) % v.nllcs;
+        for (size_t t = 0; t < v.nllcs && !found; t++, tried++) {
+            enum attempt a = try_offset(c, &v, p, (start + t) % v.nllcs, order, avail, &o);
+            found = a == FITS;
+            some_busy |= a == BUSY;
+            if (a == NEVER && !first_why[0] && round == 0)
+                memcpy(first_why, o.why, sizeof(first_why));
+        }
     }
     if (!found) {
         if (some_busy)
             ls_fail(err, LS_ERR_BUSY, EBUSY,
                     "no placement of %u virtual LLCs on whole LLCs nobody holds (tried %zu "
                     "rotations)",
-                    p->llcs, v.nllcs);
+                    p->llcs, tried);
         else
             ls_fail(err, LS_ERR_UNSAT, ENOSPC, "%s", first_why);
         goto out;
