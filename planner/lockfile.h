@@ -24,6 +24,26 @@ struct ls_lockdir {
 int ls_lockdir_open(struct ls_lockdir *ld, const char *dir, const char *prefix,
                     struct ls_error *err);
 
+/* Flags for ls_lockdir_open_flags. OBSERVE: only reading holders (llcslice locks), so a
+ * read-only lock dir is fine. */
+enum { LS_LOCKDIR_OBSERVE = 1u << 0 };
+int ls_lockdir_open_flags(struct ls_lockdir *ld, const char *dir, const char *prefix,
+                          unsigned flags, struct ls_error *err);
+
+/* Prefix rule: non-empty, at most LS_LOCK_PREFIX_MAX printable ASCII chars, no '/'. */
+#define LS_LOCK_PREFIX_MAX 100
+int ls_lock_prefix_check(const char *prefix, const char *what, struct ls_error *err);
+
+/* The family name ("NFS", "CIFS/SMB", "Ceph", "AFS", "FUSE", ...) of a network or userspace
+ * filesystem on which flock is not coordinated or not reliable, from statfs f_type (0 =
+ * unknown) and/or the mountinfo fstype (NULL or "" = unknown); NULL for a local one. */
+const char *ls_fs_flock_unsafe(unsigned long long f_type, const char *fstype);
+
+const char *ls_lock_kind_name(enum ls_lock_kind kind); /* "llc" / "cpu" */
+const char *ls_lock_mode_name(enum ls_lock_mode mode); /* "shared" / "exclusive" */
+
+/* "{dir}/{prefix}-llc-{n}.lock" / "{dir}/{prefix}-cpu-{n}.lock"; -1 (ENAMETOOLONG) if it
+ * does not fit. */
 int ls_lock_path(const struct ls_lockdir *ld, enum ls_lock_kind kind, unsigned n, char *buf,
                  size_t size);
 
@@ -34,6 +54,20 @@ int ls_lock_open(const struct ls_lockdir *ld, enum ls_lock_kind kind, unsigned n
 
 /* Non-blocking flock on an open lockfile fd: 1 acquired, 0 busy, -1 error. */
 int ls_lock_try(int fd, enum ls_lock_mode mode, struct ls_error *err);
+
+/* ls_lock_open + ls_lock_try: 1 with *fd_out holding the lock, 0 busy (nothing left open),
+ * -1 error. */
+int ls_lock_acquire(const struct ls_lockdir *ld, enum ls_lock_kind kind, unsigned n,
+                    enum ls_lock_mode mode, int *fd_out, struct ls_error *err);
+
+/* Inode of an existing lockfile without creating it: 1 found, 0 absent (nobody can hold
+ * it), -1 error (e.g. a symlink or other non-regular file in its place). */
+int ls_lock_inode(const struct ls_lockdir *ld, enum ls_lock_kind kind, unsigned n,
+                  unsigned long long *inode, struct ls_error *err);
+
+/* Indices of every existing {prefix}-{kind}-N.lock in the dir, ascending. Caller frees. */
+int ls_lockdir_scan(const struct ls_lockdir *ld, enum ls_lock_kind kind, unsigned **out, size_t *n,
+                    struct ls_error *err);
 
 struct ls_holder {
     pid_t pid;
@@ -67,10 +101,17 @@ int ls_lock_holders(const struct ls_lockdir *ld, const struct ls_locktable *t,
                     unsigned long long inode, struct ls_holder **out, size_t *n,
                     struct ls_error *err);
 
-/* "pid 123 (make -j8) shared, pid 456 (...) exclusive" */
+/* "pid 123 (make -j8) shared, pid 456 (...) exclusive"; "no holders" when n == 0. */
 void ls_format_holders(const struct ls_holder *h, size_t n, char *buf, size_t size);
 
-/* Mountinfo: major:minor of the mount holding `path` (longest mount-point prefix). */
+/* /proc/PID/cmdline as one line: NULs as spaces, control chars as '?', truncated with
+ * "..." to fit; "[comm]" for a process without one; "?" when the process is gone. */
+void ls_pid_cmdline(pid_t pid, char *buf, size_t size);
+
+/* Mountinfo: major:minor of the mount holding `path` (an absolute path without symlinks;
+ * longest mount-point prefix, the topmost of mounts stacked on one point) and its fstype
+ * (may be NULL). Octal escapes (\040 for space) are decoded. 0, or -1 with errno ENOENT
+ * when no mount matches. */
 int ls_mountinfo_device(const char *mountinfo_text, const char *path, unsigned *major,
                         unsigned *minor, char *fstype, size_t fstype_size);
 

@@ -1,0 +1,259 @@
+/* /proc/locks, read once per pass and indexed by (major, minor, inode).
+ *
+ * Lines look like (fs/locks.c, lock_get_status):
+ *   "1: FLOCK  ADVISORY  WRITE 1234 fe:00:5678 0 EOF"
+ *   "1: -> FLOCK  ADVISORY  WRITE 1240 fe:00:5678 0 EOF"   a blocked waiter, not a holder
+ *   "2: POSIX  ADVISORY  READ 99 00:2d:12 0 EOF"           fcntl locks: not ours
+ * major and minor are printed in hex ("%02x:%02x:%lu"), unlike mountinfo's decimal. */
+#include "lockfile.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cleanup.h"
+
+#define LOCKS_MAX_BYTES (1ull << 30) /* far beyond any real /proc/locks */
+
+struct cursor {
+    const char *p, *end;
+};
+
+/* Next whitespace-separated token of the line, or false at its end. */
+static bool token(struct cursor *c, const char **tok, size_t *len)
+{
+    while (c->p < c->end && (*c->p == ' ' || *c->p == '\t'))
+        c->p++;
+    if (c->p >= c->end)
+        return false;
+    *tok = c->p;
+    while (c->p < c->end && *c->p != ' ' && *c->p != '\t')
+        c->p++;
+    *len = (size_t)(c->p - *tok);
+    return true;
+}
+
+static bool is(const char *tok, size_t len, const char *word)
+{
+    return strlen(word) == len && memcmp(tok, word, len) == 0;
+}
+
+static bool parse_hex(const char *p, size_t len, unsigned *out)
+{
+    if (len == 0 || len > 8)
+        return false;
+    unsigned v = 0;
+    for (size_t i = 0; i < len; i++) {
+        char ch = p[i];
+        unsigned d;
+        if (ch >= '0' && ch <= '9')
+            d = (unsigned)(ch - '0');
+        else if (ch >= 'a' && ch <= 'f')
+            d = (unsigned)(ch - 'a' + 10);
+        else if (ch >= 'A' && ch <= 'F')
+            d = (unsigned)(ch - 'A' + 10);
+        else
+            return false;
+        v = v * 16 + d;
+    }
+    *out = v;
+    return true;
+}
+
+static bool parse_dec_ull(const char *p, size_t len, unsigned long long *out)
+{
+    if (len == 0 || len > 20)
+        return false;
+    unsigned long long v = 0;
+    for (size_t i = 0; i < len; i++) {
+        if (p[i] < '0' || p[i] > '9')
+            return false;
+        unsigned d = (unsigned)(p[i] - '0');
+        if (v > (ULLONG_MAX - d) / 10)
+            return false;
+        v = v * 10 + d;
+    }
+    *out = v;
+    return true;
+}
+
+/* A pid in the reader's namespace: 0 when the locker is invisible there, -1 for OFD locks. */
+static bool parse_pid(const char *p, size_t len, pid_t *out)
+{
+    bool neg = len > 0 && p[0] == '-';
+    unsigned long long v;
+    if (!parse_dec_ull(p + neg, len - neg, &v) || v > INT_MAX)
+        return false;
+    *out = neg ? -(pid_t)v : (pid_t)v;
+    return true;
+}
+
+/* "MAJ:MIN:INODE", the first two hex. */
+static bool parse_id(const char *p, size_t len, struct ls_lock_entry *e)
+{
+    const char *c1 = memchr(p, ':', len);
+    if (!c1)
+        return false;
+    const char *rest = c1 + 1;
+    size_t rlen = len - (size_t)(rest - p);
+    const char *c2 = memchr(rest, ':', rlen);
+    if (!c2)
+        return false;
+    return parse_hex(p, (size_t)(c1 - p), &e->major) &&
+           parse_hex(rest, (size_t)(c2 - rest), &e->minor) &&
+           parse_dec_ull(c2 + 1, rlen - (size_t)(c2 + 1 - rest), &e->inode);
+}
+
+/* One line -> a FLOCK holder entry, or false for anything else. */
+static bool parse_line(const char *line, size_t len, struct ls_lock_entry *e)
+{
+    struct cursor c = {line, line + len};
+    const char *t;
+    size_t n;
+    /* "N:" ordinal. */
+    if (!token(&c, &t, &n) || n < 2 || t[n - 1] != ':')
+        return false;
+    if (!token(&c, &t, &n))
+        return false;
+    if (n >= 2 && memcmp(t, "->", 2) == 0) /* blocked waiter: holds nothing */
+        return false;
+    if (!is(t, n, "FLOCK"))
+        return false;
+    if (!token(&c, &t, &n)) /* ADVISORY (MSNFS on ancient kernels) */
+        return false;
+    if (!token(&c, &t, &n))
+        return false;
+    if (is(t, n, "READ"))
+        e->mode = LS_LOCK_SHARED;
+    else if (is(t, n, "WRITE"))
+        e->mode = LS_LOCK_EXCLUSIVE;
+    else
+        return false;
+    if (!token(&c, &t, &n) || !parse_pid(t, n, &e->pid))
+        return false;
+    if (!token(&c, &t, &n) || !parse_id(t, n, e))
+        return false;
+    return true;
+}
+
+static int cmp_entry(const void *a, const void *b)
+{
+    const struct ls_lock_entry *x = a, *y = b;
+    if (x->major != y->major)
+        return x->major < y->major ? -1 : 1;
+    if (x->minor != y->minor)
+        return x->minor < y->minor ? -1 : 1;
+    if (x->inode != y->inode)
+        return x->inode < y->inode ? -1 : 1;
+    if (x->pid != y->pid)
+        return x->pid < y->pid ? -1 : 1;
+    return (int)x->mode - (int)y->mode;
+}
+
+int ls_locktable_parse(struct ls_locktable *t, const char *text, size_t len, struct ls_error *err)
+{
+    t->entries = NULL;
+    t->n = 0;
+    _cleanup_free_ struct ls_lock_entry *v = NULL;
+    size_t n = 0, cap = 0;
+    const char *end = text + len;
+    for (const char *line = text; line < end;) {
+        const char *nl = memchr(line, '\n', (size_t)(end - line));
+        size_t l = nl ? (size_t)(nl - line) : (size_t)(end - line);
+        struct ls_lock_entry e = {0};
+        bool ok = parse_line(line, l, &e);
+        line = nl ? nl + 1 : end;
+        if (!ok)
+            continue;
+        if (n == cap) {
+            size_t nc = cap ? cap * 2 : 64;
+            struct ls_lock_entry *nv = realloc(v, nc * sizeof(*nv));
+            if (!nv)
+                return ls_fail(err, LS_ERR_SYSTEM, ENOMEM, "out of memory parsing /proc/locks");
+            v = nv;
+            cap = nc;
+        }
+        v[n++] = e;
+    }
+    if (n)
+        qsort(v, n, sizeof(*v), cmp_entry);
+    t->entries = LS_STEAL(v);
+    t->n = n;
+    return 0;
+}
+
+int ls_locktable_read(struct ls_locktable *t, const char *path, struct ls_error *err)
+{
+    t->entries = NULL;
+    t->n = 0;
+    if (!path)
+        path = "/proc/locks";
+    _cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return ls_fail(err, LS_ERR_SYSTEM, errno,
+                       "cannot read %s: %s (lock holders cannot be discovered without it)", path,
+                       strerror(errno));
+    size_t cap = 1 << 16, used = 0;
+    _cleanup_free_ char *buf = malloc(cap);
+    if (!buf)
+        return ls_fail(err, LS_ERR_SYSTEM, ENOMEM, "out of memory reading %s", path);
+    for (;;) {
+        if (used == cap) {
+            if (cap >= LOCKS_MAX_BYTES)
+                return ls_fail(err, LS_ERR_SYSTEM, EFBIG, "%s is larger than %llu bytes", path,
+                               LOCKS_MAX_BYTES);
+            char *nb = realloc(buf, cap * 2);
+            if (!nb)
+                return ls_fail(err, LS_ERR_SYSTEM, ENOMEM, "out of memory reading %s", path);
+            buf = nb;
+            cap *= 2;
+        }
+        ssize_t r = read(fd, buf + used, cap - used);
+        if (r < 0) {
+            if (errno == EINTR)
+                continue;
+            return ls_fail(err, LS_ERR_SYSTEM, errno, "cannot read %s: %s", path, strerror(errno));
+        }
+        if (r == 0)
+            break;
+        used += (size_t)r;
+    }
+    if (ls_locktable_parse(t, buf, used, err) < 0)
+        return ls_error_prefix(err, "%s", path);
+    return 0;
+}
+
+void ls_locktable_free(struct ls_locktable *t)
+{
+    free(t->entries);
+    t->entries = NULL;
+    t->n = 0;
+}
+
+size_t ls_locktable_find(const struct ls_locktable *t, unsigned major, unsigned minor,
+                         unsigned long long inode, const struct ls_lock_entry **first)
+{
+    struct ls_lock_entry key = {.major = major, .minor = minor, .inode = inode};
+    /* Lower bound on (major, minor, inode), ignoring pid and mode. */
+    size_t lo = 0, hi = t->n;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        const struct ls_lock_entry *m = &t->entries[mid];
+        bool less = m->major != key.major   ? m->major < key.major
+                    : m->minor != key.minor ? m->minor < key.minor
+                                            : m->inode < key.inode;
+        if (less)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    size_t end = lo;
+    while (end < t->n && t->entries[end].major == major && t->entries[end].minor == minor &&
+           t->entries[end].inode == inode)
+        end++;
+    *first = lo < t->n ? &t->entries[lo] : NULL;
+    return end - lo;
+}

@@ -1,0 +1,672 @@
+/* Topology discovery from sysfs under a filesystem root (DESIGN.md "Topology"): online CPUs,
+ * LLC groups from the caches' shared CPU sets, NUMA home nodes, distances, hugepages. */
+#include "topology.h"
+
+#include <ctype.h>
+#include <dirent.h>
+#include <errno.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cleanup.h"
+
+#define CPU_DIR "sys/devices/system/cpu"
+#define NODE_DIR "sys/devices/system/node"
+#define HUGE_DIR "sys/kernel/mm/hugepages/hugepages-2048kB"
+#define NO_PACKAGE INT_MIN /* package id not read yet */
+
+struct scan {
+    const struct ls_root *root;
+    struct ls_topology *topo;
+    size_t ncpu;    /* max online CPU + 1: size of the per-CPU arrays */
+    int *home;      /* home node id per CPU */
+    int *package;   /* physical package id per CPU (-1 unknown), read lazily */
+    int *group;     /* LLC group per CPU, -1 none yet */
+    char **source;  /* per group: the file its CPU set came from */
+    size_t cap;     /* capacity of topo->llcs / source */
+    char *conflict; /* which files disagree, when the cache groups overlap */
+};
+
+static int oom(struct ls_error *err)
+{
+    return ls_fail(err, LS_ERR_SYSTEM, ENOMEM, "out of memory while reading the topology");
+}
+
+static void full_path(const struct ls_root *root, char *buf, size_t size, const char *rel)
+{
+    if (ls_root_path(root, buf, size, "%s", rel) < 0)
+        snprintf(buf, size, "%s", rel);
+}
+
+/* Read root-relative rel: 0 ok, 1 missing (ENOENT/ENOTDIR), -1 error naming the path. */
+static int read_file(const struct ls_root *root, const char *rel, char **out, size_t *len,
+                     struct ls_error *err)
+{
+    int r = ls_root_read(root, out, len, "%s", rel);
+    if (r == -ENOENT || r == -ENOTDIR)
+        return 1;
+    if (r < 0) {
+        char path[4352];
+        full_path(root, path, sizeof(path), rel);
+        return ls_fail(err, LS_ERR_SYSTEM, -r, "cannot read %s: %s", path, strerror(-r));
+    }
+    return 0;
+}
+
+static bool is_blank(char c)
+{
+    return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\0';
+}
+
+/* Trim blanks and NULs from both ends, in place. */
+static char *trim(char *text, size_t len)
+{
+    while (len && is_blank(text[len - 1]))
+        len--;
+    text[len] = '\0';
+    while (*text && is_blank(*text))
+        text++;
+    return text;
+}
+
+/* One integer file: 0 ok, 1 missing or malformed (caller picks the default), -1 error. */
+static int read_long(const struct ls_root *root, const char *rel, long *out, struct ls_error *err)
+{
+    _cleanup_free_ char *text = NULL;
+    size_t len = 0;
+    int r = read_file(root, rel, &text, &len, err);
+    if (r != 0)
+        return r;
+    char *t = trim(text, len), *end;
+    errno = 0;
+    long v = strtol(t, &end, 10);
+    if (!*t || *end || errno)
+        return 1;
+    *out = v;
+    return 0;
+}
+
+/* A cpu-list file, else its hex-mask sibling; intersected with online unless raw. 1 when neither
+ * exists. */
+static int read_set_raw(const struct scan *s, ls_cpuset *out, const char *list_rel,
+                        const char *map_rel, const char **used, bool raw, struct ls_error *err)
+{
+    const char *rels[2] = {list_rel, map_rel};
+    for (int i = 0; i < 2; i++) {
+        if (!rels[i])
+            continue;
+        _cleanup_free_ char *text = NULL;
+        size_t len = 0;
+        int r = read_file(s->root, rels[i], &text, &len, err);
+        if (r < 0)
+            return -1;
+        if (r == 1)
+            continue;
+        char path[4352];
+        full_path(s->root, path, sizeof(path), rels[i]);
+        r = i == 0 ? ls_cpuset_parse_list(out, text, len, path, err)
+                   : ls_cpuset_parse_mask(out, text, len, path, err);
+        if (r < 0) {
+            if (err) /* a corrupt host file, not the user's input */
+                err->category = LS_ERR_SYSTEM;
+            return -1;
+        }
+        if (!raw)
+            ls_cpuset_and(out, &s->topo->online);
+        if (used)
+            *used = rels[i];
+        return 0;
+    }
+    return 1;
+}
+
+static int read_set(const struct scan *s, ls_cpuset *out, const char *list_rel, const char *map_rel,
+                    const char **used, struct ls_error *err)
+{
+    return read_set_raw(s, out, list_rel, map_rel, used, false, err);
+}
+
+static int cmp_int(const void *a, const void *b)
+{
+    int x = *(const int *)a, y = *(const int *)b;
+    return (x > y) - (x < y);
+}
+
+/* Numeric suffixes of names like "cpu12" / "node3" in dir, ascending. */
+static int list_numbered(const struct ls_root *root, const char *dir, const char *prefix, int **ids,
+                         size_t *n, struct ls_error *err)
+{
+    char path[4352];
+    full_path(root, path, sizeof(path), dir);
+    *ids = NULL;
+    *n = 0;
+    _cleanup_closedir_ DIR *d = opendir(path);
+    if (!d) {
+        if (errno == ENOENT || errno == ENOTDIR)
+            return 1;
+        return ls_fail(err, LS_ERR_SYSTEM, errno, "cannot list %s: %s", path, strerror(errno));
+    }
+    size_t plen = strlen(prefix), cap = 0;
+    struct dirent *e;
+    while ((e = readdir(d))) {
+        const char *num = e->d_name + plen;
+        if (strncmp(e->d_name, prefix, plen) || !isdigit((unsigned char)*num))
+            continue;
+        char *end;
+        errno = 0;
+        unsigned long v = strtoul(num, &end, 10);
+        if (*end || errno || v >= LS_MAX_CPUS)
+            continue;
+        if (*n == cap) {
+            cap = cap ? cap * 2 : 64;
+            int *nids = realloc(*ids, cap * sizeof(int));
+            if (!nids) {
+                free(*ids);
+                *ids = NULL;
+                return oom(err);
+            }
+            *ids = nids;
+        }
+        (*ids)[(*n)++] = (int)v;
+    }
+    if (*n > 1)
+        qsort(*ids, *n, sizeof(int), cmp_int);
+    return 0;
+}
+
+static int read_online(const struct ls_root *root, struct ls_topology *topo, struct ls_error *err)
+{
+    struct scan s = {.root = root, .topo = topo};
+    _cleanup_free_ int *cpus = NULL;
+    size_t ncpus = 0;
+    if (list_numbered(root, CPU_DIR, "cpu", &cpus, &ncpus, err) < 0)
+        return -1;
+    int r = read_set_raw(&s, &topo->online, CPU_DIR "/online", NULL, NULL, true, err);
+    if (r < 0)
+        return -1;
+    if (r == 0) {
+        LS_CPUSET_FOREACH(cpu, &topo->online)
+        {
+            if (ls_root_exists(root, CPU_DIR "/cpu%d", cpu))
+                continue;
+            ls_cpuset_del(&topo->online, (unsigned)cpu);
+            char path[4352];
+            full_path(root, path, sizeof(path), CPU_DIR "/online");
+            if (ls_topology_warn(topo,
+                                 "%s lists CPU %d online but there is no cpu%d directory; "
+                                 "skipping it",
+                                 path, cpu, cpu) < 0)
+                return oom(err);
+        }
+    } else {
+        ls_cpuset_clear(&topo->online);
+        if (ncpus == 0) {
+            char path[4352];
+            full_path(root, path, sizeof(path), CPU_DIR "/online");
+            return ls_fail(err, LS_ERR_USAGE, ENOENT,
+                           "%s does not exist and there are no cpuN directories beside it: "
+                           "is --fsroot / LLCSLICE_FSROOT a root filesystem with /sys?",
+                           path);
+        }
+        for (size_t i = 0; i < ncpus; i++) {
+            char rel[128];
+            long v = 1;
+            snprintf(rel, sizeof(rel), CPU_DIR "/cpu%d/online", cpus[i]);
+            if (read_long(root, rel, &v, err) < 0)
+                return -1;
+            if (v != 0 && ls_cpuset_add(&topo->online, (unsigned)cpus[i]) < 0)
+                return oom(err);
+        }
+    }
+    if (ls_cpuset_empty(&topo->online)) {
+        char path[4352];
+        full_path(root, path, sizeof(path), CPU_DIR);
+        return ls_fail(err, ls_root_is_host(root) ? LS_ERR_SYSTEM : LS_ERR_USAGE, ENODEV,
+                       "%s: no online CPUs", path);
+    }
+    return 0;
+}
+
+/* Distances between the nodes read from files, or 10/20 when any row is missing/malformed. */
+static int read_distances(const struct scan *s, const int *ids, size_t n, struct ls_error *err)
+{
+    struct ls_topology *topo = s->topo;
+    size_t total = topo->nnodes;
+    for (size_t i = 0; i < total; i++)
+        for (size_t j = 0; j < total; j++)
+            topo->distance[i * total + j] = i == j ? 10 : 20;
+    if (n == 0)
+        return 0;
+    _cleanup_free_ unsigned *m = malloc(n * n * sizeof(unsigned));
+    if (!m)
+        return oom(err);
+    size_t missing = 0;
+    char bad[160] = "", absent[160] = "";
+    for (size_t i = 0; i < n && !bad[0]; i++) {
+        char rel[128];
+        _cleanup_free_ char *text = NULL;
+        size_t len = 0;
+        snprintf(rel, sizeof(rel), NODE_DIR "/node%d/distance", ids[i]);
+        int r = read_file(s->root, rel, &text, &len, err);
+        if (r < 0)
+            return -1;
+        if (r == 1) {
+            if (!missing++)
+                snprintf(absent, sizeof(absent), "%s", rel);
+            continue;
+        }
+        char *p = trim(text, len);
+        size_t j = 0;
+        while (*p) {
+            char *end;
+            errno = 0;
+            long v = strtol(p, &end, 10);
+            if (end == p || errno || v < 1 || v > 255 || j >= n || (*end && !is_blank(*end)))
+                break;
+            m[i * n + j++] = (unsigned)v;
+            p = end;
+            while (*p && is_blank(*p))
+                p++;
+        }
+        if (*p || j != n)
+            snprintf(bad, sizeof(bad), "%s", rel);
+    }
+    if (bad[0] || (missing && missing < n)) {
+        char path[4352];
+        full_path(s->root, path, sizeof(path), bad[0] ? bad : absent);
+        if (ls_topology_warn(topo, "%s is %s; using distance 10 within a node and 20 between nodes",
+                             path, bad[0] ? "malformed" : "missing") < 0)
+            return oom(err);
+        return 0;
+    }
+    if (missing)
+        return 0;
+    for (size_t i = 0; i < n; i++) {
+        size_t pi = (size_t)ls_topology_node_pos(topo, ids[i]);
+        for (size_t j = 0; j < n; j++)
+            topo->distance[pi * total + (size_t)ls_topology_node_pos(topo, ids[j])] = m[i * n + j];
+    }
+    return 0;
+}
+
+/* Node list, home node per online CPU (lowest id whose set holds it, else 0), distances. */
+static int read_nodes(struct scan *s, struct ls_error *err)
+{
+    struct ls_topology *topo = s->topo;
+    _cleanup_free_ int *ids = NULL;
+    size_t n = 0;
+    if (list_numbered(s->root, NODE_DIR, "node", &ids, &n, err) < 0)
+        return -1;
+    for (size_t c = 0; c < s->ncpu; c++)
+        s->home[c] = -1;
+    bool homeless = false;
+    ls_cpuset set = LS_CPUSET_INIT;
+    for (size_t i = 0; i < n; i++) {
+        char list[128], map[128];
+        snprintf(list, sizeof(list), NODE_DIR "/node%d/cpulist", ids[i]);
+        snprintf(map, sizeof(map), NODE_DIR "/node%d/cpumap", ids[i]);
+        ls_cpuset_clear(&set);
+        if (read_set(s, &set, list, map, NULL, err) < 0) {
+            ls_cpuset_free(&set);
+            return -1;
+        }
+        LS_CPUSET_FOREACH(cpu, &set)
+        {
+            if (s->home[cpu] < 0)
+                s->home[cpu] = ids[i];
+        }
+    }
+    ls_cpuset_free(&set);
+    LS_CPUSET_FOREACH(cpu, &topo->online)
+    {
+        if (s->home[cpu] < 0) {
+            s->home[cpu] = 0;
+            homeless = true;
+        }
+    }
+    bool have0 = n > 0 && ids[0] == 0;
+    topo->nnodes = n + (homeless && !have0);
+    topo->nodes = calloc(topo->nnodes ? topo->nnodes : 1, sizeof(*topo->nodes));
+    topo->distance = malloc((topo->nnodes ? topo->nnodes * topo->nnodes : 1) * sizeof(unsigned));
+    if (!topo->nodes || !topo->distance)
+        return oom(err);
+    size_t k = 0;
+    if (homeless && !have0)
+        topo->nodes[k++].id = 0;
+    for (size_t i = 0; i < n; i++)
+        topo->nodes[k++].id = ids[i];
+    LS_CPUSET_FOREACH(cpu, &topo->online)
+    {
+        struct ls_node *node = &topo->nodes[ls_topology_node_pos(topo, s->home[cpu])];
+        if (ls_cpuset_add(&node->cpus, (unsigned)cpu) < 0)
+            return oom(err);
+    }
+    return read_distances(s, ids, n, err);
+}
+
+static int package_of(struct scan *s, int cpu, struct ls_error *err)
+{
+    if (s->package[cpu] != NO_PACKAGE)
+        return 0;
+    char rel[128];
+    long v = -1;
+    snprintf(rel, sizeof(rel), CPU_DIR "/cpu%d/topology/physical_package_id", cpu);
+    int r = read_long(s->root, rel, &v, err);
+    if (r < 0)
+        return -1;
+    s->package[cpu] = r == 0 && v >= INT_MIN + 1 && v <= INT_MAX ? (int)v : -1;
+    return 0;
+}
+
+/* The highest-level Unified/Data cache index of cpu: -1 none, else its number. */
+static int find_llc_index(struct scan *s, int cpu, long *level, struct ls_error *err)
+{
+    char dir[128];
+    snprintf(dir, sizeof(dir), CPU_DIR "/cpu%d/cache", cpu);
+    _cleanup_free_ int *idx = NULL;
+    size_t n = 0;
+    if (list_numbered(s->root, dir, "index", &idx, &n, err) < 0)
+        return -2;
+    int best = -1;
+    for (size_t i = 0; i < n; i++) {
+        char rel[192];
+        _cleanup_free_ char *type = NULL;
+        size_t len = 0;
+        snprintf(rel, sizeof(rel), "%s/index%d/type", dir, idx[i]);
+        int r = read_file(s->root, rel, &type, &len, err);
+        if (r < 0)
+            return -2;
+        if (r == 1)
+            continue;
+        char *t = trim(type, len);
+        if (strcmp(t, "Unified") && strcmp(t, "Data"))
+            continue;
+        long lv;
+        snprintf(rel, sizeof(rel), "%s/index%d/level", dir, idx[i]);
+        r = read_long(s->root, rel, &lv, err);
+        if (r < 0)
+            return -2;
+        if (r == 1 || lv < 1)
+            continue;
+        if (best < 0 || lv > *level) {
+            best = idx[i];
+            *level = lv;
+        }
+    }
+    return best;
+}
+
+/* "32K", "9216K", "16M" or plain bytes -> KiB; 0 when missing or malformed. */
+static int read_size_kb(struct scan *s, const char *rel, unsigned long *out, struct ls_error *err)
+{
+    _cleanup_free_ char *text = NULL;
+    size_t len = 0;
+    *out = 0;
+    int r = read_file(s->root, rel, &text, &len, err);
+    if (r != 0)
+        return r < 0 ? -1 : 0;
+    char *t = trim(text, len), *end;
+    errno = 0;
+    unsigned long v = strtoul(t, &end, 10);
+    if (end == t || errno || *t == '-')
+        return 0;
+    if (!*end)
+        *out = v / 1024;
+    else if ((*end == 'K' || *end == 'k') && !end[1])
+        *out = v;
+    else if (*end == 'M' && !end[1])
+        *out = v * 1024;
+    else if (*end == 'G' && !end[1])
+        *out = v * 1024 * 1024;
+    return 0;
+}
+
+static int new_group(struct scan *s, const ls_cpuset *cpus, int level, unsigned long size_kb,
+                     const char *source, struct ls_error *err)
+{
+    struct ls_topology *topo = s->topo;
+    if (topo->nllcs == s->cap) {
+        size_t cap = s->cap ? s->cap * 2 : 16;
+        struct ls_llc *l = realloc(topo->llcs, cap * sizeof(*l));
+        if (!l)
+            return oom(err);
+        topo->llcs = l;
+        char **src = realloc(s->source, cap * sizeof(*src));
+        if (!src)
+            return oom(err);
+        s->source = src;
+        s->cap = cap;
+    }
+    struct ls_llc *l = &topo->llcs[topo->nllcs];
+    memset(l, 0, sizeof(*l));
+    s->source[topo->nllcs] = source ? strdup(source) : NULL;
+    topo->nllcs++;
+    if ((source && !s->source[topo->nllcs - 1]) || ls_cpuset_copy(&l->cpus, cpus) < 0)
+        return oom(err);
+    l->level = level;
+    l->size_kb = size_kb;
+    LS_CPUSET_FOREACH(cpu, cpus)
+    {
+        s->group[cpu] = (int)topo->nllcs - 1;
+    }
+    return 0;
+}
+
+static void drop_groups(struct scan *s)
+{
+    for (size_t i = 0; i < s->topo->nllcs; i++) {
+        ls_cpuset_free(&s->topo->llcs[i].cpus);
+        free(s->source[i]);
+        s->source[i] = NULL;
+    }
+    s->topo->nllcs = 0;
+    for (size_t c = 0; c < s->ncpu; c++)
+        s->group[c] = -1;
+}
+
+/* Group CPUs by their LLC's shared CPU set. 0 ok, 1 the sets overlap (s->conflict says
+ * which files), -1 error. CPUs with no cache information are left ungrouped. */
+static int group_by_cache(struct scan *s, struct ls_error *err)
+{
+    ls_cpuset set = LS_CPUSET_INIT;
+    int ret = 0;
+    LS_CPUSET_FOREACH(cpu, &s->topo->online)
+    {
+        long level = 0;
+        int idx = find_llc_index(s, cpu, &level, err);
+        if (idx == -2) {
+            ret = -1;
+            break;
+        }
+        if (idx < 0)
+            continue;
+        char list[192], map[192], path[4352];
+        const char *used = NULL;
+        snprintf(list, sizeof(list), CPU_DIR "/cpu%d/cache/index%d/shared_cpu_list", cpu, idx);
+        snprintf(map, sizeof(map), CPU_DIR "/cpu%d/cache/index%d/shared_cpu_map", cpu, idx);
+        ls_cpuset_clear(&set);
+        int r = read_set(s, &set, list, map, &used, err);
+        if (r < 0) {
+            ret = -1;
+            break;
+        }
+        if (r == 1 || ls_cpuset_empty(&set)) {
+            /* Empty (ia64) or absent: the cache is private to the core. */
+            snprintf(list, sizeof(list), CPU_DIR "/cpu%d/topology/thread_siblings_list", cpu);
+            ls_cpuset_clear(&set);
+            used = list;
+            if (read_set(s, &set, list, NULL, NULL, err) < 0) {
+                ret = -1;
+                break;
+            }
+        }
+        if (ls_cpuset_add(&set, (unsigned)cpu) < 0) {
+            ret = oom(err);
+            break;
+        }
+        full_path(s->root, path, sizeof(path), used);
+        int g = s->group[cpu];
+        if (g >= 0) {
+            if (ls_cpuset_equal(&set, &s->topo->llcs[g].cpus))
+                continue;
+        } else {
+            int clash = -1;
+            LS_CPUSET_FOREACH(other, &set)
+            {
+                if (s->group[other] >= 0) {
+                    clash = s->group[other];
+                    break;
+                }
+            }
+            if (clash < 0) {
+                unsigned long kb = 0;
+                char size[192];
+                snprintf(size, sizeof(size), CPU_DIR "/cpu%d/cache/index%d/size", cpu, idx);
+                if (read_size_kb(s, size, &kb, err) < 0 ||
+                    new_group(s, &set, (int)level, kb, path, err) < 0) {
+                    ret = -1;
+                    break;
+                }
+                continue;
+            }
+            g = clash;
+        }
+        _cleanup_free_ char *mine = ls_cpuset_format(&set);
+        _cleanup_free_ char *theirs = ls_cpuset_format(&s->topo->llcs[g].cpus);
+        if (asprintf(&s->conflict, "%s (%s) and %s (%s) overlap", path, mine ? mine : "?",
+                     s->source[g] ? s->source[g] : "?", theirs ? theirs : "?") < 0) {
+            s->conflict = NULL;
+            ret = oom(err);
+            break;
+        }
+        ret = 1;
+        break;
+    }
+    ls_cpuset_free(&set);
+    return ret;
+}
+
+struct key {
+    int node, package, cpu;
+};
+
+static int cmp_key(const void *a, const void *b)
+{
+    const struct key *x = a, *y = b;
+    if (x->node != y->node)
+        return (x->node > y->node) - (x->node < y->node);
+    if (x->package != y->package)
+        return (x->package > y->package) - (x->package < y->package);
+    return (x->cpu > y->cpu) - (x->cpu < y->cpu);
+}
+
+/* Ungrouped CPUs, one group per (home node, package); by_node false: per package only. */
+static int group_by_package(struct scan *s, bool by_node, struct ls_error *err)
+{
+    size_t n = 0, total = ls_cpuset_count(&s->topo->online);
+    _cleanup_free_ struct key *keys = malloc((total ? total : 1) * sizeof(*keys));
+    if (!keys)
+        return oom(err);
+    LS_CPUSET_FOREACH(cpu, &s->topo->online)
+    {
+        if (s->group[cpu] >= 0)
+            continue;
+        if (package_of(s, cpu, err) < 0)
+            return -1;
+        keys[n++] = (struct key){by_node ? s->home[cpu] : 0, s->package[cpu], cpu};
+    }
+    qsort(keys, n, sizeof(*keys), cmp_key);
+    ls_cpuset set = LS_CPUSET_INIT;
+    for (size_t i = 0; i < n;) {
+        size_t j = i;
+        ls_cpuset_clear(&set);
+        while (j < n && keys[j].node == keys[i].node && keys[j].package == keys[i].package)
+            if (ls_cpuset_add(&set, (unsigned)keys[j++].cpu) < 0) {
+                ls_cpuset_free(&set);
+                return oom(err);
+            }
+        if (new_group(s, &set, 0, 0, NULL, err) < 0) {
+            ls_cpuset_free(&set);
+            return -1;
+        }
+        i = j;
+    }
+    ls_cpuset_free(&set);
+    return 0;
+}
+
+static int read_llcs(struct scan *s, struct ls_error *err)
+{
+    int r = group_by_cache(s, err);
+    if (r < 0)
+        return -1;
+    if (r == 1) {
+        if (ls_topology_warn(s->topo,
+                             "cache sharing files disagree: %s; using one LLC group per package",
+                             s->conflict) < 0)
+            return oom(err);
+        drop_groups(s);
+        return group_by_package(s, false, err);
+    }
+    return group_by_package(s, true, err);
+}
+
+static int read_hugepages(const struct ls_root *root, struct ls_topology *topo,
+                          struct ls_error *err)
+{
+    long v;
+    int r = read_long(root, HUGE_DIR "/nr_hugepages", &v, err);
+    if (r < 0)
+        return -1;
+    topo->hugepages_2m_total = r == 0 && v > 0 ? (uint64_t)v : 0;
+    r = read_long(root, HUGE_DIR "/free_hugepages", &v, err);
+    if (r < 0)
+        return -1;
+    topo->hugepages_2m_free = r == 0 && v > 0 ? (uint64_t)v : 0;
+    return 0;
+}
+
+static void scan_free(struct scan *s)
+{
+    free(s->home);
+    free(s->package);
+    free(s->group);
+    if (s->source)
+        for (size_t i = 0; i < s->topo->nllcs; i++)
+            free(s->source[i]);
+    free(s->source);
+    free(s->conflict);
+}
+
+int ls_topology_discover(const struct ls_root *root, struct ls_topology *topo, struct ls_error *err)
+{
+    memset(topo, 0, sizeof(*topo));
+    struct scan s = {.root = root, .topo = topo};
+    int r = -1;
+    if (read_online(root, topo, err) < 0)
+        goto out;
+    s.ncpu = (size_t)ls_cpuset_last(&topo->online) + 1;
+    s.home = malloc(s.ncpu * sizeof(int));
+    s.package = malloc(s.ncpu * sizeof(int));
+    s.group = malloc(s.ncpu * sizeof(int));
+    if (!s.home || !s.package || !s.group) {
+        oom(err);
+        goto out;
+    }
+    for (size_t c = 0; c < s.ncpu; c++) {
+        s.package[c] = NO_PACKAGE;
+        s.group[c] = -1;
+    }
+    if (read_nodes(&s, err) < 0 || read_llcs(&s, err) < 0 || read_hugepages(root, topo, err) < 0 ||
+        ls_topology_finish(topo, err) < 0)
+        goto out;
+    r = 0;
+out:
+    scan_free(&s);
+    if (r < 0)
+        ls_topology_free(topo);
+    return r;
+}
