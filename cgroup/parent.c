@@ -1,5 +1,6 @@
-/* Where job groups go: --cgroup-parent (a directory under the mount, or a path relative to the
- * hierarchy root) or, by default, the caller's own group. Checked before anything is created. */
+/* Where job groups go: --cgroup-parent (a directory under the mount, or a path from the
+ * hierarchy root: "jobs" or "/jobs") or, by default, the caller's own group. An absolute path
+ * naming an existing directory outside the mount is refused. Checked before anything is made. */
 #include <errno.h>
 #include <limits.h>
 #include <stdio.h>
@@ -51,6 +52,20 @@ static bool under_mount(const char *mount, const char *path, const char **rest)
     return true;
 }
 
+/* A missing absolute path whose first directory exists on the filesystem but not under the
+ * mount ("/tmp/x") is a filesystem path, not one from the hierarchy root. */
+static bool outside_fs_path(const char *mount, const char *path)
+{
+    char first[4096], under[8192];
+    size_t l = strcspn(path + 1, "/");
+    if (l + 2 > sizeof(first))
+        return true;
+    snprintf(first, sizeof(first), "/%.*s", (int)l, path + 1);
+    if (ls_cg_join(under, sizeof(under), mount, first + 1) < 0)
+        return true;
+    return ls_cg_is_dir(first) && !ls_cg_is_dir(under);
+}
+
 int ls_cg_resolve_parent(const struct ls_cg_hier *h, const char *parent, char *rel, size_t size,
                          struct ls_error *err)
 {
@@ -85,18 +100,21 @@ int ls_cg_resolve_parent(const struct ls_cg_hier *h, const char *parent, char *r
     if (parent[0] == '/') {
         const char *rest;
         if (!under_mount(h->mount, parent, &rest)) {
-            /* Allow another spelling of the same directory (symlinked /sys paths). */
+            /* Another spelling of a directory under the mount (symlinked /sys paths)? */
             _cleanup_free_ char *real = realpath(parent, NULL);
             _cleanup_free_ char *realmount = realpath(h->mount, NULL);
-            if (!real || !realmount || !under_mount(realmount, real, &rest))
+            if (real && realmount && under_mount(realmount, real, &rest)) {
+                if (!normalize(rest, rel, size, &too_long) || too_long)
+                    return ls_fail(err, LS_ERR_USAGE, ENAMETOOLONG,
+                                   "--cgroup-parent %s: too long", parent);
+                relpart = NULL;
+            } else if (real || outside_fs_path(h->mount, parent)) {
                 return ls_fail(err, LS_ERR_USAGE, EINVAL,
                                "--cgroup-parent %s is outside the cgroup hierarchy mounted at %s; "
                                "give a directory under %s or a path relative to it",
                                parent, h->mount, h->mount);
-            if (!normalize(rest, rel, size, &too_long) || too_long)
-                return ls_fail(err, LS_ERR_USAGE, ENAMETOOLONG, "--cgroup-parent %s: too long",
-                               parent);
-            relpart = NULL;
+            }
+            /* Not a directory anywhere else: a path from the hierarchy root ("/jobs"). */
         } else {
             relpart = rest;
         }
