@@ -36,7 +36,7 @@ char *ls_load_warning(long running, size_t online, size_t slice)
     char *msg = NULL;
     if (asprintf(&msg,
                  "exclusive mode: host load is high: %ld runnable tasks besides llcslice for "
-                 "the %zu CPUs outside this slice; tasks not confined by llcslice can still run "
+                 "the %zu CPU(s) outside this slice; tasks not confined by llcslice can still run "
                  "on the reserved LLCs and disturb measurements",
                  others, outside) < 0)
         return NULL;

@@ -29,6 +29,13 @@ void ls_jobenv_free(char **env)
     free(env);
 }
 
+static char **oom(char **env, struct ls_error *err)
+{
+    ls_jobenv_free(env);
+    ls_fail(err, LS_ERR_SYSTEM, ENOMEM, "out of memory building the job's environment");
+    return NULL;
+}
+
 char **ls_jobenv_build(char *const *base, const ls_cpuset *cpus, const ls_cpuset *mems,
                        const char *plan_path, struct ls_error *err)
 {
@@ -37,29 +44,30 @@ char **ls_jobenv_build(char *const *base, const ls_cpuset *cpus, const ls_cpuset
         nbase++;
     char **env = calloc(nbase + 5, sizeof(*env));
     if (!env)
-        goto oom;
+        return oom(env, err);
     size_t n = 0;
     for (size_t i = 0; i < nbase; i++) {
         if (is_ours(base[i]))
             continue;
         if (!(env[n++] = strdup(base[i])))
-            goto oom;
+            return oom(env, err);
     }
     _cleanup_free_ char *cpu_list = ls_cpuset_format(cpus);
     _cleanup_free_ char *mem_list = ls_cpuset_format(mems);
-    if (!cpu_list || !mem_list)
-        goto oom;
-    if (asprintf(&env[n++], "LLCSLICE_CPUS=%s", cpu_list) < 0 ||
-        asprintf(&env[n++], "LLCSLICE_NCPUS=%zu", ls_cpuset_count(cpus)) < 0 ||
-        asprintf(&env[n++], "LLCSLICE_MEMS=%s", mem_list) < 0)
-        goto oom_partial;
-    if (plan_path && asprintf(&env[n++], "LLCSLICE_PLAN=%s", plan_path) < 0)
-        goto oom_partial;
+    char *add[4] = {NULL, NULL, NULL, NULL};
+    if (!cpu_list || !mem_list || asprintf(&add[0], "LLCSLICE_CPUS=%s", cpu_list) < 0)
+        add[0] = NULL;
+    if (asprintf(&add[1], "LLCSLICE_NCPUS=%zu", ls_cpuset_count(cpus)) < 0)
+        add[1] = NULL;
+    if (!mem_list || asprintf(&add[2], "LLCSLICE_MEMS=%s", mem_list) < 0)
+        add[2] = NULL;
+    if (plan_path && asprintf(&add[3], "LLCSLICE_PLAN=%s", plan_path) < 0)
+        add[3] = NULL;
+    bool ok = add[0] && add[1] && add[2] && (add[3] || !plan_path);
+    for (size_t i = 0; i < 4; i++)
+        if (add[i])
+            env[n++] = add[i]; /* owned by env from here, freed with it */
+    if (!ok)
+        return oom(env, err);
     return env;
-oom_partial:
-    env[n - 1] = NULL; /* asprintf leaves it undefined on failure */
-oom:
-    ls_jobenv_free(env);
-    ls_fail(err, LS_ERR_SYSTEM, ENOMEM, "out of memory building the job's environment");
-    return NULL;
 }
