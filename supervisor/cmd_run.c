@@ -145,8 +145,9 @@ static int parse(int argc, char **argv, struct run_opts *o, bool *done)
     }
     bool dashdash = optind > 1 && !strcmp(argv[optind - 1], "--");
     if (!dashdash && optind < argc)
-        return ls_usage_error("run", "missing '--' before the command '%s': llcslice run "
-                                     "[OPTIONS] -- CMD [ARGS...]",
+        return ls_usage_error("run",
+                              "missing '--' before the command '%s': llcslice run "
+                              "[OPTIONS] -- CMD [ARGS...]",
                               argv[optind]);
     if (optind >= argc)
         return ls_usage_error("run", "no command given: llcslice run [OPTIONS] -- CMD [ARGS...]");
@@ -220,8 +221,8 @@ static void say_where(const struct run_opts *o, const struct ls_plan *plan,
 }
 
 /* Everything from the reservation on: returns the exit code. */
-static int run_reserved(const struct run_opts *o, const struct ls_host *host,
-                        struct ls_plan *plan, const struct ls_request *req, uint64_t memory_max,
+static int run_reserved(const struct run_opts *o, const struct ls_host *host, struct ls_plan *plan,
+                        const struct ls_request *req, uint64_t memory_max,
                         const struct ls_seccomp *sc, struct ls_sigstate *sig)
 {
     struct ls_error err = {0};
@@ -258,8 +259,8 @@ static int run_reserved(const struct run_opts *o, const struct ls_host *host,
         code = ls_report(&err);
         goto out;
     }
-    envp = ls_jobenv_build(environ, &plan->cpus, &plan->mems, plan_path[0] ? plan_path : NULL,
-                           &err);
+    envp =
+        ls_jobenv_build(environ, &plan->cpus, &plan->mems, plan_path[0] ? plan_path : NULL, &err);
     if (!envp) {
         code = ls_report(&err);
         goto out;
@@ -301,7 +302,8 @@ int ls_cmd_run(int argc, char **argv)
     if (ls_reqopts_finish(&o.ro, &req, &err) < 0)
         return ls_usage_error("run", "%s", err.msg);
     uint64_t memory_max = 0;
-    if (o.memory_max_text && ls_size_parse(o.memory_max_text, "--memory-max", &memory_max, &err) < 0)
+    if (o.memory_max_text &&
+        ls_size_parse(o.memory_max_text, "--memory-max", &memory_max, &err) < 0)
         return ls_usage_error("run", "%s", err.msg);
     struct ls_seccomp sc;
     if (ls_seccomp_build(&sc, o.seccomp, o.seccomp_deny, &err) < 0) {
@@ -338,8 +340,8 @@ int ls_cmd_run(int argc, char **argv)
     catch_stop(saved);
     struct ls_plan plan;
     if (o.ro.wait)
-        rc = ls_plan_acquire_wait(&host.topo, &host.allowed, &ld, &req, o.ro.wait_ms, on_wait,
-                                  NULL, &plan, &err);
+        rc = ls_plan_acquire_wait(&host.topo, &host.allowed, &ld, &req, o.ro.wait_ms, on_wait, NULL,
+                                  &plan, &err);
     else
         rc = ls_plan_acquire(&host.topo, &host.allowed, &ld, &req, &plan, &err);
     /* From here signals queue for the job (or for dying of them below). */

@@ -2,6 +2,7 @@
 
 #include <errno.h>
 #include <sched.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "../planner/cleanup.h"
@@ -16,16 +17,16 @@ static int prepare_fallback(struct ls_confine *c, const struct ls_confine_opts *
                        "sched_setaffinity fallback",
                        why->msg);
     _cleanup_free_ char *list = ls_cpuset_format(o->cpus);
-    ls_warn("WARNING: no usable cgroup for the job (%s). Falling back to sched_setaffinity: "
-            "the job is pinned to CPUs %s but may widen its own affinity, and memory nodes%s "
-            "are not enforced. Use --strict to make this an error.",
+    fprintf(stderr,
+            "llcslice: WARNING: no usable cgroup for the job (%s). Falling back to "
+            "sched_setaffinity: the job is pinned to CPUs %s but may widen its own affinity, "
+            "and memory nodes%s are not enforced. Use --strict to make this an error.\n",
             why->msg, list ? list : "?", o->memory_max ? " and --memory-max" : "");
     c->kind = LS_CONFINE_AFFINITY;
     return 0;
 }
 
-int ls_confine_prepare(struct ls_confine *c, const struct ls_confine_opts *o,
-                       struct ls_error *err)
+int ls_confine_prepare(struct ls_confine *c, const struct ls_confine_opts *o, struct ls_error *err)
 {
     memset(c, 0, sizeof(*c));
     c->cpus = o->cpus;

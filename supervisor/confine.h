@@ -30,8 +30,7 @@ struct ls_confine {
 };
 
 /* Decide and set up (create the cgroup); warnings go to stderr. */
-int ls_confine_prepare(struct ls_confine *c, const struct ls_confine_opts *o,
-                       struct ls_error *err);
+int ls_confine_prepare(struct ls_confine *c, const struct ls_confine_opts *o, struct ls_error *err);
 /* Put pid (the parked shim) there, before the job is exec'd. */
 int ls_confine_enter(const struct ls_confine *c, pid_t pid, struct ls_error *err);
 /* Kill what is left in the cgroup and remove it; failures are warnings. */
