@@ -57,6 +57,114 @@ static int check_local(const char *dir, const char *what, unsigned long long f_t
                    dir, what, fs, fstype && *fstype ? fstype : "unknown", fs);
 }
 
+/* Only root and the caller may decide where lockfiles go or remove them: everyone else could
+ * delete a held lockfile (or retarget a link between runs) and have one CPU handed out twice.
+ * Walk `dir` as realpath(3) does, refusing a symlink owned by anyone else, then check every
+ * directory from / down to the result: owned by root or the caller, and not writable by
+ * everyone unless sticky. */
+static int untrusted(const char *dir, const char *what, const char *why, struct ls_error *err)
+{
+    return ls_fail(err, LS_ERR_USAGE, EPERM,
+                   "lock dir %s (%s): %s, so another user could remove or replace the lockfiles "
+                   "and have CPUs handed out twice; use a directory that only root and you "
+                   "control, such as /tmp, /run/lock or a root-owned mode-1777 directory",
+                   dir, what, why);
+}
+
+static bool trusted_owner(uid_t uid)
+{
+    return uid == 0 || uid == geteuid();
+}
+
+static int check_links(const char *dir, const char *what, struct ls_error *err)
+{
+    char cur[PATH_MAX] = "", rest[2 * PATH_MAX], why[PATH_MAX + 128];
+    if (dir[0] != '/' && !getcwd(cur, sizeof(cur)))
+        return ls_fail(err, LS_ERR_SYSTEM, errno,
+                       "lock dir %s (%s): cannot get the current "
+                       "directory: %s",
+                       dir, what, strerror(errno));
+    snprintf(rest, sizeof(rest), "%s", dir);
+    if (!strcmp(cur, "/"))
+        cur[0] = '\0';
+    for (int links = 0; rest[0];) {
+        char *p = rest;
+        while (*p == '/')
+            p++;
+        size_t n = strcspn(p, "/");
+        char name[NAME_MAX + 1];
+        if (n > NAME_MAX)
+            return 0; /* stat() already said what is wrong with it */
+        memcpy(name, p, n);
+        name[n] = '\0';
+        memmove(rest, p + n, strlen(p + n) + 1);
+        if (n == 0 || !strcmp(name, "."))
+            continue;
+        if (!strcmp(name, "..")) {
+            char *slash = strrchr(cur, '/');
+            if (slash)
+                *slash = '\0';
+            continue;
+        }
+        size_t len = strlen(cur);
+        if (len + 1 + n >= sizeof(cur))
+            return 0;
+        snprintf(cur + len, sizeof(cur) - len, "/%s", name);
+        struct stat st;
+        if (lstat(cur, &st) < 0 || !S_ISLNK(st.st_mode))
+            continue; /* the caller's stat() and realpath() report real errors */
+        if (!trusted_owner(st.st_uid)) {
+            snprintf(why, sizeof(why), "%s is a symlink owned by uid %u (not root, not you)", cur,
+                     (unsigned)st.st_uid);
+            return untrusted(dir, what, why, err);
+        }
+        char target[PATH_MAX];
+        ssize_t tl = readlink(cur, target, sizeof(target) - 1);
+        if (tl < 0 || ++links > 40)
+            return 0;
+        target[tl] = '\0';
+        cur[len] = '\0'; /* back to the link's directory */
+        if (target[0] == '/')
+            cur[0] = '\0';
+        char joined[sizeof(rest)];
+        if ((size_t)snprintf(joined, sizeof(joined), "%s/%s", target, rest) >= sizeof(joined))
+            return 0;
+        memcpy(rest, joined, sizeof(rest));
+    }
+    return 0;
+}
+
+static int check_trusted(const char *dir, const char *real, const char *what, struct ls_error *err)
+{
+    if (check_links(dir, what, err) < 0)
+        return -1;
+    char path[PATH_MAX], why[PATH_MAX + 128];
+    snprintf(path, sizeof(path), "%s", real);
+    for (;;) {
+        struct stat st;
+        const char *shown = path[0] ? path : "/";
+        if (stat(shown, &st) < 0)
+            return ls_fail(err, LS_ERR_SYSTEM, errno, "lock dir %s (%s): cannot stat %s: %s", dir,
+                           what, shown, strerror(errno));
+        if (!trusted_owner(st.st_uid)) {
+            snprintf(why, sizeof(why), "%s is owned by uid %u (not root, not you)", shown,
+                     (unsigned)st.st_uid);
+            return untrusted(dir, what, why, err);
+        }
+        if ((st.st_mode & S_IWOTH) && !(st.st_mode & S_ISVTX)) {
+            snprintf(why, sizeof(why),
+                     "%s is writable by every user (mode %04o) without the sticky bit (chmod +t "
+                     "it)",
+                     shown, (unsigned)(st.st_mode & 07777));
+            return untrusted(dir, what, why, err);
+        }
+        char *slash = strrchr(path, '/');
+        if (!path[0] || !slash)
+            return 0;
+        *slash = '\0';
+    }
+}
+
 int ls_lockdir_open_flags(struct ls_lockdir *ld, const char *dir, const char *prefix,
                           unsigned flags, struct ls_error *err)
 {
@@ -129,6 +237,9 @@ int ls_lockdir_open_flags(struct ls_lockdir *ld, const char *dir, const char *pr
         fstype[0] = '\0';
     }
     if (check_local(real, dir_what, f_type, fstype, err) < 0)
+        return -1;
+    /* Observers (locks, plan) only read: any directory may be looked at. */
+    if (!(flags & LS_LOCKDIR_OBSERVE) && check_trusted(dir, real, dir_what, err) < 0)
         return -1;
 
     if (!(flags & LS_LOCKDIR_OBSERVE) && faccessat(AT_FDCWD, real, W_OK | X_OK, AT_EACCESS) < 0) {

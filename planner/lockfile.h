@@ -20,7 +20,10 @@ struct ls_lockdir {
 
 /* Resolve --lock-dir/LLCSLICE_LOCK_DIR (default /tmp) and --lock-prefix/LLCSLICE_LOCK_PREFIX
  * (default llcslice); check the dir exists, is a directory, writable, on a local filesystem
- * (NFS/CIFS/SMB/Ceph/AFS/FUSE refused with the remedy); find its device via mountinfo. */
+ * (NFS/CIFS/SMB/Ceph/AFS/FUSE refused with the remedy), and that only root and the caller
+ * control it (no symlink on the way owned by another user, every directory from / down owned
+ * by root or the caller and not world-writable unless sticky; docs/SECURITY.md); find its
+ * device via mountinfo. LS_LOCKDIR_OBSERVE skips the write and ownership checks. */
 int ls_lockdir_open(struct ls_lockdir *ld, const char *dir, const char *prefix,
                     struct ls_error *err);
 
