@@ -13,37 +13,56 @@
 #include "internal.h"
 #include "planner/cleanup.h"
 
-unsigned long long ls_cg_proc_start(pid_t pid)
+/* 1 with *start when pid runs, 0 when it is gone (or a zombie), -errno when /proc cannot tell
+ * (EMFILE, ENOMEM, hidepid, ...): then nobody may treat the process as gone. */
+static int proc_start(pid_t pid, unsigned long long *start)
 {
     _cleanup_free_ char *stat = NULL;
-    if (ls_cg_readf(&stat, "/proc/%d/stat", (int)pid) < 0)
+    int r = ls_cg_readf(&stat, "/proc/%d/stat", (int)pid);
+    if (r == -ENOENT || r == -ESRCH)
         return 0;
+    if (r < 0)
+        return r;
     /* comm may hold spaces and parentheses: fields restart after the last ')'. */
     char *p = strrchr(stat, ')');
     if (!p)
-        return 0;
+        return -EIO;
     p++;
     /* A zombie owner has exited: its groups are orphans already. */
-    if (p[0] != ' ' || p[1] == 'Z' || p[1] == 'X')
+    if (p[0] != ' ')
+        return -EIO;
+    if (p[1] == 'Z' || p[1] == 'X')
         return 0;
     /* p is at the space before field 3 (state); step to the one before field 22. */
     for (int field = 3; field < 22; field++) {
         p = strchr(p + 1, ' ');
         if (!p)
-            return 0;
+            return -EIO;
     }
     char *end;
     errno = 0;
     unsigned long long v = strtoull(p + 1, &end, 10);
-    if (errno || end == p + 1)
-        return 0;
-    return v;
+    if (errno || end == p + 1 || v == 0)
+        return -EIO;
+    *start = v;
+    return 1;
+}
+
+unsigned long long ls_cg_proc_start(pid_t pid)
+{
+    unsigned long long v = 0;
+    return proc_start(pid, &v) == 1 ? v : 0;
 }
 
 static int name_with(char *buf, size_t size, const char *tail)
 {
     pid_t pid = getpid();
-    int n = snprintf(buf, size, LS_CG_PREFIX "%d-%llu-%s", (int)pid, ls_cg_proc_start(pid), tail);
+    unsigned long long start = 0;
+    /* A name without our real start time would look orphaned to every sweep. */
+    int r = proc_start(pid, &start);
+    if (r <= 0)
+        return r < 0 ? r : -ESRCH;
+    int n = snprintf(buf, size, LS_CG_PREFIX "%d-%llu-%s", (int)pid, start, tail);
     return n < 0 || (size_t)n >= size ? -ENAMETOOLONG : 0;
 }
 
@@ -101,6 +120,7 @@ bool ls_cg_parse_name(const char *name, pid_t *pid, unsigned long long *start, b
 
 bool ls_cg_owner_alive(pid_t pid, unsigned long long start)
 {
-    unsigned long long now = ls_cg_proc_start(pid);
-    return now != 0 && now == start;
+    unsigned long long now = 0;
+    int r = proc_start(pid, &now);
+    return r < 0 || (r == 1 && now == start); /* cannot tell: keep its groups */
 }

@@ -142,8 +142,11 @@ int ls_sandbox_create(struct ls_sandbox *sb, const struct ls_sandbox_opts *opts,
     struct ls_error derr = {0};
     enum ls_cg_version v = ls_cg_detect(&h, &derr);
     if (v == LS_CG_NONE) {
+        /* Out of fds or memory is no reason to run the job unconfined: keep that errno. */
+        bool starved = derr.code == EMFILE || derr.code == ENFILE || derr.code == ENOMEM;
         if (ls_error_set(&derr))
-            return ls_fail(err, LS_ERR_SYSTEM, ENOENT, "no usable cgroup: %s", derr.msg);
+            return ls_fail(err, LS_ERR_SYSTEM, starved ? derr.code : ENOENT, "no usable cgroup: %s",
+                           derr.msg);
         return ls_fail(err, LS_ERR_SYSTEM, ENOENT,
                        "no cgroup hierarchy offers the cpuset controller (neither cgroup v2 with "
                        "cpuset in cgroup.controllers nor a v1 cpuset mount)");
@@ -151,8 +154,11 @@ int ls_sandbox_create(struct ls_sandbox *sb, const struct ls_sandbox_opts *opts,
     char parent[4096], name[128];
     if (ls_cg_resolve_parent(&h, opts->parent, parent, sizeof(parent), err) < 0)
         return -1;
-    if (ls_cg_job_name(name, sizeof(name)) < 0 ||
-        ls_cg_join(sb->rel, sizeof(sb->rel), parent, name) < 0)
+    int nr = ls_cg_job_name(name, sizeof(name));
+    if (nr < 0 && nr != -ENAMETOOLONG)
+        return ls_fail(err, LS_ERR_SYSTEM, -nr,
+                       "naming the job's cgroup: cannot read /proc/self/stat: %s", strerror(-nr));
+    if (nr < 0 || ls_cg_join(sb->rel, sizeof(sb->rel), parent, name) < 0)
         return ls_fail(err, LS_ERR_SYSTEM, ENAMETOOLONG, "cgroup path too long");
     sb->version = v;
     sb->noprefix = h.noprefix;

@@ -75,7 +75,12 @@ static int move_into_leaf(const char *parent_rel, const char *dir,
                           struct ls_error *err)
 {
     char name[128], leafdir[8192], procs[8300], me[32];
-    if (ls_cg_leaf_name(name, sizeof(name)) < 0 || ls_cg_join(leafdir, sizeof(leafdir), dir, name))
+    int nr = ls_cg_leaf_name(name, sizeof(name));
+    if (nr < 0 && nr != -ENAMETOOLONG)
+        return ls_fail(err, LS_ERR_SYSTEM, -nr,
+                       "naming the supervisor's leaf cgroup: cannot read /proc/self/stat: %s",
+                       strerror(-nr));
+    if (nr < 0 || ls_cg_join(leafdir, sizeof(leafdir), dir, name))
         return ls_fail(err, LS_ERR_SYSTEM, ENAMETOOLONG, "cgroup path too long: %s", dir);
     bool made = mkdir(leafdir, 0755) == 0;
     if (!made && errno != EEXIST)

@@ -65,6 +65,11 @@ static int not_regular(const char *path, mode_t m, struct ls_error *err)
 
 static int cannot_open(const char *path, int e, struct ls_error *err)
 {
+    if (e == EMFILE || e == ENFILE)
+        return ls_fail(err, LS_ERR_SYSTEM, e,
+                       "cannot open lockfile %s: %s; a reservation keeps one lockfile open per "
+                       "LLC and per reserved CPU: raise the open-file limit (ulimit -n)",
+                       path, strerror(e));
     struct stat st;
     if ((e == EACCES || e == EPERM) && lstat(path, &st) == 0)
         return ls_fail(err, LS_ERR_SYSTEM, e,
@@ -100,6 +105,12 @@ int ls_lock_open(const struct ls_lockdir *ld, enum ls_lock_kind kind, unsigned n
                 return ls_fail(err, LS_ERR_SYSTEM, e,
                                "cannot create lockfile %s: %s; the lock dir must be writable "
                                "(or the lockfile created beforehand with mode 0666)",
+                               path, strerror(e));
+            if (e == EMFILE || e == ENFILE)
+                return ls_fail(err, LS_ERR_SYSTEM, e,
+                               "cannot create lockfile %s: %s; a reservation keeps one lockfile "
+                               "open per LLC and per reserved CPU: raise the open-file limit "
+                               "(ulimit -n)",
                                path, strerror(e));
             return ls_fail(err, LS_ERR_SYSTEM, e, "cannot create lockfile %s: %s", path,
                            strerror(e));
