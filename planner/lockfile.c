@@ -149,6 +149,12 @@ int ls_lock_open(const struct ls_lockdir *ld, enum ls_lock_kind kind, unsigned n
                        strerror(errno));
     if (!S_ISREG(st.st_mode))
         return not_regular(path, st.st_mode, err);
+    /* Lockfiles are never linked twice: this is some other file planted under its name. */
+    if (st.st_nlink > 1)
+        return ls_fail(err, LS_ERR_SYSTEM, EMLINK,
+                       "lockfile %s has %lu hard links, so it is another file planted under the "
+                       "lockfile's name; refusing to use it (remove it)",
+                       path, (unsigned long)st.st_nlink);
     /* Every user must be able to open it later, whatever our umask was. */
     if (created && fchmod(fd, 0666) < 0)
         return ls_fail(err, LS_ERR_SYSTEM, errno, "cannot chmod 0666 lockfile %s: %s", path,

@@ -51,7 +51,8 @@ int ls_lock_path(const struct ls_lockdir *ld, enum ls_lock_kind kind, unsigned n
                  size_t size);
 
 /* Create (0666 regardless of umask, O_CLOEXEC|O_NOFOLLOW, never truncating or following a
- * symlink) and open a lockfile. Returns fd or -1 with err. */
+ * symlink) and open a lockfile; a symlink, FIFO, device, directory or a file with several
+ * hard links in its place is refused. Returns fd or -1 with err. */
 int ls_lock_open(const struct ls_lockdir *ld, enum ls_lock_kind kind, unsigned n,
                  struct ls_error *err);
 
