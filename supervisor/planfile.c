@@ -60,12 +60,18 @@ int ls_planfile_write(const struct ls_plan *plan, char *path, size_t size, struc
         return ls_fail(err, LS_ERR_SYSTEM, e, "writing %s: %s", path, strerror(e));
     }
     struct ls_json j;
+    errno = 0;
     ls_json_init(&j, f, true);
     ls_plan_json(&j, plan);
     ls_json_finish(&j);
-    if (ferror(f) | fclose(f)) {
+    int bad = ferror(f), e = bad ? errno : 0; /* a failed flush leaves its errno */
+    if (fclose(f) != 0 || bad) {
+        e = e ? e : errno ? errno : EIO;
         unlink(path);
-        return ls_fail(err, LS_ERR_SYSTEM, EIO, "writing %s failed (disk full?)", path);
+        return ls_fail(err, LS_ERR_SYSTEM, e,
+                       "writing the plan file %s: %s (set TMPDIR to a writable directory with "
+                       "free space)",
+                       path, strerror(e));
     }
     return 0;
 }
