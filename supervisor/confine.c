@@ -4,6 +4,7 @@
 #include <sched.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "../planner/cleanup.h"
 #include "cli.h"
@@ -98,6 +99,12 @@ void ls_confine_release(struct ls_confine *c)
     if (c->kind != LS_CONFINE_CGROUP)
         return;
     struct ls_error err = {0};
+    /* Someone moved or removed the group (or its parent) under the job: say so, and that a
+     * moved group is sweep's to remove. */
+    if (c->sb.path[0] && access(c->sb.path, F_OK) < 0 && errno == ENOENT)
+        ls_warn("the job's cgroup %s disappeared while the job ran (was it or its parent moved "
+                "or removed?); if it was moved, 'llcslice sweep' removes it",
+                c->sb.path);
     if (ls_sandbox_destroy(&c->sb, &err) < 0)
         ls_warn("%s", err.msg);
     ls_sandbox_free(&c->sb);
