@@ -52,7 +52,8 @@ start_job() { # start_job CMD: llcslice run under $P in the background; JOB, GRO
         '.cpus[] | select([.holders[].pid] | index($p)) | .index')
     [[ -n $CPU ]] || fail "the job's supervisor holds no CPU"
 }
-finish_job() { set +e; wait "$JOB"; RC=$?; set -e; }
+finish_job() { touch "$T/release"; set +e; wait "$JOB"; RC=$?; set -e; rm -f "$T/release"; }
+WAIT_RELEASE="t=0; while [ ! -e $T/release ] && [ \$t -lt 1200 ]; do sleep 0.05; t=\$((t+1)); done"
 cpu_busy() { run_rc 75 "$BIN" run --lock-dir "$L" --mode dedicated --cpus 1 --allowed-cpus "$CPU" -- true; }
 
 # ---- stopped like a systemd unit: everything in the group killed, groups removed
@@ -76,7 +77,7 @@ ok "parent stopped and removed under the job: llcslice -> 137$warned, CPU $CPU r
 
 # ---- the parent renamed while the job runs
 make_parent
-start_job "touch $T/started; sleep 1; echo done"
+start_job "touch $T/started; $WAIT_RELEASE; echo done"
 mv "$P" "$P-moved"
 PARENTS+=("$P-moved")
 cpu_busy
@@ -93,7 +94,7 @@ ok "parent renamed under the job: job finished (0), one warning, CPU $CPU releas
 
 # ---- the job moved out, its group and parent removed: the CPUs stay held until it ends
 make_parent
-start_job "touch $T/started; sleep 1.5; echo done"
+start_job "touch $T/started; $WAIT_RELEASE; echo done"
 for _ in 1 2 3; do
     for pid in $(cat "$GROUP/$(procs_file)" 2>/dev/null); do echo "$pid" >"$MNT/$(procs_file)" 2>/dev/null || true; done
     rmdir "$GROUP" 2>/dev/null && break

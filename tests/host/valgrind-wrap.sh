@@ -7,6 +7,22 @@
 # code into 99. host/valgrind_logs fails the run if any log is non-empty.
 logs=${1:?log dir} bin=${2:?binary}
 shift 2
+# Runs valgrind cannot host go unwrapped (counted in LOGDIR/unwrapped): a seccomp profile
+# (valgrind implements no seccomp(2) and cannot survive a filter the job's child installs
+# before exec), and a TMPDIR where nothing can be created (valgrind needs a file there).
+unwrapped() {
+    echo "$$ ($1) $bin ${*:2}" >>"$logs/unwrapped"
+    exec "$bin" "${@:2}"
+}
+for a in "$@"; do
+    [[ $a == -- ]] && break
+    [[ $a == --seccomp* ]] && unwrapped seccomp "$@"
+done
+if [[ -n ${TMPDIR:-} ]]; then
+    probe=$(mktemp -p "$TMPDIR" .vgprobe.XXXXXX 2>/dev/null) || unwrapped "TMPDIR $TMPDIR" "$@"
+    head -c 65536 /dev/zero 2>/dev/null >"$probe" || { rm -f "$probe"; unwrapped "TMPDIR $TMPDIR full" "$@"; }
+    rm -f "$probe"
+fi
 exec valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite,indirect \
-    --show-leak-kinds=definite,indirect --trace-children=no \
+    --show-leak-kinds=definite,indirect --trace-children=no --vgdb=no \
     --log-file="$logs/%p.log" "$bin" "$@"
