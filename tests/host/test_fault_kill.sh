@@ -47,6 +47,7 @@ GDB
         [[ $(readlink "/proc/$p/exe" 2>/dev/null) == "$REAL" ]] && pid=$p
     done
     [[ -n $pid ]] || fail "$what: no llcslice under gdb"
+    PIDS+=($pid)
 
     # At the breakpoint: the CPU is held, nobody else gets it.
     local cpu
