@@ -123,6 +123,23 @@ run_rc 0 "$BIN" run --lock-dir "$L" -- true # root may open it; it must stay as 
 ok "another user's 0600 lockfile: nobody gets one line with the remedy, root uses it unchanged"
 rm -f "$L"/*.lock
 
+# ---- the hardened setup (docs/SECURITY.md): a root-owned sticky dir whose lockfiles root
+# created beforehand, so no other user can delete or replace one while it is held.
+H=$T/hardened
+mkdir -m 1777 "$H"
+ncpu=$(nproc)
+for i in $(seq 0 $((ncpu - 1))); do install -m 0666 /dev/null "$H/llcslice-cpu-$i.lock"; done
+install -m 0666 /dev/null "$H/llcslice-llc-0.lock"
+if ((${#U[@]})); then
+    run_rc 0 "${U[@]}" "$BIN" run --lock-dir "$H" --mode dedicated --cpus 1 -- true
+    "${U[@]}" rm -f "$H/llcslice-cpu-0.lock" 2>/dev/null || true
+    "${U[@]}" mv -f "$H/llcslice-llc-0.lock" "$H/x" 2>/dev/null || true
+    [[ -f $H/llcslice-cpu-0.lock && -f $H/llcslice-llc-0.lock ]] ||
+        fail "nobody removed a root-created lockfile from the sticky dir"
+    [[ $(stat -c %u "$H/llcslice-cpu-0.lock") == 0 ]] || fail "the lockfile changed owner"
+    ok "root-owned sticky dir with root-created 0666 lockfiles: nobody locks them, cannot remove them"
+fi
+
 # ---- ENOSPC: no inode left for a lockfile, then none for the second of three
 if [[ $FAULT_NS == 1 ]]; then
     F=$T/full
