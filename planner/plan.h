@@ -2,6 +2,7 @@
 #ifndef LLCSLICE_PLAN_H
 #define LLCSLICE_PLAN_H
 
+#include <signal.h>
 #include <stdbool.h>
 #include <stddef.h>
 
@@ -24,6 +25,7 @@ struct ls_request {
     struct ls_perf_topo perf;
     size_t vcpus;          /* declared vCPU count (perf or YAML), 0 when none */
     unsigned pid;          /* diffuses the exclusive-mode llc_offset; getpid() by default */
+    const volatile sig_atomic_t *stop; /* optional: waiting gives up (busy) once *stop != 0 */
 };
 
 /* What every lockfile looks like right now (one /proc/locks pass). */
@@ -48,6 +50,8 @@ struct ls_plan {
     struct ls_assignment *assignments; /* exclusive mode */
     size_t nassignments;
     int service_cpu;                   /* exclusive mode, else -1 */
+    int service_llc; /* exclusive mode: the service CPU's LLC when it is not one of locked_llcs
+                      * (then held LOCK_SH so no exclusive peer takes it), else -1 */
     char **warnings;
     size_t nwarnings;
     int *fds; /* held lock fds, released by ls_plan_release */
@@ -63,7 +67,9 @@ int ls_perf_parse(const char *text, struct ls_perf_topo *out, struct ls_error *e
 int ls_mode_parse(const char *text, enum ls_mode *out, struct ls_error *err);
 const char *ls_mode_name(enum ls_mode mode);
 
-/* PLAN (pure): choose LLCs/CPUs for req given who holds what. No I/O. */
+/* PLAN (pure): choose LLCs/CPUs for req given who holds what (snap NULL: nobody). No I/O.
+ * Errors: LS_ERR_USAGE budget above allowed, LS_ERR_UNSAT never fits this host, LS_ERR_BUSY
+ * fits but not with the current holders. */
 int ls_plan_compute(const struct ls_topology *topo, const ls_cpuset *allowed,
                     const struct ls_snapshot *snap, const struct ls_request *req,
                     struct ls_plan *plan, struct ls_error *err);
@@ -75,14 +81,56 @@ int ls_snapshot_take(const struct ls_topology *topo, const ls_cpuset *allowed,
 void ls_snapshot_free(struct ls_snapshot *snap);
 
 /* DISCOVER -> PLAN -> ACQUIRE, all-or-nothing, 3 retries after 10/50/200 ms. Busy after the
- * retries: LS_ERR_BUSY naming every holder. */
+ * retries: LS_ERR_BUSY naming every holder. Plans around the reservations of live waiters
+ * (waitq.h). Usage/unsatisfiable errors are returned at once, never retried. */
 int ls_plan_acquire(const struct ls_topology *topo, const ls_cpuset *allowed,
                     const struct ls_lockdir *ld, const struct ls_request *req,
                     struct ls_plan *plan, struct ls_error *err);
 
-/* Warnings as in the seed: cross-node spill, overcommit (vCPUs > CPUs). Added to plan. */
+/* Like ls_plan_acquire, but keeps retrying with backoff (10, 50, 200, then every 500 ms)
+ * until acquired or timeout_ms passes (-1 = forever), then LS_ERR_BUSY. Queues fairly
+ * (waitq.h): reserves what it waits for so a stream of smaller requests cannot starve it.
+ * on_wait (may be NULL) hears who we wait for once, and again whenever that changes. */
+int ls_plan_acquire_wait(const struct ls_topology *topo, const ls_cpuset *allowed,
+                         const struct ls_lockdir *ld, const struct ls_request *req,
+                         long long timeout_ms, void (*on_wait)(const char *who, void *ctx),
+                         void *ctx, struct ls_plan *plan, struct ls_error *err);
+
+/* Warnings as in the seed: cross-node spill, overcommit (vCPUs > CPUs). Replaces the plan's
+ * warnings; ls_plan_compute (and so every acquire) already calls it. */
 int ls_plan_add_warnings(const struct ls_topology *topo, const struct ls_request *req,
                          struct ls_plan *plan);
+
+/* Explicit budget (req->cpus) checked against the allowed count, or the default (30%, or
+ * ls_vm_budget when vCPUs are declared); exclusive --perf needs vCPUs + 1 service CPU. */
+int ls_request_target(const struct ls_request *req, size_t allowed, size_t *target,
+                      struct ls_error *err);
+/* A request with defaults: shared mode, default budget, pid = getpid(). */
+void ls_request_init(struct ls_request *req);
+
+/* Locks a computed plan takes, in acquire order: every LLC ascending, then CPUs ascending. */
+struct ls_lock_step {
+    enum ls_lock_kind kind;
+    unsigned index;
+    enum ls_lock_mode mode;
+};
+/* Fills *steps (caller frees); returns count or -1 on ENOMEM. */
+int ls_plan_lock_steps(const struct ls_plan *plan, struct ls_lock_step **steps, size_t *n);
+/* Try every step non-blocking, all or nothing: 1 all held (fds in plan), 0 busy (*busy_what
+ * says which), -1 error. */
+int ls_plan_try_lock(const struct ls_lockdir *ld, struct ls_plan *plan, char *busy_what,
+                     size_t busy_size, struct ls_error *err);
+
+/* "LLC 2: pid 123 (make) shared; CPU 5: pid 77 (cc) exclusive" for every lockfile of the
+ * topology overlapping `allowed` (fresh /proc/locks read); "" when nobody holds one. */
+int ls_describe_holders(const struct ls_topology *topo, const ls_cpuset *allowed,
+                        const struct ls_lockdir *ld, char **out, struct ls_error *err);
+
+/* Holders in table t that block `steps` (a shared LLC step is blocked by exclusive holders
+ * only), same format; "" when none. */
+int ls_describe_conflicts(const struct ls_lockdir *ld, const struct ls_locktable *t,
+                          const struct ls_lock_step *steps, size_t nsteps, char **out,
+                          struct ls_error *err);
 
 void ls_plan_release(struct ls_plan *plan); /* closes fds: locks released */
 void ls_plan_free(struct ls_plan *plan);    /* releases and frees */

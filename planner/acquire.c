@@ -1,0 +1,184 @@
+/* ACQUIRE: lock a computed plan all-or-nothing, and the seed's DISCOVER -> PLAN -> ACQUIRE
+ * loop with 3 retries after 10/50/200 ms, ending in a busy error naming every holder. */
+#include "acquire.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+static const unsigned retry_delays_ms[] = {10, 50, 200};
+#define ATTEMPTS (sizeof(retry_delays_ms) / sizeof(retry_delays_ms[0]) + 1)
+
+void ls_sleep_ms(unsigned ms)
+{
+    struct timespec ts = {ms / 1000, (long)(ms % 1000) * 1000000L};
+    nanosleep(&ts, NULL);
+}
+
+int ls_plan_try_lock(const struct ls_lockdir *ld, struct ls_plan *plan, char *busy_what,
+                     size_t busy_size, struct ls_error *err)
+{
+    struct ls_lock_step *steps = NULL;
+    size_t n = 0;
+    if (ls_plan_lock_steps(plan, &steps, &n) < 0)
+        return ls_fail(err, LS_ERR_SYSTEM, ENOMEM, "out of memory locking the plan");
+    int *fds = malloc((n ? n : 1) * sizeof(*fds));
+    if (!fds) {
+        free(steps);
+        return ls_fail(err, LS_ERR_SYSTEM, ENOMEM, "out of memory locking the plan");
+    }
+    size_t held = 0;
+    int rc = 1;
+    for (size_t i = 0; i < n; i++) {
+        int fd = -1;
+        int r = ls_lock_acquire(ld, steps[i].kind, steps[i].index, steps[i].mode, &fd, err);
+        if (r == 1) {
+            fds[held++] = fd;
+            continue;
+        }
+        if (r == 0 && busy_what)
+            snprintf(busy_what, busy_size, "%s %u busy",
+                     steps[i].kind == LS_LOCK_LLC ? "LLC" : "CPU", steps[i].index);
+        rc = r;
+        break;
+    }
+    free(steps);
+    if (rc != 1) {
+        /* All or nothing: drop what we got so racing peers see a consistent state. */
+        while (held)
+            close(fds[--held]);
+        free(fds);
+        return rc;
+    }
+    ls_plan_release(plan);
+    plan->fds = fds;
+    plan->nfds = held;
+    return 1;
+}
+
+void ls_pass_free(struct ls_pass *p)
+{
+    ls_locktable_free(&p->table);
+    ls_snapshot_free(&p->snap);
+    ls_waitq_free(&p->queue);
+}
+
+int ls_pass_discover(const struct ls_acquire_args *a, struct ls_pass *p, struct ls_error *err)
+{
+    memset(p, 0, sizeof(*p));
+    if (ls_locktable_read(&p->table, NULL, err) < 0 ||
+        ls_snapshot_take(a->topo, a->allowed, a->ld, &p->table, &p->snap, err) < 0 ||
+        ls_waitq_read(a->ld, &p->queue, err) < 0) {
+        ls_pass_free(p);
+        return -1;
+    }
+    return 0;
+}
+
+int ls_snapshot_copy(struct ls_snapshot *dst, const struct ls_snapshot *src)
+{
+    memset(dst, 0, sizeof(*dst));
+    size_t n = src->nllcs ? src->nllcs : 1;
+    dst->nllcs = src->nllcs;
+    dst->llc_shared = malloc(n * sizeof(unsigned));
+    dst->llc_exclusive = malloc(n * sizeof(unsigned));
+    if (!dst->llc_shared || !dst->llc_exclusive || ls_cpuset_copy(&dst->cpu_held, &src->cpu_held) < 0) {
+        ls_snapshot_free(dst);
+        return -1;
+    }
+    memcpy(dst->llc_shared, src->llc_shared, src->nllcs * sizeof(unsigned));
+    memcpy(dst->llc_exclusive, src->llc_exclusive, src->nllcs * sizeof(unsigned));
+    return 0;
+}
+
+int ls_pass_plan(const struct ls_acquire_args *a, const struct ls_pass *p,
+                 unsigned long long ticket, pid_t pid, struct ls_plan *plan,
+                 struct ls_error *err)
+{
+    struct ls_snapshot eff;
+    if (ls_snapshot_copy(&eff, &p->snap) < 0 ||
+        ls_waitq_apply(&p->queue, ticket, pid, &eff) < 0) {
+        ls_snapshot_free(&eff);
+        return ls_fail(err, LS_ERR_SYSTEM, ENOMEM, "out of memory planning");
+    }
+    int rc = ls_plan_compute(a->topo, a->allowed, &eff, a->req, plan, err);
+    ls_snapshot_free(&eff);
+    return rc;
+}
+
+int ls_pass_acquire(const struct ls_acquire_args *a, unsigned long long ticket, pid_t pid,
+                    struct ls_pass *p, struct ls_plan *plan, char *why, size_t why_size,
+                    struct ls_error *err)
+{
+    if (ls_pass_discover(a, p, err) < 0)
+        return -1;
+    struct ls_error perr = {0};
+    if (ls_pass_plan(a, p, ticket, pid, plan, &perr) < 0) {
+        if (perr.category != LS_ERR_BUSY) {
+            *err = perr;
+            return -1;
+        }
+        snprintf(why, why_size, "%s", perr.msg);
+        return 0;
+    }
+    int r = ls_plan_try_lock(a->ld, plan, why, why_size, err);
+    if (r != 1) {
+        enum ls_mode mode = plan->mode;
+        ls_plan_free(plan);
+        plan->mode = mode;
+    }
+    return r;
+}
+
+int ls_busy_error(const struct ls_acquire_args *a, const char *lead, const char *why,
+                  struct ls_error *err)
+{
+    char *holders = NULL, *waiters = NULL;
+    struct ls_waitq q = {0};
+    struct ls_error e2 = {0};
+    if (ls_describe_holders(a->topo, a->allowed, a->ld, &holders, &e2) < 0)
+        holders = NULL;
+    if (ls_waitq_read(a->ld, &q, &e2) == 0)
+        waiters = ls_waitq_describe(&q, 0, 0);
+    ls_waitq_free(&q);
+    ls_fail(err, LS_ERR_BUSY, EBUSY, "%s%s%s%s; holders: %s%s%s. Run `llcslice locks` to see every lock",
+            lead, why && *why ? " (" : "", why && *why ? why : "", why && *why ? ")" : "",
+            holders && *holders ? holders : "<none recorded>",
+            waiters && *waiters ? "; queued ahead: " : "", waiters ? waiters : "");
+    free(holders);
+    free(waiters);
+    return -1;
+}
+
+int ls_plan_acquire(const struct ls_topology *topo, const ls_cpuset *allowed,
+                    const struct ls_lockdir *ld, const struct ls_request *req,
+                    struct ls_plan *plan, struct ls_error *err)
+{
+    struct ls_acquire_args a = {topo, allowed, ld, req};
+    char why[512] = "";
+    for (unsigned attempt = 0; attempt < ATTEMPTS; attempt++) {
+        struct ls_pass p;
+        int r = ls_pass_acquire(&a, 0, 0, &p, plan, why, sizeof(why), err);
+        ls_pass_free(&p);
+        if (r != 0)
+            return r < 0 ? -1 : 0;
+        if (attempt + 1 < ATTEMPTS)
+            ls_sleep_ms(retry_delays_ms[attempt]);
+    }
+    /* Busy every time: name the holders from a fresh read, so the error points at who won. */
+    size_t target = 0;
+    ls_cpuset on = LS_CPUSET_INIT;
+    if (ls_cpuset_copy(&on, allowed) == 0) {
+        ls_cpuset_and(&on, &topo->online);
+        struct ls_error ignore = {0};
+        ls_request_target(req, ls_cpuset_count(&on), &target, &ignore);
+    }
+    ls_cpuset_free(&on);
+    char lead[128];
+    snprintf(lead, sizeof(lead), "could not reserve %zu CPU(s) after %zu attempts", target,
+             (size_t)ATTEMPTS);
+    return ls_busy_error(&a, lead, why, err);
+}

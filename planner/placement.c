@@ -1,0 +1,182 @@
+/* Placement primitives shared by every mode: the per-call view (allowed CPUs per LLC, node
+ * positions), node order by distance, the seed-node greedy walk, cpus/mems materialisation. */
+#include "plan_internal.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+int ls_ctx_init(struct ls_plan_ctx *c, const struct ls_topology *topo, const ls_cpuset *allowed,
+                const struct ls_snapshot *snap, struct ls_error *err)
+{
+    memset(c, 0, sizeof(*c));
+    c->topo = topo;
+    c->snap = snap;
+    size_t n = topo->nllcs ? topo->nllcs : 1;
+    c->llc_allowed = calloc(n, sizeof(*c->llc_allowed));
+    c->llc_cpu_held = calloc(n, sizeof(*c->llc_cpu_held));
+    c->llc_node_pos = calloc(n, sizeof(*c->llc_node_pos));
+    if (!c->llc_allowed || !c->llc_cpu_held || !c->llc_node_pos ||
+        ls_cpuset_copy(&c->allowed, allowed) < 0) {
+        ls_ctx_free(c);
+        return ls_fail(err, LS_ERR_SYSTEM, ENOMEM, "out of memory planning");
+    }
+    ls_cpuset_and(&c->allowed, &topo->online);
+    LS_CPUSET_FOREACH(cpu, &c->allowed)
+    {
+        if ((unsigned)cpu > topo->max_cpu || topo->cpu_llc[cpu] < 0)
+            continue;
+        unsigned llc = (unsigned)topo->cpu_llc[cpu];
+        c->nallowed++;
+        c->llc_allowed[llc]++;
+        if (snap && ls_cpuset_has(&snap->cpu_held, (unsigned)cpu))
+            c->llc_cpu_held[llc]++;
+    }
+    for (size_t i = 0; i < topo->nllcs; i++) {
+        int pos = ls_topology_node_pos(topo, topo->llcs[i].node);
+        c->llc_node_pos[i] = pos < 0 ? 0 : pos;
+    }
+    return 0;
+}
+
+void ls_ctx_free(struct ls_plan_ctx *c)
+{
+    ls_cpuset_free(&c->allowed);
+    free(c->llc_allowed);
+    free(c->llc_cpu_held);
+    free(c->llc_node_pos);
+    c->llc_allowed = NULL;
+    c->llc_cpu_held = NULL;
+    c->llc_node_pos = NULL;
+}
+
+size_t ls_nodes_by_distance(const struct ls_topology *topo, int anchor_pos, int *order)
+{
+    size_t n = 0;
+    for (size_t p = 0; p < topo->nnodes; p++)
+        if (topo->nodes[p].nllcs)
+            order[n++] = (int)p;
+    /* Insertion sort: nnodes is small and the input is already by id, so ties keep id order. */
+    const unsigned *row = topo->distance + (size_t)anchor_pos * topo->nnodes;
+    for (size_t i = 1; i < n; i++) {
+        int v = order[i];
+        unsigned dv = row[v] >= 255 ? 0x10000u : row[v];
+        size_t j = i;
+        while (j > 0) {
+            unsigned dj = row[order[j - 1]] >= 255 ? 0x10000u : row[order[j - 1]];
+            if (dj <= dv)
+                break;
+            order[j] = order[j - 1];
+            j--;
+        }
+        order[j] = v;
+    }
+    return n;
+}
+
+int ls_walk_by_distance(const struct ls_plan_ctx *c, const unsigned *ranked, size_t nranked,
+                        const size_t *weight, int seed_pos, size_t target, unsigned *picked,
+                        size_t *npicked)
+{
+    const struct ls_topology *topo = c->topo;
+    size_t nn = topo->nnodes ? topo->nnodes : 1;
+    size_t *start = calloc(nn + 1, sizeof(*start));
+    size_t *fill = calloc(nn, sizeof(*fill));
+    unsigned *bucketed = malloc((nranked ? nranked : 1) * sizeof(*bucketed));
+    int *order = malloc(nn * sizeof(*order));
+    if (!start || !fill || !bucketed || !order) {
+        free(start), free(fill), free(bucketed), free(order);
+        errno = ENOMEM;
+        return -1;
+    }
+    /* Stable counting sort of the ranked list by node: per-node lists keep rank order. */
+    for (size_t i = 0; i < nranked; i++)
+        start[c->llc_node_pos[ranked[i]] + 1]++;
+    for (size_t p = 0; p < nn; p++)
+        start[p + 1] += start[p];
+    for (size_t i = 0; i < nranked; i++) {
+        int p = c->llc_node_pos[ranked[i]];
+        bucketed[start[p] + fill[p]++] = ranked[i];
+    }
+    size_t norder = topo->nnodes ? ls_nodes_by_distance(topo, seed_pos, order) : 0;
+    if (!topo->nnodes)
+        order[norder++] = 0;
+    size_t acc = 0, np = 0;
+    for (size_t k = 0; k < norder && acc < target; k++) {
+        int p = order[k];
+        for (size_t i = start[p]; i < start[p + 1] && acc < target; i++) {
+            picked[np++] = bucketed[i];
+            acc += weight[bucketed[i]];
+        }
+    }
+    *npicked = np;
+    free(start), free(fill), free(bucketed), free(order);
+    return 0;
+}
+
+int ls_seed_node_that_fits(const struct ls_plan_ctx *c, const unsigned *ranked, size_t nranked,
+                           const size_t *weight, size_t target)
+{
+    size_t nn = c->topo->nnodes ? c->topo->nnodes : 1;
+    size_t *cap = calloc(nn, sizeof(*cap));
+    if (!cap)
+        return nranked ? c->llc_node_pos[ranked[0]] : 0;
+    for (size_t i = 0; i < nranked; i++)
+        cap[c->llc_node_pos[ranked[i]]] += weight[ranked[i]];
+    int seed = nranked ? c->llc_node_pos[ranked[0]] : 0;
+    for (size_t i = 0; i < nranked; i++) {
+        if (cap[c->llc_node_pos[ranked[i]]] >= target) {
+            seed = c->llc_node_pos[ranked[i]];
+            break;
+        }
+    }
+    free(cap);
+    return seed;
+}
+
+static int cmp_unsigned(const void *a, const void *b)
+{
+    unsigned x = *(const unsigned *)a, y = *(const unsigned *)b;
+    return x < y ? -1 : x > y;
+}
+
+int ls_plan_set_llcs(struct ls_plan *plan, const unsigned *picks, size_t n)
+{
+    unsigned *l = malloc((n ? n : 1) * sizeof(*l));
+    if (!l)
+        return -1;
+    memcpy(l, picks, n * sizeof(*l));
+    qsort(l, n, sizeof(*l), cmp_unsigned);
+    free(plan->locked_llcs);
+    plan->locked_llcs = l;
+    plan->nlocked = n;
+    return 0;
+}
+
+int ls_plan_take_ascending(const struct ls_plan_ctx *c, struct ls_plan *plan, size_t target)
+{
+    size_t taken = 0;
+    for (size_t i = 0; i < plan->nlocked && taken < target; i++) {
+        const struct ls_llc *llc = &c->topo->llcs[plan->locked_llcs[i]];
+        for (size_t k = 0; k < llc->ncpus && taken < target; k++) {
+            if (!ls_cpuset_has(&c->allowed, llc->cpu_list[k]))
+                continue;
+            if (ls_cpuset_add(&plan->cpus, llc->cpu_list[k]) < 0)
+                return -1;
+            taken++;
+        }
+    }
+    return 0;
+}
+
+int ls_plan_set_mems(const struct ls_topology *topo, struct ls_plan *plan)
+{
+    ls_cpuset_clear(&plan->mems);
+    LS_CPUSET_FOREACH(cpu, &plan->cpus)
+    {
+        int node = (unsigned)cpu <= topo->max_cpu ? topo->cpu_node[cpu] : -1;
+        if (ls_cpuset_add(&plan->mems, node < 0 ? 0u : (unsigned)node) < 0)
+            return -1;
+    }
+    return 0;
+}

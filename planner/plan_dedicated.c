@@ -1,0 +1,112 @@
+/* Dedicated mode: LOCK_SH on each touched LLC + LOCK_EX per reserved CPU. Packs into as few
+ * LLCs (and one node) as it can, preferring LLCs others already use so whole LLCs stay free
+ * for exclusive users; spills by node distance like shared mode. */
+#include "plan_internal.h"
+
+#include <errno.h>
+#include <stdlib.h>
+
+struct ded_sort {
+    const struct ls_plan_ctx *c;
+    const size_t *free_cpus;
+};
+
+/* Held LLCs first, then fresh; within each, most free CPUs first, then index. */
+static int cmp_packing(const void *a, const void *b, void *ctx)
+{
+    const struct ded_sort *s = ctx;
+    unsigned x = *(const unsigned *)a, y = *(const unsigned *)b;
+    bool hx = ls_ctx_holders(s->c, x) > 0, hy = ls_ctx_holders(s->c, y) > 0;
+    if (hx != hy)
+        return hx ? -1 : 1;
+    if (s->free_cpus[x] != s->free_cpus[y])
+        return s->free_cpus[x] > s->free_cpus[y] ? -1 : 1;
+    return x < y ? -1 : x > y;
+}
+
+/* Best single LLC holding the whole budget: held before fresh, then the tightest fit. */
+static int best_single(const struct ls_plan_ctx *c, const size_t *free_cpus, size_t target)
+{
+    int best = -1;
+    for (unsigned i = 0; i < c->topo->nllcs; i++) {
+        if (free_cpus[i] < target)
+            continue;
+        if (best < 0) {
+            best = (int)i;
+            continue;
+        }
+        bool hi = ls_ctx_holders(c, i) > 0, hb = ls_ctx_holders(c, (unsigned)best) > 0;
+        if (hi != hb ? hi : free_cpus[i] < free_cpus[best])
+            best = (int)i;
+    }
+    return best;
+}
+
+int ls_plan_dedicated(const struct ls_plan_ctx *c, size_t target, struct ls_plan *plan,
+                      struct ls_error *err)
+{
+    const struct ls_topology *topo = c->topo;
+    size_t n = topo->nllcs ? topo->nllcs : 1;
+    size_t *free_cpus = calloc(n, sizeof(*free_cpus));
+    unsigned *ranked = malloc(n * sizeof(*ranked));
+    unsigned *picked = malloc(n * sizeof(*picked));
+    int rc = 0;
+    if (!free_cpus || !ranked || !picked) {
+        rc = ls_fail(err, LS_ERR_SYSTEM, ENOMEM, "out of memory planning");
+        goto out;
+    }
+    size_t nranked = 0, total_free = 0;
+    for (unsigned i = 0; i < topo->nllcs; i++) {
+        if (c->snap->llc_exclusive[i])
+            continue;
+        free_cpus[i] = c->llc_allowed[i] - c->llc_cpu_held[i];
+        if (!free_cpus[i])
+            continue;
+        ranked[nranked++] = i;
+        total_free += free_cpus[i];
+    }
+    if (target > total_free) {
+        rc = ls_fail(err, LS_ERR_BUSY, EBUSY,
+                     "only %zu of the %zu allowed CPUs are free for a dedicated reservation "
+                     "(%zu wanted): the rest are dedicated to other jobs or in LLCs held "
+                     "exclusively",
+                     total_free, c->nallowed, target);
+        goto out;
+    }
+    size_t npicked = 0;
+    int single = best_single(c, free_cpus, target);
+    if (single >= 0) {
+        picked[npicked++] = (unsigned)single;
+    } else {
+        struct ded_sort s = {c, free_cpus};
+        qsort_r(ranked, nranked, sizeof(*ranked), cmp_packing, &s);
+        int seed = ls_seed_node_that_fits(c, ranked, nranked, free_cpus, target);
+        if (ls_walk_by_distance(c, ranked, nranked, free_cpus, seed, target, picked,
+                                &npicked) < 0) {
+            rc = ls_fail(err, LS_ERR_SYSTEM, ENOMEM, "out of memory planning");
+            goto out;
+        }
+    }
+    /* Free CPUs ascending from each pick in pick order; the last pick gives only the rest. */
+    size_t taken = 0;
+    for (size_t k = 0; k < npicked && taken < target; k++) {
+        const struct ls_llc *llc = &topo->llcs[picked[k]];
+        for (size_t j = 0; j < llc->ncpus && taken < target; j++) {
+            unsigned cpu = llc->cpu_list[j];
+            if (!ls_cpuset_has(&c->allowed, cpu) || ls_cpuset_has(&c->snap->cpu_held, cpu))
+                continue;
+            if (ls_cpuset_add(&plan->cpus, cpu) < 0) {
+                rc = ls_fail(err, LS_ERR_SYSTEM, ENOMEM, "out of memory planning");
+                goto out;
+            }
+            taken++;
+        }
+    }
+    if (ls_plan_set_llcs(plan, picked, npicked) < 0)
+        rc = ls_fail(err, LS_ERR_SYSTEM, ENOMEM, "out of memory planning");
+out:
+    free(free_cpus);
+    free(ranked);
+    free(picked);
+    return rc;
+}

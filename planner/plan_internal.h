@@ -1,0 +1,69 @@
+/* Private to the planner's PLAN files: per-call precomputed view of topology x allowed x
+ * snapshot, and the node-by-distance greedy walk every mode shares. */
+#ifndef LLCSLICE_PLAN_INTERNAL_H
+#define LLCSLICE_PLAN_INTERNAL_H
+
+#include "plan.h"
+
+struct ls_plan_ctx {
+    const struct ls_topology *topo;
+    const struct ls_snapshot *snap;
+    ls_cpuset allowed;   /* allowed ∩ online */
+    size_t nallowed;
+    size_t *llc_allowed; /* [nllcs] allowed CPUs per LLC */
+    size_t *llc_cpu_held; /* [nllcs] allowed CPUs with a per-CPU lock held */
+    int *llc_node_pos;   /* [nllcs] position of the LLC's node in topo->nodes */
+};
+
+int ls_ctx_init(struct ls_plan_ctx *c, const struct ls_topology *topo, const ls_cpuset *allowed,
+                const struct ls_snapshot *snap, struct ls_error *err);
+void ls_ctx_free(struct ls_plan_ctx *c);
+
+static inline unsigned ls_ctx_holders(const struct ls_plan_ctx *c, unsigned llc)
+{
+    return c->snap->llc_shared[llc] + c->snap->llc_exclusive[llc];
+}
+
+/* Node positions sorted by distance from anchor_pos: unreachable (255) last, ties by node id;
+ * nodes without LLCs skipped. `order` has room for topo->nnodes; returns the count. */
+size_t ls_nodes_by_distance(const struct ls_topology *topo, int anchor_pos, int *order);
+
+/* Greedy fill: walk nodes by distance from seed_pos; within a node take `ranked` LLCs in their
+ * given order until the weights (indexed by LLC) reach target. Writes the picks in pick order
+ * to `picked` (room for nranked) and returns how many. Linear in nranked + nnodes. */
+int ls_walk_by_distance(const struct ls_plan_ctx *c, const unsigned *ranked, size_t nranked,
+                        const size_t *weight, int seed_pos, size_t target, unsigned *picked,
+                        size_t *npicked);
+
+/* The first node (in `ranked` order) whose ranked LLCs alone reach target, else ranked[0]'s. */
+int ls_seed_node_that_fits(const struct ls_plan_ctx *c, const unsigned *ranked, size_t nranked,
+                           const size_t *weight, size_t target);
+
+/* plan->locked_llcs = picks sorted ascending. */
+int ls_plan_set_llcs(struct ls_plan *plan, const unsigned *picks, size_t n);
+/* plan->cpus = allowed CPUs of locked_llcs, LLCs and CPUs ascending, first `target` only. */
+int ls_plan_take_ascending(const struct ls_plan_ctx *c, struct ls_plan *plan, size_t target);
+/* plan->mems = home nodes of plan->cpus. */
+int ls_plan_set_mems(const struct ls_topology *topo, struct ls_plan *plan);
+
+int ls_plan_shared(const struct ls_plan_ctx *c, size_t target, struct ls_plan *plan,
+                   struct ls_error *err);
+int ls_plan_dedicated(const struct ls_plan_ctx *c, size_t target, struct ls_plan *plan,
+                      struct ls_error *err);
+int ls_plan_exclusive_llcs(const struct ls_plan_ctx *c, size_t target, struct ls_plan *plan,
+                           struct ls_error *err);
+int ls_plan_pinning(const struct ls_plan_ctx *c, const struct ls_request *req,
+                    struct ls_plan *plan, struct ls_error *err);
+
+/* 32-bit avalanche finalizer (murmur3 fmix32): adjacent pids land far apart. */
+static inline unsigned ls_pid_hash(unsigned x)
+{
+    x ^= x >> 16;
+    x *= 0x85ebca6bu;
+    x ^= x >> 13;
+    x *= 0xc2b2ae35u;
+    x ^= x >> 16;
+    return x;
+}
+
+#endif

@@ -1,0 +1,135 @@
+/* --wait: retry DISCOVER -> PLAN -> ACQUIRE with backoff until acquired or out of time,
+ * queued fairly (waitq.h): while waiting we reserve the plan we wait for, so newcomers plan
+ * around it instead of starving us. */
+#include "acquire.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+static const unsigned wait_delays_ms[] = {10, 50, 200, 500};
+#define NDELAYS (sizeof(wait_delays_ms) / sizeof(wait_delays_ms[0]))
+
+static long long now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* What to reserve while waiting: the plan we would get once the holders that keep coming and
+ * going (shared and per-CPU) are gone, exclusive holders staying; failing that, once every
+ * current holder is gone. Waiters ahead of us stay reserved in both. 1 found, 0 none. */
+static int reservation_target(const struct ls_acquire_args *a, const struct ls_pass *p,
+                              const struct ls_wait_ticket *tk, struct ls_plan *target)
+{
+    for (int relax = 0; relax < 2; relax++) {
+        struct ls_snapshot s;
+        if (ls_snapshot_copy(&s, &p->snap) < 0)
+            return 0;
+        memset(s.llc_shared, 0, s.nllcs * sizeof(unsigned));
+        if (relax)
+            memset(s.llc_exclusive, 0, s.nllcs * sizeof(unsigned));
+        ls_cpuset_clear(&s.cpu_held);
+        struct ls_error e = {0};
+        int rc = ls_waitq_apply(&p->queue, tk->ticket, tk->pid, &s);
+        if (rc == 0)
+            rc = ls_plan_compute(a->topo, a->allowed, &s, a->req, target, &e);
+        ls_snapshot_free(&s);
+        if (rc == 0)
+            return 1;
+    }
+    return 0;
+}
+
+/* Who we wait for: holders blocking the reserved plan, else the waiters ahead of us. */
+static char *waiting_for(const struct ls_acquire_args *a, const struct ls_pass *p,
+                         const struct ls_wait_ticket *tk, const struct ls_plan *target)
+{
+    char *who = NULL;
+    if (target) {
+        struct ls_lock_step *steps = NULL;
+        size_t n = 0;
+        struct ls_error e = {0};
+        if (ls_plan_lock_steps(target, &steps, &n) == 0)
+            ls_describe_conflicts(a->ld, &p->table, steps, n, &who, &e);
+        free(steps);
+        if (who && *who)
+            return who;
+        free(who);
+    }
+    who = ls_waitq_describe(&p->queue, tk->ticket, tk->pid);
+    return who;
+}
+
+int ls_plan_acquire_wait(const struct ls_topology *topo, const ls_cpuset *allowed,
+                         const struct ls_lockdir *ld, const struct ls_request *req,
+                         long long timeout_ms, void (*on_wait)(const char *who, void *ctx),
+                         void *ctx, struct ls_plan *plan, struct ls_error *err)
+{
+    struct ls_acquire_args a = {topo, allowed, ld, req};
+    long long start = now_ms();
+    size_t target_cpus = 0;
+    ls_cpuset on = LS_CPUSET_INIT;
+    if (ls_cpuset_copy(&on, allowed) < 0)
+        return ls_fail(err, LS_ERR_SYSTEM, ENOMEM, "out of memory");
+    ls_cpuset_and(&on, &topo->online);
+    int rc = ls_request_target(req, ls_cpuset_count(&on), &target_cpus, err);
+    ls_cpuset_free(&on);
+    if (rc < 0)
+        return -1;
+
+    struct ls_wait_ticket tk;
+    if (ls_wait_register(ld, req->mode, target_cpus, &tk, err) < 0)
+        return -1;
+    char *last_who = NULL, why[512] = "";
+    rc = -1;
+    for (unsigned attempt = 0;; attempt++) {
+        struct ls_pass p;
+        int r = ls_pass_acquire(&a, tk.ticket, tk.pid, &p, plan, why, sizeof(why), err);
+        if (r != 0) {
+            ls_pass_free(&p);
+            rc = r > 0 ? 0 : -1;
+            break;
+        }
+        struct ls_plan target;
+        int have = reservation_target(&a, &p, &tk, &target);
+        if (ls_wait_reserve(&tk, have ? &target : NULL, err) < 0) {
+            if (have)
+                ls_plan_free(&target);
+            ls_pass_free(&p);
+            break;
+        }
+        char *who = waiting_for(&a, &p, &tk, have ? &target : NULL);
+        if (have)
+            ls_plan_free(&target);
+        ls_pass_free(&p);
+        if (who && *who && (!last_who || strcmp(who, last_who))) {
+            if (on_wait)
+                on_wait(who, ctx);
+            free(last_who);
+            last_who = who;
+        } else {
+            free(who);
+        }
+
+        long long elapsed = now_ms() - start;
+        bool stopped = req->stop && *req->stop;
+        if (stopped || (timeout_ms >= 0 && elapsed >= timeout_ms)) {
+            char lead[160];
+            snprintf(lead, sizeof(lead), "could not reserve %zu CPU(s) %s %lld ms of waiting",
+                     target_cpus, stopped ? "(interrupted) after" : "within", elapsed);
+            ls_busy_error(&a, lead, why, err);
+            break;
+        }
+        long long delay = wait_delays_ms[attempt < NDELAYS ? attempt : NDELAYS - 1];
+        if (timeout_ms >= 0 && delay > timeout_ms - elapsed)
+            delay = timeout_ms - elapsed;
+        ls_sleep_ms((unsigned)delay);
+    }
+    free(last_who);
+    ls_wait_unregister(&tk);
+    return rc;
+}

@@ -1,0 +1,404 @@
+/* The wait queue's files: registering, publishing a reservation, reading live waiters,
+ * removing dead ones. See waitq.h for the protocol. */
+#include "waitq.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cleanup.h"
+
+#define WAIT_MAX_FILE (256u << 10)
+#define STALE_TMP_SECONDS 60
+
+static unsigned long long now_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (unsigned long long)ts.tv_sec * 1000000000ull + (unsigned long long)ts.tv_nsec;
+}
+
+/* "{prefix}-wait-<20 digits>-<pid>.lock" -> ticket, pid. */
+static bool parse_name(const char *name, const char *prefix, unsigned long long *ticket,
+                       pid_t *pid)
+{
+    size_t pl = strlen(prefix);
+    if (strncmp(name, prefix, pl) || strncmp(name + pl, "-wait-", 6))
+        return false;
+    const char *p = name + pl + 6;
+    unsigned long long t = 0, v = 0;
+    for (int i = 0; i < 20; i++, p++) {
+        if (*p < '0' || *p > '9')
+            return false;
+        t = t * 10 + (unsigned)(*p - '0');
+    }
+    if (*p++ != '-' || *p < '1' || *p > '9')
+        return false;
+    for (; *p >= '0' && *p <= '9'; p++)
+        if ((v = v * 10 + (unsigned)(*p - '0')) > 0x7fffffffull)
+            return false;
+    if (strcmp(p, ".lock"))
+        return false;
+    *ticket = t;
+    *pid = (pid_t)v;
+    return true;
+}
+
+static bool is_tmp_name(const char *name, const char *prefix)
+{
+    size_t pl = strlen(prefix);
+    return !strncmp(name, prefix, pl) && !strncmp(name + pl, "-waittmp-", 9);
+}
+
+/* Parse the reservation text; false when it is not (yet) complete. */
+static bool parse_content(char *text, struct ls_waiter *w)
+{
+    unsigned seq = 0, end = 0;
+    bool have_head = false, have_end = false;
+    for (char *save = NULL, *line = strtok_r(text, "\n", &save); line;
+         line = strtok_r(NULL, "\n", &save)) {
+        char mode[16];
+        ls_cpuset *set = NULL;
+        const char *list = NULL;
+        if (sscanf(line, "llcslice-wait 1 seq=%u", &seq) == 1) {
+            have_head = true;
+        } else if (sscanf(line, "mode=%15s cpus=%zu", mode, &w->target_cpus) == 2) {
+            struct ls_error e;
+            if (ls_mode_parse(mode, &w->mode, &e) < 0)
+                return false;
+        } else if (!strncmp(line, "llc-ex=", 7)) {
+            set = &w->llc_ex, list = line + 7;
+        } else if (!strncmp(line, "llc-sh=", 7)) {
+            set = &w->llc_sh, list = line + 7;
+        } else if (!strncmp(line, "cpu=", 4)) {
+            set = &w->cpus, list = line + 4;
+        } else if (sscanf(line, "end seq=%u", &end) == 1) {
+            have_end = true;
+            break;
+        }
+        if (set) {
+            struct ls_error e;
+            ls_cpuset_free(set);
+            if (ls_cpuset_parse_list(set, list, strlen(list), "wait file", &e) < 0)
+                return false;
+        }
+    }
+    if (!have_head || !have_end || seq != end)
+        return false;
+    w->reserves = !ls_cpuset_empty(&w->llc_ex) || !ls_cpuset_empty(&w->llc_sh) ||
+                  !ls_cpuset_empty(&w->cpus);
+    return true;
+}
+
+static void waiter_free(struct ls_waiter *w)
+{
+    ls_cpuset_free(&w->llc_ex);
+    ls_cpuset_free(&w->llc_sh);
+    ls_cpuset_free(&w->cpus);
+}
+
+/* Read a live waiter's file; a torn read (rewrite in progress) is retried. */
+static void read_waiter(int fd, struct ls_waiter *w)
+{
+    for (int attempt = 0; attempt < 3; attempt++) {
+        char buf[4096];
+        _cleanup_free_ char *big = NULL;
+        char *text = buf;
+        struct stat st;
+        if (fstat(fd, &st) < 0 || st.st_size < 0 || (size_t)st.st_size > WAIT_MAX_FILE)
+            return;
+        size_t cap = sizeof(buf);
+        if ((size_t)st.st_size + 1 > cap) {
+            cap = (size_t)st.st_size + 1;
+            text = big = malloc(cap);
+            if (!big)
+                return;
+        }
+        ssize_t n = pread(fd, text, cap - 1, 0);
+        if (n < 0)
+            return;
+        text[n] = '\0';
+        waiter_free(w);
+        w->reserves = false;
+        if (parse_content(text, w))
+            return;
+        waiter_free(w);
+        w->reserves = false;
+        struct timespec ms = {0, 1000000};
+        nanosleep(&ms, NULL);
+    }
+}
+
+static int cmp_waiter(const void *a, const void *b)
+{
+    const struct ls_waiter *x = a, *y = b;
+    if (x->ticket != y->ticket)
+        return x->ticket < y->ticket ? -1 : 1;
+    return (x->pid > y->pid) - (x->pid < y->pid);
+}
+
+int ls_waitq_read(const struct ls_lockdir *ld, struct ls_waitq *q, struct ls_error *err)
+{
+    memset(q, 0, sizeof(*q));
+    _cleanup_closedir_ DIR *d = opendir(ld->dir);
+    if (!d)
+        return ls_fail(err, LS_ERR_SYSTEM, errno, "cannot list lock dir %s: %s", ld->dir,
+                       strerror(errno));
+    size_t cap = 0;
+    struct dirent *de;
+    while ((de = readdir(d))) {
+        unsigned long long ticket;
+        pid_t pid;
+        bool tmp = is_tmp_name(de->d_name, ld->prefix);
+        if (!tmp && !parse_name(de->d_name, ld->prefix, &ticket, &pid))
+            continue;
+        _cleanup_close_ int fd =
+            openat(dirfd(d), de->d_name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
+        struct stat st;
+        if (fd < 0 || fstat(fd, &st) < 0 || !S_ISREG(st.st_mode))
+            continue;
+        if (flock(fd, LOCK_SH | LOCK_NB) == 0) {
+            /* Nobody holds it: its waiter is gone. A fresh tmp file may be one being set up. */
+            if (!tmp || time(NULL) - st.st_mtime > STALE_TMP_SECONDS)
+                unlinkat(dirfd(d), de->d_name, 0);
+            continue;
+        }
+        if (tmp)
+            continue;
+        if (q->n == cap) {
+            size_t nc = cap ? cap * 2 : 8;
+            struct ls_waiter *nw = realloc(q->w, nc * sizeof(*nw));
+            if (!nw) {
+                ls_waitq_free(q);
+                return ls_fail(err, LS_ERR_SYSTEM, ENOMEM, "out of memory reading waiters");
+            }
+            q->w = nw;
+            cap = nc;
+        }
+        struct ls_waiter *w = &q->w[q->n++];
+        memset(w, 0, sizeof(*w));
+        w->ticket = ticket;
+        w->pid = pid;
+        read_waiter(fd, w);
+    }
+    if (q->n)
+        qsort(q->w, q->n, sizeof(*q->w), cmp_waiter);
+    return 0;
+}
+
+void ls_waitq_free(struct ls_waitq *q)
+{
+    for (size_t i = 0; i < q->n; i++)
+        waiter_free(&q->w[i]);
+    free(q->w);
+    q->w = NULL;
+    q->n = 0;
+}
+
+bool ls_waiter_ahead(const struct ls_waiter *w, unsigned long long ticket, pid_t pid)
+{
+    if (ticket == 0)
+        return true;
+    return w->ticket < ticket || (w->ticket == ticket && w->pid < pid);
+}
+
+int ls_waitq_apply(const struct ls_waitq *q, unsigned long long ticket, pid_t pid,
+                   struct ls_snapshot *snap)
+{
+    for (size_t i = 0; i < q->n; i++) {
+        const struct ls_waiter *w = &q->w[i];
+        if (!w->reserves || !ls_waiter_ahead(w, ticket, pid))
+            continue;
+        LS_CPUSET_FOREACH(l, &w->llc_ex)
+        if ((size_t)l < snap->nllcs)
+            snap->llc_exclusive[l]++;
+        LS_CPUSET_FOREACH(l, &w->llc_sh)
+        if ((size_t)l < snap->nllcs)
+            snap->llc_shared[l]++;
+        if (ls_cpuset_or(&snap->cpu_held, &w->cpus) < 0)
+            return -1;
+    }
+    return 0;
+}
+
+char *ls_waitq_describe(const struct ls_waitq *q, unsigned long long ticket, pid_t pid)
+{
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&buf, &len);
+    if (!f)
+        return NULL;
+    bool first = true;
+    for (size_t i = 0; i < q->n; i++) {
+        const struct ls_waiter *w = &q->w[i];
+        if (!ls_waiter_ahead(w, ticket, pid))
+            continue;
+        char cmd[160];
+        ls_pid_cmdline(w->pid, cmd, sizeof(cmd));
+        fprintf(f, "%swaiter pid %d (%s) %s", first ? "" : "; ", (int)w->pid, cmd,
+                w->reserves ? "reserves" : "waits for");
+        first = false;
+        if (!w->reserves) {
+            fprintf(f, " %zu CPU(s) %s", w->target_cpus, ls_mode_name(w->mode));
+            continue;
+        }
+        const char *sep = "";
+        const struct {
+            const ls_cpuset *set;
+            const char *what, *how;
+        } parts[] = {{&w->llc_ex, "LLC", " exclusive"},
+                     {&w->llc_sh, "LLC", " shared"},
+                     {&w->cpus, "CPU", ""}};
+        for (size_t k = 0; k < 3; k++) {
+            if (ls_cpuset_empty(parts[k].set))
+                continue;
+            char *list = ls_cpuset_format(parts[k].set);
+            fprintf(f, "%s %s %s%s", sep, parts[k].what, list ? list : "?", parts[k].how);
+            free(list);
+            sep = ",";
+        }
+    }
+    if (fclose(f) != 0) {
+        free(buf);
+        return NULL;
+    }
+    return buf;
+}
+
+static char *format_content(const struct ls_wait_ticket *tk, const struct ls_plan *target,
+                            unsigned seq)
+{
+    ls_cpuset sets[3] = {LS_CPUSET_INIT, LS_CPUSET_INIT, LS_CPUSET_INIT};
+    char *out = NULL, *lists[3] = {NULL, NULL, NULL};
+    if (target) {
+        struct ls_lock_step *steps = NULL;
+        size_t n = 0;
+        if (ls_plan_lock_steps(target, &steps, &n) < 0)
+            return NULL;
+        int rc = 0;
+        for (size_t i = 0; i < n && rc == 0; i++) {
+            int k = steps[i].kind == LS_LOCK_CPU ? 2 : steps[i].mode == LS_LOCK_EXCLUSIVE ? 0 : 1;
+            rc = ls_cpuset_add(&sets[k], steps[i].index);
+        }
+        free(steps);
+        if (rc < 0)
+            goto out;
+    }
+    for (int k = 0; k < 3; k++)
+        if (!(lists[k] = ls_cpuset_format(&sets[k])))
+            goto out;
+    if (asprintf(&out,
+                 "llcslice-wait 1 seq=%u\nmode=%s cpus=%zu\nllc-ex=%s\nllc-sh=%s\ncpu=%s\n"
+                 "end seq=%u\n",
+                 seq, ls_mode_name(tk->mode), tk->target_cpus, lists[0], lists[1], lists[2],
+                 seq) < 0)
+        out = NULL;
+out:
+    for (int k = 0; k < 3; k++) {
+        ls_cpuset_free(&sets[k]);
+        free(lists[k]);
+    }
+    return out;
+}
+
+/* Same reservation, ignoring the sequence numbers. */
+static bool same_reservation(const char *a, const char *b)
+{
+    const char *ea = strchr(a, '\n'), *eb = strchr(b, '\n');
+    const char *la = strstr(a, "end seq="), *lb = strstr(b, "end seq=");
+    return ea && eb && la && lb && la - ea == lb - eb && !memcmp(ea, eb, (size_t)(la - ea));
+}
+
+static int write_content(struct ls_wait_ticket *tk, char *content, struct ls_error *err)
+{
+    size_t len = strlen(content);
+    if (pwrite(tk->fd, content, len, 0) != (ssize_t)len || ftruncate(tk->fd, (off_t)len) < 0) {
+        int e = errno;
+        free(content);
+        return ls_fail(err, LS_ERR_SYSTEM, e, "cannot write wait file %s: %s", tk->path,
+                       strerror(e));
+    }
+    free(tk->content);
+    tk->content = content;
+    return 0;
+}
+
+int ls_wait_register(const struct ls_lockdir *ld, enum ls_mode mode, size_t target_cpus,
+                     struct ls_wait_ticket *tk, struct ls_error *err)
+{
+    memset(tk, 0, sizeof(*tk));
+    tk->fd = -1;
+    tk->ticket = now_ns();
+    tk->pid = getpid();
+    tk->mode = mode;
+    tk->target_cpus = target_cpus;
+    char tmp[PATH_MAX];
+    int a = snprintf(tmp, sizeof(tmp), "%s/%s-waittmp-%d-%llu.lock", ld->dir, ld->prefix,
+                     (int)tk->pid, tk->ticket);
+    int b = snprintf(tk->path, sizeof(tk->path), "%s/%s-wait-%020llu-%d.lock", ld->dir,
+                     ld->prefix, tk->ticket, (int)tk->pid);
+    if (a < 0 || (size_t)a >= sizeof(tmp) || b < 0 || (size_t)b >= sizeof(tk->path))
+        return ls_fail(err, LS_ERR_USAGE, ENAMETOOLONG, "wait file path in %s is too long",
+                       ld->dir);
+    /* Locked before it gets its real name, so no reader ever sees it unlocked and alive. */
+    _cleanup_close_ int fd =
+        open(tmp, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY, 0644);
+    if (fd < 0)
+        return ls_fail(err, LS_ERR_SYSTEM, errno, "cannot create wait file %s: %s", tmp,
+                       strerror(errno));
+    tk->fd = fd;
+    char *content = NULL;
+    int e = 0;
+    if (flock(fd, LOCK_EX | LOCK_NB) < 0 || fchmod(fd, 0644) < 0)
+        e = errno;
+    else if (!(content = format_content(tk, NULL, 0)))
+        e = ENOMEM;
+    else if (write_content(tk, content, err) < 0)
+        e = -1;
+    else if (rename(tmp, tk->path) < 0)
+        e = errno;
+    if (e) {
+        tk->fd = -1;
+        free(tk->content);
+        tk->content = NULL;
+        unlink(tmp);
+        if (e < 0)
+            return -1;
+        return ls_fail(err, LS_ERR_SYSTEM, e, "cannot register wait file %s: %s", tk->path,
+                       strerror(e));
+    }
+    tk->fd = LS_STEAL_FD(fd);
+    return 0;
+}
+
+int ls_wait_reserve(struct ls_wait_ticket *tk, const struct ls_plan *target,
+                    struct ls_error *err)
+{
+    char *content = format_content(tk, target, tk->seq + 1);
+    if (!content)
+        return ls_fail(err, LS_ERR_SYSTEM, ENOMEM, "out of memory writing wait file");
+    if (tk->content && same_reservation(tk->content, content)) {
+        free(content);
+        return 0;
+    }
+    tk->seq++;
+    return write_content(tk, content, err);
+}
+
+void ls_wait_unregister(struct ls_wait_ticket *tk)
+{
+    if (tk->fd >= 0) {
+        unlink(tk->path);
+        close(tk->fd);
+    }
+    tk->fd = -1;
+    free(tk->content);
+    tk->content = NULL;
+}

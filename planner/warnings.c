@@ -1,0 +1,95 @@
+/* The seed's user-facing warnings about a plan: cross-node spill and vCPU overcommit. */
+#include "plan.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static int add(struct ls_plan *plan, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static int add(struct ls_plan *plan, const char *fmt, ...)
+{
+    char **w = realloc(plan->warnings, (plan->nwarnings + 1) * sizeof(*w));
+    if (!w)
+        return -1;
+    plan->warnings = w;
+    va_list ap;
+    va_start(ap, fmt);
+    int rc = vasprintf(&w[plan->nwarnings], fmt, ap);
+    va_end(ap);
+    if (rc < 0)
+        return -1;
+    plan->nwarnings++;
+    return 0;
+}
+
+/* "[0 (node 0), 2 (node 1)]": every LLC the plan locks, the service CPU's included. */
+static char *llc_list(const struct ls_topology *topo, const struct ls_plan *plan)
+{
+    size_t size = 2 + (plan->nlocked + 1) * 32, o = 0;
+    char *buf = malloc(size);
+    if (!buf)
+        return NULL;
+    o += (size_t)snprintf(buf + o, size - o, "[");
+    int service = plan->service_llc;
+    for (size_t i = 0; i < plan->nlocked || service >= 0;) {
+        unsigned idx;
+        if (service >= 0 && (i == plan->nlocked || plan->locked_llcs[i] > (unsigned)service)) {
+            idx = (unsigned)service;
+            service = -1;
+        } else {
+            idx = plan->locked_llcs[i++];
+        }
+        o += (size_t)snprintf(buf + o, size - o, "%s%u (node %d)", o > 1 ? ", " : "", idx,
+                              idx < topo->nllcs ? topo->llcs[idx].node : 0);
+    }
+    snprintf(buf + o, size - o, "]");
+    return buf;
+}
+
+int ls_plan_add_warnings(const struct ls_topology *topo, const struct ls_request *req,
+                         struct ls_plan *plan)
+{
+    for (size_t i = 0; i < plan->nwarnings; i++)
+        free(plan->warnings[i]);
+    plan->nwarnings = 0;
+
+    /* A pinned plan spanning no more nodes than the guest declares is what was asked for. */
+    size_t nmems = ls_cpuset_count(&plan->mems);
+    bool pinned = plan->mode == LS_MODE_EXCLUSIVE && req->has_perf;
+    if (nmems > 1 && !(pinned && nmems <= req->perf.nodes)) {
+        char *list = llc_list(topo, plan);
+        if (!list)
+            return -1;
+        int rc = add(plan,
+                     "llcslice: reserving LLCs %s across %zu NUMA nodes (preferred single-node "
+                     "contiguous unavailable). Job will run; memory-access latency may be "
+                     "higher.",
+                     list, nmems);
+        free(list);
+        if (rc < 0)
+            return -1;
+    }
+
+    /* Exclusive --perf plans give every vCPU its own CPU; elsewhere vCPUs may outnumber CPUs. */
+    size_t cpus = ls_cpuset_count(&plan->cpus);
+    if (!pinned && req->vcpus && cpus < req->vcpus) {
+        double over = (double)req->vcpus / (double)(cpus ? cpus : 1);
+        if (req->cpus_explicit)
+            return add(plan,
+                       "llcslice: CPU budget %zu host CPUs < %zu vCPUs (%.1fx "
+                       "oversubscription, opt-in): the host time-slices the vCPU threads, so "
+                       "absolute iterations scale ~1/%.0f and guest-scheduler timing metrics "
+                       "(run_delay, off-CPU, wake latency, gaps) are host-contention artifacts.",
+                       cpus, req->vcpus, over, over);
+        return add(plan,
+                   "llcslice: WARNING: only %zu host CPUs available for %zu vCPUs (%.1fx "
+                   "oversubscription) — the process cpuset is smaller than the guest, so the "
+                   "auto-sized CPU budget collapsed to it. NOTHING opted into this. The host "
+                   "time-slices the vCPU threads, confounding guest-scheduler measurement "
+                   "(absolute work scales ~1/%.0f; timing metrics are host artifacts). Widen the "
+                   "process cpuset, or shrink the guest topology.",
+                   cpus, req->vcpus, over, over);
+    }
+    return 0;
+}

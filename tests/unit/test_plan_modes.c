@@ -1,0 +1,430 @@
+/* Dedicated and exclusive PLAN (whole LLCs, and --perf pinning with rotation and NUMA-aware
+ * order), lock steps, and planning speed on a 4096-CPU host. */
+#include "plan_testlib.h"
+
+#include "planner/plan_internal.h"
+
+/* A pid whose hash rotates to `offset` among n LLCs. */
+static unsigned pid_for_offset(size_t offset, size_t n)
+{
+    for (unsigned pid = 1;; pid++)
+        if (ls_pid_hash(pid) % n == offset)
+            return pid;
+}
+
+static struct ls_request perf_req(unsigned llcs, unsigned cores, unsigned threads,
+                                  unsigned nodes, unsigned pid)
+{
+    struct ls_request r = req_make(LS_MODE_EXCLUSIVE, 0);
+    r.has_perf = true;
+    r.perf = (struct ls_perf_topo){llcs, cores, threads, nodes};
+    r.vcpus = (size_t)llcs * cores * threads;
+    r.pid = pid;
+    return r;
+}
+
+static void assert_assign(const struct ls_plan *p, const unsigned *host, size_t n)
+{
+    assert_int_equal(p->nassignments, n);
+    for (size_t i = 0; i < n; i++) {
+        assert_int_equal(p->assignments[i].vcpu, i);
+        if (p->assignments[i].host_cpu != host[i])
+            fail_msg("vCPU %zu -> CPU %u, expected %u", i, p->assignments[i].host_cpu, host[i]);
+    }
+}
+
+/* ---- dedicated ----------------------------------------------------------------------- */
+
+static void test_dedicated_fresh_and_packing(void **state)
+{
+    (void)state;
+    struct ls_topology t;
+    topo_uniform(&t, 4, 4, 4);
+    struct ls_snapshot s;
+    snap_init(&s, &t);
+    struct ls_request r = req_make(LS_MODE_DEDICATED, 2);
+    struct ls_plan p;
+    plan_ok(&t, NULL, &s, &r, &p);
+    assert_int_equal(p.mode, LS_MODE_DEDICATED);
+    assert_llcs(&p, "0");
+    assert_set(&p.cpus, "0-1");
+    ls_plan_free(&p);
+    /* Another dedicated job on CPU 4: pack next to it, on free CPUs ascending. */
+    s.llc_shared[1] = 1;
+    set_parse(&s.cpu_held, "4");
+    plan_ok(&t, NULL, &s, &r, &p);
+    assert_llcs(&p, "1");
+    assert_set(&p.cpus, "5-6");
+    ls_plan_free(&p);
+    /* Fewest LLCs beats "held": 3 CPUs fit only in a fresh LLC. */
+    ls_cpuset_clear(&s.cpu_held);
+    set_parse(&s.cpu_held, "4-5");
+    r.cpus = 3;
+    plan_ok(&t, NULL, &s, &r, &p);
+    assert_llcs(&p, "0");
+    assert_set(&p.cpus, "0-2");
+    ls_plan_free(&p);
+    /* Tightest held fit among several. */
+    s.llc_shared[2] = 1;
+    set_parse(&s.cpu_held, "4-5,8");
+    r.cpus = 2;
+    plan_ok(&t, NULL, &s, &r, &p);
+    assert_llcs(&p, "1"); /* LLC 1 has 2 free, LLC 2 has 3 */
+    assert_set(&p.cpus, "6-7");
+    ls_plan_free(&p);
+    ls_snapshot_free(&s);
+    ls_topology_free(&t);
+}
+
+static void test_dedicated_never_held_cpu_or_exclusive_llc(void **state)
+{
+    (void)state;
+    struct ls_topology t;
+    topo_uniform(&t, 2, 4, 2);
+    struct ls_snapshot s;
+    snap_init(&s, &t);
+    s.llc_shared[0] = 3;
+    set_parse(&s.cpu_held, "0-2");
+    struct ls_request r = req_make(LS_MODE_DEDICATED, 5);
+    struct ls_plan p;
+    plan_ok(&t, NULL, &s, &r, &p);
+    assert_llcs(&p, "0,1");
+    assert_set(&p.cpus, "3-7");
+    ls_plan_free(&p);
+    struct ls_error err;
+    r.cpus = 6;
+    plan_fails(&t, NULL, &s, &r, LS_ERR_BUSY, &err);
+    assert_contains(err.msg, "only 5 of the 8 allowed CPUs are free");
+    /* An exclusive holder makes a whole LLC off limits. */
+    s.llc_exclusive[1] = 1;
+    r.cpus = 1;
+    plan_ok(&t, NULL, &s, &r, &p);
+    assert_llcs(&p, "0");
+    assert_set(&p.cpus, "3");
+    ls_plan_free(&p);
+    r.cpus = 2;
+    plan_fails(&t, NULL, &s, &r, LS_ERR_BUSY, &err);
+    ls_snapshot_free(&s);
+    ls_topology_free(&t);
+}
+
+/* Several LLCs needed: stay on the node that fits, starting with LLCs others use. */
+static void test_dedicated_node_packing_and_spill(void **state)
+{
+    (void)state;
+    struct ls_topology t;
+    topo_uniform(&t, 4, 4, 2); /* 0,1 node 0; 2,3 node 1 */
+    struct ls_snapshot s;
+    snap_init(&s, &t);
+    s.llc_shared[0] = 3;
+    s.llc_shared[2] = 1;
+    set_parse(&s.cpu_held, "0-2,8");
+    struct ls_request r = req_make(LS_MODE_DEDICATED, 6);
+    struct ls_plan p;
+    plan_ok(&t, NULL, &s, &r, &p);
+    assert_llcs(&p, "2,3");
+    assert_set(&p.cpus, "9-14");
+    assert_set(&p.mems, "1");
+    ls_plan_free(&p);
+    /* 9 fit on no single node: spill to the nearest. */
+    r.cpus = 9;
+    plan_ok(&t, NULL, &s, &r, &p);
+    /* Node 1 (LLC 2 held, then 3), then node 0: the held LLC 0's last CPU, one of 1. */
+    assert_llcs(&p, "0,1,2,3");
+    assert_set(&p.cpus, "3-4,9-15");
+    assert_set(&p.mems, "0-1");
+    assert_int_equal(p.nwarnings, 1);
+    ls_plan_free(&p);
+    ls_snapshot_free(&s);
+    ls_topology_free(&t);
+}
+
+/* ---- exclusive without --perf: whole LLCs nobody holds ----------------------------------- */
+
+static void test_exclusive_whole_llcs(void **state)
+{
+    (void)state;
+    struct ls_topology t;
+    topo_uniform(&t, 4, 4, 4);
+    struct ls_snapshot s;
+    snap_init(&s, &t);
+    struct ls_request r = req_make(LS_MODE_EXCLUSIVE, 4);
+    struct ls_plan p;
+    plan_ok(&t, NULL, &s, &r, &p);
+    assert_llcs(&p, "0");
+    assert_set(&p.cpus, "0-3");
+    ls_plan_free(&p);
+    s.llc_shared[0] = 1;          /* any holder excludes */
+    set_parse(&s.cpu_held, "5"); /* so does a per-CPU holder */
+    plan_ok(&t, NULL, &s, &r, &p);
+    assert_llcs(&p, "2");
+    ls_plan_free(&p);
+    r.cpus = 6;
+    plan_ok(&t, NULL, &s, &r, &p);
+    assert_llcs(&p, "2,3");
+    assert_set(&p.cpus, "8-13");
+    struct ls_lock_step *steps;
+    size_t n;
+    assert_int_equal(ls_plan_lock_steps(&p, &steps, &n), 0);
+    assert_int_equal(n, 2);
+    assert_true(steps[0].kind == LS_LOCK_LLC && steps[0].index == 2 &&
+                steps[0].mode == LS_LOCK_EXCLUSIVE);
+    assert_true(steps[1].kind == LS_LOCK_LLC && steps[1].index == 3 &&
+                steps[1].mode == LS_LOCK_EXCLUSIVE);
+    free(steps);
+    ls_plan_free(&p);
+    r.cpus = 9;
+    struct ls_error err;
+    plan_fails(&t, NULL, &s, &r, LS_ERR_BUSY, &err);
+    ls_snapshot_free(&s);
+    ls_topology_free(&t);
+}
+
+/* ---- exclusive --perf: pinning ------------------------------------------------------------ */
+
+static void test_pinning_sequential_and_rotation(void **state)
+{
+    (void)state;
+    struct ls_topology t;
+    topo_uniform(&t, 4, 4, 4);
+    struct ls_snapshot s;
+    snap_init(&s, &t);
+    struct ls_request r = perf_req(2, 2, 1, 1, pid_for_offset(1, 4));
+    struct ls_plan p;
+    plan_ok(&t, NULL, &s, &r, &p);
+    assert_int_equal(p.target_cpus, 5);
+    assert_llcs(&p, "1,2");
+    assert_assign(&p, (const unsigned[]){4, 5, 8, 9}, 4);
+    assert_int_equal(p.service_cpu, 6); /* spare CPU in our own LLC */
+    assert_int_equal(p.service_llc, -1);
+    assert_set(&p.cpus, "4-6,8-9");
+    assert_set(&p.mems, "0");
+    ls_plan_free(&p);
+    /* Another pid rotates elsewhere; wraps around. */
+    r.pid = pid_for_offset(3, 4);
+    plan_ok(&t, NULL, &s, &r, &p);
+    assert_llcs(&p, "0,3");
+    assert_assign(&p, (const unsigned[]){12, 13, 0, 1}, 4);
+    assert_int_equal(p.service_cpu, 14);
+    ls_plan_free(&p);
+    ls_snapshot_free(&s);
+    ls_topology_free(&t);
+}
+
+/* The rotated choice is busy: other offsets are tried; any holder excludes an LLC. */
+static void test_pinning_busy_tries_other_offsets(void **state)
+{
+    (void)state;
+    struct ls_topology t;
+    topo_uniform(&t, 4, 4, 4);
+    struct ls_snapshot s;
+    snap_init(&s, &t);
+    s.llc_shared[2] = 1;
+    struct ls_request r = perf_req(2, 2, 1, 1, pid_for_offset(1, 4));
+    struct ls_plan p;
+    plan_ok(&t, NULL, &s, &r, &p);
+    assert_llcs(&p, "0,3"); /* offsets 1 ([1,2]) and 2 ([2,3]) hit LLC 2 */
+    ls_plan_free(&p);
+    set_parse(&s.cpu_held, "13");
+    plan_ok(&t, NULL, &s, &r, &p);
+    assert_llcs(&p, "0,1"); /* offset 3 ([3,0]) hits CPU 13's holder; offset 0 fits */
+    ls_plan_free(&p);
+    /* Every rotation touches a held LLC, yet two free ones exist: placed on those. */
+    ls_cpuset_clear(&s.cpu_held);
+    s.llc_shared[2] = 0;
+    s.llc_shared[1] = 1;
+    s.llc_exclusive[3] = 1;
+    plan_ok(&t, NULL, &s, &r, &p);
+    assert_llcs(&p, "0,2");
+    ls_plan_free(&p);
+    s.llc_exclusive[0] = 1;
+    struct ls_error err;
+    plan_fails(&t, NULL, &s, &r, LS_ERR_BUSY, &err);
+    assert_contains(err.msg, "no placement of 2 virtual LLCs");
+    ls_snapshot_free(&s);
+    ls_topology_free(&t);
+}
+
+/* llcs=5 on 2 guest nodes: 3 + 2, each guest node on its own host node. */
+static void test_pinning_numa_aware_order(void **state)
+{
+    (void)state;
+    struct ls_topology t;
+    topo_uniform(&t, 8, 2, 4); /* node 0: LLC 0-3 (CPUs 0-7), node 1: LLC 4-7 (8-15) */
+    struct ls_request r = perf_req(5, 1, 1, 2, pid_for_offset(0, 8));
+    struct ls_plan p;
+    plan_ok(&t, NULL, NULL, &r, &p);
+    assert_llcs(&p, "0,1,2,4,5");
+    assert_assign(&p, (const unsigned[]){0, 2, 4, 8, 10}, 5);
+    assert_int_equal(p.service_cpu, 1);
+    assert_set(&p.mems, "0-1");
+    assert_int_equal(p.nwarnings, 0); /* two guest nodes on two host nodes: as asked */
+    ls_plan_free(&p);
+    /* Offset 5: node_offset 5/3 = 1 swaps the nodes, within-node offset 5 % 4 = 1. */
+    r.pid = pid_for_offset(5, 8);
+    plan_ok(&t, NULL, NULL, &r, &p);
+    assert_assign(&p, (const unsigned[]){10, 12, 14, 2, 4}, 5);
+    assert_llcs(&p, "1,2,5,6,7");
+    ls_plan_free(&p);
+    /* A host node with too few LLCs for ceil(5/2) = 3: sequential fallback. */
+    struct ls_topology t2;
+    const char *lists[] = {"0-1", "2-3", "4-5", "6-7", "8-9", "10-11"};
+    const int nodes[] = {0, 0, 0, 0, 1, 1};
+    topo_make(&t2, lists, nodes, 6);
+    r.pid = pid_for_offset(0, 6);
+    plan_ok(&t2, NULL, NULL, &r, &p);
+    assert_assign(&p, (const unsigned[]){0, 2, 4, 6, 8}, 5);
+    ls_plan_free(&p);
+    ls_topology_free(&t2);
+    ls_topology_free(&t);
+}
+
+/* The service CPU: outside the vCPUs, in the allowed set, not in an LLC held exclusively by
+ * others, preferring the vCPUs' node; held shared on its LLC when that is not ours. */
+static void test_pinning_service_cpu(void **state)
+{
+    (void)state;
+    struct ls_topology t;
+    topo_uniform(&t, 4, 4, 2);
+    struct ls_snapshot s;
+    snap_init(&s, &t);
+    struct ls_request r = perf_req(1, 4, 1, 1, pid_for_offset(0, 4));
+    struct ls_plan p;
+    plan_ok(&t, NULL, &s, &r, &p);
+    assert_llcs(&p, "0");
+    assert_int_equal(p.service_cpu, 4);
+    assert_int_equal(p.service_llc, 1);
+    struct ls_lock_step *st;
+    size_t n;
+    assert_int_equal(ls_plan_lock_steps(&p, &st, &n), 0);
+    assert_int_equal(n, 3);
+    assert_true(st[0].kind == LS_LOCK_LLC && st[0].index == 0 && st[0].mode == LS_LOCK_EXCLUSIVE);
+    assert_true(st[1].kind == LS_LOCK_LLC && st[1].index == 1 && st[1].mode == LS_LOCK_SHARED);
+    assert_true(st[2].kind == LS_LOCK_CPU && st[2].index == 4 && st[2].mode == LS_LOCK_EXCLUSIVE);
+    free(st);
+    ls_plan_free(&p);
+    /* LLC 1 held exclusively by someone else: the service CPU goes to the other node. */
+    s.llc_exclusive[1] = 1;
+    plan_ok(&t, NULL, &s, &r, &p);
+    assert_int_equal(p.service_cpu, 8);
+    assert_int_equal(p.service_llc, 2);
+    assert_set(&p.mems, "0-1");
+    assert_int_equal(p.nwarnings, 1); /* one guest node, two host nodes */
+    ls_plan_free(&p);
+    /* Shared holders are fine, a dedicated CPU is not. */
+    s.llc_exclusive[1] = 0;
+    s.llc_shared[1] = 1;
+    set_parse(&s.cpu_held, "4");
+    plan_ok(&t, NULL, &s, &r, &p);
+    assert_int_equal(p.service_cpu, 5);
+    ls_plan_free(&p);
+    /* Not in the allowed set: never. */
+    plan_ok(&t, "0-3,6-15", &s, &r, &p);
+    assert_int_equal(p.service_cpu, 6);
+    ls_plan_free(&p);
+    ls_snapshot_free(&s);
+    ls_topology_free(&t);
+}
+
+static void test_pinning_unsatisfiable(void **state)
+{
+    (void)state;
+    struct ls_topology t;
+    topo_uniform(&t, 4, 4, 4);
+    struct ls_error err;
+    struct ls_request r = perf_req(2, 4, 2, 1, 1);
+    plan_fails(&t, NULL, NULL, &r, LS_ERR_UNSAT, &err);
+    assert_string_equal(err.msg, "performance_mode: need 17 CPUs (16 vCPUs + 1 service) but only "
+                                 "16 host CPUs available");
+    r = perf_req(5, 1, 1, 1, 1);
+    plan_fails(&t, NULL, NULL, &r, LS_ERR_UNSAT, &err);
+    assert_string_equal(err.msg,
+                        "performance_mode: need 5 LLCs for 5 virtual LLCs, but host has 4 LLC "
+                        "groups");
+    r = perf_req(1, 5, 1, 1, pid_for_offset(2, 4));
+    plan_fails(&t, NULL, NULL, &r, LS_ERR_UNSAT, &err);
+    assert_string_equal(err.msg, "performance_mode: LLC group 2 has 4 available CPUs, need 5 for "
+                                 "virtual LLC 0");
+    /* The allowed set is the host: half LLCs are too small for 2x3. */
+    r = perf_req(1, 3, 1, 1, 1);
+    plan_fails(&t, "0-1,4-5,8-9,12-13", NULL, &r, LS_ERR_UNSAT, &err);
+    assert_contains(err.msg, "available CPUs, need 3 for virtual LLC 0");
+    /* ... while one full LLC is enough when it is free, and busy (not unsat) when held. */
+    r = perf_req(1, 3, 1, 1, 1);
+    struct ls_plan p;
+    plan_ok(&t, "0-1,4-5,8-9,12-15", NULL, &r, &p);
+    assert_llcs(&p, "3");
+    ls_plan_free(&p);
+    struct ls_snapshot s;
+    snap_init(&s, &t);
+    s.llc_shared[3] = 1;
+    plan_fails(&t, "0-1,4-5,8-9,12-15", &s, &r, LS_ERR_BUSY, &err);
+    /* Single-LLC host: LLC + service never fits. */
+    struct ls_topology one;
+    topo_uniform(&one, 1, 2, 1);
+    r = perf_req(1, 2, 1, 1, 1);
+    plan_fails(&one, NULL, NULL, &r, LS_ERR_UNSAT, &err);
+    ls_topology_free(&one);
+    ls_snapshot_free(&s);
+    ls_topology_free(&t);
+}
+
+/* ---- scale ---------------------------------------------------------------------------- */
+
+static void test_plans_fast_on_big_host(void **state)
+{
+    (void)state;
+    struct ls_topology t;
+    topo_uniform(&t, 1024, 4, 64); /* 4096 CPUs, 1024 LLCs, 16 nodes */
+    assert_int_equal(t.nnodes, 16);
+    struct ls_snapshot s;
+    snap_init(&s, &t);
+    srand(7);
+    for (size_t i = 0; i < t.nllcs; i++) {
+        int k = rand() % 8;
+        if (k < 3)
+            s.llc_shared[i] = (unsigned)(1 + rand() % 3);
+        else if (k == 3)
+            s.llc_exclusive[i] = 1;
+        else if (k == 4)
+            assert_int_equal(ls_cpuset_add(&s.cpu_held, (unsigned)(i * 4 + 1)), 0);
+    }
+    struct ls_request reqs[] = {
+        req_make(LS_MODE_SHARED, 0),      req_make(LS_MODE_SHARED, 2000),
+        req_make(LS_MODE_DEDICATED, 700), req_make(LS_MODE_EXCLUSIVE, 500),
+        perf_req(32, 2, 2, 4, 4242),
+    };
+    const char *names[] = {"shared default", "shared 2000", "dedicated 700", "exclusive 500",
+                           "perf 32x2x2 nodes=4"};
+    for (size_t k = 0; k < sizeof(reqs) / sizeof(reqs[0]); k++) {
+        const int rounds = 20;
+        long long t0 = mono_ms();
+        for (int i = 0; i < rounds; i++) {
+            struct ls_plan p;
+            plan_ok(&t, NULL, &s, &reqs[k], &p);
+            ls_plan_free(&p);
+        }
+        long long dt = mono_ms() - t0;
+        print_message("  %-22s %.2f ms per plan (4096 CPUs, 1024 LLCs, 16 nodes)\n", names[k],
+                      (double)dt / rounds);
+    }
+    ls_snapshot_free(&s);
+    ls_topology_free(&t);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_dedicated_fresh_and_packing),
+        cmocka_unit_test(test_dedicated_never_held_cpu_or_exclusive_llc),
+        cmocka_unit_test(test_dedicated_node_packing_and_spill),
+        cmocka_unit_test(test_exclusive_whole_llcs),
+        cmocka_unit_test(test_pinning_sequential_and_rotation),
+        cmocka_unit_test(test_pinning_busy_tries_other_offsets),
+        cmocka_unit_test(test_pinning_numa_aware_order),
+        cmocka_unit_test(test_pinning_service_cpu),
+        cmocka_unit_test(test_pinning_unsatisfiable),
+        cmocka_unit_test(test_plans_fast_on_big_host),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
