@@ -189,8 +189,10 @@ static inline struct peer peer_hold(const struct ls_lockdir *ld, long hold_ms, s
     pid_t pid = fork();
     assert_true(pid >= 0);
     if (pid == 0) {
-        close(ready[0]);
-        close(ctl[1]);
+        /* Drop every inherited fd (other peers' control pipes!) but our two. */
+        for (int fd = 3; fd < 1024; fd++)
+            if (fd != ready[1] && fd != ctl[0])
+                close(fd);
         for (size_t i = 0; i < nlocks; i++) {
             char kind[8], mode[8];
             unsigned idx;
