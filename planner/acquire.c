@@ -69,9 +69,12 @@ void ls_pass_free(struct ls_pass *p)
 int ls_pass_discover(const struct ls_acquire_args *a, struct ls_pass *p, struct ls_error *err)
 {
     memset(p, 0, sizeof(*p));
+    /* A live waiter holds a flock in the lock dir: with none on its filesystem there is no
+     * queue to read (dead waiters' files are swept by the next pass that reads it). */
     if (ls_locktable_read(&p->table, NULL, err) < 0 ||
         ls_snapshot_take(a->topo, a->allowed, a->ld, &p->table, &p->snap, err) < 0 ||
-        ls_waitq_read(a->ld, &p->queue, err) < 0) {
+        (ls_locktable_has_device(&p->table, a->ld->dev_major, a->ld->dev_minor) &&
+         ls_waitq_read(a->ld, &p->queue, err) < 0)) {
         ls_pass_free(p);
         return -1;
     }
