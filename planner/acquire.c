@@ -1,6 +1,7 @@
 /* ACQUIRE: lock a computed plan all-or-nothing, and the seed's DISCOVER -> PLAN -> ACQUIRE
  * loop with 3 retries after 10/50/200 ms, ending in a busy error naming every holder. */
 #include "acquire.h"
+#include "trace.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -118,8 +119,11 @@ int ls_pass_acquire(const struct ls_acquire_args *a, unsigned long long ticket, 
 {
     if (ls_pass_discover(a, p, err) < 0)
         return -1;
+    ls_trace_mark("discover-locks");
     struct ls_error perr = {0};
-    if (ls_pass_plan(a, p, ticket, pid, plan, &perr) < 0) {
+    int prc = ls_pass_plan(a, p, ticket, pid, plan, &perr);
+    ls_trace_mark("plan");
+    if (prc < 0) {
         if (perr.category != LS_ERR_BUSY) {
             *err = perr;
             return -1;
@@ -128,6 +132,7 @@ int ls_pass_acquire(const struct ls_acquire_args *a, unsigned long long ticket, 
         return 0;
     }
     int r = ls_plan_try_lock(a->ld, plan, why, why_size, err);
+    ls_trace_mark("acquire");
     if (r != 1) {
         enum ls_mode mode = plan->mode;
         ls_plan_free(plan);
