@@ -14,6 +14,7 @@ static struct {
     size_t n;
     const char *name[MAX_PHASES];
     double usec[MAX_PHASES];
+    unsigned count[MAX_PHASES];
 } tr;
 
 static double now_us(void)
@@ -41,8 +42,10 @@ void ls_trace_mark(const char *phase)
         i++;
     if (i == tr.n && tr.n < MAX_PHASES)
         tr.name[tr.n++] = phase;
-    if (i < tr.n)
+    if (i < tr.n) {
         tr.usec[i] += t - tr.last;
+        tr.count[i]++;
+    }
     tr.last = t;
 }
 
@@ -51,5 +54,5 @@ void ls_trace_report(void)
     if (!tr.on)
         return;
     for (size_t i = 0; i < tr.n; i++)
-        fprintf(stderr, "llcslice-timing: %s %.1f\n", tr.name[i], tr.usec[i]);
+        fprintf(stderr, "llcslice-timing: %s %.1f %u\n", tr.name[i], tr.usec[i], tr.count[i]);
 }
