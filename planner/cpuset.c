@@ -286,8 +286,8 @@ int ls_cpuset_parse_mask(ls_cpuset *out, const char *text, size_t len, const cha
         int v = hexval(c);
         if (v < 0)
             return ls_fail(err, LS_ERR_USAGE, EINVAL,
-                           "%s: invalid CPU mask \"%.*s\": '%c' is not a hex digit", what,
-                           (int)len, text, c);
+                           "%s: invalid CPU mask \"%.*s\": '%c' is not a hex digit", what, (int)len,
+                           text, c);
         if (++in_word > 8)
             return ls_fail(err, LS_ERR_USAGE, EINVAL,
                            "%s: invalid CPU mask \"%.*s\": a word has more than 8 hex digits", what,

@@ -15,7 +15,10 @@ typedef struct ls_cpuset {
     size_t nwords;
 } ls_cpuset;
 
-#define LS_CPUSET_INIT {NULL, 0}
+#define LS_CPUSET_INIT                                                                             \
+    {                                                                                              \
+        NULL, 0                                                                                    \
+    }
 
 void ls_cpuset_free(ls_cpuset *s);
 void ls_cpuset_clear(ls_cpuset *s);

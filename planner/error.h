@@ -6,10 +6,10 @@
 
 enum ls_category {
     LS_ERR_NONE = 0,
-    LS_ERR_USAGE,   /* bad flag, bad config: exit 64 */
-    LS_ERR_BUSY,    /* resources held by others: exit 75 */
-    LS_ERR_UNSAT,   /* this host can never satisfy the request: exit 77 */
-    LS_ERR_SYSTEM,  /* internal or OS failure: exit 125 */
+    LS_ERR_USAGE,  /* bad flag, bad config: exit 64 */
+    LS_ERR_BUSY,   /* resources held by others: exit 75 */
+    LS_ERR_UNSAT,  /* this host can never satisfy the request: exit 77 */
+    LS_ERR_SYSTEM, /* internal or OS failure: exit 125 */
 };
 
 enum {

@@ -11,19 +11,19 @@
 #include "sysfs.h"
 
 struct ls_llc {
-    unsigned index;      /* ascending by lowest CPU: every process on a host agrees */
-    ls_cpuset cpus;      /* online CPUs sharing this cache */
-    unsigned *cpu_list;  /* the same CPUs, ascending, ncpus entries */
+    unsigned index;     /* ascending by lowest CPU: every process on a host agrees */
+    ls_cpuset cpus;     /* online CPUs sharing this cache */
+    unsigned *cpu_list; /* the same CPUs, ascending, ncpus entries */
     size_t ncpus;
-    int node;            /* majority home node of its CPUs, ties to the lowest id */
-    int level;           /* cache level, 0 when the CPUs have no cache information */
+    int node;              /* majority home node of its CPUs, ties to the lowest id */
+    int level;             /* cache level, 0 when the CPUs have no cache information */
     unsigned long size_kb; /* 0 when unknown */
 };
 
 struct ls_node {
     int id;
-    ls_cpuset cpus;      /* CPUs whose home node this is; empty for memory-only nodes */
-    unsigned *llcs;      /* indices of LLCs whose node is this one, ascending */
+    ls_cpuset cpus; /* CPUs whose home node this is; empty for memory-only nodes */
+    unsigned *llcs; /* indices of LLCs whose node is this one, ascending */
     size_t nllcs;
 };
 
@@ -33,11 +33,11 @@ struct ls_topology {
     size_t nllcs;
     struct ls_node *nodes; /* ascending id */
     size_t nnodes;
-    unsigned *distance;    /* nnodes x nnodes, row i/col j in `nodes` order */
-    unsigned max_cpu;      /* highest online CPU id; sizes the per-CPU tables */
-    int *cpu_llc;          /* [max_cpu+1] llc index, -1 when offline */
-    int *cpu_node;         /* [max_cpu+1] home node id, -1 when offline */
-    char **warnings;       /* things skipped or repaired while reading, for the user */
+    unsigned *distance; /* nnodes x nnodes, row i/col j in `nodes` order */
+    unsigned max_cpu;   /* highest online CPU id; sizes the per-CPU tables */
+    int *cpu_llc;       /* [max_cpu+1] llc index, -1 when offline */
+    int *cpu_node;      /* [max_cpu+1] home node id, -1 when offline */
+    char **warnings;    /* things skipped or repaired while reading, for the user */
     size_t nwarnings;
     uint64_t hugepages_2m_total, hugepages_2m_free;
 };

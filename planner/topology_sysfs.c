@@ -110,7 +110,8 @@ static int read_set_raw(const struct scan *s, ls_cpuset *out, const char *list_r
         r = i == 0 ? ls_cpuset_parse_list(out, text, len, path, err)
                    : ls_cpuset_parse_mask(out, text, len, path, err);
         if (r < 0) {
-            err->category = LS_ERR_SYSTEM; /* a corrupt host file, not the user's input */
+            if (err) /* a corrupt host file, not the user's input */
+                err->category = LS_ERR_SYSTEM;
             return -1;
         }
         if (!raw)
@@ -171,7 +172,8 @@ static int list_numbered(const struct ls_root *root, const char *dir, const char
         }
         (*ids)[(*n)++] = (int)v;
     }
-    qsort(*ids, *n, sizeof(int), cmp_int);
+    if (*n > 1)
+        qsort(*ids, *n, sizeof(int), cmp_int);
     return 0;
 }
 
@@ -191,10 +193,12 @@ static int read_online(const struct ls_root *root, struct ls_topology *topo, str
             if (ls_root_exists(root, CPU_DIR "/cpu%d", cpu))
                 continue;
             ls_cpuset_del(&topo->online, (unsigned)cpu);
+            char path[4352];
+            full_path(root, path, sizeof(path), CPU_DIR "/online");
             if (ls_topology_warn(topo,
                                  "%s lists CPU %d online but there is no cpu%d directory; "
                                  "skipping it",
-                                 CPU_DIR "/online", cpu, cpu) < 0)
+                                 path, cpu, cpu) < 0)
                 return oom(err);
         }
     } else {
@@ -240,7 +244,7 @@ static int read_distances(const struct scan *s, const int *ids, size_t n, struct
     if (!m)
         return oom(err);
     size_t missing = 0;
-    char bad[160] = "";
+    char bad[160] = "", absent[160] = "";
     for (size_t i = 0; i < n && !bad[0]; i++) {
         char rel[128];
         _cleanup_free_ char *text = NULL;
@@ -250,7 +254,8 @@ static int read_distances(const struct scan *s, const int *ids, size_t n, struct
         if (r < 0)
             return -1;
         if (r == 1) {
-            missing++;
+            if (!missing++)
+                snprintf(absent, sizeof(absent), "%s", rel);
             continue;
         }
         char *p = trim(text, len);
@@ -270,9 +275,10 @@ static int read_distances(const struct scan *s, const int *ids, size_t n, struct
             snprintf(bad, sizeof(bad), "%s", rel);
     }
     if (bad[0] || (missing && missing < n)) {
+        char path[4352];
+        full_path(s->root, path, sizeof(path), bad[0] ? bad : absent);
         if (ls_topology_warn(topo, "%s is %s; using distance 10 within a node and 20 between nodes",
-                             bad[0] ? bad : "a NUMA distance file",
-                             bad[0] ? "malformed" : "missing") < 0)
+                             path, bad[0] ? "malformed" : "missing") < 0)
             return oom(err);
         return 0;
     }

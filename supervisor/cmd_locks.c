@@ -248,10 +248,10 @@ int ls_cmd_locks(int argc, char **argv)
             return 0;
         case ':':
             return ls_usage_error("locks", "%s needs a value", argv[optind - 1]);
-        default:
-            if (optopt)
-                return ls_usage_error("locks", "unknown option '-%c'", optopt);
-            return ls_usage_error("locks", "unknown option '%s'", argv[optind - 1]);
+        default: /* a long option's stray "=value" also lands here */
+            if (strncmp(argv[optind - 1], "--", 2) == 0 || !optopt)
+                return ls_usage_error("locks", "unknown option '%s'", argv[optind - 1]);
+            return ls_usage_error("locks", "unknown option '-%c'", optopt);
         }
     }
     if (optind < argc)

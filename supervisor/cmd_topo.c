@@ -103,9 +103,9 @@ static void print_table(const struct ls_host *h)
 
 int ls_cmd_topo(int argc, char **argv)
 {
-    enum { OPT_FSROOT = 256, OPT_ALLOWED };
+    enum { OPT_JSON = 256, OPT_FSROOT, OPT_ALLOWED };
     static const struct option longopts[] = {
-        {"json", no_argument, NULL, 'j'},
+        {"json", no_argument, NULL, OPT_JSON},
         {"fsroot", required_argument, NULL, OPT_FSROOT},
         {"allowed-cpus", required_argument, NULL, OPT_ALLOWED},
         {"help", no_argument, NULL, 'h'},
@@ -118,7 +118,7 @@ int ls_cmd_topo(int argc, char **argv)
     optind = 0;
     while ((c = getopt_long(argc, argv, "+:h", longopts, NULL)) != -1) {
         switch (c) {
-        case 'j':
+        case OPT_JSON:
             json = true;
             break;
         case OPT_FSROOT:
@@ -134,7 +134,9 @@ int ls_cmd_topo(int argc, char **argv)
         case ':':
             return ls_usage_error("topo", "option '%s' needs a value", argv[optind - 1]);
         default:
-            if (optopt > 0 && optopt < 256)
+            if (optopt == 'h' || optopt >= 256) /* a known long option given "=value" */
+                return ls_usage_error("topo", "option '%s' takes no value", argv[optind - 1]);
+            if (optopt > 0)
                 return ls_usage_error("topo", "unknown option '-%c'", optopt);
             return ls_usage_error("topo", "unknown option '%s'", argv[optind - 1]);
         }

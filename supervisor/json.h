@@ -26,6 +26,6 @@ void ls_json_bool(struct ls_json *j, const char *key, bool val);
 void ls_json_null(struct ls_json *j, const char *key);
 void ls_json_double(struct ls_json *j, const char *key, double val);
 void ls_json_cpuset(struct ls_json *j, const char *key, const ls_cpuset *s); /* [0,1,2] */
-void ls_json_finish(struct ls_json *j); /* trailing newline */
+void ls_json_finish(struct ls_json *j);                                      /* trailing newline */
 
 #endif
