@@ -71,8 +71,8 @@ int ls_budget_parse(const char *text, const char *what, size_t *out, struct ls_e
     for (const char *p = text; *p; p++) {
         if (*p < '0' || *p > '9')
             return ls_fail(err, LS_ERR_USAGE, EINVAL,
-                           "%s must be a CPU count >= 1 (a positive decimal integer), got %s",
-                           what, shown);
+                           "%s must be a CPU count >= 1 (a positive decimal integer), got %s", what,
+                           shown);
         unsigned d = (unsigned)(*p - '0');
         if (n > (LS_MAX_CPUS - 1 - d) / 10)
             return ls_fail(err, LS_ERR_USAGE, ERANGE,

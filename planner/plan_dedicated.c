@@ -81,8 +81,8 @@ int ls_plan_dedicated(const struct ls_plan_ctx *c, size_t target, struct ls_plan
         struct ded_sort s = {c, free_cpus};
         qsort_r(ranked, nranked, sizeof(*ranked), cmp_packing, &s);
         int seed = ls_seed_node_that_fits(c, ranked, nranked, free_cpus, target);
-        if (ls_walk_by_distance(c, ranked, nranked, free_cpus, seed, target, picked,
-                                &npicked) < 0) {
+        if (ls_walk_by_distance(c, ranked, nranked, free_cpus, seed, target, picked, &npicked) <
+            0) {
             rc = ls_fail(err, LS_ERR_SYSTEM, ENOMEM, "out of memory planning");
             goto out;
         }

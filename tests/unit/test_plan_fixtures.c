@@ -163,8 +163,7 @@ static void check_plan(const struct ls_topology *t, const ls_cpuset *allowed,
                        const struct ls_plan *p, const char *fx)
 {
     if (ls_cpuset_count(&p->cpus) != p->target_cpus)
-        fail_msg("%s: %zu CPUs for a budget of %zu", fx, ls_cpuset_count(&p->cpus),
-                 p->target_cpus);
+        fail_msg("%s: %zu CPUs for a budget of %zu", fx, ls_cpuset_count(&p->cpus), p->target_cpus);
     assert_true(ls_cpuset_subset(&p->cpus, allowed));
     ls_cpuset mems = LS_CPUSET_INIT, covered = LS_CPUSET_INIT;
     LS_CPUSET_FOREACH(cpu, &p->cpus)
@@ -219,8 +218,7 @@ static void test_invariants_all_fixtures(void **state)
                 assert_int_equal(ls_cpuset_add(&allowed, (unsigned)cpu), 0);
             size_t nallowed = ls_cpuset_count(&allowed);
             if (!nallowed) {
-                assert_int_equal(ls_cpuset_add(&allowed, (unsigned)ls_cpuset_first(&t.online)),
-                                 0);
+                assert_int_equal(ls_cpuset_add(&allowed, (unsigned)ls_cpuset_first(&t.online)), 0);
                 nallowed = 1;
             }
             struct ls_snapshot s;
@@ -247,8 +245,8 @@ static void test_invariants_all_fixtures(void **state)
                     struct ls_error err = {0};
                     if (ls_plan_compute(&t, &allowed, &s, &r, &p, &err) < 0) {
                         if (err.category != LS_ERR_BUSY || round == 0)
-                            fail_msg("%s: %s %zu: %s", de->d_name, ls_mode_name(r.mode),
-                                     budgets[b], err.msg);
+                            fail_msg("%s: %s %zu: %s", de->d_name, ls_mode_name(r.mode), budgets[b],
+                                     err.msg);
                         busy++;
                         continue;
                     }
@@ -290,8 +288,8 @@ static void test_invariants_all_fixtures(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_numa_8_nodes_distances), cmocka_unit_test(test_interleaved_llcs),
-        cmocka_unit_test(test_service_cpu_outside),    cmocka_unit_test(test_single_cpu_llcs),
+        cmocka_unit_test(test_numa_8_nodes_distances),  cmocka_unit_test(test_interleaved_llcs),
+        cmocka_unit_test(test_service_cpu_outside),     cmocka_unit_test(test_single_cpu_llcs),
         cmocka_unit_test(test_invariants_all_fixtures),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -12,8 +12,8 @@ static unsigned pid_for_offset(size_t offset, size_t n)
             return pid;
 }
 
-static struct ls_request perf_req(unsigned llcs, unsigned cores, unsigned threads,
-                                  unsigned nodes, unsigned pid)
+static struct ls_request perf_req(unsigned llcs, unsigned cores, unsigned threads, unsigned nodes,
+                                  unsigned pid)
 {
     struct ls_request r = req_make(LS_MODE_EXCLUSIVE, 0);
     r.has_perf = true;
@@ -154,7 +154,7 @@ static void test_exclusive_whole_llcs(void **state)
     assert_llcs(&p, "0");
     assert_set(&p.cpus, "0-3");
     ls_plan_free(&p);
-    s.llc_shared[0] = 1;          /* any holder excludes */
+    s.llc_shared[0] = 1;         /* any holder excludes */
     set_parse(&s.cpu_held, "5"); /* so does a per-CPU holder */
     plan_ok(&t, NULL, &s, &r, &p);
     assert_llcs(&p, "2");

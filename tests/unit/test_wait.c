@@ -67,8 +67,7 @@ static void test_wait_until_released(void **state)
     ls_cpuset_free(&e->allowed);
     set_parse(&e->allowed, "0-1");
     assert_int_equal(
-        ls_plan_acquire_wait(&e->topo, &e->allowed, &e->ld, &r, 10000, record, &rep, &p, &err),
-        0);
+        ls_plan_acquire_wait(&e->topo, &e->allowed, &e->ld, &r, 10000, record, &rep, &p, &err), 0);
     assert_llcs(&p, "0");
     assert_int_equal(rep.n, 1);
     char who[64];
@@ -131,8 +130,7 @@ static void test_wait_reports_changes(void **state)
     struct ls_error err = {0};
     struct reports rep = {0};
     assert_int_equal(
-        ls_plan_acquire_wait(&e->topo, &e->allowed, &e->ld, &r, 10000, record, &rep, &p, &err),
-        0);
+        ls_plan_acquire_wait(&e->topo, &e->allowed, &e->ld, &r, 10000, record, &rep, &p, &err), 0);
     assert_llcs(&p, "0,1");
     char wa[64], wb[64];
     snprintf(wa, sizeof(wa), "LLC 0: pid %d (", (int)a.pid);
@@ -227,8 +225,7 @@ static void test_large_request_not_starved(void **state)
     struct ls_error err = {0};
     struct reports rep = {0};
     long long t0 = mono_ms();
-    int rc = ls_plan_acquire_wait(&e->topo, &e->allowed, &e->ld, &r, 15000, record, &rep, &p,
-                                  &err);
+    int rc = ls_plan_acquire_wait(&e->topo, &e->allowed, &e->ld, &r, 15000, record, &rep, &p, &err);
     long long waited = mono_ms() - t0;
     if (rc < 0)
         fail_msg("starved: %s", err.msg);
