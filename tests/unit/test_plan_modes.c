@@ -94,7 +94,7 @@ static void test_dedicated_never_held_cpu_or_exclusive_llc(void **state)
     struct ls_error err;
     r.cpus = 6;
     plan_fails(&t, NULL, &s, &r, LS_ERR_BUSY, &err);
-    assert_contains(err.msg, "only 5 of the 8 allowed CPUs are free");
+    assert_contains(err.msg, "6 CPUs wanted but only 5 of the 8 allowed are free");
     /* An exclusive holder makes a whole LLC off limits. */
     s.llc_exclusive[1] = 1;
     r.cpus = 1;
