@@ -79,7 +79,8 @@ ok "consolidates onto held LLCs of its own prefix only"
 
 # ---- exclusive: any holder rules an LLC out; --perf pinning keys
 json=$(plan --fsroot "$BIG" --mode exclusive --cpus 16 --json)
-[[ $(jq -c '[.mode,.locked_llcs]' <<<"$json") == '["exclusive",[0,1]]' ]] || fail "exclusive: $json"
+[[ $(jq -c '[.mode,.locked_llcs,.assignments,.service_cpu]' <<<"$json") == '["exclusive",[0,1],[],null]' ]] ||
+    fail "exclusive: $json"
 json=$(plan --fsroot "$BIG" --perf 2x4x2,nodes=2 --json)
 jq -e 'keys == ["assignments","cpus","locked_llcs","mems","mode","service_cpu","target_cpus","warnings"]' \
     <<<"$json" >/dev/null || fail "perf keys: $json"
