@@ -55,6 +55,9 @@ int ls_plan_exclusive_llcs(const struct ls_plan_ctx *c, size_t target, struct ls
 int ls_plan_pinning(const struct ls_plan_ctx *c, const struct ls_request *req, struct ls_plan *plan,
                     struct ls_error *err);
 
+/* Untrusted text for an error message: quoted, non-printable bytes as \xNN, truncated. */
+void ls_quote(const char *text, char *buf, size_t size);
+
 /* 32-bit avalanche finalizer (murmur3 fmix32): adjacent pids land far apart. */
 static inline unsigned ls_pid_hash(unsigned x)
 {

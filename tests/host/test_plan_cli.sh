@@ -141,6 +141,8 @@ bad "--perf nodes>llcs" "nodes=3 exceeds" -- "${P[@]}" --perf 2x1x1,nodes=3
 bad "--perf with --cpus" "cannot be combined with --perf" -- "${P[@]}" --perf 2x1x1 --cpus 4
 bad "--mode bogus" "--mode must be shared, dedicated or exclusive" -- "${P[@]}" --mode bogus
 bad "--mode empty" "--mode must be" -- "${P[@]}" --mode ''
+bad "--mode newline" '"a\x0ab"' -- "${P[@]}" --mode $'a\nb'
+bad "--perf escape" '\x1b' -- "${P[@]}" --perf $'2x2\x1b'
 bad "--wait=soon" "--wait" -- "${P[@]}" --wait=soon
 bad "unknown option" "unknown option '--frobnicate'" -- "${P[@]}" --frobnicate
 bad "missing value" "--cpus" -- "${P[@]}" --cpus
