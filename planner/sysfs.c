@@ -13,19 +13,24 @@
 
 int ls_root_init(struct ls_root *root, const char *dir, struct ls_error *err)
 {
+    return ls_root_init_from(root, dir, "--fsroot", err);
+}
+
+int ls_root_init_from(struct ls_root *root, const char *dir, const char *what, struct ls_error *err)
+{
     root->path[0] = '\0';
     if (!dir || !*dir || strcmp(dir, "/") == 0)
         return 0;
     struct stat st;
     if (stat(dir, &st) < 0)
-        return ls_fail(err, LS_ERR_USAGE, errno, "--fsroot %s: %s", dir, strerror(errno));
+        return ls_fail(err, LS_ERR_USAGE, errno, "%s %s: %s", what, dir, strerror(errno));
     if (!S_ISDIR(st.st_mode))
-        return ls_fail(err, LS_ERR_USAGE, ENOTDIR, "--fsroot %s: not a directory", dir);
+        return ls_fail(err, LS_ERR_USAGE, ENOTDIR, "%s %s: not a directory", what, dir);
     size_t n = strlen(dir);
     while (n > 1 && dir[n - 1] == '/')
         n--;
     if (n >= sizeof(root->path))
-        return ls_fail(err, LS_ERR_USAGE, ENAMETOOLONG, "--fsroot: path too long");
+        return ls_fail(err, LS_ERR_USAGE, ENAMETOOLONG, "%s: path too long", what);
     memcpy(root->path, dir, n);
     root->path[n] = '\0';
     return 0;

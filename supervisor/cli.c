@@ -7,8 +7,12 @@
 
 void ls_host_opts_from_env(struct ls_host_opts *opts)
 {
-    if (!opts->fsroot)
+    if (!opts->fsroot) {
         opts->fsroot = getenv("LLCSLICE_FSROOT");
+        opts->fsroot_what = "LLCSLICE_FSROOT";
+    } else if (!opts->fsroot_what) {
+        opts->fsroot_what = "--fsroot";
+    }
     if (!opts->allowed) {
         const char *env = getenv("LLCSLICE_ALLOWED_CPUS");
         if (env && *env) {
@@ -23,7 +27,8 @@ void ls_host_opts_from_env(struct ls_host_opts *opts)
 int ls_host_load(struct ls_host *host, const struct ls_host_opts *opts, struct ls_error *err)
 {
     memset(host, 0, sizeof(*host));
-    if (ls_root_init(&host->root, opts->fsroot, err) < 0)
+    if (ls_root_init_from(&host->root, opts->fsroot,
+                          opts->fsroot_what ? opts->fsroot_what : "--fsroot", err) < 0)
         return -1;
     if (ls_topology_discover(&host->root, &host->topo, err) < 0)
         return -1;

@@ -22,6 +22,7 @@ int ls_cmd_sweep(int argc, char **argv);
 /* Options every host-reading command takes. Flag beats environment beats default. */
 struct ls_host_opts {
     const char *fsroot;      /* --fsroot / LLCSLICE_FSROOT */
+    const char *fsroot_what; /* which of the two, for errors */
     const char *allowed;     /* --allowed-cpus / LLCSLICE_ALLOWED_CPUS */
     const char *allowed_what;
 };

@@ -1,0 +1,144 @@
+#!/usr/bin/env bash
+# VM end-to-end suite: boot Debian's cloud kernel under qemu TCG once per topology (see
+# topologies.sh) with an initramfs holding busybox, the freshly built llcslice and the
+# scenarios; read the results from the serial console; print a table with boot and scenario
+# times. Exits non-zero on any FAIL, or when a guest did not report completion (timeout, panic).
+#
+# Environment: LLCSLICE_BIN, LLCSLICE_SRC, LLCSLICE_BUILD (as ctest sets them);
+#   LLCSLICE_VM_TOPOLOGIES  topologies to boot (default: all, "A B")
+#   LLCSLICE_VM_ONLY        scenario numbers to run, e.g. "0,3" (default: all)
+#   LLCSLICE_VM_TIMEOUT     seconds one guest may run before it is killed (default 900)
+#   LLCSLICE_VM_SCENARIO_TIMEOUT  seconds one scenario may run inside the guest (default 240)
+#   LLCSLICE_VM_CACHE       kernel cache dir (default $LLCSLICE_BUILD/vm-cache)
+set -euo pipefail
+
+here=$(cd "$(dirname "$0")" && pwd)
+SRC=${LLCSLICE_SRC:-$(cd "$here/../.." && pwd)}
+BUILD=${LLCSLICE_BUILD:-$SRC/build}
+BIN=${LLCSLICE_BIN:-$BUILD/llcslice}
+TOPOLOGIES=${LLCSLICE_VM_TOPOLOGIES:-}
+ONLY=${LLCSLICE_VM_ONLY:-}
+GUEST_TIMEOUT=${LLCSLICE_VM_TIMEOUT:-900}
+SCENARIO_TIMEOUT=${LLCSLICE_VM_SCENARIO_TIMEOUT:-240}
+CACHE=${LLCSLICE_VM_CACHE:-$BUILD/vm-cache}
+LOGS=$BUILD/vm-logs
+
+say() { echo "vm: $*"; }
+die() { echo "vm: error: $*" >&2; exit 1; }
+now() { date +%s.%N; }
+secs() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.1f", b - a }'; }
+
+[[ -x $BIN ]] || die "llcslice binary '$BIN' not found (build first, or set LLCSLICE_BIN)"
+t_start=$(now)
+
+# What the suite needs comes from the project's own scripts: packages, kernel, initramfs.
+"$SRC/scripts/deps.sh"
+command -v qemu-system-x86_64 >/dev/null || die "qemu-system-x86_64 missing after scripts/deps.sh"
+kernel=$("$here/fetch-kernel.sh" "$CACHE")
+mkdir -p "$LOGS"
+initrd=$CACHE/initramfs.cpio.gz
+"$here/mkinitramfs.sh" "$initrd" "$BIN"
+t_prep=$(now)
+say "kernel $(cat "$CACHE/kernel.pkg"), initramfs $(du -k "$initrd" | cut -f1) KiB, prepared in $(secs "$t_start" "$t_prep") s"
+
+# shellcheck source=topologies.sh
+. "$here/topologies.sh"
+TOPOLOGIES=${TOPOLOGIES:-$ALL_TOPOLOGIES}
+
+# Never leave a qemu behind: on any exit kill the one still running (timeout(1) also bounds
+# it should this script itself be SIGKILLed).
+qpid='' qemu_pidfile=''
+cleanup() {
+    if [[ -n $qpid ]] && kill -0 "$qpid" 2>/dev/null; then
+        kill -TERM "$qpid" 2>/dev/null || true # timeout(1) passes it on to qemu
+        sleep 1
+        kill -KILL "$qpid" 2>/dev/null || true
+        if [[ -s $qemu_pidfile ]]; then kill -KILL "$(cat "$qemu_pidfile")" 2>/dev/null || true; fi
+    fi
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+results=$(mktemp)
+failed=0
+boot_rows=()
+
+for t in $TOPOLOGIES; do
+    declare -F "topo_$t" >/dev/null || die "unknown topology '$t' (topologies.sh has: $ALL_TOPOLOGIES)"
+    "topo_$t"
+    log=$LOGS/$t.log
+    qemu_pidfile=$LOGS/$t.qemu.pid
+    : >"$log"
+    rm -f "$qemu_pidfile"
+    append="console=ttyS0 panic=-1 loglevel=1 rdinit=/init llcslice.topo=$t llcslice.limit=$SCENARIO_TIMEOUT"
+    [[ -n $ONLY ]] && append+=" llcslice.only=$ONLY"
+    # shellcheck disable=SC2206 # QEMU_TOPO is a word list by design
+    cmd=(qemu-system-x86_64 -accel tcg -name "llcslice-vm-$t" -nodefaults -display none -monitor none
+        -pidfile "$qemu_pidfile" -no-reboot -serial "file:$log" $QEMU_TOPO
+        -kernel "$kernel" -initrd "$initrd" -append "$append")
+    say "topology $t: ${cmd[*]}"
+    t0=$(now)
+    timeout --kill-after=10 "$GUEST_TIMEOUT" "${cmd[@]}" </dev/null &
+    qpid=$!
+    shown=0 booted=
+    # Stream the guest's progress lines while it runs.
+    while :; do
+        running=1
+        kill -0 "$qpid" 2>/dev/null || running=0
+        lines=$(tr -d '\r' <"$log" | wc -l)
+        if ((lines > shown)); then
+            tr -d '\r' <"$log" | sed -n "$((shown + 1)),${lines}p" | grep -E '^(LLCSLICE-|# )' | sed "s/^/  [$t] /" || true
+            shown=$lines
+        fi
+        if [[ -z $booted ]] && grep -q '^LLCSLICE-BOOTED' "$log"; then booted=$(now); fi
+        ((running)) || break
+        sleep 0.5
+    done
+    rc=0
+    wait "$qpid" || rc=$?
+    qpid=
+    t1=$(now)
+    tr -d '\r' <"$log" | sed -n "$((shown + 1)),\$p" | grep -E '^(LLCSLICE-|# )' | sed "s/^/  [$t] /" || true
+
+    guest_boot=$(tr -d '\r' <"$log" | awk '$1 == "LLCSLICE-BOOTED" { print $3; exit }')
+    host_boot=-
+    [[ -n $booted ]] && host_boot=$(secs "$t0" "$booted")
+    status=ok
+    if ((rc == 124 || rc == 137)); then
+        status="killed after ${GUEST_TIMEOUT} s (timeout)"
+    elif ! grep -q '^LLCSLICE-DONE' "$log"; then
+        status="no completion report (qemu exit $rc; panic or init died?)"
+    elif ((rc != 0)); then
+        status="qemu exited $rc"
+    fi
+    boot_rows+=("$t|${guest_boot:--}|$host_boot|$(secs "$t0" "$t1")|$status")
+    tr -d '\r' <"$log" | awk '$1 == "LLCSLICE-RESULT"' >>"$results"
+    if [[ $status != ok ]]; then
+        failed=1
+        say "topology $t: $status; last console lines ($log):"
+        tr -d '\r' <"$log" | tail -n 30 | sed 's/^/    /'
+    fi
+done
+
+echo
+say "boots (guest uptime at /init, host wall time to /init, whole run):"
+printf '  %-9s %10s %10s %10s  %s\n' topology "guest s" "to-init s" "total s" status
+for row in "${boot_rows[@]}"; do
+    IFS='|' read -r t g h tot st <<<"$row"
+    printf '  %-9s %10s %10s %10s  %s\n' "$t" "$g" "$h" "$tot" "$st"
+done
+echo
+say "scenarios:"
+printf '  %-9s %-22s %-5s %8s  %s\n' topology scenario result "secs" detail
+awk '{ d = ""; for (i = 6; i <= NF; i++) d = d (i > 6 ? " " : "") $i
+       printf "  %-9s %-22s %-5s %8s  %s\n", $2, $3, $4, $5, d }' "$results"
+npass=$(awk '$4 == "PASS"' "$results" | wc -l)
+nfail=$(awk '$4 == "FAIL"' "$results" | wc -l)
+nskip=$(awk '$4 == "SKIP"' "$results" | wc -l)
+rm -f "$results"
+((nfail == 0)) || failed=1
+((npass + nfail + nskip > 0)) || { say "no scenario reported a result"; failed=1; }
+echo
+say "whole suite $(secs "$t_start" "$(now)") s (preparation $(secs "$t_start" "$t_prep") s); logs in $LOGS"
+echo "vm: $npass passed, $nfail failed, $nskip skipped"
+exit "$failed"
