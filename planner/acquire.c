@@ -89,7 +89,8 @@ int ls_snapshot_copy(struct ls_snapshot *dst, const struct ls_snapshot *src)
     dst->nllcs = src->nllcs;
     dst->llc_shared = malloc(n * sizeof(unsigned));
     dst->llc_exclusive = malloc(n * sizeof(unsigned));
-    if (!dst->llc_shared || !dst->llc_exclusive || ls_cpuset_copy(&dst->cpu_held, &src->cpu_held) < 0) {
+    if (!dst->llc_shared || !dst->llc_exclusive ||
+        ls_cpuset_copy(&dst->cpu_held, &src->cpu_held) < 0) {
         ls_snapshot_free(dst);
         return -1;
     }
@@ -99,12 +100,10 @@ int ls_snapshot_copy(struct ls_snapshot *dst, const struct ls_snapshot *src)
 }
 
 int ls_pass_plan(const struct ls_acquire_args *a, const struct ls_pass *p,
-                 unsigned long long ticket, pid_t pid, struct ls_plan *plan,
-                 struct ls_error *err)
+                 unsigned long long ticket, pid_t pid, struct ls_plan *plan, struct ls_error *err)
 {
     struct ls_snapshot eff;
-    if (ls_snapshot_copy(&eff, &p->snap) < 0 ||
-        ls_waitq_apply(&p->queue, ticket, pid, &eff) < 0) {
+    if (ls_snapshot_copy(&eff, &p->snap) < 0 || ls_waitq_apply(&p->queue, ticket, pid, &eff) < 0) {
         ls_snapshot_free(&eff);
         return ls_fail(err, LS_ERR_SYSTEM, ENOMEM, "out of memory planning");
     }
@@ -152,8 +151,9 @@ int ls_busy_error(const struct ls_acquire_args *a, const char *lead, const char 
     if (ls_waitq_read(a->ld, &q, &e2) == 0)
         waiters = ls_waitq_describe(&q, 0, 0);
     ls_waitq_free(&q);
-    ls_fail(err, LS_ERR_BUSY, EBUSY, "%s%s%s%s; holders: %s%s%s. Run `llcslice locks` to see every lock",
-            lead, why && *why ? " (" : "", why && *why ? why : "", why && *why ? ")" : "",
+    ls_fail(err, LS_ERR_BUSY, EBUSY,
+            "%s%s%s%s; holders: %s%s%s. Run `llcslice locks` to see every lock", lead,
+            why && *why ? " (" : "", why && *why ? why : "", why && *why ? ")" : "",
             holders && *holders ? holders : "<none recorded>",
             waiters && *waiters ? "; queued ahead: " : "", waiters ? waiters : "");
     free(holders);
@@ -162,8 +162,8 @@ int ls_busy_error(const struct ls_acquire_args *a, const char *lead, const char 
 }
 
 int ls_plan_acquire(const struct ls_topology *topo, const ls_cpuset *allowed,
-                    const struct ls_lockdir *ld, const struct ls_request *req,
-                    struct ls_plan *plan, struct ls_error *err)
+                    const struct ls_lockdir *ld, const struct ls_request *req, struct ls_plan *plan,
+                    struct ls_error *err)
 {
     struct ls_acquire_args a = {topo, allowed, ld, req};
     char why[512] = "";

@@ -122,6 +122,7 @@ int ls_plan_acquire_wait(const struct ls_topology *topo, const ls_cpuset *allowe
             char lead[160];
             snprintf(lead, sizeof(lead), "could not reserve %zu CPU(s) %s %lld ms of waiting",
                      target_cpus, stopped ? "(interrupted) after" : "within", elapsed);
+            ls_wait_unregister(&tk); /* so the error does not list us as queued ahead */
             ls_busy_error(&a, lead, why, err);
             break;
         }

@@ -26,8 +26,7 @@ static unsigned long long now_ns(void)
 }
 
 /* "{prefix}-wait-<20 digits>-<pid>.lock" -> ticket, pid. */
-static bool parse_name(const char *name, const char *prefix, unsigned long long *ticket,
-                       pid_t *pid)
+static bool parse_name(const char *name, const char *prefix, unsigned long long *ticket, pid_t *pid)
 {
     size_t pl = strlen(prefix);
     if (strncmp(name, prefix, pl) || strncmp(name + pl, "-wait-", 6))
@@ -92,8 +91,8 @@ static bool parse_content(char *text, struct ls_waiter *w)
     }
     if (!have_head || !have_end || seq != end)
         return false;
-    w->reserves = !ls_cpuset_empty(&w->llc_ex) || !ls_cpuset_empty(&w->llc_sh) ||
-                  !ls_cpuset_empty(&w->cpus);
+    w->reserves =
+        !ls_cpuset_empty(&w->llc_ex) || !ls_cpuset_empty(&w->llc_sh) || !ls_cpuset_empty(&w->cpus);
     return true;
 }
 
@@ -342,8 +341,8 @@ int ls_wait_register(const struct ls_lockdir *ld, enum ls_mode mode, size_t targ
     char tmp[PATH_MAX];
     int a = snprintf(tmp, sizeof(tmp), "%s/%s-waittmp-%d-%llu.lock", ld->dir, ld->prefix,
                      (int)tk->pid, tk->ticket);
-    int b = snprintf(tk->path, sizeof(tk->path), "%s/%s-wait-%020llu-%d.lock", ld->dir,
-                     ld->prefix, tk->ticket, (int)tk->pid);
+    int b = snprintf(tk->path, sizeof(tk->path), "%s/%s-wait-%020llu-%d.lock", ld->dir, ld->prefix,
+                     tk->ticket, (int)tk->pid);
     if (a < 0 || (size_t)a >= sizeof(tmp) || b < 0 || (size_t)b >= sizeof(tk->path))
         return ls_fail(err, LS_ERR_USAGE, ENAMETOOLONG, "wait file path in %s is too long",
                        ld->dir);
@@ -378,8 +377,7 @@ int ls_wait_register(const struct ls_lockdir *ld, enum ls_mode mode, size_t targ
     return 0;
 }
 
-int ls_wait_reserve(struct ls_wait_ticket *tk, const struct ls_plan *target,
-                    struct ls_error *err)
+int ls_wait_reserve(struct ls_wait_ticket *tk, const struct ls_plan *target, struct ls_error *err)
 {
     char *content = format_content(tk, target, tk->seq + 1);
     if (!content)

@@ -19,7 +19,7 @@ struct ls_waiter {
     pid_t pid;
     enum ls_mode mode;
     size_t target_cpus;
-    bool reserves;                 /* false: waiting but no plan to reserve yet */
+    bool reserves;                  /* false: waiting but no plan to reserve yet */
     ls_cpuset llc_ex, llc_sh, cpus; /* the reserved locks */
 };
 
@@ -58,8 +58,7 @@ struct ls_wait_ticket {
 int ls_wait_register(const struct ls_lockdir *ld, enum ls_mode mode, size_t target_cpus,
                      struct ls_wait_ticket *tk, struct ls_error *err);
 /* Reserve the locks of `target` (NULL: nothing). Rewrites the file only when it changes. */
-int ls_wait_reserve(struct ls_wait_ticket *tk, const struct ls_plan *target,
-                    struct ls_error *err);
+int ls_wait_reserve(struct ls_wait_ticket *tk, const struct ls_plan *target, struct ls_error *err);
 /* Leave the queue: remove the file, then drop its lock. */
 void ls_wait_unregister(struct ls_wait_ticket *tk);
 

@@ -326,7 +326,7 @@ static void test_exclusive_holder_avoided(void **state)
     r.cpus = 12;
     struct ls_error err;
     plan_fails(&t, NULL, &s, &r, LS_ERR_BUSY, &err);
-    assert_contains(err.msg, "only 8 of the 16 allowed CPUs");
+    assert_contains(err.msg, "12 CPUs wanted but only 8 of the 16 allowed lie");
     r.cpus = 8; /* exactly what is left */
     plan_ok(&t, NULL, &s, &r, &p);
     assert_llcs(&p, "2,3");
