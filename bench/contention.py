@@ -5,9 +5,10 @@
 time to acquire (launch -> job start), passes per acquire (from LLCSLICE_TRACE_TIMING), and
 checks from the jobs' own records that no CPU was ever given to two jobs at once.
 
-Usage: contention.py BIN WORKDIR SIM_FSROOT N [N...]
+Usage: contention.py BIN WORKDIR SIM_FSROOT REPEATS N [N...]
 """
 import os
+import resource
 import shutil
 import statistics
 import subprocess
@@ -50,15 +51,19 @@ def run_batch(bin_, work, sim, n):
         launched.append(time.time())
         procs.append(subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL,
                                       stderr=subprocess.PIPE, text=True))
-    passes, failed = [], 0
+    passes, failed, per_pass, bookkeeping = [], 0, [], []
     for p in procs:
         _, err = p.communicate()
         if p.returncode != 0:
             failed += 1
             sys.stderr.write(err)
         for line in err.splitlines():
+            f = line.split()
             if line.startswith("llcslice-timing: discover-locks "):
-                passes.append(int(line.split()[3]))
+                passes.append(int(f[3]))
+                per_pass.append(float(f[2]) / int(f[3]) / 1e3)
+            elif line.startswith("llcslice-timing: wait-queue "):
+                bookkeeping.append(float(f[2]) / int(f[3]) / 1e3)
     wall = time.time() - t0
     jobs, acquire = [], []
     for i in range(n):
@@ -78,28 +83,43 @@ def run_batch(bin_, work, sim, n):
                 clashes += 1
     return {
         "n": n, "wall": wall, "failed": failed, "acquire": acquire, "passes": passes,
-        "clashes": clashes, "cpu_jobs": sum(len(j[2]) for j in jobs),
+        "clashes": clashes, "per_pass": per_pass, "bookkeeping": bookkeeping or [0.0],
     }
 
 
 def main():
-    bin_, work, sim = sys.argv[1:4]
-    print("| supervisors | failed | wall s | throughput jobs/s | time to acquire ms p50 / p99 / "
-          "max | passes per acquire mean / max | jobs sharing a CPU at once |")
-    print("|---:|---:|---:|---:|---|---|---:|")
-    for n in map(int, sys.argv[4:]):
-        r = run_batch(bin_, work, sim, n)
-        acq = [a * 1e3 for a in r["acquire"]]
-        passes = r["passes"] or [0]
-        print(f"| {n} | {r['failed']} | {r['wall']:.2f} | {n / r['wall']:.1f} | "
-              f"{pct(acq, 50):.0f} / {pct(acq, 99):.0f} / {max(acq):.0f} | "
-              f"{statistics.mean(passes):.1f} / {max(passes)} | **{r['clashes']}** |")
+    bin_, work, sim, repeats = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4])
+    print("| supervisors | runs | failed | throughput jobs/s min / median / max | time to acquire "
+          "ms p50 / p99 / max | passes per acquire mean / max | DISCOVER per pass ms (median) | "
+          "wait bookkeeping per pass ms (median) | supervisor CPU ms per job | jobs sharing a "
+          "CPU at once |")
+    print("|---:|---:|---:|---|---|---|---:|---:|---:|---:|")
+    for n in map(int, sys.argv[5:]):
+        rs = []
+        for _ in range(repeats):
+            before = resource.getrusage(resource.RUSAGE_CHILDREN)
+            r = run_batch(bin_, work, sim, n)
+            after = resource.getrusage(resource.RUSAGE_CHILDREN)
+            r["cpu"] = (after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime) / n
+            rs.append(r)
+        thr = sorted(n / r["wall"] for r in rs)
+        acq = [a * 1e3 for r in rs for a in r["acquire"]]
+        passes = [p for r in rs for p in r["passes"]] or [0]
+        print(f"| {n} | {repeats} | {sum(r['failed'] for r in rs)} | {thr[0]:.1f} / "
+              f"{statistics.median(thr):.1f} / {thr[-1]:.1f} | {pct(acq, 50):.0f} / "
+              f"{pct(acq, 99):.0f} / {max(acq):.0f} | {statistics.mean(passes):.1f} / "
+              f"{max(passes)} | {statistics.median([x for r in rs for x in r['per_pass']]):.1f} | "
+              f"{statistics.median([x for r in rs for x in r['bookkeeping']]):.1f} | "
+              f"{statistics.median(r['cpu'] for r in rs) * 1e3:.1f} | "
+              f"**{sum(r['clashes'] for r in rs)}** |")
         sys.stdout.flush()
     print("\nJobs ask for 1-8 dedicated CPUs (i % 8 + 1) and run 50 ms; the simulated host has "
           "64 CPUs in 16 LLCs of 4, so at most ~14 such jobs fit at once. Time to acquire is "
           "from the supervisor's launch to its job's first line; a pass is one DISCOVER -> PLAN "
-          "-> ACQUIRE attempt (1 = no retry). The last column counts pairs of jobs whose own "
-          "records (start/end time, LLCSLICE_CPUS) overlap in time and CPUs: it must be 0.")
+          "-> ACQUIRE attempt (1 = no retry); waiters back off 10, 50, 200, then 500 ms between "
+          "passes. Supervisor CPU is user+sys of the supervisors and their jobs (rusage). The "
+          "last column counts pairs of jobs whose own records (start/end time, LLCSLICE_CPUS) "
+          "overlap in time and CPUs: it must be 0.")
 
 
 if __name__ == "__main__":

@@ -355,7 +355,11 @@ int ls_wait_register(const struct ls_lockdir *ld, enum ls_mode mode, size_t targ
     tk->fd = fd;
     char *content = NULL;
     int e = 0;
-    if (flock(fd, LOCK_EX | LOCK_NB) < 0 || fchmod(fd, 0644) < 0)
+    /* Blocking: a reader probing tmp files may hold LOCK_SH on it for a moment. */
+    int fr;
+    while ((fr = flock(fd, LOCK_EX)) < 0 && errno == EINTR)
+        ;
+    if (fr < 0 || fchmod(fd, 0644) < 0)
         e = errno;
     else if (!(content = format_content(tk, NULL, 0)))
         e = ENOMEM;
