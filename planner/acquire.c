@@ -75,7 +75,7 @@ int ls_pass_discover(const struct ls_acquire_args *a, struct ls_pass *p, struct 
     if (ls_locktable_read(&p->table, NULL, err) < 0 ||
         ls_snapshot_take(a->topo, a->allowed, a->ld, &p->table, &p->snap, err) < 0 ||
         (ls_locktable_has_device(&p->table, a->ld->dev_major, a->ld->dev_minor) &&
-         ls_waitq_read(a->ld, &p->queue, err) < 0)) {
+         ls_waitq_read_table(a->ld, &p->table, &p->queue, err) < 0)) {
         ls_pass_free(p);
         return -1;
     }
