@@ -4,7 +4,8 @@
 synthetic 4096-CPU host). Wall time from hyperfine (min/median/max), CPU time (user+sys, mean)
 from hyperfine, user-space instructions from callgrind. Prints a markdown section.
 
-Usage: topo_vs_hwloc.py BIN WORKDIR FIXTURES_DIR RUNS
+Usage: topo_vs_hwloc.py BIN WORKDIR FIXTURES_DIR SYNTH_4096_FSROOT RUNS
+(SYNTH_4096_FSROOT: `gen_sysfs.py synth DIR 4096 4 16`)
 """
 import json
 import os
@@ -22,7 +23,7 @@ FIXTURES = [
     "32intel64-2p8co2t+8ve",
     "32em64t-2n8c+dax+nvme+mic+dimms",
 ]
-SYNTH = ("synthetic-4096cpu-1024llc-16n", 4096, 4, 16)
+SYNTH = "synthetic 4096 CPUs / 1024 LLCs / 16 nodes"
 
 
 def run(cmd, **kw):
@@ -62,7 +63,7 @@ def ms(x):
 
 
 def main():
-    bin_, work, fixtures, runs = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4])
+    bin_, work, fixtures, synth, runs = sys.argv[1:5] + [int(sys.argv[5])]
     trees = []
     for name in FIXTURES:
         src = os.path.join(fixtures, name)
@@ -72,11 +73,7 @@ def main():
         dst = os.path.join(work, name)
         run([sys.executable, os.path.join(HERE, "gen_sysfs.py"), "hwloc", src, dst])
         trees.append((name, dst))
-    name, n, per, nodes = SYNTH
-    dst = os.path.join(work, name)
-    run([sys.executable, os.path.join(HERE, "gen_sysfs.py"), "synth", dst, str(n), str(per),
-         str(nodes)])
-    trees.append((name, dst))
+    trees.append((SYNTH, synth))
 
     rows, worst = [], None
     for name, tree in trees:
