@@ -774,7 +774,7 @@ static void test_llc_index_choice(void **state)
         assert_int_equal(t.llcs[0].level, 2);
         ls_topology_free(&t);
     }
-    /* Gaps and junk in the numbering: index0, index1, index3, index7 (the L2), "index", "indexX". */
+    /* Gaps and junk in the numbering: index0, 1, 3, 7 (the L2), "index", "indexX". */
     make_host(4, 4, 1);
     for (int c = 0; c < 4; c++) {
         char from[512], to[512];
