@@ -1,5 +1,10 @@
 /* The job sandbox: a child cgroup with cpuset.cpus/mems (and memory.max) from the plan,
- * through libcgroup, on cgroup v2 or a v1 cpuset hierarchy; orphan sweep. */
+ * through libcgroup, on cgroup v2 or a v1 cpuset hierarchy; orphan sweep.
+ * Job groups are named llcslice-<supervisor pid>-<its start time>-<random hex>, so a sweep can
+ * tell when their supervisor is gone. On cgroup v2 the first create under the caller's own
+ * (non-root) group moves the calling process into a leaf of its own beside the job groups,
+ * llcslice-<pid>-<start>-sup (cgroup v2 forbids handing controllers down from a group that holds
+ * processes); it stays there, and a later sweep removes the leaf once the process is gone. */
 #ifndef LLCSLICE_CGROUP_H
 #define LLCSLICE_CGROUP_H
 
@@ -28,15 +33,27 @@ struct ls_sandbox {
     char memory_path[8192]; /* v1: separate memory hierarchy group, "" when unused */
     char **warnings;
     size_t nwarnings;
+    /* appended fields */
+    char memory_mount[4096]; /* v1: mount of the memory hierarchy, "" when unused */
+    char memory_rel[4096];   /* v1: memory group relative to memory_mount */
+    char leaf[4096];         /* v2: supervisor's leaf (relative to mount) if this call made it */
+    long long created;       /* unix time the group was created */
+    bool noprefix;           /* v1 mounted with -o noprefix */
 };
 
 /* Which hierarchy carries cpuset for this process (v2 unified with cpuset, else v1 cpuset). */
 enum ls_cg_version ls_cgroup_detect(char *mount, size_t size);
 
 /* Create and configure the group (cpuset.cpus, then cpuset.mems), check .effective.
- * LS_ERR_SYSTEM with errno EACCES/EROFS/ENOENT when no usable cgroup: callers fall back. */
+ * LS_ERR_SYSTEM with errno EACCES/EROFS/ENOENT when no usable cgroup: callers fall back
+ * (ls_sandbox_unavailable says which errors those are). Problems with an explicit
+ * opts->parent are LS_ERR_USAGE; effective CPUs/mems narrowed under budget_explicit are
+ * LS_ERR_UNSAT (otherwise a warning in sb->warnings). */
 int ls_sandbox_create(struct ls_sandbox *sb, const struct ls_sandbox_opts *opts,
                       struct ls_error *err);
+/* true when err from ls_sandbox_create means "no usable cgroup here" (no cpuset hierarchy,
+ * no permission, read-only, own cgroup unusable under v2 rules): fall back to affinity. */
+bool ls_sandbox_unavailable(const struct ls_error *err);
 /* Move pid into the group (cgroup.procs / tasks). */
 int ls_sandbox_enter(const struct ls_sandbox *sb, pid_t pid, struct ls_error *err);
 /* Kill whatever is left, migrate stragglers, rmdir with EBUSY retried 5x10 ms, else leave an
@@ -47,5 +64,19 @@ void ls_sandbox_free(struct ls_sandbox *sb);
 /* Remove llcslice groups whose owner is gone and orphans older than max_age_s. Returns the
  * number removed. */
 int ls_cgroup_sweep(unsigned max_age_s, struct ls_error *err);
+
+#define LS_SWEEP_DEFAULT_MAX_AGE (24u * 3600u)
+
+struct ls_sweep_entry {
+    char *path;
+    char *reason;
+};
+struct ls_sweep_result {
+    struct ls_sweep_entry *removed, *kept, *failed;
+    size_t nremoved, nkept, nfailed;
+};
+/* ls_cgroup_sweep, also saying what was removed, kept (young orphans) and failed. */
+int ls_cgroup_sweep_ex(unsigned max_age_s, struct ls_sweep_result *res, struct ls_error *err);
+void ls_sweep_result_free(struct ls_sweep_result *res);
 
 #endif

@@ -1,12 +1,381 @@
-/* llcslice run */
+/* llcslice run: reserve a slice (locks held from here on), confine a job to it, run it,
+ * forward signals, clean up, release, and exit with the job's status. */
+#include <errno.h>
+#include <getopt.h>
+#include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
 
-#include "cli.h"
+#include "../cgroup/cgroup.h"
+#include "../planner/cleanup.h"
+#include "../planner/size.h"
+#include "confine.h"
+#include "hostwarn.h"
+#include "jobenv.h"
+#include "planfile.h"
+#include "process.h"
+#include "reqopts.h"
+#include "seccomp.h"
+
+extern char **environ;
+
+static void usage(FILE *out)
+{
+    fputs("Usage: llcslice run [OPTIONS] -- CMD [ARGS...]\n"
+          "\n"
+          "Reserve a slice of this host's CPUs (see 'llcslice plan'), create a cgroup limited to\n"
+          "it, run CMD there and hold the reservation until CMD and everything it started have\n"
+          "exited. The job sees LLCSLICE_CPUS (list), LLCSLICE_NCPUS, LLCSLICE_MEMS and, in\n"
+          "exclusive mode, LLCSLICE_PLAN (a JSON file: mode, cpus, mems, locked_llcs,\n"
+          "assignments [[vcpu, host_cpu], ...], service_cpu). nproc inside prints the budget.\n"
+          "\n"
+          "Options:\n",
+          out);
+    fputs(ls_reqopts_help, out);
+    fputs("  --memory-max SIZE      limit the job's memory (bytes, or K/M/G/T, powers of 1024)\n"
+          "  --cgroup-parent PATH   create the job's cgroup under PATH (a directory of the\n"
+          "                         cpuset hierarchy, or a path relative to its root) instead\n"
+          "                         of under llcslice's own cgroup\n"
+          "  --strict               fail (exit 125) instead of falling back to\n"
+          "                         sched_setaffinity when no cgroup can be used\n"
+          "  --seccomp PROFILE      build: the job gets EPERM from host-altering syscalls a\n"
+          "                         build never needs; log: the same syscalls are allowed but\n"
+          "                         logged by the kernel (audit); none: no filter (default)\n"
+          "  --seccomp-deny LIST    also deny these syscalls (name,name) with EPERM\n"
+          "  -v, --verbose          say what was reserved and where the job runs\n"
+          "  -h, --help             this text\n"
+          "\n"
+          "The build profile denies:",
+          out);
+    size_t col = 26;
+    for (const char *const *n = ls_seccomp_build_syscalls(); *n; n++) {
+        size_t len = strlen(*n) + 1;
+        if (col + len > 90) {
+            fputs("\n ", out);
+            col = 1;
+        }
+        fprintf(out, " %s", *n);
+        col += len;
+    }
+    fputs(".\nperf_event_open, ptrace, unshare and keyctl stay allowed (profilers, debuggers and\n"
+          "rootless containers need them). A filter sets no_new_privs unless llcslice has\n"
+          "CAP_SYS_ADMIN, so setuid programs keep working in a job run by root.\n"
+          "\n"
+          "Signals: SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1 and SIGUSR2 are forwarded to the\n"
+          "job. If llcslice itself is killed, the job and everything it started are killed\n"
+          "with it; 'llcslice sweep' (and every run) removes the cgroup left behind.\n"
+          "\n"
+          "Exit status: the job's (128+N when signal N killed it); 64 usage error; 75 busy\n"
+          "(after retries, or after --wait); 77 this host can never satisfy the request; 125\n"
+          "llcslice failed; 126 CMD not executable; 127 CMD not found.\n",
+          out);
+}
+
+enum {
+    OPT_MEMORY_MAX = 0x2000,
+    OPT_CGROUP_PARENT,
+    OPT_STRICT,
+    OPT_SECCOMP,
+    OPT_SECCOMP_DENY,
+};
+
+struct run_opts {
+    struct ls_reqopts ro;
+    const char *memory_max_text;
+    const char *cgroup_parent;
+    const char *seccomp, *seccomp_deny;
+    bool strict, verbose;
+    char **cmd;
+};
+
+/* 0 parsed, else the exit code (help: 0 after printing, usage error: 64). */
+static int parse(int argc, char **argv, struct run_opts *o, bool *done)
+{
+    static const struct option longopts[] = {
+        LS_REQOPTS_LONGOPTS,
+        {"memory-max", required_argument, NULL, OPT_MEMORY_MAX},
+        {"cgroup-parent", required_argument, NULL, OPT_CGROUP_PARENT},
+        {"strict", no_argument, NULL, OPT_STRICT},
+        {"seccomp", required_argument, NULL, OPT_SECCOMP},
+        {"seccomp-deny", required_argument, NULL, OPT_SECCOMP_DENY},
+        {"verbose", no_argument, NULL, 'v'},
+        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0},
+    };
+    memset(o, 0, sizeof(*o));
+    *done = false;
+    int c;
+    opterr = 0;
+    optind = 0;
+    while ((c = getopt_long(argc, argv, "+:hv", longopts, NULL)) != -1) {
+        if (ls_reqopts_handle(&o->ro, c, optarg))
+            continue;
+        switch (c) {
+        case OPT_MEMORY_MAX:
+            o->memory_max_text = optarg;
+            break;
+        case OPT_CGROUP_PARENT:
+            o->cgroup_parent = optarg;
+            break;
+        case OPT_STRICT:
+            o->strict = true;
+            break;
+        case OPT_SECCOMP:
+            o->seccomp = optarg;
+            break;
+        case OPT_SECCOMP_DENY:
+            o->seccomp_deny = optarg;
+            break;
+        case 'v':
+            o->verbose = true;
+            break;
+        case 'h':
+            usage(stdout);
+            *done = true;
+            return 0;
+        case ':':
+            return ls_usage_error("run", "option '%s' needs a value", argv[optind - 1]);
+        default:
+            if (optopt > 0 && optopt < 256)
+                return ls_usage_error("run", "unknown option '-%c'", optopt);
+            return ls_usage_error("run", "unknown option '%s'", argv[optind - 1]);
+        }
+    }
+    bool dashdash = optind > 1 && !strcmp(argv[optind - 1], "--");
+    if (!dashdash && optind < argc)
+        return ls_usage_error("run",
+                              "missing '--' before the command '%s': llcslice run "
+                              "[OPTIONS] -- CMD [ARGS...]",
+                              argv[optind]);
+    if (optind >= argc)
+        return ls_usage_error("run", "no command given: llcslice run [OPTIONS] -- CMD [ARGS...]");
+    o->cmd = argv + optind;
+    return 0;
+}
+
+/* Ctrl-C while waiting for the reservation: stop waiting, leave the queue, die of it. */
+static volatile sig_atomic_t stop_signal;
+static const int stop_signals[] = {SIGINT, SIGTERM, SIGHUP};
+#define NSTOP (sizeof(stop_signals) / sizeof(stop_signals[0]))
+
+static void on_stop(int sig)
+{
+    stop_signal = sig;
+}
+
+static void catch_stop(struct sigaction *saved)
+{
+    for (size_t i = 0; i < NSTOP; i++) {
+        sigaction(stop_signals[i], NULL, &saved[i]);
+        if (saved[i].sa_handler == SIG_IGN)
+            continue; /* ignored by whoever started us: keep it so */
+        struct sigaction sa = {.sa_handler = on_stop}; /* no SA_RESTART: cut sleeps short */
+        sigemptyset(&sa.sa_mask);
+        sigaction(stop_signals[i], &sa, NULL);
+    }
+}
+
+static void uncatch_stop(const struct sigaction *saved)
+{
+    for (size_t i = 0; i < NSTOP; i++)
+        sigaction(stop_signals[i], &saved[i], NULL);
+}
+
+static void on_wait(const char *who, void *ctx)
+{
+    (void)ctx;
+    fprintf(stderr, "llcslice: waiting for: %s\n", who);
+}
+
+static void print_warnings(const struct ls_host *host, const struct ls_plan *plan,
+                           uint64_t memory_max)
+{
+    for (size_t i = 0; i < plan->nwarnings; i++)
+        fprintf(stderr, "%s\n", plan->warnings[i]);
+    if (plan->mode != LS_MODE_EXCLUSIVE)
+        return;
+    _cleanup_free_ char *huge = ls_hugepage_warning(host->topo.hugepages_2m_total,
+                                                    host->topo.hugepages_2m_free, memory_max);
+    if (huge)
+        ls_warn("%s", huge);
+    _cleanup_free_ char *load =
+        ls_load_warning(ls_host_running_tasks(&host->root), ls_cpuset_count(&host->topo.online),
+                        ls_cpuset_count(&plan->cpus));
+    if (load)
+        ls_warn("%s", load);
+}
+
+static void say_where(const struct run_opts *o, const struct ls_plan *plan,
+                      const struct ls_confine *c)
+{
+    _cleanup_free_ char *cpus = ls_cpuset_format(&plan->cpus);
+    _cleanup_free_ char *mems = ls_cpuset_format(&plan->mems);
+    const char *where = c->kind == LS_CONFINE_CGROUP     ? c->sb.path
+                        : c->kind == LS_CONFINE_AFFINITY ? "(sched_setaffinity only)"
+                                                         : "(simulated host: not confined)";
+    fprintf(stderr, "llcslice: %s: %zu CPU(s) %s, memory node(s) %s, %s mode; cgroup %s\n",
+            o->cmd[0], ls_cpuset_count(&plan->cpus), cpus ? cpus : "?", mems ? mems : "?",
+            ls_mode_name(plan->mode), where);
+}
+
+/* Everything from the reservation on: returns the exit code. */
+static int run_reserved(const struct run_opts *o, const struct ls_host *host, struct ls_plan *plan,
+                        const struct ls_request *req, uint64_t memory_max,
+                        const struct ls_seccomp *sc, struct ls_sigstate *sig)
+{
+    struct ls_error err = {0};
+    print_warnings(host, plan, memory_max);
+
+    struct ls_confine_opts co = {
+        .simulated_root = ls_root_is_host(&host->root) ? NULL : host->root.path,
+        .cgroup_parent = o->cgroup_parent,
+        .cpus = &plan->cpus,
+        .mems = &plan->mems,
+        .memory_max = memory_max,
+        .budget_explicit = req->cpus_explicit || req->has_perf,
+        .strict = o->strict,
+    };
+    struct ls_confine *conf = calloc(1, sizeof(*conf));
+    if (!conf) {
+        ls_fail(&err, LS_ERR_SYSTEM, ENOMEM, "out of memory");
+        return ls_report(&err);
+    }
+    if (ls_confine_prepare(conf, &co, &err) < 0) {
+        free(conf);
+        return ls_report(&err);
+    }
+    if (o->verbose)
+        say_where(o, plan, conf);
+
+    int code;
+    char plan_path[4096] = "";
+    char **envp = NULL;
+    struct ls_job job = LS_JOB_INIT;
+    if (plan->mode == LS_MODE_EXCLUSIVE &&
+        ls_planfile_write(plan, plan_path, sizeof(plan_path), &err) < 0) {
+        plan_path[0] = '\0';
+        code = ls_report(&err);
+        goto out;
+    }
+    envp =
+        ls_jobenv_build(environ, &plan->cpus, &plan->mems, plan_path[0] ? plan_path : NULL, &err);
+    if (!envp) {
+        code = ls_report(&err);
+        goto out;
+    }
+    struct ls_job_spec spec = {.argv = o->cmd, .envp = envp, .seccomp = sc, .sig = sig};
+    if (ls_job_spawn(&job, &spec, &err) < 0) {
+        code = ls_report(&err);
+        goto out;
+    }
+    if (ls_confine_enter(conf, job.shim, &err) < 0 || ls_job_start(&job, &err) < 0) {
+        ls_job_abort(&job);
+        code = ls_report(&err);
+        goto out;
+    }
+    code = ls_job_wait(&job, &err);
+    if (ls_error_set(&err))
+        fprintf(stderr, "llcslice: %s\n", err.msg);
+    long ooms = ls_confine_oom_kills(conf);
+    if (ooms > 0)
+        fprintf(stderr,
+                "llcslice: out of memory: the kernel's OOM killer killed %ld process(es) of the "
+                "job%s%s%s\n",
+                ooms, o->memory_max_text ? " at its memory limit (--memory-max " : "",
+                o->memory_max_text ? o->memory_max_text : "", o->memory_max_text ? ")" : "");
+out:
+    /* The job and all it started are gone (the shim saw to that); the cgroup goes next,
+     * killing anything that slipped out, and only then are the locks released. */
+    ls_confine_release(conf);
+    free(conf);
+    if (plan_path[0])
+        unlink(plan_path);
+    ls_jobenv_free(envp);
+    return code;
+}
 
 int ls_cmd_run(int argc, char **argv)
 {
-    (void)argc;
-    (void)argv;
-    fputs("llcslice: run: not implemented yet\n", stderr);
-    return 125;
+    struct run_opts o;
+    bool done;
+    int rc = parse(argc, argv, &o, &done);
+    if (rc || done)
+        return rc;
+
+    struct ls_error err = {0};
+    struct ls_request req;
+    if (ls_reqopts_finish(&o.ro, &req, &err) < 0)
+        return ls_usage_error("run", "%s", err.msg);
+    uint64_t memory_max = 0;
+    if (o.memory_max_text &&
+        ls_size_parse(o.memory_max_text, "--memory-max", &memory_max, &err) < 0)
+        return ls_usage_error("run", "%s", err.msg);
+    struct ls_seccomp sc;
+    if (ls_seccomp_build(&sc, o.seccomp, o.seccomp_deny, &err) < 0) {
+        if (err.category == LS_ERR_USAGE)
+            return ls_usage_error("run", "%s", err.msg);
+        return ls_report(&err);
+    }
+    /* A missing command is refused before anything is reserved. */
+    char path[4096];
+    rc = ls_command_lookup(o.cmd[0], path, sizeof(path), &err);
+    if (rc) {
+        ls_seccomp_free(&sc);
+        fprintf(stderr, "llcslice: %s\n", err.msg);
+        return rc;
+    }
+
+    struct ls_host host;
+    struct ls_lockdir ld;
+    if (ls_host_load(&host, &o.ro.host, &err) < 0 ||
+        ls_lockdir_open(&ld, o.ro.lock_dir, o.ro.lock_prefix, &err) < 0) {
+        ls_host_free(&host);
+        ls_seccomp_free(&sc);
+        return ls_report(&err);
+    }
+    if (ls_root_is_host(&host.root)) {
+        struct ls_error serr = {0};
+        if (ls_cgroup_sweep(LS_SWEEP_DEFAULT_MAX_AGE, &serr) < 0)
+            ls_warn("sweeping orphaned cgroups: %s", serr.msg);
+    }
+
+    struct sigaction saved[NSTOP];
+    stop_signal = 0;
+    req.stop = &stop_signal;
+    catch_stop(saved);
+    struct ls_plan plan;
+    if (o.ro.wait)
+        rc = ls_plan_acquire_wait(&host.topo, &host.allowed, &ld, &req, o.ro.wait_ms, on_wait, NULL,
+                                  &plan, &err);
+    else
+        rc = ls_plan_acquire(&host.topo, &host.allowed, &ld, &req, &plan, &err);
+    /* From here signals queue for the job (or for dying of them below). */
+    struct ls_sigstate sig = {0};
+    struct ls_error berr = {0};
+    int brc = ls_signals_block(&sig, &berr);
+    uncatch_stop(saved);
+    int code;
+    if (stop_signal) {
+        code = 128 + stop_signal;
+        if (rc == 0)
+            ls_plan_free(&plan);
+    } else if (rc < 0) {
+        code = ls_report(&err);
+    } else if (brc < 0) {
+        ls_plan_free(&plan);
+        code = ls_report(&berr);
+    } else {
+        code = run_reserved(&o, &host, &plan, &req, memory_max, &sc, &sig);
+        ls_plan_free(&plan); /* locks released: the job is gone */
+    }
+    ls_signals_restore(&sig);
+    ls_host_free(&host);
+    ls_seccomp_free(&sc);
+    if (stop_signal) {
+        signal(stop_signal, SIG_DFL);
+        raise(stop_signal);
+    }
+    return code;
 }

@@ -1,0 +1,326 @@
+/* The job's sandbox group: create it (cpuset.cpus, then cpuset.mems, then memory limit), check
+ * what the kernel made effective, move the job in, tear it down (orphan marker if it refuses). */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "internal.h"
+#include "planner/cleanup.h"
+
+static void add_warning(struct ls_sandbox *sb, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+static void add_warning(struct ls_sandbox *sb, const char *fmt, ...)
+{
+    char *msg = NULL;
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vasprintf(&msg, fmt, ap);
+    va_end(ap);
+    if (n < 0)
+        return;
+    char **nw = realloc(sb->warnings, (sb->nwarnings + 1) * sizeof(char *));
+    if (!nw) {
+        free(msg);
+        return;
+    }
+    sb->warnings = nw;
+    sb->warnings[sb->nwarnings++] = msg;
+}
+
+static void hier_of(const struct ls_sandbox *sb, struct ls_cg_hier *h)
+{
+    memset(h, 0, sizeof(*h));
+    h->version = sb->version;
+    h->noprefix = sb->noprefix;
+    snprintf(h->mount, sizeof(h->mount), "%s", sb->mount);
+}
+
+static void memory_hier_of(const struct ls_sandbox *sb, struct ls_cg_hier *h)
+{
+    memset(h, 0, sizeof(*h));
+    h->version = LS_CG_V1;
+    snprintf(h->mount, sizeof(h->mount), "%s", sb->memory_mount);
+}
+
+/* v1 cpuset file names: "cpuset.cpus", or "cpus" on a noprefix mount. */
+static const char *v1_file(bool noprefix, const char *name)
+{
+    return noprefix ? strchr(name, '.') + 1 : name;
+}
+
+/* v1 refuses CPUs/mems outside the parent's (EACCES); clip to the parent like v2 does, and let
+ * the .effective check below report the narrowing. */
+static int v1_clip(const struct ls_cg_hier *h, const char *parent_rel, const char *file,
+                   const ls_cpuset *want, ls_cpuset *out, struct ls_error *err)
+{
+    char path[8192];
+    snprintf(path, sizeof(path), "%s%s%s/%s", h->mount, *parent_rel ? "/" : "", parent_rel,
+             v1_file(h->noprefix, file));
+    _cleanup_free_ char *text = NULL;
+    int r = ls_cg_read(path, &text);
+    if (r < 0)
+        return ls_fail(err, LS_ERR_SYSTEM, -r, "reading %s: %s", path, strerror(-r));
+    if (ls_cpuset_parse_list(out, text, strlen(text), path, err) < 0)
+        return -1;
+    ls_cpuset_and(out, want);
+    return 0;
+}
+
+/* Compare <group>/<file> with what was asked for. */
+static int check_effective(struct ls_sandbox *sb, const char *file, const char *what,
+                           const ls_cpuset *want, bool explicit_budget, struct ls_error *err)
+{
+    _cleanup_free_ char *text = NULL;
+    char path[8300];
+    snprintf(path, sizeof(path), "%s/%s", sb->path, file);
+    int r = ls_cg_read(path, &text);
+    if (r < 0)
+        return ls_fail(err, LS_ERR_SYSTEM, -r, "reading %s: %s", path, strerror(-r));
+    ls_cpuset got = LS_CPUSET_INIT;
+    if (ls_cpuset_parse_list(&got, text, strlen(text), path, err) < 0)
+        return -1;
+    bool same = ls_cpuset_equal(&got, want);
+    _cleanup_free_ char *g = ls_cpuset_format(&got);
+    _cleanup_free_ char *w = ls_cpuset_format(want);
+    ls_cpuset_free(&got);
+    if (same)
+        return 0;
+    if (explicit_budget)
+        return ls_fail(err, LS_ERR_UNSAT, ERANGE,
+                       "the cgroup gives the job %s %s, not the planned %s (%s): the parent "
+                       "group does not grant them all; pick another --cgroup-parent or budget",
+                       what, g ? g : "?", w ? w : "?", path);
+    add_warning(sb, "the cgroup gives the job %s %s instead of the planned %s (%s)", what,
+                g ? g : "?", w ? w : "?", path);
+    return 0;
+}
+
+/* v1: the memory limit lives in the memory hierarchy, in a group of the same name. */
+static int create_v1_memory(struct ls_sandbox *sb, const struct ls_sandbox_opts *opts,
+                            const char *name, struct ls_error *err)
+{
+    struct ls_cg_hier mh;
+    int r = ls_cg_find_memory(LS_CG_V1, &mh, err);
+    if (r < 0)
+        return -1;
+    if (r == 0)
+        return ls_fail(err, LS_ERR_UNSAT, ENOENT,
+                       "--memory-max needs the memory controller, and no memory cgroup "
+                       "hierarchy is mounted");
+    char parent[4096], rel[4096];
+    if (ls_cg_resolve_parent(&mh, opts->parent, parent, sizeof(parent), err) < 0)
+        return ls_error_prefix(err, "memory hierarchy");
+    if (ls_cg_join(rel, sizeof(rel), parent, name) < 0)
+        return ls_fail(err, LS_ERR_SYSTEM, ENAMETOOLONG, "cgroup path too long");
+    char limit[32];
+    snprintf(limit, sizeof(limit), "%" PRIu64, opts->memory_max);
+    const char *ctrl[] = {"memory"};
+    struct ls_cg_value val[] = {{"memory.limit_in_bytes", limit}};
+    if (ls_cg_create(&mh, rel, ctrl, 1, val, 1, err) < 0)
+        return -1;
+    snprintf(sb->memory_mount, sizeof(sb->memory_mount), "%s", mh.mount);
+    snprintf(sb->memory_rel, sizeof(sb->memory_rel), "%s", rel);
+    ls_cg_join(sb->memory_path, sizeof(sb->memory_path), mh.mount, rel);
+    return 0;
+}
+
+int ls_sandbox_create(struct ls_sandbox *sb, const struct ls_sandbox_opts *opts,
+                      struct ls_error *err)
+{
+    memset(sb, 0, sizeof(*sb));
+    if (!opts->cpus || ls_cpuset_empty(opts->cpus))
+        return ls_fail(err, LS_ERR_USAGE, EINVAL, "sandbox: the plan has no CPUs");
+    if (!opts->mems || ls_cpuset_empty(opts->mems))
+        return ls_fail(err, LS_ERR_USAGE, EINVAL, "sandbox: the plan has no memory nodes");
+
+    struct ls_cg_hier h;
+    struct ls_error derr = {0};
+    enum ls_cg_version v = ls_cg_detect(&h, &derr);
+    if (v == LS_CG_NONE) {
+        if (ls_error_set(&derr))
+            return ls_fail(err, LS_ERR_SYSTEM, ENOENT, "no usable cgroup: %s", derr.msg);
+        return ls_fail(err, LS_ERR_SYSTEM, ENOENT,
+                       "no cgroup hierarchy offers the cpuset controller (neither cgroup v2 with "
+                       "cpuset in cgroup.controllers nor a v1 cpuset mount)");
+    }
+    char parent[4096], name[128];
+    if (ls_cg_resolve_parent(&h, opts->parent, parent, sizeof(parent), err) < 0)
+        return -1;
+    if (ls_cg_job_name(name, sizeof(name)) < 0 ||
+        ls_cg_join(sb->rel, sizeof(sb->rel), parent, name) < 0)
+        return ls_fail(err, LS_ERR_SYSTEM, ENAMETOOLONG, "cgroup path too long");
+    sb->version = v;
+    sb->noprefix = h.noprefix;
+    snprintf(sb->mount, sizeof(sb->mount), "%s", h.mount);
+    ls_cg_join(sb->path, sizeof(sb->path), h.mount, sb->rel);
+
+    ls_cpuset cpus = LS_CPUSET_INIT, mems = LS_CPUSET_INIT;
+    int ret = -1;
+    _cleanup_free_ char *cpus_text = NULL, *mems_text = NULL;
+    char limit[32];
+    snprintf(limit, sizeof(limit), "%" PRIu64, opts->memory_max);
+    const char *ctrls[2] = {"cpuset", "memory"};
+    size_t nctrls = 1;
+    struct ls_cg_value vals[3];
+    size_t nvals = 0;
+
+    if (v == LS_CG_V1) {
+        if (v1_clip(&h, parent, "cpuset.cpus", opts->cpus, &cpus, err) < 0 ||
+            v1_clip(&h, parent, "cpuset.mems", opts->mems, &mems, err) < 0)
+            goto out;
+        if (ls_cpuset_empty(&cpus) || ls_cpuset_empty(&mems)) {
+            _cleanup_free_ char *w = ls_cpuset_format(ls_cpuset_empty(&cpus) ? opts->cpus
+                                                                             : opts->mems);
+            ls_fail(err, opts->parent ? LS_ERR_USAGE : LS_ERR_UNSAT, ERANGE,
+                    "the cpuset group %s/%s grants none of the planned %s %s", h.mount, parent,
+                    ls_cpuset_empty(&cpus) ? "CPUs" : "memory nodes", w ? w : "?");
+            goto out;
+        }
+    } else {
+        if (ls_cpuset_copy(&cpus, opts->cpus) < 0 || ls_cpuset_copy(&mems, opts->mems) < 0) {
+            ls_fail(err, LS_ERR_SYSTEM, ENOMEM, "out of memory");
+            goto out;
+        }
+        if (opts->memory_max)
+            nctrls = 2;
+        if (ls_cg_v2_prepare(&h, parent, opts->parent != NULL, ctrls, nctrls, sb->leaf,
+                             sizeof(sb->leaf), err) < 0)
+            goto out;
+    }
+    cpus_text = ls_cpuset_format(&cpus);
+    mems_text = ls_cpuset_format(&mems);
+    if (!cpus_text || !mems_text) {
+        ls_fail(err, LS_ERR_SYSTEM, ENOMEM, "out of memory");
+        goto out;
+    }
+    /* The order the kernel needs: cpus, then mems, before any task moves in. */
+    vals[nvals++] = (struct ls_cg_value){"cpuset.cpus", cpus_text};
+    vals[nvals++] = (struct ls_cg_value){"cpuset.mems", mems_text};
+    if (v == LS_CG_V2 && opts->memory_max)
+        vals[nvals++] = (struct ls_cg_value){"memory.max", limit};
+    if (ls_cg_create(&h, sb->rel, ctrls, nctrls, vals, nvals, err) < 0) {
+        sb->rel[0] = '\0';
+        goto out;
+    }
+    sb->created = (long long)time(NULL);
+
+    if (v == LS_CG_V1 && opts->memory_max && create_v1_memory(sb, opts, name, err) < 0)
+        goto fail_destroy;
+
+    const char *eff_cpus = v == LS_CG_V2 ? "cpuset.cpus.effective"
+                                         : v1_file(h.noprefix, "cpuset.effective_cpus");
+    const char *eff_mems = v == LS_CG_V2 ? "cpuset.mems.effective"
+                                         : v1_file(h.noprefix, "cpuset.effective_mems");
+    if (check_effective(sb, eff_cpus, "CPUs", opts->cpus, opts->budget_explicit, err) < 0 ||
+        check_effective(sb, eff_mems, "memory nodes", opts->mems, opts->budget_explicit, err) < 0)
+        goto fail_destroy;
+    ret = 0;
+    goto out;
+
+fail_destroy : {
+    struct ls_error ignored = {0};
+    ls_sandbox_destroy(sb, &ignored);
+    ls_sandbox_free(sb);
+}
+out:
+    ls_cpuset_free(&cpus);
+    ls_cpuset_free(&mems);
+    if (ret < 0)
+        sb->rel[0] = sb->path[0] = sb->memory_rel[0] = sb->memory_path[0] = '\0';
+    return ret;
+}
+
+bool ls_sandbox_unavailable(const struct ls_error *err)
+{
+    if (err->category != LS_ERR_SYSTEM)
+        return false;
+    switch (err->code) {
+    case ENOENT:
+    case EACCES:
+    case EPERM:
+    case EROFS:
+    case EBUSY:
+    case EOPNOTSUPP:
+        return true;
+    default:
+        return false;
+    }
+}
+
+int ls_sandbox_enter(const struct ls_sandbox *sb, pid_t pid, struct ls_error *err)
+{
+    if (!sb->rel[0])
+        return ls_fail(err, LS_ERR_SYSTEM, EINVAL, "sandbox: no group to enter");
+    struct ls_cg_hier h;
+    hier_of(sb, &h);
+    if (ls_cg_attach(&h, sb->rel, "cpuset", pid, err) < 0)
+        return -1;
+    if (sb->memory_rel[0]) {
+        memory_hier_of(sb, &h);
+        if (ls_cg_attach(&h, sb->memory_rel, "memory", pid, err) < 0)
+            return -1;
+    }
+    return 0;
+}
+
+/* Remove one group or leave an orphan marker; appends to `msg` on failure. */
+static int teardown(const struct ls_cg_hier *h, const char *rel, const char *controller,
+                    const char *path, long long created, char *msg, size_t size)
+{
+    char why[1024];
+    int r = ls_cg_kill_and_remove(h, rel, controller, why, sizeof(why));
+    if (r == 0) {
+        ls_cg_orphan_unmark(path);
+        return 0;
+    }
+    struct ls_error merr = {0};
+    char dir[4096];
+    ls_cg_orphan_dir(dir, sizeof(dir));
+    size_t o = strlen(msg);
+    if (ls_cg_orphan_mark(path, (time_t)created, &merr) == 0)
+        snprintf(msg + o, size - o, "%scgroup %s left behind (%s); marked for 'llcslice sweep' in %s",
+                 o ? "; " : "", path, why, dir);
+    else
+        snprintf(msg + o, size - o, "%scgroup %s left behind (%s), and no orphan marker: %s",
+                 o ? "; " : "", path, why, merr.msg);
+    return -1;
+}
+
+int ls_sandbox_destroy(struct ls_sandbox *sb, struct ls_error *err)
+{
+    char msg[sizeof(err->msg)] = "";
+    int ret = 0;
+    struct ls_cg_hier h;
+    if (sb->rel[0]) {
+        hier_of(sb, &h);
+        if (teardown(&h, sb->rel, "cpuset", sb->path, sb->created, msg, sizeof(msg)) < 0)
+            ret = -1;
+        else
+            sb->rel[0] = sb->path[0] = '\0';
+    }
+    if (sb->memory_rel[0]) {
+        memory_hier_of(sb, &h);
+        if (teardown(&h, sb->memory_rel, "memory", sb->memory_path, sb->created, msg,
+                     sizeof(msg)) < 0)
+            ret = -1;
+        else
+            sb->memory_rel[0] = sb->memory_path[0] = '\0';
+    }
+    if (ret < 0)
+        return ls_fail(err, LS_ERR_SYSTEM, EBUSY, "%s", msg);
+    return 0;
+}
+
+void ls_sandbox_free(struct ls_sandbox *sb)
+{
+    for (size_t i = 0; i < sb->nwarnings; i++)
+        free(sb->warnings[i]);
+    free(sb->warnings);
+    sb->warnings = NULL;
+    sb->nwarnings = 0;
+}

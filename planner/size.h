@@ -1,0 +1,14 @@
+/* Byte sizes as users write them: "4096", "512K", "2G", "1GiB" (binary multiples). */
+#ifndef LLCSLICE_SIZE_H
+#define LLCSLICE_SIZE_H
+
+#include <stdint.h>
+
+#include "error.h"
+
+/* Parse a whole number of bytes with an optional K/M/G/T suffix (x1024 steps; "KiB"/"KB"
+ * spellings and lower case accepted). 0, negatives, fractions, garbage and overflow are usage
+ * errors naming `what` (the flag or config key). */
+int ls_size_parse(const char *text, const char *what, uint64_t *out, struct ls_error *err);
+
+#endif

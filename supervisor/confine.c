@@ -1,0 +1,125 @@
+#include "confine.h"
+
+#include <errno.h>
+#include <sched.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "../planner/cleanup.h"
+#include "cli.h"
+
+static int prepare_fallback(struct ls_confine *c, const struct ls_confine_opts *o,
+                            const struct ls_error *why, struct ls_error *err)
+{
+    if (o->strict)
+        return ls_fail(err, why->category, why->code,
+                       "no usable cgroup for the job (%s); --strict refuses the "
+                       "sched_setaffinity fallback",
+                       why->msg);
+    _cleanup_free_ char *list = ls_cpuset_format(o->cpus);
+    fprintf(stderr,
+            "llcslice: WARNING: no usable cgroup for the job (%s). Falling back to "
+            "sched_setaffinity: the job is pinned to CPUs %s but may widen its own affinity, "
+            "and memory nodes%s are not enforced. Use --strict to make this an error.\n",
+            why->msg, list ? list : "?", o->memory_max ? " and --memory-max" : "");
+    c->kind = LS_CONFINE_AFFINITY;
+    return 0;
+}
+
+int ls_confine_prepare(struct ls_confine *c, const struct ls_confine_opts *o, struct ls_error *err)
+{
+    memset(c, 0, sizeof(*c));
+    c->cpus = o->cpus;
+    if (o->simulated_root) {
+        _cleanup_free_ char *list = ls_cpuset_format(o->cpus);
+        ls_warn("simulated host (--fsroot %s): the reservation of CPUs %s is held for the "
+                "job's life, but no cgroup is created and no CPU affinity set (they are not "
+                "this machine's CPUs)",
+                o->simulated_root, list ? list : "?");
+        c->kind = LS_CONFINE_NONE;
+        return 0;
+    }
+    struct ls_sandbox_opts so = {
+        .parent = o->cgroup_parent,
+        .cpus = o->cpus,
+        .mems = o->mems,
+        .memory_max = o->memory_max,
+        .budget_explicit = o->budget_explicit,
+    };
+    struct ls_error why = {0};
+    if (ls_sandbox_create(&c->sb, &so, &why) < 0) {
+        ls_sandbox_free(&c->sb);
+        /* A parent the user named must be used or refused, never silently replaced. */
+        if (!o->cgroup_parent && ls_sandbox_unavailable(&why))
+            return prepare_fallback(c, o, &why, err);
+        *err = why;
+        return -1;
+    }
+    for (size_t i = 0; i < c->sb.nwarnings; i++)
+        ls_warn("%s", c->sb.warnings[i]);
+    c->kind = LS_CONFINE_CGROUP;
+    return 0;
+}
+
+static int set_affinity(pid_t pid, const ls_cpuset *cpus, struct ls_error *err)
+{
+    int last = ls_cpuset_last(cpus);
+    size_t ncpus = (size_t)(last < 0 ? 0 : last) + 1;
+    cpu_set_t *set = CPU_ALLOC(ncpus);
+    if (!set)
+        return ls_fail(err, LS_ERR_SYSTEM, ENOMEM, "out of memory");
+    size_t size = CPU_ALLOC_SIZE(ncpus);
+    CPU_ZERO_S(size, set);
+    LS_CPUSET_FOREACH(cpu, cpus)
+    CPU_SET_S((size_t)cpu, size, set);
+    int rc = sched_setaffinity(pid, size, set);
+    int e = errno;
+    CPU_FREE(set);
+    if (rc < 0)
+        return ls_fail(err, LS_ERR_SYSTEM, e, "sched_setaffinity: %s", strerror(e));
+    return 0;
+}
+
+int ls_confine_enter(const struct ls_confine *c, pid_t pid, struct ls_error *err)
+{
+    switch (c->kind) {
+    case LS_CONFINE_CGROUP:
+        return ls_sandbox_enter(&c->sb, pid, err);
+    case LS_CONFINE_AFFINITY:
+        return set_affinity(pid, c->cpus, err);
+    case LS_CONFINE_NONE:
+        break;
+    }
+    return 0;
+}
+
+long ls_confine_oom_kills(const struct ls_confine *c)
+{
+    if (c->kind != LS_CONFINE_CGROUP)
+        return 0;
+    char path[8300];
+    if (c->sb.memory_path[0]) /* v1: the memory hierarchy's group */
+        snprintf(path, sizeof(path), "%s/memory.oom_control", c->sb.memory_path);
+    else
+        snprintf(path, sizeof(path), "%s/memory.events", c->sb.path);
+    _cleanup_fclose_ FILE *f = fopen(path, "re");
+    if (!f)
+        return 0;
+    char line[256];
+    long n;
+    while (fgets(line, sizeof(line), f))
+        if (sscanf(line, "oom_kill %ld", &n) == 1)
+            return n;
+    return 0;
+}
+
+void ls_confine_release(struct ls_confine *c)
+{
+    if (c->kind != LS_CONFINE_CGROUP)
+        return;
+    struct ls_error err = {0};
+    if (ls_sandbox_destroy(&c->sb, &err) < 0)
+        ls_warn("%s", err.msg);
+    ls_sandbox_free(&c->sb);
+    c->kind = LS_CONFINE_NONE;
+}

@@ -1,0 +1,550 @@
+#include "process.h"
+
+#include <ctype.h>
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <sched.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <sys/mount.h>
+#include <sys/prctl.h>
+#include <sys/signalfd.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "../planner/cleanup.h"
+
+extern char **environ;
+
+static const int forwarded[] = {SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2};
+
+/* What the shim and the job tell the supervisor through the report pipe. */
+enum report_kind { REPORT_EXEC = 1, REPORT_SECCOMP, REPORT_SETUP, REPORT_STATUS };
+struct report {
+    int32_t kind;
+    int32_t value; /* errno, or the job's wait status */
+};
+
+static void forwarded_set(sigset_t *set)
+{
+    sigemptyset(set);
+    for (size_t i = 0; i < sizeof(forwarded) / sizeof(forwarded[0]); i++)
+        sigaddset(set, forwarded[i]);
+    sigaddset(set, SIGCHLD);
+}
+
+int ls_signals_block(struct ls_sigstate *st, struct ls_error *err)
+{
+    sigset_t set;
+    forwarded_set(&set);
+    if (sigprocmask(SIG_BLOCK, &set, &st->mask) < 0)
+        return ls_fail(err, LS_ERR_SYSTEM, errno, "blocking signals: %s", strerror(errno));
+    struct sigaction dfl = {.sa_handler = SIG_DFL};
+    sigemptyset(&dfl.sa_mask);
+    if (sigaction(SIGCHLD, &dfl, &st->sigchld) < 0) {
+        sigprocmask(SIG_SETMASK, &st->mask, NULL);
+        return ls_fail(err, LS_ERR_SYSTEM, errno, "resetting SIGCHLD: %s", strerror(errno));
+    }
+    st->blocked = true;
+    return 0;
+}
+
+void ls_signals_restore(struct ls_sigstate *st)
+{
+    if (!st->blocked)
+        return;
+    sigaction(SIGCHLD, &st->sigchld, NULL);
+    sigprocmask(SIG_SETMASK, &st->mask, NULL);
+    st->blocked = false;
+}
+
+/* ---- the shim and the job (after fork: single-threaded, only plain syscalls matter) ---- */
+
+static void report(int fd, enum report_kind kind, int value)
+{
+    struct report r = {.kind = kind, .value = value};
+    ssize_t n;
+    do
+        n = write(fd, &r, sizeof(r));
+    while (n < 0 && errno == EINTR);
+}
+
+static int exit_code_of(int status)
+{
+    if (WIFEXITED(status))
+        return WEXITSTATUS(status);
+    if (WIFSIGNALED(status))
+        return 128 + WTERMSIG(status);
+    return LS_EXIT_SYSTEM;
+}
+
+/* The shim never execs, so it drops what exec would: every close-on-exec fd (lockfiles,
+ * cgroup and sysfs files) except its two pipe ends. The job must not keep a lock alive. */
+static void close_cloexec_fds(int keep1, int keep2)
+{
+    DIR *dir = opendir("/proc/self/fd");
+    if (dir) {
+        int dfd = dirfd(dir);
+        struct dirent *de;
+        while ((de = readdir(dir))) {
+            if (!isdigit((unsigned char)de->d_name[0]))
+                continue;
+            int fd = atoi(de->d_name);
+            if (fd == dfd || fd == keep1 || fd == keep2)
+                continue;
+            int flags = fcntl(fd, F_GETFD);
+            if (flags >= 0 && (flags & FD_CLOEXEC))
+                close(fd);
+        }
+        closedir(dir);
+        return;
+    }
+    long max = sysconf(_SC_OPEN_MAX);
+    if (max < 0 || max > 65536)
+        max = 65536;
+    for (int fd = 3; fd < max; fd++) {
+        if (fd == keep1 || fd == keep2)
+            continue;
+        int flags = fcntl(fd, F_GETFD);
+        if (flags >= 0 && (flags & FD_CLOEXEC))
+            close(fd);
+    }
+}
+
+struct pid_pair {
+    pid_t pid, ppid;
+};
+
+/* Every process whose parent chain leads to `root`, from one pass over /proc. */
+static size_t list_descendants(pid_t root, pid_t **out)
+{
+    *out = NULL;
+    DIR *dir = opendir("/proc");
+    if (!dir)
+        return 0;
+    struct pid_pair *all = NULL;
+    size_t n = 0, cap = 0;
+    struct dirent *de;
+    while ((de = readdir(dir))) {
+        if (!isdigit((unsigned char)de->d_name[0]))
+            continue;
+        int pid = atoi(de->d_name);
+        char path[64], buf[512];
+        snprintf(path, sizeof(path), "/proc/%d/stat", pid);
+        int fd = open(path, O_RDONLY | O_CLOEXEC);
+        if (fd < 0)
+            continue;
+        ssize_t len = read(fd, buf, sizeof(buf) - 1);
+        close(fd);
+        if (len <= 0)
+            continue;
+        buf[len] = '\0';
+        char *paren = strrchr(buf, ')'); /* comm may hold spaces and parentheses */
+        char state;
+        int ppid;
+        if (!paren || sscanf(paren + 1, " %c %d", &state, &ppid) != 2)
+            continue;
+        if (n == cap) {
+            cap = cap ? cap * 2 : 256;
+            struct pid_pair *grown = realloc(all, cap * sizeof(*all));
+            if (!grown)
+                break;
+            all = grown;
+        }
+        all[n++] = (struct pid_pair){.pid = pid, .ppid = ppid};
+    }
+    closedir(dir);
+    pid_t *found = malloc((n ? n : 1) * sizeof(*found));
+    size_t nfound = 0;
+    if (found) {
+        /* breadth-first, found[] doubling as the queue; bounded by n in case pid reuse
+         * between reads made the parent links inconsistent */
+        for (size_t i = 0; i < n && nfound < n; i++)
+            if (all[i].ppid == root)
+                found[nfound++] = all[i].pid;
+        for (size_t head = 0; head < nfound; head++)
+            for (size_t i = 0; i < n && nfound < n; i++)
+                if (all[i].ppid == found[head] && all[i].pid != root)
+                    found[nfound++] = all[i].pid;
+    }
+    free(all);
+    *out = found;
+    return nfound;
+}
+
+static void reap_all(void)
+{
+    while (waitpid(-1, NULL, WNOHANG) > 0)
+        ;
+}
+
+/* Without a pid namespace: SIGKILL everything below us until nothing is left. Orphans come
+ * back to us (we are a child subreaper), so repeating the pass catches late forks. */
+static void kill_descendants(void)
+{
+    pid_t self = getpid();
+    for (int round = 0; round < 100000; round++) {
+        reap_all();
+        pid_t *pids;
+        size_t n = list_descendants(self, &pids);
+        for (size_t i = 0; i < n; i++)
+            kill(pids[i], SIGKILL);
+        free(pids);
+        if (n == 0 && waitpid(-1, NULL, WNOHANG) < 0)
+            return;
+        struct timespec ts = {0, 1000000};
+        nanosleep(&ts, NULL);
+    }
+}
+
+__attribute__((noreturn)) static void job_exec(const struct ls_job_spec *spec, int report_wr)
+{
+    sigaction(SIGCHLD, &spec->sig->sigchld, NULL);
+    sigprocmask(SIG_SETMASK, &spec->sig->mask, NULL);
+    int rc = ls_seccomp_apply(spec->seccomp);
+    if (rc < 0) {
+        report(report_wr, REPORT_SECCOMP, -rc);
+        _exit(LS_EXIT_SYSTEM);
+    }
+    environ = (char **)spec->envp;
+    execvp(spec->argv[0], spec->argv);
+    int e = errno;
+    report(report_wr, REPORT_EXEC, e);
+    _exit(e == ENOENT ? LS_EXIT_NOTFOUND : LS_EXIT_NOEXEC);
+}
+
+/* In a pid namespace the host's /proc names other processes: getpid() is 2 but /proc/2 is
+ * not the job. Give the job a /proc of its namespace, in a mount namespace of its own whose
+ * mounts do not propagate back to the host. Best effort: without it the job still runs. */
+static void mount_own_proc(void)
+{
+    if (unshare(CLONE_NEWNS) < 0)
+        return;
+    if (mount(NULL, "/", NULL, MS_REC | MS_SLAVE, NULL) < 0)
+        return;
+    mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL);
+}
+
+struct shim_args {
+    const struct ls_job_spec *spec;
+    bool pidns;
+    pid_t supervisor;
+    int go_rd, report_wr;
+};
+
+static int parent_death_signal(bool pidns)
+{
+    return pidns ? SIGKILL : SIGRTMAX;
+}
+
+__attribute__((noreturn)) static void shim_main(const struct shim_args *a)
+{
+    /* Die with the supervisor. As pid 1 that kills the whole namespace; without one, a
+     * catchable signal lets us kill what the job left first. */
+    prctl(PR_SET_PDEATHSIG, parent_death_signal(a->pidns));
+    if (!a->pidns)
+        prctl(PR_SET_CHILD_SUBREAPER, 1);
+    close_cloexec_fds(a->go_rd, a->report_wr);
+
+    sigset_t set;
+    forwarded_set(&set);
+    if (!a->pidns)
+        sigaddset(&set, SIGRTMAX);
+    sigprocmask(SIG_BLOCK, &set, NULL);
+    int sfd = signalfd(-1, &set, SFD_CLOEXEC);
+    if (sfd < 0) {
+        report(a->report_wr, REPORT_SETUP, errno);
+        _exit(LS_EXIT_SYSTEM);
+    }
+    /* The supervisor moves us into the cgroup, then says go. EOF: it gave up or died (also
+     * covers a death before PR_SET_PDEATHSIG took effect). */
+    char go;
+    ssize_t n;
+    do
+        n = read(a->go_rd, &go, 1);
+    while (n < 0 && errno == EINTR);
+    if (n != 1)
+        _exit(LS_EXIT_SYSTEM);
+    close(a->go_rd);
+    if (a->pidns)
+        mount_own_proc();
+
+    pid_t job = fork();
+    if (job < 0) {
+        report(a->report_wr, REPORT_SETUP, errno);
+        _exit(LS_EXIT_SYSTEM);
+    }
+    if (job == 0) {
+        close(sfd);
+        job_exec(a->spec, a->report_wr);
+    }
+
+    int status = 0;
+    for (;;) {
+        struct signalfd_siginfo si;
+        n = read(sfd, &si, sizeof(si));
+        if (n != (ssize_t)sizeof(si)) {
+            if (n < 0 && errno == EINTR)
+                continue;
+            kill(job, SIGKILL); /* cannot watch the job any more: do not leave it running */
+            waitpid(job, &status, 0);
+            break;
+        }
+        int sig = (int)si.ssi_signo;
+        if (sig == SIGCHLD) {
+            pid_t p;
+            bool done = false;
+            int st;
+            while ((p = waitpid(-1, &st, WNOHANG)) > 0)
+                if (p == job) {
+                    status = st;
+                    done = true;
+                }
+            if (done)
+                break;
+        } else if (!a->pidns && sig == SIGRTMAX) {
+            if (getppid() != a->supervisor) {
+                kill_descendants();
+                _exit(128 + SIGKILL);
+            }
+        } else if (si.ssi_code == SI_KERNEL && getpgid(job) == getpgrp()) {
+            /* The terminal signalled the whole foreground group: the job has it already. */
+        } else {
+            kill(job, sig);
+        }
+    }
+    if (!a->pidns)
+        kill_descendants();
+    /* With a pid namespace the kernel kills and reaps the rest when we, its init, exit;
+     * our parent hears of our exit only after that. */
+    report(a->report_wr, REPORT_STATUS, status);
+    _exit(exit_code_of(status));
+}
+
+/* fork() into a new pid namespace: the raw syscall with no new stack behaves like fork (as
+ * systemd's raw_clone); glibc's clone() wrapper would need a separate stack. The child only
+ * uses what fork() leaves consistent in a single-threaded process. */
+static pid_t fork_into_new_pidns(void)
+{
+#if defined(__s390__) || defined(__CRIS__)
+    return (pid_t)syscall(SYS_clone, 0, CLONE_NEWPID | SIGCHLD);
+#else
+    return (pid_t)syscall(SYS_clone, CLONE_NEWPID | SIGCHLD, 0, 0, 0, 0);
+#endif
+}
+
+/* ---- the supervisor's side ---- */
+
+int ls_job_spawn(struct ls_job *job, const struct ls_job_spec *spec, struct ls_error *err)
+{
+    *job = (struct ls_job)LS_JOB_INIT;
+    job->spec = spec;
+    if (!spec->sig || !spec->sig->blocked)
+        return ls_fail(err, LS_ERR_SYSTEM, EINVAL, "internal: signals must be blocked first");
+    int go[2], rep[2];
+    if (pipe2(go, O_CLOEXEC) < 0)
+        return ls_fail(err, LS_ERR_SYSTEM, errno, "pipe: %s", strerror(errno));
+    if (pipe2(rep, O_CLOEXEC) < 0) {
+        int e = errno;
+        close(go[0]);
+        close(go[1]);
+        return ls_fail(err, LS_ERR_SYSTEM, e, "pipe: %s", strerror(e));
+    }
+    struct shim_args args = {
+        .spec = spec, .supervisor = getpid(), .go_rd = go[0], .report_wr = rep[1]};
+
+    pid_t pid = -1;
+    if (!spec->no_pidns) {
+        args.pidns = true;
+        pid = fork_into_new_pidns();
+        if (pid == 0)
+            shim_main(&args);
+    }
+    if (pid < 0) {
+        /* No privilege for a pid namespace (or not wanted): a subreaper shim instead. */
+        args.pidns = false;
+        pid = fork();
+        if (pid == 0)
+            shim_main(&args);
+    }
+    int fork_errno = errno;
+    close(go[0]);
+    close(rep[1]);
+    if (pid < 0) {
+        close(go[1]);
+        close(rep[0]);
+        return ls_fail(err, LS_ERR_SYSTEM, fork_errno, "cannot fork the job: %s",
+                       strerror(fork_errno));
+    }
+    job->shim = pid;
+    job->pidns = args.pidns;
+    job->go_fd = go[1];
+    job->report_fd = rep[0];
+    return 0;
+}
+
+int ls_job_start(struct ls_job *job, struct ls_error *err)
+{
+    ssize_t n;
+    do
+        n = write(job->go_fd, "g", 1);
+    while (n < 0 && errno == EINTR);
+    int e = errno;
+    close(job->go_fd);
+    job->go_fd = -1;
+    if (n != 1)
+        return ls_fail(err, LS_ERR_SYSTEM, e, "starting the job: %s",
+                       n < 0 ? strerror(e) : "short write");
+    return 0;
+}
+
+static int decide(const struct ls_job *job, int shim_status, struct ls_error *err)
+{
+    int fl = fcntl(job->report_fd, F_GETFL);
+    if (fl >= 0)
+        fcntl(job->report_fd, F_SETFL, fl | O_NONBLOCK);
+    struct report r;
+    bool have_status = false;
+    int status = 0;
+    while (read(job->report_fd, &r, sizeof(r)) == (ssize_t)sizeof(r)) {
+        const char *cmd = job->spec->argv[0];
+        switch (r.kind) {
+        case REPORT_EXEC:
+            if (r.value == ENOENT) {
+                ls_fail(err, LS_ERR_SYSTEM, r.value, "command not found: %s", cmd);
+                return LS_EXIT_NOTFOUND;
+            }
+            ls_fail(err, LS_ERR_SYSTEM, r.value, "cannot execute %s: %s", cmd, strerror(r.value));
+            return LS_EXIT_NOEXEC;
+        case REPORT_SECCOMP:
+            ls_fail(err, LS_ERR_SYSTEM, r.value, "cannot install the seccomp filter: %s",
+                    strerror(r.value));
+            return LS_EXIT_SYSTEM;
+        case REPORT_SETUP:
+            ls_fail(err, LS_ERR_SYSTEM, r.value, "cannot start the job: %s", strerror(r.value));
+            return LS_EXIT_SYSTEM;
+        case REPORT_STATUS:
+            have_status = true;
+            status = r.value;
+            break;
+        }
+    }
+    return exit_code_of(have_status ? status : shim_status);
+}
+
+int ls_job_wait(struct ls_job *job, struct ls_error *err)
+{
+    sigset_t set;
+    forwarded_set(&set);
+    int status = 0;
+    for (;;) {
+        siginfo_t si;
+        int sig = sigwaitinfo(&set, &si);
+        if (sig < 0) {
+            if (errno == EINTR)
+                continue;
+            int e = errno;
+            kill(job->shim, SIGKILL);
+            waitpid(job->shim, &status, 0);
+            job->shim = -1;
+            ls_fail(err, LS_ERR_SYSTEM, e, "waiting for the job: %s", strerror(e));
+            return LS_EXIT_SYSTEM;
+        }
+        if (sig == SIGCHLD) {
+            if (waitpid(job->shim, &status, WNOHANG) == job->shim)
+                break;
+            continue;
+        }
+        /* A terminal's signal reached the job's process group (ours) already. */
+        if (si.si_code != SI_KERNEL)
+            kill(job->shim, sig);
+    }
+    job->shim = -1;
+    int code = decide(job, status, err);
+    close(job->report_fd);
+    job->report_fd = -1;
+    return code;
+}
+
+void ls_job_abort(struct ls_job *job)
+{
+    if (job->go_fd >= 0) {
+        close(job->go_fd); /* the parked shim reads EOF and exits */
+        job->go_fd = -1;
+    }
+    if (job->shim > 0) {
+        kill(job->shim, SIGKILL);
+        while (waitpid(job->shim, NULL, 0) < 0 && errno == EINTR)
+            ;
+        job->shim = -1;
+    }
+    if (job->report_fd >= 0) {
+        close(job->report_fd);
+        job->report_fd = -1;
+    }
+}
+
+int ls_command_lookup(const char *name, char *path, size_t size, struct ls_error *err)
+{
+    if (!name || !*name) {
+        ls_fail(err, LS_ERR_SYSTEM, ENOENT, "command not found: '%s'", name ? name : "");
+        return LS_EXIT_NOTFOUND;
+    }
+    struct stat st;
+    if (strchr(name, '/')) {
+        if (stat(name, &st) < 0) {
+            int e = errno;
+            ls_fail(err, LS_ERR_SYSTEM, e, "%s: %s", e == ENOENT ? "command not found" : name,
+                    e == ENOENT ? name : strerror(e));
+            return e == ENOENT || e == ENOTDIR ? LS_EXIT_NOTFOUND : LS_EXIT_NOEXEC;
+        }
+        if (!S_ISREG(st.st_mode) || access(name, X_OK) < 0) {
+            ls_fail(err, LS_ERR_SYSTEM, EACCES, "cannot execute %s: %s", name,
+                    S_ISDIR(st.st_mode) ? "is a directory" : strerror(EACCES));
+            return LS_EXIT_NOEXEC;
+        }
+        snprintf(path, size, "%s", name);
+        return 0;
+    }
+    const char *env = getenv("PATH");
+    char dflt[256];
+    if (!env) {
+        if (!confstr(_CS_PATH, dflt, sizeof(dflt)))
+            snprintf(dflt, sizeof(dflt), "/bin:/usr/bin");
+        env = dflt;
+    }
+    bool denied = false;
+    char denied_path[4096] = "";
+    for (const char *p = env;; p++) {
+        const char *colon = strchrnul(p, ':');
+        int dlen = (int)(colon - p);
+        char cand[4096];
+        /* an empty PATH entry means the current directory */
+        int n = dlen ? snprintf(cand, sizeof(cand), "%.*s/%s", dlen, p, name)
+                     : snprintf(cand, sizeof(cand), "%s", name);
+        if (n > 0 && (size_t)n < sizeof(cand) && stat(cand, &st) == 0 && S_ISREG(st.st_mode)) {
+            if (access(cand, X_OK) == 0) {
+                snprintf(path, size, "%s", cand);
+                return 0;
+            }
+            if (!denied)
+                snprintf(denied_path, sizeof(denied_path), "%s", cand);
+            denied = true;
+        }
+        if (!*colon)
+            break;
+        p = colon;
+    }
+    if (denied) {
+        ls_fail(err, LS_ERR_SYSTEM, EACCES, "cannot execute %s: %s", denied_path, strerror(EACCES));
+        return LS_EXIT_NOEXEC;
+    }
+    ls_fail(err, LS_ERR_SYSTEM, ENOENT, "command not found: %s", name);
+    return LS_EXIT_NOTFOUND;
+}

@@ -1,0 +1,66 @@
+/* The job's process tree: supervisor -> init shim -> job. The shim is pid 1 of a new pid
+ * namespace when we may create one (root; the job then gets that namespace's /proc in a
+ * mount namespace of its own), else a child subreaper; either way it dies with
+ * the supervisor (PR_SET_PDEATHSIG) and takes every process the job started with it, and it
+ * exits only once the job and all of its leftovers are gone. So the supervisor can hold the
+ * locks exactly as long as anything of the job runs. */
+#ifndef LLCSLICE_PROCESS_H
+#define LLCSLICE_PROCESS_H
+
+#include <signal.h>
+#include <stdbool.h>
+#include <sys/types.h>
+
+#include "../planner/error.h"
+#include "seccomp.h"
+
+/* Forwarded to the job: SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2. */
+struct ls_sigstate {
+    sigset_t mask;            /* the caller's mask, given back to the job */
+    struct sigaction sigchld; /* the caller's SIGCHLD disposition, likewise */
+    bool blocked;
+};
+
+/* Block the forwarded signals and SIGCHLD (they queue until ls_job_wait handles them) and set
+ * SIGCHLD to its default so children can be waited for. Call before creating anything that
+ * must be cleaned up. */
+int ls_signals_block(struct ls_sigstate *st, struct ls_error *err);
+void ls_signals_restore(struct ls_sigstate *st);
+
+struct ls_job_spec {
+    char *const *argv;                /* argv[0] is looked up in PATH like execvp */
+    char *const *envp;                /* the job's whole environment */
+    const struct ls_seccomp *seccomp; /* NULL: none */
+    const struct ls_sigstate *sig;    /* required: what the job gets back */
+    bool no_pidns;                    /* skip the pid namespace (tests of the fallback) */
+};
+
+struct ls_job {
+    pid_t shim;    /* in our pid namespace: move it into the cgroup before ls_job_start */
+    bool pidns;    /* the shim is pid 1 of a pid namespace of its own */
+    int go_fd;     /* one byte starts the job; closing it makes the shim exit */
+    int report_fd; /* failure reports and the job's wait status, from shim and job */
+    const struct ls_job_spec *spec;
+};
+
+#define LS_JOB_INIT                                                                                \
+    {                                                                                              \
+        -1, false, -1, -1, NULL                                                                    \
+    }
+
+/* Create the shim, parked until ls_job_start. */
+int ls_job_spawn(struct ls_job *job, const struct ls_job_spec *spec, struct ls_error *err);
+int ls_job_start(struct ls_job *job, struct ls_error *err);
+/* Forward signals until the shim (so the job and everything it started) is gone. Returns
+ * the exit code llcslice should end with: the job's own code, 128+N when signal N killed
+ * it; 127/126 when the command was not found / not executable and 125 when the job could
+ * not be set up, those three with err explaining. */
+int ls_job_wait(struct ls_job *job, struct ls_error *err);
+/* Kill a shim that was never started, and reap it. */
+void ls_job_abort(struct ls_job *job);
+
+/* execvp's lookup without executing: 0 with the path, or 127 (not found) / 126 (found but not
+ * executable) with err. Lets run refuse a missing command before reserving anything. */
+int ls_command_lookup(const char *name, char *path, size_t size, struct ls_error *err);
+
+#endif

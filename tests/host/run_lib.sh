@@ -1,0 +1,67 @@
+# Shared by tests/host/test_run_*.sh (sourced, not a test itself): a fresh world-writable lock
+# dir per test, cleanup of everything started, assertions on exit codes, one-line errors,
+# leftover cgroups and held locks.
+set -euo pipefail
+BIN=${LLCSLICE_BIN:?}
+FIX=${LLCSLICE_FIXTURES:-}
+
+T=$(mktemp -d /tmp/llcslice-runtest-XXXXXX)
+T=$(realpath "$T")
+chmod 1777 "$T" # the unprivileged (nobody) runs share it
+L=$T/locks
+mkdir -m 1777 "$L"
+PIDS=()
+cleanup() {
+    for p in "${PIDS[@]}"; do kill -KILL "$p" 2>/dev/null || true; done
+    wait 2>/dev/null || true
+    rm -rf "$T"
+}
+trap cleanup EXIT
+
+fail() { echo "FAIL: $*" >&2; exit 1; }
+n=0
+ok() { n=$((n + 1)); echo "ok $n - $*"; }
+
+now_ms() { echo $(($(date +%s%N) / 1000000)); }
+
+# Run as an unprivileged user (no cgroup write access, no pid namespace).
+NOBODY=(setpriv --reuid=nobody --regid=nogroup --clear-groups --inh-caps=-all)
+can_drop_privs() { [[ $(id -u) -eq 0 ]] && command -v setpriv >/dev/null && "${NOBODY[@]}" test -x "$BIN"; }
+
+# run_rc WANT CMD...: run, keep stdout in $T/out and stderr in $T/err, check the exit code.
+run_rc() {
+    local want=$1
+    shift
+    set +e
+    "$@" >"$T/out" 2>"$T/err"
+    RC=$?
+    set -e
+    [[ $RC -eq $want ]] || fail "'$*' exited $RC, want $want; stderr: $(cat "$T/err")"
+}
+
+# one_line_error NEEDLE: stderr of the last run_rc is exactly one line mentioning NEEDLE.
+one_line_error() {
+    local lines
+    lines=$(wc -l <"$T/err")
+    [[ $lines -eq 1 ]] || fail "want a one-line error, got $lines lines: $(cat "$T/err")"
+    grep -qF -- "$1" "$T/err" || fail "error does not mention '$1': $(cat "$T/err")"
+}
+
+# Job cgroups of supervisor PID anywhere under /sys/fs/cgroup.
+groups_of() { find /sys/fs/cgroup -maxdepth 8 -type d -name "llcslice-$1-*" 2>/dev/null || true; }
+
+# Nothing holds a lock in our lock dir.
+no_locks_held() {
+    local held
+    held=$("$BIN" locks --lock-dir "$L" --json | jq '[.llcs[].holders[], .cpus[].holders[]] | length')
+    [[ $held -eq 0 ]] || fail "locks still held in $L: $("$BIN" locks --lock-dir "$L")"
+}
+
+# Processes whose command line is exactly "sleep MARKER".
+count_sleepers() { pgrep -f -x "sleep $1" | wc -l; }
+
+# Does this host give llcslice a real cgroup? (false: no cpuset anywhere, or no permission)
+cgroup_usable() {
+    "$BIN" run --lock-dir "$L" --cpus 1 -- true 2>"$T/probe" || return 1
+    ! grep -q "no usable cgroup" "$T/probe"
+}

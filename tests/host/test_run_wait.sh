@@ -1,0 +1,55 @@
+#!/usr/bin/env bash
+# --wait end to end: a waiter says once whom it waits for, runs as soon as the holder is gone,
+# times out with 75, and leaves the queue when interrupted.
+source "$(dirname "$0")/run_lib.sh"
+
+N=$(nproc)
+hold() { # a run holding every CPU dedicated until $T/hold goes away
+    touch "$T/hold"
+    rm -f "$T/started"
+    "$BIN" run --lock-dir "$L" --mode dedicated --cpus "$N" -- \
+        sh -c "touch $T/started; while [ -e $T/hold ]; do sleep 0.05; done" 2>"$T/holder.err" &
+    HOLDER=$!
+    PIDS+=($HOLDER)
+    for _ in $(seq 200); do [[ -e $T/started ]] && return; sleep 0.05; done
+    fail "holder never started: $(cat "$T/holder.err")"
+}
+
+# ---- waits, says for whom once, then runs
+hold
+"$BIN" run --lock-dir "$L" --mode dedicated --cpus 1 --wait=60s -- sh -c "echo ran > $T/ran" 2>"$T/err" &
+waiter=$!
+PIDS+=($waiter)
+sleep 1.5
+[[ ! -e $T/ran ]] || fail "the waiter ran while every CPU was held"
+rm "$T/hold"
+wait $HOLDER
+wait $waiter || fail "waiter exited $?: $(cat "$T/err")"
+[[ $(cat "$T/ran") == ran ]] || fail "waiter's job did not run"
+[[ $(grep -c "waiting for" "$T/err") -eq 1 ]] || fail "want one 'waiting for' line: $(cat "$T/err")"
+grep -q "waiting for: .*pid $HOLDER" "$T/err" || fail "does not name the holder $HOLDER: $(cat "$T/err")"
+no_locks_held
+ok "--wait: $(cat "$T/err")"
+
+# ---- times out: 75 after the duration
+hold
+t0=$(now_ms)
+run_rc 75 "$BIN" run --lock-dir "$L" --mode dedicated --cpus 1 --wait=400ms -- true
+took=$(($(now_ms) - t0))
+[[ $took -ge 400 ]] || fail "gave up after $took ms, before --wait=400ms"
+grep -q "busy error" "$T/err" || fail "no busy error: $(cat "$T/err")"
+ok "--wait=400ms with everything held: 75 after $took ms"
+
+# ---- interrupted while waiting: dies of the signal, leaves the queue
+"$BIN" run --lock-dir "$L" --mode dedicated --cpus 1 --wait -- true 2>"$T/err" &
+waiter=$!
+for _ in $(seq 100); do ls "$L" | grep -q -- -wait- && break; sleep 0.05; done
+ls "$L" | grep -q -- -wait- || fail "no wait-queue file while waiting"
+kill -TERM $waiter
+set +e; wait $waiter; rc=$?; set -e
+[[ $rc -eq 143 ]] || fail "SIGTERM while waiting: exit $rc"
+! ls "$L" | grep -q -- -wait- || fail "wait-queue file left: $(ls "$L")"
+rm "$T/hold"
+wait $HOLDER
+no_locks_held
+ok "SIGTERM while waiting -> 143, queue entry removed"

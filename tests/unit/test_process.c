@@ -1,0 +1,290 @@
+/* The supervisor -> shim -> job tree with real processes: exit codes, exec failures, signal
+ * forwarding, leftovers killed before the wait returns, lock fds not inherited, and the job
+ * dying with a SIGKILLed supervisor; with and without the pid namespace. */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "supervisor/process.h"
+
+extern char **environ;
+
+static bool no_pidns; /* second pass: the subreaper fallback */
+
+static int run_job(char *const *argv, const struct ls_seccomp *sc, struct ls_error *err)
+{
+    struct ls_sigstate sig = {0};
+    assert_int_equal(ls_signals_block(&sig, err), 0);
+    struct ls_job_spec spec = {
+        .argv = argv, .envp = environ, .seccomp = sc, .sig = &sig, .no_pidns = no_pidns};
+    struct ls_job job;
+    assert_int_equal(ls_job_spawn(&job, &spec, err), 0);
+    assert_int_equal(job.pidns, !no_pidns && geteuid() == 0);
+    assert_int_equal(ls_job_start(&job, err), 0);
+    int code = ls_job_wait(&job, err);
+    ls_signals_restore(&sig);
+    return code;
+}
+
+static void expect_code(int want, const char *needle, char *const *argv)
+{
+    struct ls_error err = {0};
+    int code = run_job(argv, NULL, &err);
+    if (code != want)
+        fail_msg("%s ... exited %d, want %d (%s)", argv[0], code, want, err.msg);
+    if (needle && !strstr(err.msg, needle))
+        fail_msg("error '%s' does not mention '%s'", err.msg, needle);
+}
+
+static void test_exit_codes(void **state)
+{
+    (void)state;
+    expect_code(0, NULL, (char *[]){"true", NULL});
+    expect_code(3, NULL, (char *[]){"sh", "-c", "exit 3", NULL});
+    expect_code(143, NULL, (char *[]){"sh", "-c", "kill -TERM $$", NULL});
+    expect_code(137, NULL, (char *[]){"sh", "-c", "kill -KILL $$", NULL});
+    expect_code(127, "command not found: llcslice-no-such-command",
+                (char *[]){"llcslice-no-such-command", NULL});
+    expect_code(127, "command not found: /nonexistent/x", (char *[]){"/nonexistent/x", NULL});
+    expect_code(126, "cannot execute /tmp", (char *[]){"/tmp", NULL});
+    char path[] = "/tmp/llcslice-test-noexec-XXXXXX";
+    int fd = mkstemp(path);
+    assert_true(fd >= 0);
+    close(fd);
+    expect_code(126, "Permission denied", (char *[]){path, NULL});
+    unlink(path);
+}
+
+static void test_seccomp_in_job(void **state)
+{
+    (void)state;
+    struct ls_seccomp sc;
+    struct ls_error err = {0};
+    assert_int_equal(ls_seccomp_build(&sc, NULL, "execve", &err), 0);
+    int code = run_job((char *[]){"true", NULL}, &sc, &err);
+    assert_int_equal(code, 126);
+    assert_non_null(strstr(err.msg, "Operation not permitted"));
+    ls_seccomp_free(&sc);
+    assert_int_equal(ls_seccomp_build(&sc, "build", "uname", &err), 0);
+    /* a denied call fails with EPERM inside, everything else works */
+    code = run_job((char *[]){"sh", "-c",
+                              "uname 2>&1 | grep -q 'Operation not permitted' && "
+                              "echo ok | grep -q ok",
+                              NULL},
+                   &sc, &err);
+    assert_int_equal(code, 0);
+    ls_seccomp_free(&sc);
+}
+
+static void test_environment(void **state)
+{
+    (void)state;
+    struct ls_sigstate sig = {0};
+    struct ls_error err = {0};
+    assert_int_equal(ls_signals_block(&sig, &err), 0);
+    char *envp[] = {"PATH=/usr/bin:/bin", "LLCSLICE_TEST_VAR=yes", NULL};
+    char *argv[] = {"sh", "-c", "test \"$LLCSLICE_TEST_VAR\" = yes && test -z \"$HOME\"", NULL};
+    struct ls_job_spec spec = {.argv = argv, .envp = envp, .sig = &sig, .no_pidns = no_pidns};
+    struct ls_job job;
+    assert_int_equal(ls_job_spawn(&job, &spec, &err), 0);
+    assert_int_equal(ls_job_start(&job, &err), 0);
+    assert_int_equal(ls_job_wait(&job, &err), 0);
+    ls_signals_restore(&sig);
+}
+
+/* Processes running exactly "sleep MARKER". */
+static int count_marker(const char *marker)
+{
+    char want[128];
+    int wlen = snprintf(want, sizeof(want), "sleep%c%s", 0, marker) + 1;
+    int count = 0;
+    DIR *d = opendir("/proc");
+    assert_non_null(d);
+    struct dirent *de;
+    while ((de = readdir(d))) {
+        char path[300], buf[4096];
+        snprintf(path, sizeof(path), "/proc/%.20s/cmdline", de->d_name);
+        int fd = open(path, O_RDONLY);
+        if (fd < 0)
+            continue;
+        ssize_t n = read(fd, buf, sizeof(buf) - 1);
+        close(fd);
+        if (n <= 0)
+            continue;
+        if (n == wlen && !memcmp(buf, want, (size_t)wlen))
+            count++;
+    }
+    closedir(d);
+    return count;
+}
+
+static double now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static void make_marker(char *buf, size_t size)
+{
+    snprintf(buf, size, "9999.%d%d", (int)getpid() % 100000, no_pidns ? 1 : 2);
+}
+
+/* The job forks sleepers, some in their own session, and exits: nothing may survive
+ * ls_job_wait. */
+static void test_leftovers_killed(void **state)
+{
+    (void)state;
+    char marker[64], script[512];
+    make_marker(marker, sizeof(marker));
+    snprintf(script, sizeof(script),
+             "for i in 1 2 3 4 5; do sleep %s & done; setsid sleep %s </dev/null >/dev/null 2>&1 &"
+             " (sleep %s &) ; sleep 0.2; exit 7",
+             marker, marker, marker);
+    struct ls_error err = {0};
+    assert_int_equal(run_job((char *[]){"sh", "-c", script, NULL}, NULL, &err), 7);
+    assert_int_equal(count_marker(marker), 0);
+}
+
+/* A SIGTERM to the supervisor reaches the job: it dies of it and we report 143. */
+static void test_signal_forwarded(void **state)
+{
+    (void)state;
+    struct ls_sigstate sig = {0};
+    struct ls_error err = {0};
+    assert_int_equal(ls_signals_block(&sig, &err), 0);
+    char marker[64];
+    make_marker(marker, sizeof(marker));
+    char *argv[] = {"sleep", marker, NULL};
+    struct ls_job_spec spec = {.argv = argv, .envp = environ, .sig = &sig, .no_pidns = no_pidns};
+    struct ls_job job;
+    assert_int_equal(ls_job_spawn(&job, &spec, &err), 0);
+    assert_int_equal(ls_job_start(&job, &err), 0);
+    for (int i = 0; i < 500 && count_marker(marker) == 0; i++)
+        usleep(10000);
+    kill(getpid(), SIGTERM); /* blocked: handled by ls_job_wait */
+    assert_int_equal(ls_job_wait(&job, &err), 143);
+    ls_signals_restore(&sig);
+    assert_int_equal(count_marker(marker), 0);
+}
+
+/* Lock fds are close-on-exec: neither the shim nor the job may keep a lock alive. */
+static void test_lock_fds_not_inherited(void **state)
+{
+    (void)state;
+    char path[] = "/tmp/llcslice-test-lock-XXXXXX";
+    int fd = mkostemp(path, O_CLOEXEC);
+    assert_true(fd >= 0);
+    assert_int_equal(flock(fd, LOCK_EX | LOCK_NB), 0);
+    struct ls_sigstate sig = {0};
+    struct ls_error err = {0};
+    assert_int_equal(ls_signals_block(&sig, &err), 0);
+    char *argv[] = {"sleep", "0.5", NULL};
+    struct ls_job_spec spec = {.argv = argv, .envp = environ, .sig = &sig, .no_pidns = no_pidns};
+    struct ls_job job;
+    assert_int_equal(ls_job_spawn(&job, &spec, &err), 0);
+    assert_int_equal(ls_job_start(&job, &err), 0);
+    close(fd); /* our copy gone: the lock must be free while the job still runs */
+    usleep(100000);
+    int fd2 = open(path, O_RDWR | O_CLOEXEC);
+    assert_true(fd2 >= 0);
+    assert_int_equal(flock(fd2, LOCK_EX | LOCK_NB), 0);
+    close(fd2);
+    assert_int_equal(ls_job_wait(&job, &err), 0);
+    ls_signals_restore(&sig);
+    unlink(path);
+}
+
+/* SIGKILL the supervisor: the job and its children are gone within 1 s. */
+static void test_supervisor_killed(void **state)
+{
+    (void)state;
+    char marker[64], script[256];
+    make_marker(marker, sizeof(marker));
+    snprintf(script, sizeof(script), "sleep %s & setsid sleep %s & sleep %s", marker, marker,
+             marker);
+    pid_t sup = fork();
+    assert_true(sup >= 0);
+    if (sup == 0) {
+        struct ls_sigstate sig = {0};
+        struct ls_error err = {0};
+        if (ls_signals_block(&sig, &err) < 0)
+            _exit(1);
+        char *argv[] = {"sh", "-c", script, NULL};
+        struct ls_job_spec spec = {
+            .argv = argv, .envp = environ, .sig = &sig, .no_pidns = no_pidns};
+        struct ls_job job;
+        if (ls_job_spawn(&job, &spec, &err) < 0 || ls_job_start(&job, &err) < 0)
+            _exit(1);
+        ls_job_wait(&job, &err);
+        _exit(0);
+    }
+    for (int i = 0; i < 500 && count_marker(marker) < 3; i++)
+        usleep(10000);
+    int started = count_marker(marker);
+    double t0 = now();
+    kill(sup, SIGKILL);
+    waitpid(sup, NULL, 0);
+    while (count_marker(marker) > 0 && now() - t0 < 5)
+        usleep(10000);
+    double took = now() - t0;
+    print_message("job gone %.3f s after the supervisor's SIGKILL\n", took);
+    assert_int_equal(started, 3);
+    assert_int_equal(count_marker(marker), 0);
+    assert_true(took < 1.0);
+}
+
+static void test_command_lookup(void **state)
+{
+    (void)state;
+    char path[4096];
+    struct ls_error err = {0};
+    assert_int_equal(ls_command_lookup("sh", path, sizeof(path), &err), 0);
+    assert_true(path[0] == '/');
+    assert_int_equal(ls_command_lookup("/bin/sh", path, sizeof(path), &err), 0);
+    assert_string_equal(path, "/bin/sh");
+    assert_int_equal(ls_command_lookup("llcslice-no-such-command", path, sizeof(path), &err), 127);
+    assert_non_null(strstr(err.msg, "command not found: llcslice-no-such-command"));
+    assert_int_equal(ls_command_lookup("", path, sizeof(path), &err), 127);
+    assert_int_equal(ls_command_lookup("/nonexistent/x", path, sizeof(path), &err), 127);
+    assert_int_equal(ls_command_lookup("/tmp", path, sizeof(path), &err), 126);
+    assert_non_null(strstr(err.msg, "is a directory"));
+}
+
+static int use_fallback(void **state)
+{
+    (void)state;
+    no_pidns = true;
+    return 0;
+}
+
+#define BOTH(fn) cmocka_unit_test(fn), cmocka_unit_test_setup(fn, use_fallback)
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_command_lookup),
+        BOTH(test_exit_codes),
+        BOTH(test_seccomp_in_job),
+        BOTH(test_environment),
+        BOTH(test_leftovers_killed),
+        BOTH(test_signal_forwarded),
+        BOTH(test_lock_fds_not_inherited),
+        BOTH(test_supervisor_killed),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
