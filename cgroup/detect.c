@@ -219,8 +219,8 @@ void ls_cg_own_skip_leaf(struct ls_cg_hier *h)
     pid_t pid;
     unsigned long long start;
     bool leaf;
-    if (!ls_cg_parse_name(base, &pid, &start, &leaf) || !leaf || pid != getpid() ||
-        start != ls_cg_proc_start(getpid()))
+    /* Any supervisor's leaf, ours or the one a parent llcslice moved us into by forking. */
+    if (!ls_cg_parse_name(base, &pid, &start, &leaf) || !leaf)
         return;
     if (slash)
         *slash = '\0';

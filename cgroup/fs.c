@@ -18,6 +18,8 @@ int ls_cg_join(char *buf, size_t size, const char *a, const char *b)
     int n;
     if (!b || !*b)
         n = snprintf(buf, size, "%s", a);
+    else if (!*a)
+        n = snprintf(buf, size, "%s", b);
     else
         n = snprintf(buf, size, "%s/%s", a, b);
     return n < 0 || (size_t)n >= size ? -ENAMETOOLONG : 0;
