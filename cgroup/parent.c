@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "internal.h"
@@ -123,6 +124,10 @@ int ls_cg_resolve_parent(const struct ls_cg_hier *h, const char *parent, char *r
         return ls_fail(err, LS_ERR_USAGE, ENAMETOOLONG, "--cgroup-parent %s: too long", parent);
     if (ls_cg_join(dir, sizeof(dir), h->mount, rel) < 0)
         return ls_fail(err, LS_ERR_USAGE, ENAMETOOLONG, "--cgroup-parent %s: too long", parent);
+    struct stat st;
+    if (stat(dir, &st) < 0 && errno != ENOENT && errno != ENOTDIR)
+        return ls_fail(err, LS_ERR_USAGE, errno, "--cgroup-parent %s: cannot access %s: %s",
+                       parent, dir, strerror(errno));
     if (!ls_cg_is_dir(dir))
         return ls_fail(err, LS_ERR_USAGE, ENOENT,
                        "--cgroup-parent %s: no such cgroup (%s does not exist); create it first",

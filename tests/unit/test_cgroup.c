@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -556,13 +557,16 @@ static void test_explicit_parent(void **state)
     if (child == 0) {
         if (setgid(65534) < 0 || setuid(65534) < 0)
             _exit(3);
+        prctl(PR_SET_DUMPABLE, 1); /* keep /proc/self readable after dropping root */
         struct ls_sandbox usb;
         struct ls_sandbox_opts uopts = {.cpus = &one_cpu, .mems = &node0, .parent = parent.rel};
         struct ls_error err = {0};
         if (ls_sandbox_create(&usb, &uopts, &err) == 0)
             _exit(4);
-        if (err.category != LS_ERR_USAGE || err.code != EACCES)
+        if (err.category != LS_ERR_USAGE || err.code != EACCES) {
+            fprintf(stderr, "unprivileged create: %s (code %d)\n", err.msg, err.code);
             _exit(5);
+        }
         /* without --cgroup-parent: no usable cgroup, which callers may fall back on */
         uopts.parent = NULL;
         if (ls_sandbox_create(&usb, &uopts, &err) == 0)

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -369,12 +370,15 @@ static void test_parent_unwritable(void **state)
     if (child == 0) {
         if (setgid(65534) < 0 || setuid(65534) < 0)
             _exit(3);
+        prctl(PR_SET_DUMPABLE, 1); /* keep /proc/self readable after dropping root */
         char out[4096];
         struct ls_error err = {0};
         if (ls_cg_resolve_parent(&h, "jobs", out, sizeof(out), &err) != -1)
             _exit(4);
-        if (err.category != LS_ERR_USAGE || err.code != EACCES || !strstr(err.msg, "jobs"))
+        if (err.category != LS_ERR_USAGE || err.code != EACCES || !strstr(err.msg, "jobs")) {
+            fprintf(stderr, "unprivileged resolve: %s (code %d)\n", err.msg, err.code);
             _exit(5);
+        }
         /* own group unwritable: a system error callers may fall back on */
         if (ls_cg_resolve_parent(&h, NULL, out, sizeof(out), &err) != -1 ||
             err.category != LS_ERR_SYSTEM || err.code != EACCES)
