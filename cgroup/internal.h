@@ -108,7 +108,13 @@ int ls_cg_orphan_mark(const char *group_path, time_t created, struct ls_error *e
 /* Marker of a group path: 1 with *created filled, 0 when none. */
 int ls_cg_orphan_lookup(const char *group_path, time_t *created);
 void ls_cg_orphan_unmark(const char *group_path);
-/* Group paths of every marker (caller frees each and the array). */
-int ls_cg_orphan_list(char ***paths, size_t *n);
+/* Every marker in the state dir, whatever its file name (markers are plain "path P" and
+ * "created T" lines, so admins can write one). Caller frees the array. */
+struct ls_cg_orphan {
+    char path[4096];
+    char file[4200];
+    time_t created;
+};
+int ls_cg_orphan_list(struct ls_cg_orphan **out, size_t *n);
 
 #endif

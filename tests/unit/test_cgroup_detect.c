@@ -408,18 +408,24 @@ static void test_markers(void **state)
     assert_int_equal(created, 1000);
     assert_int_equal(ls_cg_orphan_lookup(g2, &created), 1);
     assert_int_equal(created, 2000);
-    char **paths;
+    /* one written by hand, under any name */
+    char hand[600];
+    snprintf(hand, sizeof(hand), "state/orphans/by-hand");
+    put(hand, "path /x/llcslice-3-4-0123abcd\ncreated 3000\n");
+    put("state/orphans/junk", "nothing useful\n");
+    struct ls_cg_orphan *m;
     size_t n;
-    assert_int_equal(ls_cg_orphan_list(&paths, &n), 0);
-    assert_int_equal(n, 2);
-    bool seen1 = false, seen2 = false;
+    assert_int_equal(ls_cg_orphan_list(&m, &n), 0);
+    assert_int_equal(n, 3);
+    bool seen1 = false, seen2 = false, seen3 = false;
     for (size_t i = 0; i < n; i++) {
-        seen1 = seen1 || strcmp(paths[i], g1) == 0;
-        seen2 = seen2 || strcmp(paths[i], g2) == 0;
-        free(paths[i]);
+        seen1 = seen1 || (strcmp(m[i].path, g1) == 0 && m[i].created == 1000);
+        seen2 = seen2 || (strcmp(m[i].path, g2) == 0 && m[i].created == 2000);
+        seen3 = seen3 || (strcmp(m[i].path, "/x/llcslice-3-4-0123abcd") == 0 &&
+                          m[i].created == 3000 && strstr(m[i].file, "/by-hand"));
     }
-    free(paths);
-    assert_true(seen1 && seen2);
+    free(m);
+    assert_true(seen1 && seen2 && seen3);
     ls_cg_orphan_unmark(g1);
     assert_int_equal(ls_cg_orphan_lookup(g1, &created), 0);
     assert_int_equal(ls_cg_orphan_lookup(g2, &created), 1);
