@@ -82,8 +82,8 @@ static int own_path(const char *proc_cgroup, enum ls_cg_version v, const char *c
             continue;
         *c1 = *c2 = '\0';
         const char *ctrls = c1 + 1, *path = c2 + 1;
-        bool match = v == LS_CG_V2 ? (strcmp(line, "0") == 0 && !*ctrls)
-                                   : ls_cg_has_word(ctrls, controller);
+        bool match =
+            v == LS_CG_V2 ? (strcmp(line, "0") == 0 && !*ctrls) : ls_cg_has_word(ctrls, controller);
         if (!match)
             continue;
         if (snprintf(out, size, "%s", path) >= (int)size)

@@ -131,8 +131,7 @@ static void sweep_dir(struct sweeper *sw, const struct ls_cg_hier *h, const char
         if (marked(sw, path) || ls_cg_owner_alive(pid, start))
             continue; /* marked orphans go by age; live owners keep their groups */
         char reason[128];
-        snprintf(reason, sizeof(reason), "owner pid %d (start time %llu) is gone", (int)pid,
-                 start);
+        snprintf(reason, sizeof(reason), "owner pid %d (start time %llu) is gone", (int)pid, start);
         remove_group(sw, h, ctrl, path + strlen(h->mount) + 1, path, NULL, reason);
     }
 }

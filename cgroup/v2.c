@@ -80,9 +80,8 @@ static void leave_leaf(const char *dir, const char *leafdir, bool made)
 
 /* Move the calling process into <parent>/llcslice-<pid>-<start>-sup and wait for the parent to
  * be empty; other processes still there make the parent unusable. */
-static int move_into_leaf(const char *parent_rel, const char *dir,
-                          enum ls_category cat, char *leaf, size_t leaf_size,
-                          struct ls_error *err)
+static int move_into_leaf(const char *parent_rel, const char *dir, enum ls_category cat, char *leaf,
+                          size_t leaf_size, struct ls_error *err)
 {
     char name[128], leafdir[8192], procs[8300], me[32];
     if (ls_cg_leaf_name(name, sizeof(name)) < 0 || ls_cg_join(leafdir, sizeof(leafdir), dir, name))
@@ -96,8 +95,9 @@ static int move_into_leaf(const char *parent_rel, const char *dir,
     if (r < 0) {
         if (made)
             rmdir(leafdir);
-        return ls_fail(err, LS_ERR_SYSTEM, -r, "moving llcslice (pid %s) into its leaf cgroup %s: %s",
-                       me, leafdir, strerror(-r));
+        return ls_fail(err, LS_ERR_SYSTEM, -r,
+                       "moving llcslice (pid %s) into its leaf cgroup %s: %s", me, leafdir,
+                       strerror(-r));
     }
     if (ls_cg_join(leaf, leaf_size, parent_rel, name) < 0)
         return ls_fail(err, LS_ERR_SYSTEM, ENAMETOOLONG, "cgroup path too long: %s", dir);

@@ -223,8 +223,7 @@ static struct kid spawn(int mode)
                     pause();
             }
         }
-        int n = snprintf(buf, sizeof(buf), "%s\n%s\n%s\n%s\n%d\n", cpus, mems, cg, mem,
-                         (int)grand);
+        int n = snprintf(buf, sizeof(buf), "%s\n%s\n%s\n%s\n%d\n", cpus, mems, cg, mem, (int)grand);
         if (write(rep[1], buf, (size_t)n) != n)
             _exit(3);
         close(rep[1]);
@@ -584,8 +583,7 @@ static void test_memory_max(void **state)
     (void)state;
     need_cgroups();
     struct ls_sandbox sb;
-    struct ls_sandbox_opts opts = {
-        .cpus = &one_cpu, .mems = &node0, .memory_max = 64ull << 20};
+    struct ls_sandbox_opts opts = {.cpus = &one_cpu, .mems = &node0, .memory_max = 64ull << 20};
     struct ls_error err = {0};
     if (ls_sandbox_create(&sb, &opts, &err) < 0) {
         track_sb(&sb);

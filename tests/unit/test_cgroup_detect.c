@@ -248,11 +248,18 @@ static void test_names(void **state)
     assert_true(ls_cg_parse_name(name, &pid, &start, &leaf));
     assert_true(leaf);
 
-    static const char *bad[] = {"llcslice-", "llcslice-12", "llcslice-12-34", "llcslice-12-34-",
-                                "llcslice-12-34-abc", "llcslice-x-34-0123abcd",
-                                "llcslice-0-34-0123abcd", "llcslice-12-34-0123ABCD",
-                                "llcslice-12-34-0123abcd/x", "other-12-34-0123abcd",
-                                "llcslice-probe", "llcslice-99999999999-1-0123abcd"};
+    static const char *bad[] = {"llcslice-",
+                                "llcslice-12",
+                                "llcslice-12-34",
+                                "llcslice-12-34-",
+                                "llcslice-12-34-abc",
+                                "llcslice-x-34-0123abcd",
+                                "llcslice-0-34-0123abcd",
+                                "llcslice-12-34-0123ABCD",
+                                "llcslice-12-34-0123abcd/x",
+                                "other-12-34-0123abcd",
+                                "llcslice-probe",
+                                "llcslice-99999999999-1-0123abcd"};
     for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
         if (ls_cg_parse_name(bad[i], &pid, &start, &leaf))
             fail_msg("'%s' parsed as a group name", bad[i]);
