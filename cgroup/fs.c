@@ -29,7 +29,7 @@ int ls_cg_read(const char *path, char **out)
 {
     static const struct ls_root host = {""};
     size_t len;
-    return ls_root_read(&host, out, &len, "%s", path);
+    return ls_root_read(&host, out, &len, "%s", path[0] == '/' ? path + 1 : path);
 }
 
 int ls_cg_readf(char **out, const char *fmt, ...)
