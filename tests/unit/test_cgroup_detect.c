@@ -447,6 +447,42 @@ static void test_markers(void **state)
     assert_string_equal(def, "/run/llcslice/orphans");
 }
 
+/* A group that will not go (here: a fake cgroup dir holding a file, and a "process" that never
+ * leaves its cgroup.procs): destroy kills, moves the straggler to the parent, gives up on
+ * rmdir and leaves an orphan marker naming the group and its creation time. */
+static void test_destroy_leaves_marker(void **state)
+{
+    (void)state;
+    char dir[512];
+    snprintf(dir, sizeof(dir), "%s/state", tmp);
+    setenv("LLCSLICE_STATE_DIR", dir, 1);
+    put("fake/cgroup.procs", "");
+    put("fake/llcslice-1-2-0123abcd/cgroup.procs", "999999999\n"); /* beyond any pid_max */
+    struct ls_sandbox sb = {.version = LS_CG_V1, .created = 12345};
+    snprintf(sb.mount, sizeof(sb.mount), "%s/fake", tmp);
+    snprintf(sb.rel, sizeof(sb.rel), "llcslice-1-2-0123abcd");
+    snprintf(sb.path, sizeof(sb.path), "%s/fake/llcslice-1-2-0123abcd", tmp);
+    struct ls_error err = {0};
+    assert_int_equal(ls_sandbox_destroy(&sb, &err), -1);
+    assert_int_equal(err.category, LS_ERR_SYSTEM);
+    assert_non_null(strstr(err.msg, "left behind"));
+    assert_non_null(strstr(err.msg, "llcslice sweep"));
+    assert_null(strchr(err.msg, '\n'));
+    char path[512];
+    snprintf(path, sizeof(path), "%s/fake/llcslice-1-2-0123abcd", tmp);
+    time_t created;
+    assert_int_equal(ls_cg_orphan_lookup(path, &created), 1);
+    assert_int_equal(created, 12345);
+    /* the straggler was handed to the parent group */
+    char *procs = NULL;
+    char pp[512];
+    snprintf(pp, sizeof(pp), "%s/fake/cgroup.procs", tmp);
+    assert_int_equal(ls_cg_read(pp, &procs), 0);
+    assert_string_equal(procs, "999999999");
+    free(procs);
+    unsetenv("LLCSLICE_STATE_DIR");
+}
+
 static void test_words(void **state)
 {
     (void)state;
@@ -484,6 +520,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_parent, setup, teardown),
         cmocka_unit_test_setup_teardown(test_parent_unwritable, setup, teardown),
         cmocka_unit_test_setup_teardown(test_markers, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_destroy_leaves_marker, setup, teardown),
         cmocka_unit_test_setup_teardown(test_words, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
