@@ -461,9 +461,10 @@ static void test_sweep_dead_owner(void **state)
 
     kill(sup, SIGKILL);
     reap(sup);
-    int n = ls_cgroup_sweep_ex(LS_SWEEP_DEFAULT_MAX_AGE, &res, &err);
-    assert_true(n >= 1);
-    assert_true(listed(res.removed, res.nremoved, path));
+    ls_cgroup_sweep_ex(LS_SWEEP_DEFAULT_MAX_AGE, &res, &err);
+    /* every llcslice run on the host sweeps too: one may have been quicker than us */
+    assert_true(listed(res.removed, res.nremoved, path) || !ls_cg_is_dir(path));
+    assert_false(listed(res.failed, res.nfailed, path));
     ls_sweep_result_free(&res);
     assert_false(ls_cg_is_dir(path));
     for (int i = 0; i < 200 && ls_cg_proc_start(job) != 0; i++)
