@@ -286,6 +286,13 @@ static int run_reserved(const struct run_opts *o, const struct ls_host *host, st
     ls_trace_mark("job");
     if (ls_error_set(&err))
         fprintf(stderr, "llcslice: %s\n", err.msg);
+    long ooms = ls_confine_oom_kills(conf);
+    if (ooms > 0)
+        fprintf(stderr,
+                "llcslice: out of memory: the kernel's OOM killer killed %ld process(es) of the "
+                "job%s%s%s\n",
+                ooms, o->memory_max_text ? " at its memory limit (--memory-max " : "",
+                o->memory_max_text ? o->memory_max_text : "", o->memory_max_text ? ")" : "");
 out:
     /* The job and all it started are gone (the shim saw to that); the cgroup goes next,
      * killing anything that slipped out, and only then are the locks released. */

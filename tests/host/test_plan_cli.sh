@@ -9,11 +9,12 @@ command -v jq >/dev/null || { echo "SKIP: jq not installed"; exit 0; }
 command -v flock >/dev/null || { echo "SKIP: flock(1) not installed"; exit 0; }
 
 D=$(mktemp -d /tmp/llcslice-plancli-XXXXXX)
+ERR=$(mktemp /tmp/llcslice-plancli-err-XXXXXX)
 PIDS=()
 cleanup() {
     for p in "${PIDS[@]}"; do kill -- "-$p" 2>/dev/null || true; done
     wait 2>/dev/null || true
-    rm -rf "$D"
+    rm -rf "$D" "$ERR"
 }
 trap cleanup EXIT
 unset LLCSLICE_CPU_CAP LLCSLICE_FSROOT LLCSLICE_ALLOWED_CPUS LLCSLICE_LOCK_DIR LLCSLICE_LOCK_PREFIX
@@ -109,11 +110,11 @@ bad() { # bad DESCRIPTION NEEDLE -- COMMAND...
     local what=$1 needle=$2
     shift 3
     local rc=0 out err
-    out=$("$@" 2>"$D.err") || rc=$?
-    err=$(cat "$D.err")
+    out=$("$@" 2>"$ERR") || rc=$?
+    err=$(cat "$ERR")
     [[ $rc == 64 ]] || fail "$what: exit $rc (want 64): $err"
     [[ -z $out ]] || fail "$what: stdout: $out"
-    [[ $(wc -l <"$D.err") == 1 ]] || fail "$what: stderr not one line: $err"
+    [[ $(wc -l <"$ERR") == 1 ]] || fail "$what: stderr not one line: $err"
     [[ $err == "llcslice: usage error: "* ]] || fail "$what: $err"
     grep -qF -- "$needle" <<<"$err" || fail "$what: '$needle' missing: $err"
 }
@@ -153,10 +154,10 @@ ok "bad input: exit 64 with a one-line error naming the flag or variable"
 unsat() { # unsat NEEDLE ARGS...
     local needle=$1 rc=0 err
     shift
-    "$BIN" plan --lock-dir "$D" "$@" >/dev/null 2>"$D.err" || rc=$?
-    err=$(cat "$D.err")
+    "$BIN" plan --lock-dir "$D" "$@" >/dev/null 2>"$ERR" || rc=$?
+    err=$(cat "$ERR")
     [[ $rc == 77 ]] || fail "$*: exit $rc (want 77): $err"
-    [[ $(wc -l <"$D.err") == 1 ]] || fail "$*: not one line: $err"
+    [[ $(wc -l <"$ERR") == 1 ]] || fail "$*: not one line: $err"
     grep -qF -- "$needle" <<<"$err" || fail "$*: '$needle' missing: $err"
 }
 unsat "need 9 LLCs for 9 virtual LLCs, but host has 8 LLC groups" --fsroot "$BIG" --perf 9x1x1
@@ -170,10 +171,10 @@ ok "unsatisfiable --perf: exit 77 with the seed's texts"
 release_all
 for i in 0 1 2 3; do hold -x "$D/llcslice-llc-$i.lock"; done
 rc=0
-"$BIN" plan --lock-dir "$D" --fsroot "$SMALL" --cpus 2 >/dev/null 2>"$D.err" || rc=$?
-err=$(cat "$D.err")
+"$BIN" plan --lock-dir "$D" --fsroot "$SMALL" --cpus 2 >/dev/null 2>"$ERR" || rc=$?
+err=$(cat "$ERR")
 [[ $rc == 75 ]] || fail "busy: exit $rc: $err"
-[[ $(wc -l <"$D.err") == 1 ]] || fail "busy: not one line: $err"
+[[ $(wc -l <"$ERR") == 1 ]] || fail "busy: not one line: $err"
 for w in "llcslice: busy error:" "LLC 0: pid ${PIDS[0]} (flock -o -x" ") exclusive" "LLC 3: pid" "Run \`llcslice locks\`"; do
     grep -qF -- "$w" <<<"$err" || fail "busy: '$w' missing: $err"
 done

@@ -82,3 +82,11 @@ rmdir "$parent"
 [[ $(field cpuset) == *"/$parent_name/llcslice-"* ]] || fail "not under the parent: $(field cpuset)"
 [[ $children -eq 0 ]] || fail "group left under $parent"
 ok "--cgroup-parent $parent: job in $(field cpuset)"
+
+# ---- past --memory-max: the OOM killer acts inside the group and llcslice says so
+run_rc 137 "$BIN" run --lock-dir "$L" --cpus 1 --memory-max 32M -- \
+    sh -c 'x=$(head -c 134217728 /dev/zero | tr "\0" x); echo survived'
+! grep -q survived "$T/out" || fail "a 128 MiB job survived --memory-max 32M"
+grep -q "out of memory: the kernel's OOM killer killed .* (--memory-max 32M)" "$T/err" || fail "no OOM report: $(cat "$T/err")"
+no_locks_held
+ok "128 MiB under --memory-max 32M: 137, $(cat "$T/err")"
