@@ -87,6 +87,12 @@ cpuset_mount=$(awk '$3 == "cgroup" && $4 ~ /cpuset/ {print "cgroup v1 cpuset at 
     echo "- build: \`cmake -S . -B $BUILD -DCMAKE_BUILD_TYPE=Release -DLLCSLICE_BENCH=ON" \
         "-DLLCSLICE_VM_TESTS=OFF -DCMAKE_C_FLAGS=-Wno-error=maybe-uninitialized\`"
     echo
+    echo "## Targets"
+    echo
+    cat "$out"/{topo,plan,launch,contention,memory}.md | sed -n 's/^TARGET: /- /p'
+    echo
+    echo "Where a target is missed, *What was profiled and fixed* below says why and what changed."
+    echo
     echo "## 1. Topology discovery: llcslice vs hwloc"
     echo
     echo "\`llcslice topo --json --fsroot T\` against \`lstopo --if fsroot --input T --of xml\`" \
@@ -95,7 +101,7 @@ cpuset_mount=$(awk '$3 == "cgroup" && $4 ~ /cpuset/ {print "cgroup v1 cpuset at 
         "masks), so both tools read a copy with those files derived from the fixture's own" \
         "(\`bench/gen_sysfs.py hwloc\`). Speedup = lstopo / llcslice."
     echo
-    cat "$out/topo.md"
+    sed 's/^TARGET: /- /' "$out/topo.md"
     echo
     echo "## 2. Planning at scale"
     echo
@@ -103,21 +109,21 @@ cpuset_mount=$(awk '$3 == "cgroup" && $4 ~ /cpuset/ {print "cgroup v1 cpuset at 
         "CPU lockfile, a synthetic /proc/locks file. Each cell repeats until ${PLAN_MS} ms" \
         "(15 to 400 repetitions)."
     echo
-    cat "$out/plan.md"
+    sed 's/^TARGET: /- /' "$out/plan.md"
     echo
     echo "## 3. Launch overhead on this host"
     echo
     echo "hyperfine -N, $LAUNCH_RUNS runs per command and regime."
     echo
-    cat "$out/launch.md"
+    sed 's/^TARGET: /- /' "$out/launch.md"
     echo
     echo "## 4. Contention"
     echo
-    cat "$out/contention.md"
+    sed 's/^TARGET: /- /' "$out/contention.md"
     echo
     echo "## 5. Memory"
     echo
-    cat "$out/memory.md"
+    sed 's/^TARGET: /- /' "$out/memory.md"
     echo
     cat bench/FINDINGS.md
     echo
