@@ -1,6 +1,7 @@
 /* ACQUIRE: lock a computed plan all-or-nothing, and the seed's DISCOVER -> PLAN -> ACQUIRE
  * loop with 3 retries after 10/50/200 ms, ending in a busy error naming every holder. */
 #include "acquire.h"
+#include "trace.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -69,9 +70,12 @@ void ls_pass_free(struct ls_pass *p)
 int ls_pass_discover(const struct ls_acquire_args *a, struct ls_pass *p, struct ls_error *err)
 {
     memset(p, 0, sizeof(*p));
+    /* A live waiter holds a flock in the lock dir: with none on its filesystem there is no
+     * queue to read (dead waiters' files are swept by the next pass that reads it). */
     if (ls_locktable_read(&p->table, NULL, err) < 0 ||
         ls_snapshot_take(a->topo, a->allowed, a->ld, &p->table, &p->snap, err) < 0 ||
-        ls_waitq_read(a->ld, &p->queue, err) < 0) {
+        (ls_locktable_has_device(&p->table, a->ld->dev_major, a->ld->dev_minor) &&
+         ls_waitq_read_table(a->ld, &p->table, &p->queue, err) < 0)) {
         ls_pass_free(p);
         return -1;
     }
@@ -85,7 +89,8 @@ int ls_snapshot_copy(struct ls_snapshot *dst, const struct ls_snapshot *src)
     dst->nllcs = src->nllcs;
     dst->llc_shared = malloc(n * sizeof(unsigned));
     dst->llc_exclusive = malloc(n * sizeof(unsigned));
-    if (!dst->llc_shared || !dst->llc_exclusive || ls_cpuset_copy(&dst->cpu_held, &src->cpu_held) < 0) {
+    if (!dst->llc_shared || !dst->llc_exclusive ||
+        ls_cpuset_copy(&dst->cpu_held, &src->cpu_held) < 0) {
         ls_snapshot_free(dst);
         return -1;
     }
@@ -95,12 +100,10 @@ int ls_snapshot_copy(struct ls_snapshot *dst, const struct ls_snapshot *src)
 }
 
 int ls_pass_plan(const struct ls_acquire_args *a, const struct ls_pass *p,
-                 unsigned long long ticket, pid_t pid, struct ls_plan *plan,
-                 struct ls_error *err)
+                 unsigned long long ticket, pid_t pid, struct ls_plan *plan, struct ls_error *err)
 {
     struct ls_snapshot eff;
-    if (ls_snapshot_copy(&eff, &p->snap) < 0 ||
-        ls_waitq_apply(&p->queue, ticket, pid, &eff) < 0) {
+    if (ls_snapshot_copy(&eff, &p->snap) < 0 || ls_waitq_apply(&p->queue, ticket, pid, &eff) < 0) {
         ls_snapshot_free(&eff);
         return ls_fail(err, LS_ERR_SYSTEM, ENOMEM, "out of memory planning");
     }
@@ -115,8 +118,11 @@ int ls_pass_acquire(const struct ls_acquire_args *a, unsigned long long ticket, 
 {
     if (ls_pass_discover(a, p, err) < 0)
         return -1;
+    ls_trace_mark("discover-locks");
     struct ls_error perr = {0};
-    if (ls_pass_plan(a, p, ticket, pid, plan, &perr) < 0) {
+    int prc = ls_pass_plan(a, p, ticket, pid, plan, &perr);
+    ls_trace_mark("plan");
+    if (prc < 0) {
         if (perr.category != LS_ERR_BUSY) {
             *err = perr;
             return -1;
@@ -125,6 +131,7 @@ int ls_pass_acquire(const struct ls_acquire_args *a, unsigned long long ticket, 
         return 0;
     }
     int r = ls_plan_try_lock(a->ld, plan, why, why_size, err);
+    ls_trace_mark("acquire");
     if (r != 1) {
         enum ls_mode mode = plan->mode;
         ls_plan_free(plan);
@@ -144,8 +151,9 @@ int ls_busy_error(const struct ls_acquire_args *a, const char *lead, const char 
     if (ls_waitq_read(a->ld, &q, &e2) == 0)
         waiters = ls_waitq_describe(&q, 0, 0);
     ls_waitq_free(&q);
-    ls_fail(err, LS_ERR_BUSY, EBUSY, "%s%s%s%s; holders: %s%s%s. Run `llcslice locks` to see every lock",
-            lead, why && *why ? " (" : "", why && *why ? why : "", why && *why ? ")" : "",
+    ls_fail(err, LS_ERR_BUSY, EBUSY,
+            "%s%s%s%s; holders: %s%s%s. Run `llcslice locks` to see every lock", lead,
+            why && *why ? " (" : "", why && *why ? why : "", why && *why ? ")" : "",
             holders && *holders ? holders : "<none recorded>",
             waiters && *waiters ? "; queued ahead: " : "", waiters ? waiters : "");
     free(holders);
@@ -154,8 +162,8 @@ int ls_busy_error(const struct ls_acquire_args *a, const char *lead, const char 
 }
 
 int ls_plan_acquire(const struct ls_topology *topo, const ls_cpuset *allowed,
-                    const struct ls_lockdir *ld, const struct ls_request *req,
-                    struct ls_plan *plan, struct ls_error *err)
+                    const struct ls_lockdir *ld, const struct ls_request *req, struct ls_plan *plan,
+                    struct ls_error *err)
 {
     struct ls_acquire_args a = {topo, allowed, ld, req};
     char why[512] = "";

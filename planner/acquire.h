@@ -25,8 +25,7 @@ int ls_pass_discover(const struct ls_acquire_args *a, struct ls_pass *p, struct 
 void ls_pass_free(struct ls_pass *p);
 /* PLAN on the pass's snapshot plus the reservations of waiters ahead of (ticket, pid). */
 int ls_pass_plan(const struct ls_acquire_args *a, const struct ls_pass *p,
-                 unsigned long long ticket, pid_t pid, struct ls_plan *plan,
-                 struct ls_error *err);
+                 unsigned long long ticket, pid_t pid, struct ls_plan *plan, struct ls_error *err);
 /* Discover into *p (caller frees it), plan, lock: 1 acquired, 0 busy (why says what), -1. */
 int ls_pass_acquire(const struct ls_acquire_args *a, unsigned long long ticket, pid_t pid,
                     struct ls_pass *p, struct ls_plan *plan, char *why, size_t why_size,

@@ -1,6 +1,6 @@
 /* CPU budget: parsing --cpus/--cpu-cap/LLCSLICE_CPU_CAP and resolving it against the
  * allowed set (explicit > env > default 30%, or the seed's no-perf VM rule). */
-#include "plan.h"
+#include "plan_internal.h"
 
 #include <errno.h>
 #include <stdint.h>
@@ -39,26 +39,10 @@ static bool utf8_valid(const unsigned char *s)
     return true;
 }
 
-/* Printable rendering of untrusted text for error messages: quotes, \xNN for the rest. */
-static void quote(const char *text, char *buf, size_t size)
-{
-    size_t o = 0;
-    buf[o++] = '"';
-    for (const unsigned char *p = (const unsigned char *)text; *p && o + 6 < size; p++) {
-        if (*p >= 0x20 && *p < 0x7f && *p != '"' && *p != '\\')
-            buf[o++] = (char)*p;
-        else
-            o += (size_t)snprintf(buf + o, size - o, "\\x%02x", *p);
-    }
-    if (o + 2 <= size)
-        buf[o++] = '"';
-    buf[o < size ? o : size - 1] = '\0';
-}
-
 int ls_budget_parse(const char *text, const char *what, size_t *out, struct ls_error *err)
 {
     char shown[96];
-    quote(text ? text : "", shown, sizeof(shown));
+    ls_quote(text, shown, sizeof(shown));
     if (!text || !*text)
         return ls_fail(err, LS_ERR_USAGE, EINVAL,
                        "%s is empty: give a CPU count >= 1 (a positive decimal integer)", what);
@@ -71,8 +55,8 @@ int ls_budget_parse(const char *text, const char *what, size_t *out, struct ls_e
     for (const char *p = text; *p; p++) {
         if (*p < '0' || *p > '9')
             return ls_fail(err, LS_ERR_USAGE, EINVAL,
-                           "%s must be a CPU count >= 1 (a positive decimal integer), got %s",
-                           what, shown);
+                           "%s must be a CPU count >= 1 (a positive decimal integer), got %s", what,
+                           shown);
         unsigned d = (unsigned)(*p - '0');
         if (n > (LS_MAX_CPUS - 1 - d) / 10)
             return ls_fail(err, LS_ERR_USAGE, ERANGE,

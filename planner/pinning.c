@@ -10,7 +10,7 @@
 #include <string.h>
 
 struct pin_view {
-    unsigned *llcs;   /* LLCs overlapping allowed, ascending */
+    unsigned *llcs; /* LLCs overlapping allowed, ascending */
     size_t nllcs;
     unsigned **node_llcs; /* per node position: its overlapping LLCs, ascending */
     size_t *node_nllcs;
@@ -155,8 +155,7 @@ static enum attempt try_offset(const struct ls_plan_ctx *c, const struct pin_vie
         LS_CPUSET_FOREACH(cpu, &c->allowed)
         {
             int llc = (unsigned)cpu <= c->topo->max_cpu ? c->topo->cpu_llc[cpu] : -1;
-            if (llc < 0 || ls_cpuset_has(&o->used, (unsigned)cpu) ||
-                c->snap->llc_exclusive[llc] ||
+            if (llc < 0 || ls_cpuset_has(&o->used, (unsigned)cpu) || c->snap->llc_exclusive[llc] ||
                 ls_cpuset_has(&c->snap->cpu_held, (unsigned)cpu))
                 continue;
             if (pass == 0 && !ls_cpuset_has(&o->nodes, (unsigned)c->topo->llcs[llc].node))
@@ -169,8 +168,8 @@ static enum attempt try_offset(const struct ls_plan_ctx *c, const struct pin_vie
     return o->service_cpu >= 0 ? FITS : BUSY;
 }
 
-int ls_plan_pinning(const struct ls_plan_ctx *c, const struct ls_request *req,
-                    struct ls_plan *plan, struct ls_error *err)
+int ls_plan_pinning(const struct ls_plan_ctx *c, const struct ls_request *req, struct ls_plan *plan,
+                    struct ls_error *err)
 {
     const struct ls_perf_topo *p = &req->perf;
     size_t vpl = (size_t)p->cores * p->threads, vcpus = p->llcs * vpl;
@@ -235,8 +234,7 @@ int ls_plan_pinning(const struct ls_plan_ctx *c, const struct ls_request *req,
             ls_fail(err, LS_ERR_UNSAT, ENOSPC, "%s", first_why);
         goto out;
     }
-    if (ls_plan_set_llcs(plan, order, p->llcs) < 0 ||
-        ls_cpuset_copy(&plan->cpus, &o.used) < 0 ||
+    if (ls_plan_set_llcs(plan, order, p->llcs) < 0 || ls_cpuset_copy(&plan->cpus, &o.used) < 0 ||
         ls_cpuset_add(&plan->cpus, (unsigned)o.service_cpu) < 0) {
         ls_fail(err, LS_ERR_SYSTEM, ENOMEM, "out of memory planning");
         goto out;

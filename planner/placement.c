@@ -2,6 +2,8 @@
  * positions), node order by distance, the seed-node greedy walk, cpus/mems materialisation. */
 #include "plan_internal.h"
 
+#include <stdbool.h>
+
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -155,15 +157,24 @@ int ls_plan_set_llcs(struct ls_plan *plan, const unsigned *picks, size_t n)
 
 int ls_plan_take_ascending(const struct ls_plan_ctx *c, struct ls_plan *plan, size_t target)
 {
+    /* Two passes: CPUs a dedicated job holds are taken only when the chosen LLCs have no free
+     * ones left, so a shared job overlaps dedicated CPUs only when it must. With no per-CPU
+     * holders this is the seed's ascending take. */
     size_t taken = 0;
-    for (size_t i = 0; i < plan->nlocked && taken < target; i++) {
-        const struct ls_llc *llc = &c->topo->llcs[plan->locked_llcs[i]];
-        for (size_t k = 0; k < llc->ncpus && taken < target; k++) {
-            if (!ls_cpuset_has(&c->allowed, llc->cpu_list[k]))
-                continue;
-            if (ls_cpuset_add(&plan->cpus, llc->cpu_list[k]) < 0)
-                return -1;
-            taken++;
+    for (int pass = 0; pass < 2; pass++) {
+        bool want_held = pass == 1;
+        for (size_t i = 0; i < plan->nlocked && taken < target; i++) {
+            const struct ls_llc *llc = &c->topo->llcs[plan->locked_llcs[i]];
+            for (size_t k = 0; k < llc->ncpus && taken < target; k++) {
+                unsigned cpu = llc->cpu_list[k];
+                if (!ls_cpuset_has(&c->allowed, cpu))
+                    continue;
+                if ((c->snap && ls_cpuset_has(&c->snap->cpu_held, cpu)) != want_held)
+                    continue;
+                if (ls_cpuset_add(&plan->cpus, cpu) < 0)
+                    return -1;
+                taken++;
+            }
         }
     }
     return 0;

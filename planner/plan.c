@@ -106,8 +106,7 @@ int ls_plan_lock_steps(const struct ls_plan *plan, struct ls_lock_step **steps, 
         s[k++] = (struct ls_lock_step){LS_LOCK_CPU, (unsigned)cpu, LS_LOCK_EXCLUSIVE};
     }
     if (plan->service_cpu >= 0)
-        s[k++] = (struct ls_lock_step){LS_LOCK_CPU, (unsigned)plan->service_cpu,
-                                       LS_LOCK_EXCLUSIVE};
+        s[k++] = (struct ls_lock_step){LS_LOCK_CPU, (unsigned)plan->service_cpu, LS_LOCK_EXCLUSIVE};
     qsort(s, k, sizeof(*s), cmp_step);
     *steps = s;
     *n = k;

@@ -19,12 +19,12 @@ struct ls_perf_topo { /* --perf LLCSxCORESxTHREADS[,nodes=N] */
 
 struct ls_request {
     enum ls_mode mode;
-    size_t cpus;           /* explicit budget; 0 = default (30% of allowed, min 1) */
-    bool cpus_explicit;    /* from --cpus/--cpu-cap or LLCSLICE_CPU_CAP */
-    bool has_perf;         /* exclusive mode: virtual topology given */
+    size_t cpus;        /* explicit budget; 0 = default (30% of allowed, min 1) */
+    bool cpus_explicit; /* from --cpus/--cpu-cap or LLCSLICE_CPU_CAP */
+    bool has_perf;      /* exclusive mode: virtual topology given */
     struct ls_perf_topo perf;
-    size_t vcpus;          /* declared vCPU count (perf or YAML), 0 when none */
-    unsigned pid;          /* diffuses the exclusive-mode llc_offset; getpid() by default */
+    size_t vcpus; /* declared vCPU count (perf or YAML), 0 when none */
+    unsigned pid; /* diffuses the exclusive-mode llc_offset; getpid() by default */
     const volatile sig_atomic_t *stop; /* optional: waiting gives up (busy) once *stop != 0 */
 };
 
@@ -49,7 +49,7 @@ struct ls_plan {
     ls_cpuset mems;
     struct ls_assignment *assignments; /* exclusive mode */
     size_t nassignments;
-    int service_cpu;                   /* exclusive mode, else -1 */
+    int service_cpu; /* exclusive mode, else -1 */
     int service_llc; /* exclusive mode: the service CPU's LLC when it is not one of locked_llcs
                       * (then held LOCK_SH so no exclusive peer takes it), else -1 */
     char **warnings;
@@ -84,8 +84,8 @@ void ls_snapshot_free(struct ls_snapshot *snap);
  * retries: LS_ERR_BUSY naming every holder. Plans around the reservations of live waiters
  * (waitq.h). Usage/unsatisfiable errors are returned at once, never retried. */
 int ls_plan_acquire(const struct ls_topology *topo, const ls_cpuset *allowed,
-                    const struct ls_lockdir *ld, const struct ls_request *req,
-                    struct ls_plan *plan, struct ls_error *err);
+                    const struct ls_lockdir *ld, const struct ls_request *req, struct ls_plan *plan,
+                    struct ls_error *err);
 
 /* Like ls_plan_acquire, but keeps retrying with backoff (10, 50, 200, then every 500 ms)
  * until acquired or timeout_ms passes (-1 = forever), then LS_ERR_BUSY. Queues fairly

@@ -67,10 +67,10 @@ int ls_plan_dedicated(const struct ls_plan_ctx *c, size_t target, struct ls_plan
     }
     if (target > total_free) {
         rc = ls_fail(err, LS_ERR_BUSY, EBUSY,
-                     "only %zu of the %zu allowed CPUs are free for a dedicated reservation "
-                     "(%zu wanted): the rest are dedicated to other jobs or in LLCs held "
+                     "%zu CPUs wanted but only %zu of the %zu allowed are free for a dedicated "
+                     "reservation, the rest being dedicated to other jobs or in LLCs held "
                      "exclusively",
-                     total_free, c->nallowed, target);
+                     target, total_free, c->nallowed);
         goto out;
     }
     size_t npicked = 0;
@@ -81,8 +81,8 @@ int ls_plan_dedicated(const struct ls_plan_ctx *c, size_t target, struct ls_plan
         struct ded_sort s = {c, free_cpus};
         qsort_r(ranked, nranked, sizeof(*ranked), cmp_packing, &s);
         int seed = ls_seed_node_that_fits(c, ranked, nranked, free_cpus, target);
-        if (ls_walk_by_distance(c, ranked, nranked, free_cpus, seed, target, picked,
-                                &npicked) < 0) {
+        if (ls_walk_by_distance(c, ranked, nranked, free_cpus, seed, target, picked, &npicked) <
+            0) {
             rc = ls_fail(err, LS_ERR_SYSTEM, ENOMEM, "out of memory planning");
             goto out;
         }

@@ -8,11 +8,11 @@
 struct ls_plan_ctx {
     const struct ls_topology *topo;
     const struct ls_snapshot *snap;
-    ls_cpuset allowed;   /* allowed ∩ online */
+    ls_cpuset allowed; /* allowed ∩ online */
     size_t nallowed;
-    size_t *llc_allowed; /* [nllcs] allowed CPUs per LLC */
+    size_t *llc_allowed;  /* [nllcs] allowed CPUs per LLC */
     size_t *llc_cpu_held; /* [nllcs] allowed CPUs with a per-CPU lock held */
-    int *llc_node_pos;   /* [nllcs] position of the LLC's node in topo->nodes */
+    int *llc_node_pos;    /* [nllcs] position of the LLC's node in topo->nodes */
 };
 
 int ls_ctx_init(struct ls_plan_ctx *c, const struct ls_topology *topo, const ls_cpuset *allowed,
@@ -52,8 +52,11 @@ int ls_plan_dedicated(const struct ls_plan_ctx *c, size_t target, struct ls_plan
                       struct ls_error *err);
 int ls_plan_exclusive_llcs(const struct ls_plan_ctx *c, size_t target, struct ls_plan *plan,
                            struct ls_error *err);
-int ls_plan_pinning(const struct ls_plan_ctx *c, const struct ls_request *req,
-                    struct ls_plan *plan, struct ls_error *err);
+int ls_plan_pinning(const struct ls_plan_ctx *c, const struct ls_request *req, struct ls_plan *plan,
+                    struct ls_error *err);
+
+/* Untrusted text for an error message: quoted, non-printable bytes as \xNN, truncated. */
+void ls_quote(const char *text, char *buf, size_t size);
 
 /* 32-bit avalanche finalizer (murmur3 fmix32): adjacent pids land far apart. */
 static inline unsigned ls_pid_hash(unsigned x)

@@ -46,9 +46,9 @@ int ls_plan_shared(const struct ls_plan_ctx *c, size_t target, struct ls_plan *p
     size_t npicked = 0;
     if (target > eligible_cpus) {
         rc = ls_fail(err, LS_ERR_BUSY, EBUSY,
-                     "only %zu of the %zu allowed CPUs lie in LLCs not held exclusively by "
-                     "others (%zu wanted)",
-                     eligible_cpus, eligible_cpus + excluded_cpus, target);
+                     "%zu CPUs wanted but only %zu of the %zu allowed lie in LLCs not held "
+                     "exclusively by others",
+                     target, eligible_cpus, eligible_cpus + excluded_cpus);
         goto out;
     }
     if (target == eligible_cpus) {
@@ -58,14 +58,13 @@ int ls_plan_shared(const struct ls_plan_ctx *c, size_t target, struct ls_plan *p
             picked[i] = ranked[i];
     } else {
         qsort_r(ranked, nranked, sizeof(*ranked), cmp_consolidation, (void *)c);
-        if (ls_walk_by_distance(c, ranked, nranked, c->llc_allowed,
-                                c->llc_node_pos[ranked[0]], target, picked, &npicked) < 0) {
+        if (ls_walk_by_distance(c, ranked, nranked, c->llc_allowed, c->llc_node_pos[ranked[0]],
+                                target, picked, &npicked) < 0) {
             rc = fail_oom(err);
             goto out;
         }
     }
-    if (ls_plan_set_llcs(plan, picked, npicked) < 0 ||
-        ls_plan_take_ascending(c, plan, target) < 0)
+    if (ls_plan_set_llcs(plan, picked, npicked) < 0 || ls_plan_take_ascending(c, plan, target) < 0)
         rc = fail_oom(err);
 out:
     free(ranked);
@@ -95,16 +94,15 @@ int ls_plan_exclusive_llcs(const struct ls_plan_ctx *c, size_t target, struct ls
     size_t npicked = 0;
     if (target > free_cpus) {
         rc = ls_fail(err, LS_ERR_BUSY, EBUSY,
-                     "only %zu of the %zu allowed CPUs lie in LLCs nobody holds (%zu wanted "
-                     "exclusively)",
-                     free_cpus, c->nallowed, target);
+                     "%zu CPUs wanted exclusively but only %zu of the %zu allowed lie in LLCs "
+                     "nobody holds",
+                     target, free_cpus, c->nallowed);
         goto out;
     }
     int seed = ls_seed_node_that_fits(c, ranked, nranked, c->llc_allowed, target);
-    if (ls_walk_by_distance(c, ranked, nranked, c->llc_allowed, seed, target, picked,
-                            &npicked) < 0 ||
-        ls_plan_set_llcs(plan, picked, npicked) < 0 ||
-        ls_plan_take_ascending(c, plan, target) < 0)
+    if (ls_walk_by_distance(c, ranked, nranked, c->llc_allowed, seed, target, picked, &npicked) <
+            0 ||
+        ls_plan_set_llcs(plan, picked, npicked) < 0 || ls_plan_take_ascending(c, plan, target) < 0)
         rc = fail_oom(err);
 out:
     free(ranked);

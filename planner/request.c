@@ -1,5 +1,5 @@
 /* Request vocabulary: reservation mode names and the --perf virtual topology. */
-#include "plan.h"
+#include "plan_internal.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -9,6 +9,24 @@
 #define PERF_MAX_CORES 1024u
 #define PERF_MAX_THREADS 16u
 #define PERF_MAX_VCPUS 65536u
+
+/* Printable rendering of untrusted text for error messages: quotes, \xNN for the rest. */
+void ls_quote(const char *text, char *buf, size_t size)
+{
+    if (!text)
+        text = "";
+    size_t o = 0;
+    buf[o++] = '"';
+    for (const unsigned char *p = (const unsigned char *)text; *p && o + 6 < size; p++) {
+        if (*p >= 0x20 && *p < 0x7f && *p != '"' && *p != '\\')
+            buf[o++] = (char)*p;
+        else
+            o += (size_t)snprintf(buf + o, size - o, "\\x%02x", *p);
+    }
+    if (o + 2 <= size)
+        buf[o++] = '"';
+    buf[o < size ? o : size - 1] = '\0';
+}
 
 static const char *const mode_names[] = {
     [LS_MODE_SHARED] = "shared",
@@ -31,9 +49,10 @@ int ls_mode_parse(const char *text, enum ls_mode *out, struct ls_error *err)
             return 0;
         }
     }
+    char shown[96];
+    ls_quote(text, shown, sizeof(shown));
     return ls_fail(err, LS_ERR_USAGE, EINVAL,
-                   "--mode must be shared, dedicated or exclusive (got \"%.64s\")",
-                   text ? text : "");
+                   "--mode must be shared, dedicated or exclusive (got %s)", shown);
 }
 
 /* Decimal 1..max at *p, advancing it; false on anything else. */
@@ -57,6 +76,8 @@ static bool number(const char **p, unsigned max, unsigned *out)
 
 int ls_perf_parse(const char *text, struct ls_perf_topo *out, struct ls_error *err)
 {
+    char shown[96];
+    ls_quote(text, shown, sizeof(shown));
     struct ls_perf_topo t = {.nodes = 1};
     const char *p = text ? text : "";
     bool ok = number(&p, PERF_MAX_LLCS, &t.llcs) && *p++ == 'x' &&
@@ -72,18 +93,18 @@ int ls_perf_parse(const char *text, struct ls_perf_topo *out, struct ls_error *e
         return ls_fail(err, LS_ERR_USAGE, EINVAL,
                        "--perf must be LLCSxCORESxTHREADS[,nodes=N] with every number >= 1 "
                        "(at most %u LLCs, %u cores per LLC, %u threads per core), e.g. 2x4x2 "
-                       "or 4x2x1,nodes=2; got \"%.64s\"",
-                       PERF_MAX_LLCS, PERF_MAX_CORES, PERF_MAX_THREADS, text ? text : "");
+                       "or 4x2x1,nodes=2; got %s",
+                       PERF_MAX_LLCS, PERF_MAX_CORES, PERF_MAX_THREADS, shown);
     unsigned long long vcpus = (unsigned long long)t.llcs * t.cores * t.threads;
     if (vcpus > PERF_MAX_VCPUS)
         return ls_fail(err, LS_ERR_USAGE, ERANGE,
-                       "--perf %.64s declares %llu vCPUs; at most %u are supported", text, vcpus,
+                       "--perf %s declares %llu vCPUs; at most %u are supported", shown, vcpus,
                        PERF_MAX_VCPUS);
     if (t.nodes > t.llcs)
         return ls_fail(err, LS_ERR_USAGE, EINVAL,
-                       "--perf %.64s: nodes=%u exceeds the %u virtual LLCs (every guest NUMA "
+                       "--perf %s: nodes=%u exceeds the %u virtual LLCs (every guest NUMA "
                        "node needs at least one LLC)",
-                       text, t.nodes, t.llcs);
+                       shown, t.nodes, t.llcs);
     *out = t;
     return 0;
 }

@@ -2,6 +2,7 @@
  * queued fairly (waitq.h): while waiting we reserve the plan we wait for, so newcomers plan
  * around it instead of starving us. */
 #include "acquire.h"
+#include "trace.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -121,13 +122,16 @@ int ls_plan_acquire_wait(const struct ls_topology *topo, const ls_cpuset *allowe
             char lead[160];
             snprintf(lead, sizeof(lead), "could not reserve %zu CPU(s) %s %lld ms of waiting",
                      target_cpus, stopped ? "(interrupted) after" : "within", elapsed);
+            ls_wait_unregister(&tk); /* so the error does not list us as queued ahead */
             ls_busy_error(&a, lead, why, err);
             break;
         }
         long long delay = wait_delays_ms[attempt < NDELAYS ? attempt : NDELAYS - 1];
         if (timeout_ms >= 0 && delay > timeout_ms - elapsed)
             delay = timeout_ms - elapsed;
+        ls_trace_mark("wait-queue");
         ls_sleep_ms((unsigned)delay);
+        ls_trace_mark("wait-sleep");
     }
     free(last_who);
     ls_wait_unregister(&tk);

@@ -26,8 +26,7 @@ static unsigned long long now_ns(void)
 }
 
 /* "{prefix}-wait-<20 digits>-<pid>.lock" -> ticket, pid. */
-static bool parse_name(const char *name, const char *prefix, unsigned long long *ticket,
-                       pid_t *pid)
+static bool parse_name(const char *name, const char *prefix, unsigned long long *ticket, pid_t *pid)
 {
     size_t pl = strlen(prefix);
     if (strncmp(name, prefix, pl) || strncmp(name + pl, "-wait-", 6))
@@ -92,8 +91,8 @@ static bool parse_content(char *text, struct ls_waiter *w)
     }
     if (!have_head || !have_end || seq != end)
         return false;
-    w->reserves = !ls_cpuset_empty(&w->llc_ex) || !ls_cpuset_empty(&w->llc_sh) ||
-                  !ls_cpuset_empty(&w->cpus);
+    w->reserves =
+        !ls_cpuset_empty(&w->llc_ex) || !ls_cpuset_empty(&w->llc_sh) || !ls_cpuset_empty(&w->cpus);
     return true;
 }
 
@@ -144,7 +143,25 @@ static int cmp_waiter(const void *a, const void *b)
     return (x->pid > y->pid) - (x->pid < y->pid);
 }
 
+/* Whether t shows an exclusive flock on the lock dir's file with inode ino. */
+static bool locked_in_table(const struct ls_lockdir *ld, const struct ls_locktable *t,
+                            unsigned long long ino)
+{
+    const struct ls_lock_entry *e;
+    size_t n = ls_locktable_find(t, ld->dev_major, ld->dev_minor, ino, &e);
+    for (size_t i = 0; i < n; i++)
+        if (e[i].mode == LS_LOCK_EXCLUSIVE)
+            return true;
+    return false;
+}
+
 int ls_waitq_read(const struct ls_lockdir *ld, struct ls_waitq *q, struct ls_error *err)
+{
+    return ls_waitq_read_table(ld, NULL, q, err);
+}
+
+int ls_waitq_read_table(const struct ls_lockdir *ld, const struct ls_locktable *t,
+                        struct ls_waitq *q, struct ls_error *err)
 {
     memset(q, 0, sizeof(*q));
     _cleanup_closedir_ DIR *d = opendir(ld->dir);
@@ -154,8 +171,8 @@ int ls_waitq_read(const struct ls_lockdir *ld, struct ls_waitq *q, struct ls_err
     size_t cap = 0;
     struct dirent *de;
     while ((de = readdir(d))) {
-        unsigned long long ticket;
-        pid_t pid;
+        unsigned long long ticket = 0;
+        pid_t pid = 0;
         bool tmp = is_tmp_name(de->d_name, ld->prefix);
         if (!tmp && !parse_name(de->d_name, ld->prefix, &ticket, &pid))
             continue;
@@ -164,7 +181,8 @@ int ls_waitq_read(const struct ls_lockdir *ld, struct ls_waitq *q, struct ls_err
         struct stat st;
         if (fd < 0 || fstat(fd, &st) < 0 || !S_ISREG(st.st_mode))
             continue;
-        if (flock(fd, LOCK_SH | LOCK_NB) == 0) {
+        bool live = !tmp && t && locked_in_table(ld, t, (unsigned long long)st.st_ino);
+        if (!live && flock(fd, LOCK_SH | LOCK_NB) == 0) {
             /* Nobody holds it: its waiter is gone. A fresh tmp file may be one being set up. */
             if (!tmp || time(NULL) - st.st_mtime > STALE_TMP_SECONDS)
                 unlinkat(dirfd(d), de->d_name, 0);
@@ -342,8 +360,8 @@ int ls_wait_register(const struct ls_lockdir *ld, enum ls_mode mode, size_t targ
     char tmp[PATH_MAX];
     int a = snprintf(tmp, sizeof(tmp), "%s/%s-waittmp-%d-%llu.lock", ld->dir, ld->prefix,
                      (int)tk->pid, tk->ticket);
-    int b = snprintf(tk->path, sizeof(tk->path), "%s/%s-wait-%020llu-%d.lock", ld->dir,
-                     ld->prefix, tk->ticket, (int)tk->pid);
+    int b = snprintf(tk->path, sizeof(tk->path), "%s/%s-wait-%020llu-%d.lock", ld->dir, ld->prefix,
+                     tk->ticket, (int)tk->pid);
     if (a < 0 || (size_t)a >= sizeof(tmp) || b < 0 || (size_t)b >= sizeof(tk->path))
         return ls_fail(err, LS_ERR_USAGE, ENAMETOOLONG, "wait file path in %s is too long",
                        ld->dir);
@@ -356,7 +374,11 @@ int ls_wait_register(const struct ls_lockdir *ld, enum ls_mode mode, size_t targ
     tk->fd = fd;
     char *content = NULL;
     int e = 0;
-    if (flock(fd, LOCK_EX | LOCK_NB) < 0 || fchmod(fd, 0644) < 0)
+    /* Blocking: a reader probing tmp files may hold LOCK_SH on it for a moment. */
+    int fr;
+    while ((fr = flock(fd, LOCK_EX)) < 0 && errno == EINTR)
+        ;
+    if (fr < 0 || fchmod(fd, 0644) < 0)
         e = errno;
     else if (!(content = format_content(tk, NULL, 0)))
         e = ENOMEM;
@@ -378,8 +400,7 @@ int ls_wait_register(const struct ls_lockdir *ld, enum ls_mode mode, size_t targ
     return 0;
 }
 
-int ls_wait_reserve(struct ls_wait_ticket *tk, const struct ls_plan *target,
-                    struct ls_error *err)
+int ls_wait_reserve(struct ls_wait_ticket *tk, const struct ls_plan *target, struct ls_error *err)
 {
     char *content = format_content(tk, target, tk->seq + 1);
     if (!content)

@@ -19,7 +19,7 @@ struct ls_waiter {
     pid_t pid;
     enum ls_mode mode;
     size_t target_cpus;
-    bool reserves;                 /* false: waiting but no plan to reserve yet */
+    bool reserves;                  /* false: waiting but no plan to reserve yet */
     ls_cpuset llc_ex, llc_sh, cpus; /* the reserved locks */
 };
 
@@ -30,6 +30,11 @@ struct ls_waitq {
 
 /* Live waiters of ld's prefix; stale files of dead waiters are removed on the way. */
 int ls_waitq_read(const struct ls_lockdir *ld, struct ls_waitq *q, struct ls_error *err);
+/* The same, but a wait file that table t (this pass's /proc/locks) shows locked exclusively is
+ * taken as live without a flock probe: with many waiters the probes, each stalled behind other
+ * processes' /proc/locks reads, dominate a pass. Files t does not show locked are probed. */
+int ls_waitq_read_table(const struct ls_lockdir *ld, const struct ls_locktable *t,
+                        struct ls_waitq *q, struct ls_error *err);
 void ls_waitq_free(struct ls_waitq *q);
 
 /* Whether w is ahead of the waiter (ticket, pid); everyone is ahead of ticket 0. */
@@ -58,8 +63,7 @@ struct ls_wait_ticket {
 int ls_wait_register(const struct ls_lockdir *ld, enum ls_mode mode, size_t target_cpus,
                      struct ls_wait_ticket *tk, struct ls_error *err);
 /* Reserve the locks of `target` (NULL: nothing). Rewrites the file only when it changes. */
-int ls_wait_reserve(struct ls_wait_ticket *tk, const struct ls_plan *target,
-                    struct ls_error *err);
+int ls_wait_reserve(struct ls_wait_ticket *tk, const struct ls_plan *target, struct ls_error *err);
 /* Leave the queue: remove the file, then drop its lock. */
 void ls_wait_unregister(struct ls_wait_ticket *tk);
 

@@ -6,7 +6,7 @@
 
 #include "../planner/acquire.h"
 #include "../planner/cleanup.h"
-#include "json.h"
+#include "plan_json.h"
 #include "reqopts.h"
 
 static void usage(FILE *out)
@@ -26,38 +26,6 @@ static void usage(FILE *out)
           "                         mode assignments[] [vcpu, host_cpu], service_cpu)\n"
           "  -h, --help             this text\n",
           out);
-}
-
-static void print_json(const struct ls_plan *p)
-{
-    struct ls_json j;
-    ls_json_init(&j, stdout, true);
-    ls_json_obj_begin(&j, NULL);
-    ls_json_str(&j, "mode", ls_mode_name(p->mode));
-    ls_json_uint(&j, "target_cpus", p->target_cpus);
-    ls_json_arr_begin(&j, "locked_llcs");
-    for (size_t i = 0; i < p->nlocked; i++)
-        ls_json_uint(&j, NULL, p->locked_llcs[i]);
-    ls_json_arr_end(&j);
-    ls_json_cpuset(&j, "cpus", &p->cpus);
-    ls_json_cpuset(&j, "mems", &p->mems);
-    ls_json_arr_begin(&j, "warnings");
-    for (size_t i = 0; i < p->nwarnings; i++)
-        ls_json_str(&j, NULL, p->warnings[i]);
-    ls_json_arr_end(&j);
-    if (p->mode == LS_MODE_EXCLUSIVE && p->assignments) {
-        ls_json_arr_begin(&j, "assignments");
-        for (size_t i = 0; i < p->nassignments; i++) {
-            ls_json_arr_begin(&j, NULL);
-            ls_json_uint(&j, NULL, p->assignments[i].vcpu);
-            ls_json_uint(&j, NULL, p->assignments[i].host_cpu);
-            ls_json_arr_end(&j);
-        }
-        ls_json_arr_end(&j);
-        ls_json_int(&j, "service_cpu", p->service_cpu);
-    }
-    ls_json_obj_end(&j);
-    ls_json_finish(&j);
 }
 
 static void print_human(const struct ls_topology *topo, const struct ls_plan *p)
@@ -80,6 +48,7 @@ static void print_human(const struct ls_topology *topo, const struct ls_plan *p)
         for (size_t i = 0; i < p->nassignments; i++)
             printf("  vCPU %u -> CPU %u\n", p->assignments[i].vcpu, p->assignments[i].host_cpu);
     }
+    fflush(stdout);
     for (size_t i = 0; i < p->nwarnings; i++)
         fprintf(stderr, "%s\n", p->warnings[i]);
 }
@@ -149,7 +118,7 @@ int ls_cmd_plan(int argc, char **argv)
     }
     if (rc == 0) {
         if (json)
-            print_json(&plan);
+            ls_plan_write_json(stdout, &plan, true);
         else
             print_human(&host.topo, &plan);
         ls_plan_free(&plan);

@@ -11,6 +11,7 @@
 #include "../cgroup/cgroup.h"
 #include "../planner/cleanup.h"
 #include "../planner/size.h"
+#include "../planner/trace.h"
 #include "confine.h"
 #include "hostwarn.h"
 #include "jobenv.h"
@@ -242,7 +243,10 @@ static int run_reserved(const struct run_opts *o, const struct ls_host *host, st
         ls_fail(&err, LS_ERR_SYSTEM, ENOMEM, "out of memory");
         return ls_report(&err);
     }
-    if (ls_confine_prepare(conf, &co, &err) < 0) {
+    ls_trace_mark("warnings");
+    int prep = ls_confine_prepare(conf, &co, &err);
+    ls_trace_mark("cgroup-create");
+    if (prep < 0) {
         free(conf);
         return ls_report(&err);
     }
@@ -270,14 +274,25 @@ static int run_reserved(const struct run_opts *o, const struct ls_host *host, st
         code = ls_report(&err);
         goto out;
     }
-    if (ls_confine_enter(conf, job.shim, &err) < 0 || ls_job_start(&job, &err) < 0) {
+    ls_trace_mark("spawn");
+    int entered = ls_confine_enter(conf, job.shim, &err);
+    ls_trace_mark("cgroup-attach");
+    if (entered < 0 || ls_job_start(&job, &err) < 0) {
         ls_job_abort(&job);
         code = ls_report(&err);
         goto out;
     }
     code = ls_job_wait(&job, &err);
+    ls_trace_mark("job");
     if (ls_error_set(&err))
         fprintf(stderr, "llcslice: %s\n", err.msg);
+    long ooms = ls_confine_oom_kills(conf);
+    if (ooms > 0)
+        fprintf(stderr,
+                "llcslice: out of memory: the kernel's OOM killer killed %ld process(es) of the "
+                "job%s%s%s\n",
+                ooms, o->memory_max_text ? " at its memory limit (--memory-max " : "",
+                o->memory_max_text ? o->memory_max_text : "", o->memory_max_text ? ")" : "");
 out:
     /* The job and all it started are gone (the shim saw to that); the cgroup goes next,
      * killing anything that slipped out, and only then are the locks released. */
@@ -293,6 +308,7 @@ int ls_cmd_run(int argc, char **argv)
 {
     struct run_opts o;
     bool done;
+    ls_trace_start();
     int rc = parse(argc, argv, &o, &done);
     if (rc || done)
         return rc;
@@ -320,6 +336,7 @@ int ls_cmd_run(int argc, char **argv)
         return rc;
     }
 
+    ls_trace_mark("setup");
     struct ls_host host;
     struct ls_lockdir ld;
     if (ls_host_load(&host, &o.ro.host, &err) < 0 ||
@@ -328,11 +345,13 @@ int ls_cmd_run(int argc, char **argv)
         ls_seccomp_free(&sc);
         return ls_report(&err);
     }
+    ls_trace_mark("discover-host");
     if (ls_root_is_host(&host.root)) {
         struct ls_error serr = {0};
         if (ls_cgroup_sweep(LS_SWEEP_DEFAULT_MAX_AGE, &serr) < 0)
             ls_warn("sweeping orphaned cgroups: %s", serr.msg);
     }
+    ls_trace_mark("sweep");
 
     struct sigaction saved[NSTOP];
     stop_signal = 0;
@@ -366,6 +385,8 @@ int ls_cmd_run(int argc, char **argv)
     ls_signals_restore(&sig);
     ls_host_free(&host);
     ls_seccomp_free(&sc);
+    ls_trace_mark("cleanup");
+    ls_trace_report();
     if (stop_signal) {
         signal(stop_signal, SIG_DFL);
         raise(stop_signal);

@@ -94,6 +94,26 @@ int ls_confine_enter(const struct ls_confine *c, pid_t pid, struct ls_error *err
     return 0;
 }
 
+long ls_confine_oom_kills(const struct ls_confine *c)
+{
+    if (c->kind != LS_CONFINE_CGROUP)
+        return 0;
+    char path[8300];
+    if (c->sb.memory_path[0]) /* v1: the memory hierarchy's group */
+        snprintf(path, sizeof(path), "%s/memory.oom_control", c->sb.memory_path);
+    else
+        snprintf(path, sizeof(path), "%s/memory.events", c->sb.path);
+    _cleanup_fclose_ FILE *f = fopen(path, "re");
+    if (!f)
+        return 0;
+    char line[256];
+    long n;
+    while (fgets(line, sizeof(line), f))
+        if (sscanf(line, "oom_kill %ld", &n) == 1)
+            return n;
+    return 0;
+}
+
 void ls_confine_release(struct ls_confine *c)
 {
     if (c->kind != LS_CONFINE_CGROUP)

@@ -33,6 +33,9 @@ struct ls_confine {
 int ls_confine_prepare(struct ls_confine *c, const struct ls_confine_opts *o, struct ls_error *err);
 /* Put pid (the parked shim) there, before the job is exec'd. */
 int ls_confine_enter(const struct ls_confine *c, pid_t pid, struct ls_error *err);
+/* Processes of the job the OOM killer took (memory.events / memory.oom_control); 0 when none
+ * or unknown. Call before ls_confine_release. */
+long ls_confine_oom_kills(const struct ls_confine *c);
 /* Kill what is left in the cgroup and remove it; failures are warnings. */
 void ls_confine_release(struct ls_confine *c);
 

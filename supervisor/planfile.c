@@ -8,34 +8,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-void ls_plan_json(struct ls_json *j, const struct ls_plan *p)
-{
-    ls_json_obj_begin(j, NULL);
-    ls_json_str(j, "mode", ls_mode_name(p->mode));
-    ls_json_uint(j, "target_cpus", p->target_cpus);
-    ls_json_arr_begin(j, "locked_llcs");
-    for (size_t i = 0; i < p->nlocked; i++)
-        ls_json_uint(j, NULL, p->locked_llcs[i]);
-    ls_json_arr_end(j);
-    ls_json_cpuset(j, "cpus", &p->cpus);
-    ls_json_cpuset(j, "mems", &p->mems);
-    ls_json_arr_begin(j, "warnings");
-    for (size_t i = 0; i < p->nwarnings; i++)
-        ls_json_str(j, NULL, p->warnings[i]);
-    ls_json_arr_end(j);
-    if (p->mode == LS_MODE_EXCLUSIVE) {
-        ls_json_arr_begin(j, "assignments");
-        for (size_t i = 0; i < p->nassignments; i++) {
-            ls_json_arr_begin(j, NULL);
-            ls_json_uint(j, NULL, p->assignments[i].vcpu);
-            ls_json_uint(j, NULL, p->assignments[i].host_cpu);
-            ls_json_arr_end(j);
-        }
-        ls_json_arr_end(j);
-        ls_json_int(j, "service_cpu", p->service_cpu);
-    }
-    ls_json_obj_end(j);
-}
+#include "plan_json.h"
 
 int ls_planfile_write(const struct ls_plan *plan, char *path, size_t size, struct ls_error *err)
 {
@@ -59,11 +32,8 @@ int ls_planfile_write(const struct ls_plan *plan, char *path, size_t size, struc
         unlink(path);
         return ls_fail(err, LS_ERR_SYSTEM, e, "writing %s: %s", path, strerror(e));
     }
-    struct ls_json j;
     errno = 0;
-    ls_json_init(&j, f, true);
-    ls_plan_json(&j, plan);
-    ls_json_finish(&j);
+    ls_plan_write_json(f, plan, true);
     int bad = ferror(f), e = bad ? errno : 0; /* a failed flush leaves its errno */
     if (fclose(f) != 0 || bad) {
         e = e ? e : errno ? errno : EIO;

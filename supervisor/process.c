@@ -9,7 +9,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
+#include <sys/syscall.h>
+#include <sys/mount.h>
 #include <sys/prctl.h>
 #include <sys/signalfd.h>
 #include <sys/stat.h>
@@ -18,18 +19,6 @@
 #include <unistd.h>
 
 #include "../planner/cleanup.h"
-
-#if defined(__has_feature)
-#if __has_feature(address_sanitizer)
-#define LS_ASAN 1
-#endif
-#endif
-#if defined(__SANITIZE_ADDRESS__) && !defined(LS_ASAN)
-#define LS_ASAN 1
-#endif
-#if LS_ASAN
-#include <sanitizer/common_interface_defs.h>
-#endif
 
 extern char **environ;
 
@@ -230,13 +219,23 @@ __attribute__((noreturn)) static void job_exec(const struct ls_job_spec *spec, i
     _exit(e == ENOENT ? LS_EXIT_NOTFOUND : LS_EXIT_NOEXEC);
 }
 
+/* In a pid namespace the host's /proc names other processes: getpid() is 2 but /proc/2 is
+ * not the job. Give the job a /proc of its namespace, in a mount namespace of its own whose
+ * mounts do not propagate back to the host. Best effort: without it the job still runs. */
+static void mount_own_proc(void)
+{
+    if (unshare(CLONE_NEWNS) < 0)
+        return;
+    if (mount(NULL, "/", NULL, MS_REC | MS_SLAVE, NULL) < 0)
+        return;
+    mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL);
+}
+
 struct shim_args {
     const struct ls_job_spec *spec;
     bool pidns;
     pid_t supervisor;
     int go_rd, report_wr;
-    void *stack; /* the clone stack (pid namespace shim only) */
-    size_t stack_size;
 };
 
 static int parent_death_signal(bool pidns)
@@ -273,6 +272,8 @@ __attribute__((noreturn)) static void shim_main(const struct shim_args *a)
     if (n != 1)
         _exit(LS_EXIT_SYSTEM);
     close(a->go_rd);
+    if (a->pidns)
+        mount_own_proc();
 
     pid_t job = fork();
     if (job < 0) {
@@ -326,15 +327,16 @@ __attribute__((noreturn)) static void shim_main(const struct shim_args *a)
     _exit(exit_code_of(status));
 }
 
-static int shim_entry(void *arg)
+/* fork() into a new pid namespace: the raw syscall with no new stack behaves like fork (as
+ * systemd's raw_clone); glibc's clone() wrapper would need a separate stack. The child only
+ * uses what fork() leaves consistent in a single-threaded process. */
+static pid_t fork_into_new_pidns(void)
 {
-#if LS_ASAN
-    /* Now on the clone stack: tell ASan, or every noreturn call warns on the job's stderr. */
-    const struct shim_args *a = arg;
-    __sanitizer_start_switch_fiber(NULL, a->stack, a->stack_size);
-    __sanitizer_finish_switch_fiber(NULL, NULL, NULL);
+#if defined(__s390__) || defined(__CRIS__)
+    return (pid_t)syscall(SYS_clone, 0, CLONE_NEWPID | SIGCHLD);
+#else
+    return (pid_t)syscall(SYS_clone, CLONE_NEWPID | SIGCHLD, 0, 0, 0, 0);
 #endif
-    shim_main(arg);
 }
 
 /* ---- the supervisor's side ---- */
@@ -358,24 +360,14 @@ int ls_job_spawn(struct ls_job *job, const struct ls_job_spec *spec, struct ls_e
         .spec = spec, .supervisor = getpid(), .go_rd = go[0], .report_wr = rep[1]};
 
     pid_t pid = -1;
-    int clone_errno = EPERM;
     if (!spec->no_pidns) {
-        /* clone(), not unshare()+fork(): callers may start several jobs from one process. */
-        const size_t stack_size = 1u << 20;
-        void *stack = mmap(NULL, stack_size, PROT_READ | PROT_WRITE,
-                           MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0);
-        if (stack != MAP_FAILED) {
-            args.pidns = true;
-            args.stack = stack;
-            args.stack_size = stack_size;
-            pid = clone(shim_entry, (char *)stack + stack_size, CLONE_NEWPID | SIGCHLD, &args);
-            clone_errno = errno;
-            munmap(stack, stack_size);
-        }
+        args.pidns = true;
+        pid = fork_into_new_pidns();
+        if (pid == 0)
+            shim_main(&args);
     }
     if (pid < 0) {
         /* No privilege for a pid namespace (or not wanted): a subreaper shim instead. */
-        (void)clone_errno;
         args.pidns = false;
         pid = fork();
         if (pid == 0)

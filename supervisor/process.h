@@ -1,5 +1,6 @@
 /* The job's process tree: supervisor -> init shim -> job. The shim is pid 1 of a new pid
- * namespace when we may create one (root), else a child subreaper; either way it dies with
+ * namespace when we may create one (root; the job then gets that namespace's /proc in a
+ * mount namespace of its own), else a child subreaper; either way it dies with
  * the supervisor (PR_SET_PDEATHSIG) and takes every process the job started with it, and it
  * exits only once the job and all of its leftovers are gone. So the supervisor can hold the
  * locks exactly as long as anything of the job runs. */

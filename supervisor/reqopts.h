@@ -32,7 +32,9 @@ enum {
         {"lock-prefix", required_argument, NULL, LS_OPT_LOCK_PREFIX},                              \
         {"wait", optional_argument, NULL, LS_OPT_WAIT},                                            \
         {"fsroot", required_argument, NULL, LS_OPT_FSROOT},                                        \
-        {"allowed-cpus", required_argument, NULL, LS_OPT_ALLOWED}
+    {                                                                                              \
+        "allowed-cpus", required_argument, NULL, LS_OPT_ALLOWED                                    \
+    }
 
 /* Option lines for a command's --help. */
 extern const char ls_reqopts_help[];

@@ -16,6 +16,7 @@ printf "cpus=%s\nncpus=%s\nmems=%s\nplan=%s\n" "$LLCSLICE_CPUS" "$LLCSLICE_NCPUS
 printf "cpuset=%s\n" "$(grep -E "^[0-9]+:(cpuset|):" /proc/self/cgroup | grep -v "^0::/$" | head -1)"
 printf "mems_allowed=%s\n" "$(grep Mems_allowed_list /proc/self/status | cut -f2)"
 printf "fds=%s\n" "$(ls -l /proc/self/fd/ | grep -c "\.lock")"
+printf "ownproc=%s\n" "$(tr "\0" " " </proc/$$/cmdline | cut -c1-5)"
 '
 field() { sed -n "s/^$1=//p" "$T/out"; }
 
@@ -30,6 +31,7 @@ wait $pid || fail "run exited $?: $(cat "$T/err")"
 [[ $(field plan) == unset ]] || fail "LLCSLICE_PLAN outside exclusive mode: $(field plan)"
 [[ $(field cpuset) == *"/llcslice-$pid-"* ]] || fail "/proc/self/cgroup does not name the job group: $(field cpuset)"
 [[ $(field fds) == 0 ]] || fail "the job inherited lock fds"
+[[ $(field ownproc) == "sh -c" ]] || fail "/proc/\$\$ inside the job is not the job: $(field ownproc)"
 [[ -z $(groups_of $pid) ]] || fail "group left behind: $(groups_of $pid)"
 no_locks_held
 ok "--cpus 1: Cpus_allowed_list $(field allowed) = plan, cgroup $(field cpuset), nproc 1"
@@ -80,3 +82,11 @@ rmdir "$parent"
 [[ $(field cpuset) == *"/$parent_name/llcslice-"* ]] || fail "not under the parent: $(field cpuset)"
 [[ $children -eq 0 ]] || fail "group left under $parent"
 ok "--cgroup-parent $parent: job in $(field cpuset)"
+
+# ---- past --memory-max: the OOM killer acts inside the group and llcslice says so
+run_rc 137 "$BIN" run --lock-dir "$L" --cpus 1 --memory-max 32M -- \
+    sh -c 'x=$(head -c 134217728 /dev/zero | tr "\0" x); echo survived'
+! grep -q survived "$T/out" || fail "a 128 MiB job survived --memory-max 32M"
+grep -q "out of memory: the kernel's OOM killer killed .* (--memory-max 32M)" "$T/err" || fail "no OOM report: $(cat "$T/err")"
+no_locks_held
+ok "128 MiB under --memory-max 32M: 137, $(cat "$T/err")"

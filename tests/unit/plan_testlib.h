@@ -55,8 +55,7 @@ static inline void topo_make(struct ls_topology *t, const char *const *lists, co
 }
 
 /* n LLCs of `per` consecutive CPUs, LLC i on node nodes_of(i) = i / llcs_per_node. */
-static inline void topo_uniform(struct ls_topology *t, size_t n, unsigned per,
-                                size_t llcs_per_node)
+static inline void topo_uniform(struct ls_topology *t, size_t n, unsigned per, size_t llcs_per_node)
 {
     char **lists = calloc(n, sizeof(*lists));
     int *nodes = calloc(n, sizeof(*nodes));
@@ -189,8 +188,10 @@ static inline struct peer peer_hold(const struct ls_lockdir *ld, long hold_ms, s
     pid_t pid = fork();
     assert_true(pid >= 0);
     if (pid == 0) {
-        close(ready[0]);
-        close(ctl[1]);
+        /* Drop every inherited fd (other peers' control pipes!) but our two. */
+        for (int fd = 3; fd < 1024; fd++)
+            if (fd != ready[1] && fd != ctl[0])
+                close(fd);
         for (size_t i = 0; i < nlocks; i++) {
             char kind[8], mode[8];
             unsigned idx;
@@ -198,9 +199,9 @@ static inline struct peer peer_hold(const struct ls_lockdir *ld, long hold_ms, s
                 _exit(2);
             struct ls_error err = {0};
             int fd = -1;
-            int r = ls_lock_acquire(ld, strcmp(kind, "cpu") ? LS_LOCK_LLC : LS_LOCK_CPU, idx,
-                                    strcmp(mode, "ex") ? LS_LOCK_SHARED : LS_LOCK_EXCLUSIVE, &fd,
-                                    &err);
+            int r =
+                ls_lock_acquire(ld, strcmp(kind, "cpu") ? LS_LOCK_LLC : LS_LOCK_CPU, idx,
+                                strcmp(mode, "ex") ? LS_LOCK_SHARED : LS_LOCK_EXCLUSIVE, &fd, &err);
             if (r != 1)
                 _exit(3);
         }

@@ -152,10 +152,26 @@ static void test_perf_parse(void **state)
     assert_int_equal(p.nodes, 2);
     assert_int_equal(ls_perf_parse("1x1x1", &p, &err), 0);
 
-    const char *bad[] = {"",          "2x4",        "2x4x2x1",    "0x4x2",     "2x0x2",
-                         "2x4x0",     "-1x4x2",     "2X4X2",      "2x4x2,",    "2x4x2,nodes=",
-                         "2x4x2,nodes=0", "2x4x2,node=1", "2x4x2,nodes=3", "x4x2", "2x4x2 ",
-                         "99999x1x1", "1x99999x1",  "1x1x99",     "2x4x2,nodes=1x", "4096x1024x16"};
+    const char *bad[] = {"",
+                         "2x4",
+                         "2x4x2x1",
+                         "0x4x2",
+                         "2x0x2",
+                         "2x4x0",
+                         "-1x4x2",
+                         "2X4X2",
+                         "2x4x2,",
+                         "2x4x2,nodes=",
+                         "2x4x2,nodes=0",
+                         "2x4x2,node=1",
+                         "2x4x2,nodes=3",
+                         "x4x2",
+                         "2x4x2 ",
+                         "99999x1x1",
+                         "1x99999x1",
+                         "1x1x99",
+                         "2x4x2,nodes=1x",
+                         "4096x1024x16"};
     for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
         memset(&err, 0, sizeof(err));
         if (ls_perf_parse(bad[i], &p, &err) != -1)

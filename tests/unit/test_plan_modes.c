@@ -12,8 +12,8 @@ static unsigned pid_for_offset(size_t offset, size_t n)
             return pid;
 }
 
-static struct ls_request perf_req(unsigned llcs, unsigned cores, unsigned threads,
-                                  unsigned nodes, unsigned pid)
+static struct ls_request perf_req(unsigned llcs, unsigned cores, unsigned threads, unsigned nodes,
+                                  unsigned pid)
 {
     struct ls_request r = req_make(LS_MODE_EXCLUSIVE, 0);
     r.has_perf = true;
@@ -94,7 +94,7 @@ static void test_dedicated_never_held_cpu_or_exclusive_llc(void **state)
     struct ls_error err;
     r.cpus = 6;
     plan_fails(&t, NULL, &s, &r, LS_ERR_BUSY, &err);
-    assert_contains(err.msg, "only 5 of the 8 allowed CPUs are free");
+    assert_contains(err.msg, "6 CPUs wanted but only 5 of the 8 allowed are free");
     /* An exclusive holder makes a whole LLC off limits. */
     s.llc_exclusive[1] = 1;
     r.cpus = 1;
@@ -154,7 +154,7 @@ static void test_exclusive_whole_llcs(void **state)
     assert_llcs(&p, "0");
     assert_set(&p.cpus, "0-3");
     ls_plan_free(&p);
-    s.llc_shared[0] = 1;          /* any holder excludes */
+    s.llc_shared[0] = 1;         /* any holder excludes */
     set_parse(&s.cpu_held, "5"); /* so does a per-CPU holder */
     plan_ok(&t, NULL, &s, &r, &p);
     assert_llcs(&p, "2");

@@ -326,7 +326,7 @@ static void test_exclusive_holder_avoided(void **state)
     r.cpus = 12;
     struct ls_error err;
     plan_fails(&t, NULL, &s, &r, LS_ERR_BUSY, &err);
-    assert_contains(err.msg, "only 8 of the 16 allowed CPUs");
+    assert_contains(err.msg, "12 CPUs wanted but only 8 of the 16 allowed lie");
     r.cpus = 8; /* exactly what is left */
     plan_ok(&t, NULL, &s, &r, &p);
     assert_llcs(&p, "2,3");
@@ -371,10 +371,37 @@ static void test_overcommit_warnings(void **state)
     ls_topology_free(&t);
 }
 
+/* A dedicated job's CPUs are taken only when the chosen LLCs have no free CPU left. */
+static void test_shared_avoids_dedicated_cpus(void **state)
+{
+    (void)state;
+    struct ls_topology t;
+    flat4(&t);
+    struct ls_snapshot s;
+    snap_init(&s, &t);
+    s.llc_shared[1] = 1; /* the dedicated job's LLC_SH */
+    assert_int_equal(ls_cpuset_add(&s.cpu_held, 4), 0);
+    assert_int_equal(ls_cpuset_add(&s.cpu_held, 5), 0);
+    struct ls_request r = req_make(LS_MODE_SHARED, 2);
+    struct ls_plan p;
+    plan_ok(&t, NULL, &s, &r, &p);
+    assert_llcs(&p, "1");
+    assert_set(&p.cpus, "6-7");
+    ls_plan_free(&p);
+    r.cpus = 3; /* LLC 1 has only two free CPUs: the third is a held one */
+    plan_ok(&t, NULL, &s, &r, &p);
+    assert_llcs(&p, "1");
+    assert_set(&p.cpus, "4,6-7");
+    ls_plan_free(&p);
+    ls_snapshot_free(&s);
+    ls_topology_free(&t);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_fresh_host_takes_lowest_llcs),
+        cmocka_unit_test(test_shared_avoids_dedicated_cpus),
         cmocka_unit_test(test_consolidation_onto_held_llcs),
         cmocka_unit_test(test_consolidation_order_ties),
         cmocka_unit_test(test_seed_node_and_greedy_fill),

@@ -1,0 +1,261 @@
+/* --wait: retry until acquired or out of time, report who we wait for when it changes, and
+ * the fair queue: a large request is not starved by a stream of small dedicated jobs. */
+#include "plan_testlib.h"
+
+#include <errno.h>
+#include <sys/select.h>
+
+#include "planner/waitq.h"
+
+struct env {
+    char dir[256];
+    struct ls_lockdir ld;
+    struct ls_topology topo;
+    ls_cpuset allowed;
+};
+
+static int setup_2x2(void **state)
+{
+    struct env *e = calloc(1, sizeof(*e));
+    lockdir_make(&e->ld, e->dir, sizeof(e->dir));
+    topo_uniform(&e->topo, 2, 2, 2);
+    assert_int_equal(ls_cpuset_copy(&e->allowed, &e->topo.online), 0);
+    *state = e;
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    struct env *e = *state;
+    lockdir_remove(e->dir);
+    ls_topology_free(&e->topo);
+    ls_cpuset_free(&e->allowed);
+    free(e);
+    return 0;
+}
+
+struct reports {
+    char *msg[16];
+    int n;
+};
+
+static void record(const char *who, void *ctx)
+{
+    struct reports *r = ctx;
+    if (r->n < 16)
+        r->msg[r->n++] = strdup(who);
+}
+
+static void reports_free(struct reports *r)
+{
+    for (int i = 0; i < r->n; i++)
+        free(r->msg[i]);
+    r->n = 0;
+}
+
+/* The holder leaves after 300 ms; we waited, said for whom once, and got it. */
+static void test_wait_until_released(void **state)
+{
+    struct env *e = *state;
+    struct peer a = peer_hold(&e->ld, 300, 1, "llc:0:ex");
+    struct ls_request r = req_make(LS_MODE_SHARED, 2);
+    r.pid = 1;
+    struct ls_plan p;
+    struct ls_error err = {0};
+    struct reports rep = {0};
+    /* Shared 2 CPUs would fit on LLC 1: make LLC 1 unusable too, for the same holder. */
+    ls_cpuset_free(&e->allowed);
+    set_parse(&e->allowed, "0-1");
+    assert_int_equal(
+        ls_plan_acquire_wait(&e->topo, &e->allowed, &e->ld, &r, 10000, record, &rep, &p, &err), 0);
+    assert_llcs(&p, "0");
+    assert_int_equal(rep.n, 1);
+    char who[64];
+    snprintf(who, sizeof(who), "LLC 0: pid %d (", (int)a.pid);
+    assert_contains(rep.msg[0], who);
+    assert_contains(rep.msg[0], ") exclusive");
+    ls_plan_free(&p);
+    reports_free(&rep);
+    peer_end(&a);
+    /* The queue is empty again. */
+    struct ls_waitq q;
+    assert_int_equal(ls_waitq_read(&e->ld, &q, &err), 0);
+    assert_int_equal(q.n, 0);
+    ls_waitq_free(&q);
+}
+
+/* Out of time: busy, naming the holder; at least the timeout has passed. */
+static void test_wait_timeout(void **state)
+{
+    struct env *e = *state;
+    struct peer a = peer_hold(&e->ld, 0, 1, "llc:0:ex");
+    struct ls_request r = req_make(LS_MODE_EXCLUSIVE, 4);
+    struct ls_plan p;
+    struct ls_error err = {0};
+    long long t0 = mono_ms();
+    assert_int_equal(
+        ls_plan_acquire_wait(&e->topo, &e->allowed, &e->ld, &r, 400, NULL, NULL, &p, &err), -1);
+    assert_true(mono_ms() - t0 >= 400);
+    assert_int_equal(err.category, LS_ERR_BUSY);
+    assert_contains(err.msg, "could not reserve 4 CPU(s) within");
+    assert_null(strstr(err.msg, "queued ahead"));
+    char who[64];
+    snprintf(who, sizeof(who), "LLC 0: pid %d (", (int)a.pid);
+    assert_contains(err.msg, who);
+    /* Never-fits requests do not wait at all. */
+    r.cpus = 5;
+    t0 = mono_ms();
+    assert_int_equal(
+        ls_plan_acquire_wait(&e->topo, &e->allowed, &e->ld, &r, -1, NULL, NULL, &p, &err), -1);
+    assert_int_equal(err.category, LS_ERR_USAGE);
+    /* Stop flag: gives up at the next check. */
+    volatile sig_atomic_t stop = 1;
+    r.cpus = 4;
+    r.stop = &stop;
+    assert_int_equal(
+        ls_plan_acquire_wait(&e->topo, &e->allowed, &e->ld, &r, -1, NULL, NULL, &p, &err), -1);
+    assert_int_equal(err.category, LS_ERR_BUSY);
+    assert_contains(err.msg, "interrupted");
+    peer_end(&a);
+}
+
+/* Who we wait for is reported again only when it changes. */
+static void test_wait_reports_changes(void **state)
+{
+    struct env *e = *state;
+    struct peer a = peer_hold(&e->ld, 250, 1, "llc:0:sh");
+    struct peer b = peer_hold(&e->ld, 900, 1, "llc:1:sh");
+    struct ls_request r = req_make(LS_MODE_EXCLUSIVE, 4);
+    struct ls_plan p;
+    struct ls_error err = {0};
+    struct reports rep = {0};
+    assert_int_equal(
+        ls_plan_acquire_wait(&e->topo, &e->allowed, &e->ld, &r, 10000, record, &rep, &p, &err), 0);
+    assert_llcs(&p, "0,1");
+    char wa[64], wb[64];
+    snprintf(wa, sizeof(wa), "LLC 0: pid %d (", (int)a.pid);
+    snprintf(wb, sizeof(wb), "LLC 1: pid %d (", (int)b.pid);
+    assert_int_equal(rep.n, 2);
+    assert_contains(rep.msg[0], wa);
+    assert_contains(rep.msg[0], wb);
+    assert_null(strstr(rep.msg[1], wa));
+    assert_contains(rep.msg[1], wb);
+    ls_plan_free(&p);
+    reports_free(&rep);
+    peer_end(&a);
+    peer_end(&b);
+}
+
+/* ---- anti-starvation ----------------------------------------------------------------- */
+
+/* A child that starts a 1-CPU dedicated job every 40 ms (each holds its CPU 150 ms when it
+ * gets one, and gives up after the usual retries otherwise) until its control pipe closes;
+ * then it writes how many jobs got their CPU. */
+static pid_t feeder_start(struct env *e, int *ctl_out, int *res_out)
+{
+    int ctl[2], res[2];
+    assert_int_equal(pipe(ctl), 0);
+    assert_int_equal(pipe(res), 0);
+    pid_t pid = fork();
+    assert_true(pid >= 0);
+    if (pid) {
+        close(ctl[0]);
+        close(res[1]);
+        *ctl_out = ctl[1];
+        *res_out = res[0];
+        return pid;
+    }
+    close(ctl[1]);
+    close(res[0]);
+    int jobs[2];
+    if (pipe(jobs) < 0)
+        _exit(2);
+    long long end = mono_ms() + 30000;
+    int got = 0, started = 0;
+    while (mono_ms() < end) {
+        struct timespec ts = {0, 40 * 1000000L};
+        nanosleep(&ts, NULL);
+        /* Stop when the parent closes the control pipe. */
+        struct timeval tv = {0, 0};
+        fd_set rd;
+        FD_ZERO(&rd);
+        FD_SET(ctl[0], &rd);
+        if (select(ctl[0] + 1, &rd, NULL, NULL, &tv) > 0)
+            break;
+        pid_t j = fork();
+        if (j == 0) {
+            close(jobs[0]);
+            struct ls_request r = req_make(LS_MODE_DEDICATED, 1);
+            struct ls_plan p;
+            struct ls_error err = {0};
+            if (ls_plan_acquire(&e->topo, &e->allowed, &e->ld, &r, &p, &err) == 0) {
+                if (write(jobs[1], "g", 1) < 0)
+                    _exit(3);
+                struct timespec hold = {0, 150 * 1000000L};
+                nanosleep(&hold, NULL);
+                ls_plan_free(&p);
+            }
+            _exit(0);
+        }
+        started += j > 0;
+        while (waitpid(-1, NULL, WNOHANG) > 0)
+            ;
+    }
+    while (waitpid(-1, NULL, 0) > 0)
+        ;
+    close(jobs[1]);
+    char c;
+    while (read(jobs[0], &c, 1) == 1)
+        got++;
+    dprintf(res[1], "%d %d\n", got, started);
+    _exit(0);
+}
+
+static void test_large_request_not_starved(void **state)
+{
+    struct env *e = *state;
+    int ctl, res;
+    pid_t feeder = feeder_start(e, &ctl, &res);
+    struct timespec settle = {0, 300 * 1000000L};
+    nanosleep(&settle, NULL);
+
+    /* Both whole LLCs, exclusively: needs a moment when no small job holds either. */
+    struct ls_request r = req_make(LS_MODE_EXCLUSIVE, 4);
+    struct ls_plan p;
+    struct ls_error err = {0};
+    struct reports rep = {0};
+    long long t0 = mono_ms();
+    int rc = ls_plan_acquire_wait(&e->topo, &e->allowed, &e->ld, &r, 15000, record, &rep, &p, &err);
+    long long waited = mono_ms() - t0;
+    if (rc < 0)
+        fail_msg("starved: %s", err.msg);
+    assert_llcs(&p, "0,1");
+    /* Small jobs keep arriving while we hold everything: none may get in. */
+    nanosleep(&settle, NULL);
+    ls_plan_free(&p);
+    nanosleep(&settle, NULL);
+
+    close(ctl);
+    char buf[64] = "";
+    assert_true(read(res, buf, sizeof(buf) - 1) > 0);
+    close(res);
+    waitpid(feeder, NULL, 0);
+    int got = 0, started = 0;
+    assert_int_equal(sscanf(buf, "%d %d", &got, &started), 2);
+    print_message("  2-LLC exclusive request acquired after %lld ms behind a stream of %d "
+                  "1-CPU jobs (%d got a CPU); %d wait report(s)\n",
+                  waited, started, got, rep.n);
+    assert_true(got > 0); /* the stream was real */
+    reports_free(&rep);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(test_wait_until_released, setup_2x2, teardown),
+        cmocka_unit_test_setup_teardown(test_wait_timeout, setup_2x2, teardown),
+        cmocka_unit_test_setup_teardown(test_wait_reports_changes, setup_2x2, teardown),
+        cmocka_unit_test_setup_teardown(test_large_request_not_starved, setup_2x2, teardown),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
