@@ -61,7 +61,7 @@ PIDS+=($JOB)
 for _ in $(seq 200); do [[ -e $T/started ]] && break; sleep 0.05; done
 [[ -e $T/started ]] || fail "nobody's dedicated job did not start: $(cat "$T/job.err")"
 run_rc 75 "$BIN" run --lock-dir "$L" --mode dedicated --cpus 1 --allowed-cpus "$LASTCPU" -- true
-grep -qE "CPU $LASTCPU: pid [0-9]+ \(.*llcslice run .*\) exclusive" "$T/err" ||
+grep -qE "CPU $LASTCPU: pid [0-9]+ \(.*\) exclusive" "$T/err" ||
     fail "root's busy error does not name nobody's supervisor: $(cat "$T/err")"
 ok "CPU $LASTCPU held by nobody is busy for root: $(cut -c1-100 "$T/err")..."
 

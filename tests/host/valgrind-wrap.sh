@@ -25,4 +25,5 @@ if [[ -n ${TMPDIR:-} ]]; then
 fi
 exec valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite,indirect \
     --show-leak-kinds=definite,indirect --trace-children=no --vgdb=no \
+    --suppressions="$(dirname "$0")/../sanitizers/valgrind.supp" \
     --log-file="$logs/%p.log" "$bin" "$@"
