@@ -17,4 +17,4 @@ fi
 unwrapped=0
 [[ -f $logs/unwrapped ]] && unwrapped=$(wc -l <"$logs/unwrapped")
 echo "ok - $total llcslice processes under valgrind: zero errors, zero definite/indirect leaks" \
-    "($unwrapped runs with --seccomp ran without valgrind)"
+    "($unwrapped runs unwrapped: --seccomp, or a TMPDIR valgrind cannot use)"
