@@ -10,7 +10,7 @@
 #include "../planner/cleanup.h"
 #include "../planner/cpuset.h"
 #include "../planner/duration.h"
-#include "slots_units.h"
+#include "../planner/size.h"
 #include "suggest.h"
 
 static int vfail(const struct ls_sl *c, unsigned line, unsigned col, const char *key,
@@ -156,67 +156,28 @@ int ls_sl_budget(const struct ls_sl *c, const char *key, const struct ls_ynode *
 
 int ls_sl_mode(const struct ls_sl *c, const char *key, const struct ls_ynode *n, enum ls_mode *out)
 {
-    static const char *const names[] = {"shared", "dedicated", "exclusive"};
-    static const enum ls_mode modes[] = {LS_MODE_SHARED, LS_MODE_DEDICATED, LS_MODE_EXCLUSIVE};
+    const char *names[] = {ls_mode_name(LS_MODE_SHARED), ls_mode_name(LS_MODE_DEDICATED),
+                           ls_mode_name(LS_MODE_EXCLUSIVE)};
     const char *t;
     if (ls_sl_text(c, key, n, "a mode (shared, dedicated or exclusive)", &t) < 0)
         return -1;
-    for (size_t i = 0; i < 3; i++)
-        if (!strcmp(t, names[i])) {
-            *out = modes[i];
-            return 0;
-        }
+    struct ls_error inner = {0};
+    if (ls_mode_parse(t, out, &inner) == 0)
+        return 0;
     const char *guess = ls_suggest(t, names, 3);
     if (guess)
         return ls_sl_fail(c, n, key, "unknown mode '%s' (did you mean '%s'?)", t, guess);
     return ls_sl_fail(c, n, key, "unknown mode '%s': use shared, dedicated or exclusive", t);
 }
 
-static int perf_check(const struct ls_sl *c, const char *key, const struct ls_ynode *n,
-                      const struct ls_perf_topo *p)
+/* The planner's rules and words (ls_perf_parse_as), at the value's position. */
+static int perf_error(const struct ls_sl *c, const char *key, const struct ls_ynode *n,
+                      const struct ls_error *inner)
 {
-    unsigned long long vcpus = (unsigned long long)p->llcs * p->cores * p->threads;
-    if (vcpus > LS_MAX_CPUS)
-        return ls_sl_fail(c, n, key, "%llu vCPUs is more than any host has", vcpus);
-    if (p->nodes > p->llcs)
-        return ls_sl_fail(c, n, key, "%u guest NUMA nodes need at least %u virtual LLCs, not %u",
-                          p->nodes, p->nodes, p->llcs);
-    return 0;
+    return ls_sl_fail(c, n, key, "%s", inner->msg);
 }
 
-static int perf_string(const struct ls_sl *c, const char *key, const struct ls_ynode *n,
-                       const char *t, struct ls_perf_topo *out)
-{
-    unsigned long long v[4] = {0, 0, 0, 1};
-    const char *p = t;
-    for (int i = 0; i < 3; i++) {
-        const char *start = p;
-        while (isdigit((unsigned char)*p))
-            p++;
-        if (!parse_decimal(start, (size_t)(p - start), LS_MAX_CPUS, &v[i]) ||
-            (i < 2 && *p++ != 'x'))
-            goto bad;
-    }
-    if (!strncmp(p, ",nodes=", 7)) {
-        const char *start = p + 7;
-        for (p = start; isdigit((unsigned char)*p); p++)
-            ;
-        if (!parse_decimal(start, (size_t)(p - start), LS_MAX_CPUS, &v[3]))
-            goto bad;
-    }
-    if (*p)
-        goto bad;
-    for (int i = 0; i < 4; i++)
-        if (v[i] == 0 || v[i] > LS_MAX_CPUS)
-            return ls_sl_fail(c, n, key, "'%s': each count must be 1 to %u", t, LS_MAX_CPUS);
-    *out = (struct ls_perf_topo){(unsigned)v[0], (unsigned)v[1], (unsigned)v[2], (unsigned)v[3]};
-    return perf_check(c, key, n, out);
-bad:
-    return ls_sl_fail(c, n, key,
-                      "'%s' is not a virtual topology: write LLCSxCORESxTHREADS (e.g. 2x4x1), "
-                      "optionally ',nodes=N'",
-                      t);
-}
+#define PERF_WHAT "the virtual topology"
 
 int ls_sl_perf(const struct ls_sl *c, const char *key, const struct ls_ynode *n,
                struct ls_perf_topo *out)
@@ -225,7 +186,10 @@ int ls_sl_perf(const struct ls_sl *c, const char *key, const struct ls_ynode *n,
         const char *t;
         if (ls_sl_text(c, key, n, "a virtual topology (2x4x1 or {llcs: 2, cores: 4})", &t) < 0)
             return -1;
-        return perf_string(c, key, n, t, out);
+        struct ls_error inner = {0};
+        if (ls_perf_parse_as(t, PERF_WHAT, out, &inner) < 0)
+            return perf_error(c, key, n, &inner);
+        return 0;
     }
     if (n->kind != LS_Y_MAP)
         return ls_sl_fail(c, n, key,
@@ -254,8 +218,12 @@ int ls_sl_perf(const struct ls_sl *c, const char *key, const struct ls_ynode *n,
     for (size_t j = 0; j < 2; j++)
         if (!seen[j])
             return ls_sl_fail(c, n, key, "missing '%s' (llcs and cores are required)", keys[j]);
-    *out = (struct ls_perf_topo){vals[0], vals[1], vals[2], vals[3]};
-    return perf_check(c, key, n, out);
+    struct ls_perf_topo t = {vals[0], vals[1], vals[2], vals[3]};
+    struct ls_error inner = {0};
+    if (ls_perf_check(&t, PERF_WHAT, &inner) < 0)
+        return perf_error(c, key, n, &inner);
+    *out = t;
+    return 0;
 }
 
 int ls_sl_size(const struct ls_sl *c, const char *key, const struct ls_ynode *n, uint64_t *out)
@@ -268,7 +236,7 @@ int ls_sl_size(const struct ls_sl *c, const char *key, const struct ls_ynode *n,
         return 0;
     }
     struct ls_error inner = {0};
-    if (ls_slots_size_parse(t, out, &inner) < 0)
+    if (ls_size_parse(t, NULL, out, &inner) < 0)
         return ls_sl_fail(c, n, key, "%s", inner.msg);
     return 0;
 }

@@ -63,7 +63,14 @@ struct ls_plan {
 int ls_budget_parse(const char *text, const char *what, size_t *out, struct ls_error *err);
 size_t ls_default_budget(size_t allowed);
 size_t ls_vm_budget(size_t allowed, size_t vcpus); /* seed's no_perf_cpu_budget */
+/* LLCSxCORESxTHREADS[,nodes=N]: every count >= 1, at most 4096 LLCs, 1024 cores per LLC, 16
+ * threads per core, 65536 vCPUs, nodes <= llcs. ls_perf_parse names the value "--perf" in
+ * errors, ls_perf_parse_as `what`; ls_perf_check applies the same limits to a topology read
+ * some other way (a slot file's {llcs, cores, threads, nodes}). */
 int ls_perf_parse(const char *text, struct ls_perf_topo *out, struct ls_error *err);
+int ls_perf_parse_as(const char *text, const char *what, struct ls_perf_topo *out,
+                     struct ls_error *err);
+int ls_perf_check(const struct ls_perf_topo *t, const char *what, struct ls_error *err);
 int ls_mode_parse(const char *text, enum ls_mode *out, struct ls_error *err);
 const char *ls_mode_name(enum ls_mode mode);
 

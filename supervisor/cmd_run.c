@@ -34,7 +34,7 @@ static void usage(FILE *out)
           "Options:\n",
           out);
     fputs(ls_reqopts_help, out);
-    fputs("  --memory-max SIZE      limit the job's memory (bytes, or K/M/G/T, powers of 1024)\n"
+    fputs("  --memory-max SIZE      limit the job's memory (bytes, or K/M/G/T/P, powers of 1024)\n"
           "  --cgroup-parent PATH   create the job's cgroup under PATH (a directory of the\n"
           "                         cpuset hierarchy, or a path relative to its root) instead\n"
           "                         of under llcslice's own cgroup\n"

@@ -140,7 +140,7 @@ static void print_summary(const struct ls_slots *s, const struct ls_host *host)
         const struct ls_slot_job *j = &s->jobs[i];
         char buf[NCOLS][512];
         snprintf(buf[COL_JOB], sizeof(buf[0]), "%s", j->name);
-        snprintf(buf[COL_MODE], sizeof(buf[0]), "%s", ls_slots_mode_name(j->mode));
+        snprintf(buf[COL_MODE], sizeof(buf[0]), "%s", ls_mode_name(j->mode));
         budget_text(j, allowed, buf[COL_CPUS], sizeof(buf[0]));
         if (j->memory_max)
             ls_slots_size_format(j->memory_max, buf[COL_MEMORY], sizeof(buf[0]));
