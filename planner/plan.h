@@ -86,6 +86,11 @@ int ls_snapshot_take(const struct ls_topology *topo, const ls_cpuset *allowed,
                      const struct ls_lockdir *ld, const struct ls_locktable *t,
                      struct ls_snapshot *snap, struct ls_error *err);
 void ls_snapshot_free(struct ls_snapshot *snap);
+/* A snapshot of an idle host (nobody holds anything), and a plan's locks counted as held in
+ * one: what fits beside that plan, without taking a lock. */
+int ls_snapshot_idle(const struct ls_topology *topo, struct ls_snapshot *snap,
+                     struct ls_error *err);
+int ls_snapshot_hold(struct ls_snapshot *snap, const struct ls_plan *plan, struct ls_error *err);
 
 /* DISCOVER -> PLAN -> ACQUIRE, all-or-nothing, 3 retries after 10/50/200 ms. Busy after the
  * retries: LS_ERR_BUSY naming every holder. Plans around the reservations of live waiters

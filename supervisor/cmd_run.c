@@ -194,6 +194,9 @@ int ls_cmd_run(int argc, char **argv)
             ls_warn("sweeping orphaned cgroups: %s", serr.msg);
     }
 
+    char limit_text[256] = "";
+    if (o.memory_max_text)
+        snprintf(limit_text, sizeof(limit_text), "--memory-max %s", o.memory_max_text);
     struct ls_runjob rj = {
         .host = &host,
         .ld = &ld,
@@ -203,7 +206,7 @@ int ls_cmd_run(int argc, char **argv)
         .argv = o.cmd,
         .seccomp = &sc,
         .memory_max = memory_max,
-        .memory_max_text = o.memory_max_text,
+        .memory_max_text = o.memory_max_text ? limit_text : NULL,
         .cgroup_parent = o.cgroup_parent,
         .strict = o.strict,
         .verbose = o.verbose,

@@ -145,7 +145,7 @@ static int run_reserved(const struct ls_runjob *rj, struct ls_plan *plan, struct
         fprintf(stderr,
                 "llcslice: out of memory: the kernel's OOM killer killed %ld process(es) of the "
                 "job%s%s%s\n",
-                ooms, rj->memory_max_text ? " at its memory limit (--memory-max " : "",
+                ooms, rj->memory_max_text ? " at its memory limit (" : "",
                 rj->memory_max_text ? rj->memory_max_text : "", rj->memory_max_text ? ")" : "");
 out:
     /* The job and all it started are gone (the shim saw to that); the cgroup goes next,

@@ -23,7 +23,8 @@ struct ls_runjob {
     char *const *argv; /* the job's command; the environment is ours plus LLCSLICE_* */
     const struct ls_seccomp *seccomp;
     uint64_t memory_max;         /* 0 = none */
-    const char *memory_max_text; /* as the user wrote it, for the OOM message; may be NULL */
+    const char *memory_max_text; /* how the user set it, for the OOM message ("--memory-max
+                                  * 4G"); may be NULL */
     const char *cgroup_parent;
     bool strict, verbose;
     /* Hooks, each may be NULL. on_wait: who the reservation waits for (default: a line on
