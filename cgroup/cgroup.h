@@ -18,11 +18,11 @@
 enum ls_cg_version { LS_CG_NONE, LS_CG_V1, LS_CG_V2 };
 
 struct ls_sandbox_opts {
-    const char *parent;     /* --cgroup-parent, relative to the hierarchy root; NULL = own */
+    const char *parent; /* --cgroup-parent, relative to the hierarchy root; NULL = own */
     const ls_cpuset *cpus;
     const ls_cpuset *mems;
-    uint64_t memory_max;    /* bytes, 0 = unlimited */
-    bool budget_explicit;   /* narrowed .effective is an error, else a warning */
+    uint64_t memory_max;  /* bytes, 0 = unlimited */
+    bool budget_explicit; /* narrowed .effective is an error, else a warning */
 };
 
 struct ls_sandbox {

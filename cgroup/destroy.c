@@ -69,7 +69,8 @@ static int kill_in(const char *dir, void *arg)
             }
             continue;
         }
-        kill(pids[i], SIGKILL);
+        if (pids[i] > 1) /* never init, whatever a group claims to hold */
+            kill(pids[i], SIGKILL);
     }
     return 0;
 }

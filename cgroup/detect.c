@@ -82,8 +82,8 @@ static int own_path(const char *proc_cgroup, enum ls_cg_version v, const char *c
             continue;
         *c1 = *c2 = '\0';
         const char *ctrls = c1 + 1, *path = c2 + 1;
-        bool match = v == LS_CG_V2 ? (strcmp(line, "0") == 0 && !*ctrls)
-                                   : ls_cg_has_word(ctrls, controller);
+        bool match =
+            v == LS_CG_V2 ? (strcmp(line, "0") == 0 && !*ctrls) : ls_cg_has_word(ctrls, controller);
         if (!match)
             continue;
         if (snprintf(out, size, "%s", path) >= (int)size)
@@ -219,8 +219,8 @@ void ls_cg_own_skip_leaf(struct ls_cg_hier *h)
     pid_t pid;
     unsigned long long start;
     bool leaf;
-    if (!ls_cg_parse_name(base, &pid, &start, &leaf) || !leaf || pid != getpid() ||
-        start != ls_cg_proc_start(getpid()))
+    /* Any supervisor's leaf, ours or the one a parent llcslice moved us into by forking. */
+    if (!ls_cg_parse_name(base, &pid, &start, &leaf) || !leaf)
         return;
     if (slash)
         *slash = '\0';

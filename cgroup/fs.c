@@ -18,6 +18,8 @@ int ls_cg_join(char *buf, size_t size, const char *a, const char *b)
     int n;
     if (!b || !*b)
         n = snprintf(buf, size, "%s", a);
+    else if (!*a)
+        n = snprintf(buf, size, "%s", b);
     else
         n = snprintf(buf, size, "%s/%s", a, b);
     return n < 0 || (size_t)n >= size ? -ENAMETOOLONG : 0;
@@ -27,7 +29,7 @@ int ls_cg_read(const char *path, char **out)
 {
     static const struct ls_root host = {""};
     size_t len;
-    return ls_root_read(&host, out, &len, "%s", path);
+    return ls_root_read(&host, out, &len, "%s", path[0] == '/' ? path + 1 : path);
 }
 
 int ls_cg_readf(char **out, const char *fmt, ...)

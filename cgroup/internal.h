@@ -35,8 +35,8 @@ enum ls_cg_version ls_cg_detect_at(const char *mountinfo, const char *proc_cgrou
 enum ls_cg_version ls_cg_detect(struct ls_cg_hier *out, struct ls_error *err);
 int ls_cg_find_memory(enum ls_cg_version v, struct ls_cg_hier *out, struct ls_error *err);
 
-/* Strip a trailing "/llcslice-<mypid>-<mystart>-sup" from h->own: once the supervisor moved
- * into its leaf, job groups still belong beside the leaf. */
+/* Strip a trailing "/llcslice-<pid>-<start>-sup" from h->own: job groups belong beside a
+ * supervisor's leaf (ours, or the one our forking parent moved into), never inside it. */
 void ls_cg_own_skip_leaf(struct ls_cg_hier *h);
 
 /* Resolve --cgroup-parent (or the caller's own group when NULL) to a path relative to the mount
@@ -45,6 +45,7 @@ int ls_cg_resolve_parent(const struct ls_cg_hier *h, const char *parent, char *r
                          struct ls_error *err);
 
 /* ---- files (fs.c). Functions returning int give 0 or -errno. ---- */
+/* "a/b"; an empty a or b is left out ("" + "x" = "x"). */
 int ls_cg_join(char *buf, size_t size, const char *a, const char *b);
 int ls_cg_read(const char *path, char **out);
 int ls_cg_readf(char **out, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -107,7 +108,13 @@ int ls_cg_orphan_mark(const char *group_path, time_t created, struct ls_error *e
 /* Marker of a group path: 1 with *created filled, 0 when none. */
 int ls_cg_orphan_lookup(const char *group_path, time_t *created);
 void ls_cg_orphan_unmark(const char *group_path);
-/* Group paths of every marker (caller frees each and the array). */
-int ls_cg_orphan_list(char ***paths, size_t *n);
+/* Every marker in the state dir, whatever its file name (markers are plain "path P" and
+ * "created T" lines, so admins can write one). Caller frees the array. */
+struct ls_cg_orphan {
+    char path[4096];
+    char file[4200];
+    time_t created;
+};
+int ls_cg_orphan_list(struct ls_cg_orphan **out, size_t *n);
 
 #endif

@@ -122,8 +122,8 @@ int ls_cg_create(const struct ls_cg_hier *h, const char *rel, const char *const 
             int rc = c ? cgroup_add_value_string(c, values[i].name, values[i].value) : ECGINVAL;
             if (rc)
                 return ls_fail(err, LS_ERR_SYSTEM, ls_cg_lib_errno(rc),
-                               "libcgroup: cannot queue %s=%s: %s", values[i].name,
-                               values[i].value, ls_cg_lib_strerror(rc));
+                               "libcgroup: cannot queue %s=%s: %s", values[i].name, values[i].value,
+                               ls_cg_lib_strerror(rc));
         }
         int rc = cgroup_create_cgroup(cg, 0);
         if (rc) {
@@ -204,15 +204,16 @@ int ls_cg_attach(const struct ls_cg_hier *h, const char *rel, const char *contro
         int code = ls_cg_lib_errno(rc);
         char msg[256];
         snprintf(msg, sizeof(msg), "%s", ls_cg_lib_strerror(rc));
-        return ls_fail(err, LS_ERR_SYSTEM, code, "moving pid %d into cgroup %s: %s (libcgroup %d)%s",
-                       (int)pid, path, msg, rc, attach_hint(h, path, code));
+        return ls_fail(err, LS_ERR_SYSTEM, code,
+                       "moving pid %d into cgroup %s: %s (libcgroup %d)%s", (int)pid, path, msg, rc,
+                       attach_hint(h, path, code));
     }
     snprintf(procs, sizeof(procs), "%s/cgroup.procs", path);
     snprintf(num, sizeof(num), "%d", (int)pid);
     int r = ls_cg_write(procs, num);
     if (r < 0)
-        return ls_fail(err, LS_ERR_SYSTEM, -r, "moving pid %d into cgroup %s: %s%s", (int)pid,
-                       path, strerror(-r), attach_hint(h, path, -r));
+        return ls_fail(err, LS_ERR_SYSTEM, -r, "moving pid %d into cgroup %s: %s%s", (int)pid, path,
+                       strerror(-r), attach_hint(h, path, -r));
     return 0;
 }
 

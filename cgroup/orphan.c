@@ -107,9 +107,9 @@ void ls_cg_orphan_unmark(const char *group_path)
         unlink(path);
 }
 
-int ls_cg_orphan_list(char ***paths, size_t *n)
+int ls_cg_orphan_list(struct ls_cg_orphan **out, size_t *n)
 {
-    *paths = NULL;
+    *out = NULL;
     *n = 0;
     char dir[4096];
     if (ls_cg_orphan_dir(dir, sizeof(dir)) < 0)
@@ -120,21 +120,28 @@ int ls_cg_orphan_list(char ***paths, size_t *n)
     for (struct dirent *e; (e = readdir(d));) {
         if (e->d_name[0] == '.' || strstr(e->d_name, ".tmp"))
             continue;
-        _cleanup_free_ char *text = NULL;
-        if (ls_cg_readf(&text, "%s/%s", dir, e->d_name) < 0 || strncmp(text, "path ", 5) != 0)
+        struct ls_cg_orphan o = {0};
+        if (snprintf(o.file, sizeof(o.file), "%s/%s", dir, e->d_name) >= (int)sizeof(o.file))
             continue;
-        char *path = text + 5;
-        path[strcspn(path, "\n")] = '\0';
-        char **np = realloc(*paths, (*n + 1) * sizeof(char *));
-        char *copy = strdup(path);
-        if (!np || !copy) {
-            free(copy);
-            if (np)
-                *paths = np;
-            return -ENOMEM;
+        _cleanup_free_ char *text = NULL;
+        if (ls_cg_read(o.file, &text) < 0)
+            continue;
+        long long created = 0; /* a marker without a readable time counts as old */
+        for (char *save = NULL, *line = strtok_r(text, "\n", &save); line;
+             line = strtok_r(NULL, "\n", &save)) {
+            if (strncmp(line, "path ", 5) == 0)
+                snprintf(o.path, sizeof(o.path), "%s", line + 5);
+            else if (strncmp(line, "created ", 8) == 0)
+                created = strtoll(line + 8, NULL, 10);
         }
-        *paths = np;
-        (*paths)[(*n)++] = copy;
+        if (!o.path[0])
+            continue;
+        o.created = (time_t)(created > 0 ? created : 0);
+        struct ls_cg_orphan *no = realloc(*out, (*n + 1) * sizeof(*no));
+        if (!no)
+            return -ENOMEM;
+        *out = no;
+        (*out)[(*n)++] = o;
     }
     return 0;
 }

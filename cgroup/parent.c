@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "internal.h"
@@ -105,8 +106,8 @@ int ls_cg_resolve_parent(const struct ls_cg_hier *h, const char *parent, char *r
             _cleanup_free_ char *realmount = realpath(h->mount, NULL);
             if (real && realmount && under_mount(realmount, real, &rest)) {
                 if (!normalize(rest, rel, size, &too_long) || too_long)
-                    return ls_fail(err, LS_ERR_USAGE, ENAMETOOLONG,
-                                   "--cgroup-parent %s: too long", parent);
+                    return ls_fail(err, LS_ERR_USAGE, ENAMETOOLONG, "--cgroup-parent %s: too long",
+                                   parent);
                 relpart = NULL;
             } else if (real || outside_fs_path(h->mount, parent)) {
                 return ls_fail(err, LS_ERR_USAGE, EINVAL,
@@ -123,12 +124,17 @@ int ls_cg_resolve_parent(const struct ls_cg_hier *h, const char *parent, char *r
         return ls_fail(err, LS_ERR_USAGE, ENAMETOOLONG, "--cgroup-parent %s: too long", parent);
     if (ls_cg_join(dir, sizeof(dir), h->mount, rel) < 0)
         return ls_fail(err, LS_ERR_USAGE, ENAMETOOLONG, "--cgroup-parent %s: too long", parent);
+    struct stat st;
+    if (stat(dir, &st) < 0 && errno != ENOENT && errno != ENOTDIR)
+        return ls_fail(err, LS_ERR_USAGE, errno, "--cgroup-parent %s: cannot access %s: %s", parent,
+                       dir, strerror(errno));
     if (!ls_cg_is_dir(dir))
         return ls_fail(err, LS_ERR_USAGE, ENOENT,
                        "--cgroup-parent %s: no such cgroup (%s does not exist); create it first",
                        parent, dir);
     if (access(dir, W_OK) < 0)
-        return ls_fail(err, LS_ERR_USAGE, errno, "--cgroup-parent %s: cannot create groups in %s: %s",
-                       parent, dir, strerror(errno));
+        return ls_fail(err, LS_ERR_USAGE, errno,
+                       "--cgroup-parent %s: cannot create groups in %s: %s", parent, dir,
+                       strerror(errno));
     return 0;
 }

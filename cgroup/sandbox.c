@@ -174,8 +174,8 @@ int ls_sandbox_create(struct ls_sandbox *sb, const struct ls_sandbox_opts *opts,
             v1_clip(&h, parent, "cpuset.mems", opts->mems, &mems, err) < 0)
             goto out;
         if (ls_cpuset_empty(&cpus) || ls_cpuset_empty(&mems)) {
-            _cleanup_free_ char *w = ls_cpuset_format(ls_cpuset_empty(&cpus) ? opts->cpus
-                                                                             : opts->mems);
+            _cleanup_free_ char *w =
+                ls_cpuset_format(ls_cpuset_empty(&cpus) ? opts->cpus : opts->mems);
             ls_fail(err, opts->parent ? LS_ERR_USAGE : LS_ERR_UNSAT, ERANGE,
                     "the cpuset group %s/%s grants none of the planned %s %s", h.mount, parent,
                     ls_cpuset_empty(&cpus) ? "CPUs" : "memory nodes", w ? w : "?");
@@ -212,10 +212,10 @@ int ls_sandbox_create(struct ls_sandbox *sb, const struct ls_sandbox_opts *opts,
     if (v == LS_CG_V1 && opts->memory_max && create_v1_memory(sb, opts, name, err) < 0)
         goto fail_destroy;
 
-    const char *eff_cpus = v == LS_CG_V2 ? "cpuset.cpus.effective"
-                                         : v1_file(h.noprefix, "cpuset.effective_cpus");
-    const char *eff_mems = v == LS_CG_V2 ? "cpuset.mems.effective"
-                                         : v1_file(h.noprefix, "cpuset.effective_mems");
+    const char *eff_cpus =
+        v == LS_CG_V2 ? "cpuset.cpus.effective" : v1_file(h.noprefix, "cpuset.effective_cpus");
+    const char *eff_mems =
+        v == LS_CG_V2 ? "cpuset.mems.effective" : v1_file(h.noprefix, "cpuset.effective_mems");
     if (check_effective(sb, eff_cpus, "CPUs", opts->cpus, opts->budget_explicit, err) < 0 ||
         check_effective(sb, eff_mems, "memory nodes", opts->mems, opts->budget_explicit, err) < 0)
         goto fail_destroy;
@@ -283,8 +283,9 @@ static int teardown(const struct ls_cg_hier *h, const char *rel, const char *con
     ls_cg_orphan_dir(dir, sizeof(dir));
     size_t o = strlen(msg);
     if (ls_cg_orphan_mark(path, (time_t)created, &merr) == 0)
-        snprintf(msg + o, size - o, "%scgroup %s left behind (%s); marked for 'llcslice sweep' in %s",
-                 o ? "; " : "", path, why, dir);
+        snprintf(msg + o, size - o,
+                 "%scgroup %s left behind (%s); marked for 'llcslice sweep' in %s", o ? "; " : "",
+                 path, why, dir);
     else
         snprintf(msg + o, size - o, "%scgroup %s left behind (%s), and no orphan marker: %s",
                  o ? "; " : "", path, why, merr.msg);
@@ -305,8 +306,8 @@ int ls_sandbox_destroy(struct ls_sandbox *sb, struct ls_error *err)
     }
     if (sb->memory_rel[0]) {
         memory_hier_of(sb, &h);
-        if (teardown(&h, sb->memory_rel, "memory", sb->memory_path, sb->created, msg,
-                     sizeof(msg)) < 0)
+        if (teardown(&h, sb->memory_rel, "memory", sb->memory_path, sb->created, msg, sizeof(msg)) <
+            0)
             ret = -1;
         else
             sb->memory_rel[0] = sb->memory_path[0] = '\0';

@@ -25,6 +25,8 @@ struct sweeper {
     unsigned max_age;
     struct ls_sweep_result *res;
     struct ls_sweep_result scratch;
+    struct ls_cg_orphan *marks;
+    size_t nmarks;
     int removed;
 };
 
@@ -65,11 +67,12 @@ static const struct ls_cg_hier *hier_for(const struct sweeper *sw, const char *p
 }
 
 static void remove_group(struct sweeper *sw, const struct ls_cg_hier *h, const char *ctrl,
-                         const char *rel, const char *path, const char *reason)
+                         const char *rel, const char *path, const char *marker, const char *reason)
 {
     char why[1024];
     if (ls_cg_kill_and_remove(h, rel, ctrl, why, sizeof(why)) == 0) {
-        ls_cg_orphan_unmark(path);
+        if (marker)
+            unlink(marker);
         sw->removed++;
         add(&sw->res->removed, &sw->res->nremoved, path, "%s", reason);
     } else {
@@ -77,33 +80,34 @@ static void remove_group(struct sweeper *sw, const struct ls_cg_hier *h, const c
     }
 }
 
+static bool marked(const struct sweeper *sw, const char *path)
+{
+    for (size_t i = 0; i < sw->nmarks; i++)
+        if (strcmp(sw->marks[i].path, path) == 0)
+            return true;
+    return false;
+}
+
 static void sweep_markers(struct sweeper *sw)
 {
-    char **paths;
-    size_t n;
-    if (ls_cg_orphan_list(&paths, &n) < 0)
-        return;
-    for (size_t i = 0; i < n; i++) {
-        const char *path = paths[i], *ctrl, *rel;
-        time_t created;
-        if (!ls_cg_is_dir(path)) {
-            ls_cg_orphan_unmark(path); /* removed by someone else meanwhile */
-        } else if (ls_cg_orphan_lookup(path, &created) == 1) {
-            long long age = (long long)(sw->now - created);
-            const struct ls_cg_hier *h = hier_for(sw, path, &ctrl, &rel);
-            if (!h)
-                add(&sw->res->kept, &sw->res->nkept, path,
-                    "orphan outside every mounted cpuset/memory hierarchy");
-            else if (age >= (long long)sw->max_age)
-                remove_group(sw, h, ctrl, rel, path, "orphan older than the maximum age");
-            else
-                add(&sw->res->kept, &sw->res->nkept, path,
-                    "orphan created %llds ago, younger than the maximum age %us", age,
-                    sw->max_age);
+    for (size_t i = 0; i < sw->nmarks; i++) {
+        const struct ls_cg_orphan *m = &sw->marks[i];
+        const char *ctrl, *rel;
+        if (!ls_cg_is_dir(m->path)) {
+            unlink(m->file); /* removed by someone else meanwhile */
+            continue;
         }
-        free(paths[i]);
+        long long age = (long long)(sw->now - m->created);
+        const struct ls_cg_hier *h = hier_for(sw, m->path, &ctrl, &rel);
+        if (!h)
+            add(&sw->res->kept, &sw->res->nkept, m->path,
+                "orphan outside every mounted cpuset/memory hierarchy");
+        else if (age >= (long long)sw->max_age)
+            remove_group(sw, h, ctrl, rel, m->path, m->file, "orphan older than the maximum age");
+        else
+            add(&sw->res->kept, &sw->res->nkept, m->path,
+                "orphan created %llds ago, younger than the maximum age %us", age, sw->max_age);
     }
-    free(paths);
 }
 
 static void sweep_dir(struct sweeper *sw, const struct ls_cg_hier *h, const char *ctrl,
@@ -124,13 +128,11 @@ static void sweep_dir(struct sweeper *sw, const struct ls_cg_hier *h, const char
                 sweep_dir(sw, h, ctrl, path, depth + 1);
             continue;
         }
-        time_t created;
-        if (ls_cg_orphan_lookup(path, &created) == 1 || ls_cg_owner_alive(pid, start))
+        if (marked(sw, path) || ls_cg_owner_alive(pid, start))
             continue; /* marked orphans go by age; live owners keep their groups */
         char reason[128];
-        snprintf(reason, sizeof(reason), "owner pid %d (start time %llu) is gone", (int)pid,
-                 start);
-        remove_group(sw, h, ctrl, path + strlen(h->mount) + 1, path, reason);
+        snprintf(reason, sizeof(reason), "owner pid %d (start time %llu) is gone", (int)pid, start);
+        remove_group(sw, h, ctrl, path + strlen(h->mount) + 1, path, NULL, reason);
     }
 }
 
@@ -155,9 +157,16 @@ int ls_cgroup_sweep_ex(unsigned max_age_s, struct ls_sweep_result *res, struct l
         sw.nhier = 2;
     }
 
+    int r = ls_cg_orphan_list(&sw.marks, &sw.nmarks);
+    if (r < 0) {
+        char dir[4096];
+        ls_cg_orphan_dir(dir, sizeof(dir));
+        add(&sw.res->failed, &sw.res->nfailed, dir, "reading orphan markers: %s", strerror(-r));
+    }
     sweep_markers(&sw);
     for (size_t i = 0; i < sw.nhier; i++)
         sweep_dir(&sw, &sw.hier[i], sw.ctrl[i], sw.hier[i].mount, 0);
+    free(sw.marks);
 
     if (!res)
         ls_sweep_result_free(&sw.scratch);

@@ -68,11 +68,20 @@ static int check_type(const char *dir, enum ls_category cat, struct ls_error *er
                    dir, type);
 }
 
+/* Undo move_into_leaf when the parent turned out unusable: back into the parent (allowed while
+ * it hands no controller down) and the leaf removed, so nothing is left behind. */
+static void leave_leaf(const char *dir, const char *leafdir, bool made)
+{
+    char me[32];
+    snprintf(me, sizeof(me), "%d", (int)getpid());
+    if (ls_cg_writef(me, "%s/cgroup.procs", dir) == 0 && made)
+        rmdir(leafdir);
+}
+
 /* Move the calling process into <parent>/llcslice-<pid>-<start>-sup and wait for the parent to
  * be empty; other processes still there make the parent unusable. */
-static int move_into_leaf(const char *parent_rel, const char *dir,
-                          enum ls_category cat, char *leaf, size_t leaf_size,
-                          struct ls_error *err)
+static int move_into_leaf(const char *parent_rel, const char *dir, enum ls_category cat, char *leaf,
+                          size_t leaf_size, struct ls_error *err)
 {
     char name[128], leafdir[8192], procs[8300], me[32];
     if (ls_cg_leaf_name(name, sizeof(name)) < 0 || ls_cg_join(leafdir, sizeof(leafdir), dir, name))
@@ -86,8 +95,9 @@ static int move_into_leaf(const char *parent_rel, const char *dir,
     if (r < 0) {
         if (made)
             rmdir(leafdir);
-        return ls_fail(err, LS_ERR_SYSTEM, -r, "moving llcslice (pid %s) into its leaf cgroup %s: %s",
-                       me, leafdir, strerror(-r));
+        return ls_fail(err, LS_ERR_SYSTEM, -r,
+                       "moving llcslice (pid %s) into its leaf cgroup %s: %s", me, leafdir,
+                       strerror(-r));
     }
     if (ls_cg_join(leaf, leaf_size, parent_rel, name) < 0)
         return ls_fail(err, LS_ERR_SYSTEM, ENAMETOOLONG, "cgroup path too long: %s", dir);
@@ -97,8 +107,11 @@ static int move_into_leaf(const char *parent_rel, const char *dir,
         _cleanup_free_ pid_t *pids = NULL;
         size_t n;
         r = ls_cg_read_pids(procs, &pids, &n);
-        if (r < 0)
+        if (r < 0) {
+            leave_leaf(dir, leafdir, made);
+            leaf[0] = '\0';
             return ls_fail(err, LS_ERR_SYSTEM, -r, "reading %s: %s", procs, strerror(-r));
+        }
         if (n == 0)
             return 0;
         if (tries < 40 && all_llcslice(pids, n)) {
@@ -107,6 +120,8 @@ static int move_into_leaf(const char *parent_rel, const char *dir,
         }
         char who[512];
         describe_pids(pids, n, who, sizeof(who));
+        leave_leaf(dir, leafdir, made);
+        leaf[0] = '\0';
         return ls_fail(err, cat, EBUSY,
                        "cgroup %s still holds other processes (%s), so it cannot hand cpuset to "
                        "a job group (cgroup v2 lets only groups without processes of their own "

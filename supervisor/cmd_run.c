@@ -10,6 +10,7 @@
 
 #include "../cgroup/cgroup.h"
 #include "../planner/size.h"
+#include "../planner/trace.h"
 #include "process.h"
 #include "reqopts.h"
 #include "runjob.h"
@@ -153,6 +154,7 @@ int ls_cmd_run(int argc, char **argv)
 {
     struct run_opts o;
     bool done;
+    ls_trace_start();
     int rc = parse(argc, argv, &o, &done);
     if (rc || done)
         return rc;
@@ -180,6 +182,7 @@ int ls_cmd_run(int argc, char **argv)
         return rc;
     }
 
+    ls_trace_mark("setup");
     struct ls_host host;
     struct ls_lockdir ld;
     if (ls_host_load(&host, &o.ro.host, &err) < 0 ||
@@ -188,11 +191,13 @@ int ls_cmd_run(int argc, char **argv)
         ls_seccomp_free(&sc);
         return ls_report(&err);
     }
+    ls_trace_mark("discover-host");
     if (ls_root_is_host(&host.root)) {
         struct ls_error serr = {0};
         if (ls_cgroup_sweep(LS_SWEEP_DEFAULT_MAX_AGE, &serr) < 0)
             ls_warn("sweeping orphaned cgroups: %s", serr.msg);
     }
+    ls_trace_mark("sweep");
 
     char limit_text[256] = "";
     if (o.memory_max_text)
@@ -215,6 +220,8 @@ int ls_cmd_run(int argc, char **argv)
     int code = ls_runjob(&rj, &stop_signal);
     ls_host_free(&host);
     ls_seccomp_free(&sc);
+    ls_trace_mark("cleanup");
+    ls_trace_report();
     if (stop_signal) {
         signal(stop_signal, SIG_DFL);
         raise(stop_signal);

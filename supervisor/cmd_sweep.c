@@ -105,8 +105,7 @@ int ls_cmd_sweep(int argc, char **argv)
         text_entries(stdout, "kept", res.kept, res.nkept);
         for (size_t i = 0; i < res.nfailed; i++)
             ls_warn("could not remove %s: %s", res.failed[i].path, res.failed[i].reason);
-        printf("sweep: %zu removed, %zu kept, %zu failed\n", res.nremoved, res.nkept,
-               res.nfailed);
+        printf("sweep: %zu removed, %zu kept, %zu failed\n", res.nremoved, res.nkept, res.nfailed);
     }
     int rc = res.nfailed ? LS_EXIT_SYSTEM : 0;
     ls_sweep_result_free(&res);

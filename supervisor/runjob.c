@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "../planner/cleanup.h"
+#include "../planner/trace.h"
 #include "confine.h"
 #include "hostwarn.h"
 #include "jobenv.h"
@@ -102,7 +103,10 @@ static int run_reserved(const struct ls_runjob *rj, struct ls_plan *plan, struct
         ls_fail(&err, LS_ERR_SYSTEM, ENOMEM, "out of memory");
         return ls_report(&err);
     }
-    if (ls_confine_prepare(conf, &co, &err) < 0) {
+    ls_trace_mark("warnings");
+    int prep = ls_confine_prepare(conf, &co, &err);
+    ls_trace_mark("cgroup-create");
+    if (prep < 0) {
         free(conf);
         return ls_report(&err);
     }
@@ -130,7 +134,10 @@ static int run_reserved(const struct ls_runjob *rj, struct ls_plan *plan, struct
         code = ls_report(&err);
         goto out;
     }
-    if (ls_confine_enter(conf, job.shim, &err) < 0 || ls_job_start(&job, &err) < 0) {
+    ls_trace_mark("spawn");
+    int entered = ls_confine_enter(conf, job.shim, &err);
+    ls_trace_mark("cgroup-attach");
+    if (entered < 0 || ls_job_start(&job, &err) < 0) {
         ls_job_abort(&job);
         code = ls_report(&err);
         goto out;
@@ -138,6 +145,7 @@ static int run_reserved(const struct ls_runjob *rj, struct ls_plan *plan, struct
     if (rj->on_start)
         rj->on_start(plan, job.shim, rj->ctx);
     code = ls_job_wait(&job, &err);
+    ls_trace_mark("job");
     if (ls_error_set(&err))
         fprintf(stderr, "llcslice: %s\n", err.msg);
     long ooms = ls_confine_oom_kills(conf);

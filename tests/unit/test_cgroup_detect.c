@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -247,11 +248,18 @@ static void test_names(void **state)
     assert_true(ls_cg_parse_name(name, &pid, &start, &leaf));
     assert_true(leaf);
 
-    static const char *bad[] = {"llcslice-", "llcslice-12", "llcslice-12-34", "llcslice-12-34-",
-                                "llcslice-12-34-abc", "llcslice-x-34-0123abcd",
-                                "llcslice-0-34-0123abcd", "llcslice-12-34-0123ABCD",
-                                "llcslice-12-34-0123abcd/x", "other-12-34-0123abcd",
-                                "llcslice-probe", "llcslice-99999999999-1-0123abcd"};
+    static const char *bad[] = {"llcslice-",
+                                "llcslice-12",
+                                "llcslice-12-34",
+                                "llcslice-12-34-",
+                                "llcslice-12-34-abc",
+                                "llcslice-x-34-0123abcd",
+                                "llcslice-0-34-0123abcd",
+                                "llcslice-12-34-0123ABCD",
+                                "llcslice-12-34-0123abcd/x",
+                                "other-12-34-0123abcd",
+                                "llcslice-probe",
+                                "llcslice-99999999999-1-0123abcd"};
     for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
         if (ls_cg_parse_name(bad[i], &pid, &start, &leaf))
             fail_msg("'%s' parsed as a group name", bad[i]);
@@ -369,12 +377,15 @@ static void test_parent_unwritable(void **state)
     if (child == 0) {
         if (setgid(65534) < 0 || setuid(65534) < 0)
             _exit(3);
+        prctl(PR_SET_DUMPABLE, 1); /* keep /proc/self readable after dropping root */
         char out[4096];
         struct ls_error err = {0};
         if (ls_cg_resolve_parent(&h, "jobs", out, sizeof(out), &err) != -1)
             _exit(4);
-        if (err.category != LS_ERR_USAGE || err.code != EACCES || !strstr(err.msg, "jobs"))
+        if (err.category != LS_ERR_USAGE || err.code != EACCES || !strstr(err.msg, "jobs")) {
+            fprintf(stderr, "unprivileged resolve: %s (code %d)\n", err.msg, err.code);
             _exit(5);
+        }
         /* own group unwritable: a system error callers may fall back on */
         if (ls_cg_resolve_parent(&h, NULL, out, sizeof(out), &err) != -1 ||
             err.category != LS_ERR_SYSTEM || err.code != EACCES)
@@ -404,18 +415,24 @@ static void test_markers(void **state)
     assert_int_equal(created, 1000);
     assert_int_equal(ls_cg_orphan_lookup(g2, &created), 1);
     assert_int_equal(created, 2000);
-    char **paths;
+    /* one written by hand, under any name */
+    char hand[600];
+    snprintf(hand, sizeof(hand), "state/orphans/by-hand");
+    put(hand, "path /x/llcslice-3-4-0123abcd\ncreated 3000\n");
+    put("state/orphans/junk", "nothing useful\n");
+    struct ls_cg_orphan *m;
     size_t n;
-    assert_int_equal(ls_cg_orphan_list(&paths, &n), 0);
-    assert_int_equal(n, 2);
-    bool seen1 = false, seen2 = false;
+    assert_int_equal(ls_cg_orphan_list(&m, &n), 0);
+    assert_int_equal(n, 3);
+    bool seen1 = false, seen2 = false, seen3 = false;
     for (size_t i = 0; i < n; i++) {
-        seen1 = seen1 || strcmp(paths[i], g1) == 0;
-        seen2 = seen2 || strcmp(paths[i], g2) == 0;
-        free(paths[i]);
+        seen1 = seen1 || (strcmp(m[i].path, g1) == 0 && m[i].created == 1000);
+        seen2 = seen2 || (strcmp(m[i].path, g2) == 0 && m[i].created == 2000);
+        seen3 = seen3 || (strcmp(m[i].path, "/x/llcslice-3-4-0123abcd") == 0 &&
+                          m[i].created == 3000 && strstr(m[i].file, "/by-hand"));
     }
-    free(paths);
-    assert_true(seen1 && seen2);
+    free(m);
+    assert_true(seen1 && seen2 && seen3);
     ls_cg_orphan_unmark(g1);
     assert_int_equal(ls_cg_orphan_lookup(g1, &created), 0);
     assert_int_equal(ls_cg_orphan_lookup(g2, &created), 1);
@@ -428,6 +445,42 @@ static void test_markers(void **state)
     char def[256];
     ls_cg_orphan_dir(def, sizeof(def));
     assert_string_equal(def, "/run/llcslice/orphans");
+}
+
+/* A group that will not go (here: a fake cgroup dir holding a file, and a "process" that never
+ * leaves its cgroup.procs): destroy kills, moves the straggler to the parent, gives up on
+ * rmdir and leaves an orphan marker naming the group and its creation time. */
+static void test_destroy_leaves_marker(void **state)
+{
+    (void)state;
+    char dir[512];
+    snprintf(dir, sizeof(dir), "%s/state", tmp);
+    setenv("LLCSLICE_STATE_DIR", dir, 1);
+    put("fake/cgroup.procs", "");
+    put("fake/llcslice-1-2-0123abcd/cgroup.procs", "999999999\n"); /* beyond any pid_max */
+    struct ls_sandbox sb = {.version = LS_CG_V1, .created = 12345};
+    snprintf(sb.mount, sizeof(sb.mount), "%s/fake", tmp);
+    snprintf(sb.rel, sizeof(sb.rel), "llcslice-1-2-0123abcd");
+    snprintf(sb.path, sizeof(sb.path), "%s/fake/llcslice-1-2-0123abcd", tmp);
+    struct ls_error err = {0};
+    assert_int_equal(ls_sandbox_destroy(&sb, &err), -1);
+    assert_int_equal(err.category, LS_ERR_SYSTEM);
+    assert_non_null(strstr(err.msg, "left behind"));
+    assert_non_null(strstr(err.msg, "llcslice sweep"));
+    assert_null(strchr(err.msg, '\n'));
+    char path[512];
+    snprintf(path, sizeof(path), "%s/fake/llcslice-1-2-0123abcd", tmp);
+    time_t created;
+    assert_int_equal(ls_cg_orphan_lookup(path, &created), 1);
+    assert_int_equal(created, 12345);
+    /* the straggler was handed to the parent group */
+    char *procs = NULL;
+    char pp[512];
+    snprintf(pp, sizeof(pp), "%s/fake/cgroup.procs", tmp);
+    assert_int_equal(ls_cg_read(pp, &procs), 0);
+    assert_string_equal(procs, "999999999");
+    free(procs);
+    unsetenv("LLCSLICE_STATE_DIR");
 }
 
 static void test_words(void **state)
@@ -467,6 +520,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_parent, setup, teardown),
         cmocka_unit_test_setup_teardown(test_parent_unwritable, setup, teardown),
         cmocka_unit_test_setup_teardown(test_markers, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_destroy_leaves_marker, setup, teardown),
         cmocka_unit_test_setup_teardown(test_words, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
