@@ -326,7 +326,8 @@ static void run_ended(struct runner *r, struct ls_sj *sj, int status)
     sj->exit_code = exit_code_of(status);
     uint64_t now = ls_mono_ms();
     ls_slots_view_tail(&r->view, sj, true);
-    if (sj->exit_code == 0 && sj->run < sj->job->repeat && !r->stopping) {
+    /* A run stopped at its timeout counts as timed out whatever its exit code. */
+    if (sj->exit_code == 0 && !sj->timed_out && sj->run < sj->job->repeat && !r->stopping) {
         start_run(r, (size_t)(sj - r->sj));
         return;
     }
@@ -334,10 +335,10 @@ static void run_ended(struct runner *r, struct ls_sj *sj, int status)
         sj->end_ms = now;
         sj->end = ls_wall_now();
     }
-    if (sj->exit_code == 0) {
-        change(r, sj, LS_SJ_DONE);
-    } else if (sj->timed_out) {
+    if (sj->timed_out) {
         change(r, sj, LS_SJ_TIMEOUT);
+    } else if (sj->exit_code == 0) {
+        change(r, sj, LS_SJ_DONE);
     } else if (sj->stop_sent) {
         change(r, sj, LS_SJ_STOPPED);
     } else {

@@ -257,6 +257,22 @@ grep -Eq '^d +skipped ' "$T/out" || fail "d not skipped: $(cat "$T/out")"
 no_locks_held
 ok "Ctrl-C: running and waiting jobs stopped, pending skipped, locks released, exit 130"
 
+# ---- the runner SIGKILLed: every run's supervisor stops its job and releases (PDEATHSIG)
+"$BIN" slots "$T/int.yaml" --lock-dir "$L" "${SIM[@]}" --log-dir "$T/killlogs" >"$T/out" 2>"$T/err" &
+RUN=$!
+PIDS+=($RUN)
+for _ in $(seq 200); do [[ $(grep -c ": running on" "$T/out") -eq 2 ]] && break; sleep 0.05; done
+[[ $(grep -c ": running on" "$T/out") -eq 2 ]] || fail "two jobs never ran: $(cat "$T/out")"
+kill -KILL "$RUN"
+for _ in $(seq 100); do [[ $(count_sleepers "$MARK") -eq 0 ]] && break; sleep 0.05; done
+[[ $(count_sleepers "$MARK") -eq 0 ]] || fail "jobs outlived the SIGKILLed runner by 5 s"
+for _ in $(seq 100); do
+    [[ $("$BIN" locks --lock-dir "$L" --json | jq '[.llcs[].holders[], .cpus[].holders[]] | length') -eq 0 ]] && break
+    sleep 0.05
+done
+no_locks_held
+ok "runner SIGKILLed: its jobs are stopped and their locks released"
+
 # ---- wait: 0 against a foreign holder of both CPUs: busy (75) at once; wait: 1s after it
 "$BIN" run "${SIM[@]}" --lock-dir "$L" --mode dedicated --cpus 2 -- sh -c "touch $T/held; exec sleep $MARK" \
     >/dev/null 2>&1 &
