@@ -523,7 +523,7 @@ static int resolve_after(struct loader *L, size_t idx)
     if (!job->after)
         return oom(L);
     for (size_t i = 0; i < count; i++) {
-        const char *t;
+        const char *t = NULL;
         if (ls_sl_text(&L->c, "after", items[i], "a job name", &t) < 0)
             return -1;
         int target = find_by_name(L, t);

@@ -62,7 +62,7 @@ int ls_sl_text(const struct ls_sl *c, const char *key, const struct ls_ynode *n,
 
 int ls_sl_string(const struct ls_sl *c, const char *key, const struct ls_ynode *n, char **out)
 {
-    const char *t;
+    const char *t = NULL;
     if (ls_sl_text(c, key, n, "a string", &t) < 0)
         return -1;
     if (!*t)
@@ -93,7 +93,7 @@ static bool parse_decimal(const char *t, size_t len, unsigned long long limit,
 int ls_sl_uint(const struct ls_sl *c, const char *key, const struct ls_ynode *n, unsigned min,
                unsigned max, unsigned *out)
 {
-    const char *t;
+    const char *t = NULL;
     unsigned long long v;
     if (ls_sl_text(c, key, n, "a whole number", &t) < 0)
         return -1;
@@ -108,7 +108,7 @@ int ls_sl_uint(const struct ls_sl *c, const char *key, const struct ls_ynode *n,
 int ls_sl_name(const struct ls_sl *c, const char *key, const struct ls_ynode *n, const char *what,
                size_t max, char **out)
 {
-    const char *t;
+    const char *t = NULL;
     if (ls_sl_text(c, key, n, "a string", &t) < 0)
         return -1;
     size_t len = strlen(t);
@@ -132,7 +132,7 @@ int ls_sl_name(const struct ls_sl *c, const char *key, const struct ls_ynode *n,
 int ls_sl_budget(const struct ls_sl *c, const char *key, const struct ls_ynode *n,
                  enum ls_slot_budget *kind, unsigned *value)
 {
-    const char *t;
+    const char *t = NULL;
     unsigned long long v;
     if (ls_sl_text(c, key, n, "a CPU count (8) or a percentage of the allowed CPUs (25%)", &t) < 0)
         return -1;
@@ -158,7 +158,7 @@ int ls_sl_mode(const struct ls_sl *c, const char *key, const struct ls_ynode *n,
 {
     const char *names[] = {ls_mode_name(LS_MODE_SHARED), ls_mode_name(LS_MODE_DEDICATED),
                            ls_mode_name(LS_MODE_EXCLUSIVE)};
-    const char *t;
+    const char *t = NULL;
     if (ls_sl_text(c, key, n, "a mode (shared, dedicated or exclusive)", &t) < 0)
         return -1;
     struct ls_error inner = {0};
@@ -183,7 +183,7 @@ int ls_sl_perf(const struct ls_sl *c, const char *key, const struct ls_ynode *n,
                struct ls_perf_topo *out)
 {
     if (n->kind == LS_Y_SCALAR) {
-        const char *t;
+        const char *t = NULL;
         if (ls_sl_text(c, key, n, "a virtual topology (2x4x1 or {llcs: 2, cores: 4})", &t) < 0)
             return -1;
         struct ls_error inner = {0};
@@ -228,7 +228,7 @@ int ls_sl_perf(const struct ls_sl *c, const char *key, const struct ls_ynode *n,
 
 int ls_sl_size(const struct ls_sl *c, const char *key, const struct ls_ynode *n, uint64_t *out)
 {
-    const char *t;
+    const char *t = NULL;
     if (ls_sl_text(c, key, n, "a size (512M, 4G) or max", &t) < 0)
         return -1;
     if (!strcmp(t, "max")) {
@@ -244,7 +244,7 @@ int ls_sl_size(const struct ls_sl *c, const char *key, const struct ls_ynode *n,
 int ls_sl_duration(const struct ls_sl *c, const char *key, const struct ls_ynode *n,
                    const char *keyword, uint64_t keyword_value, bool allow_zero, uint64_t *out)
 {
-    const char *t;
+    const char *t = NULL;
     char expected[96];
     snprintf(expected, sizeof(expected), "a duration (90s, 30m, 1h30m) or %s", keyword);
     if (ls_sl_text(c, key, n, expected, &t) < 0)
@@ -267,7 +267,7 @@ static int seccomp_profile(const struct ls_sl *c, const char *key, const struct 
                            char **profile)
 {
     static const char *const names[] = {"none", "build", "log"};
-    const char *t;
+    const char *t = NULL;
     if (ls_sl_text(c, key, n, "a seccomp profile (none, build or log)", &t) < 0)
         return -1;
     for (size_t i = 0; i < 3; i++)
@@ -291,7 +291,7 @@ static int seccomp_deny(const struct ls_sl *c, const char *key, const struct ls_
                           ls_ynode_kind_name(n));
     size_t size = 1;
     for (size_t i = 0; i < n->nitems; i++) {
-        const char *t;
+        const char *t = NULL;
         if (ls_sl_text(c, key, n->items[i], "a syscall name", &t) < 0)
             return -1;
         bool ok = *t;
@@ -381,7 +381,7 @@ int ls_sl_env(const struct ls_sl *c, const char *key, const struct ls_ynode *n,
         const struct ls_ynode *k = n->items[2 * i], *v = n->items[2 * i + 1];
         char sub[160];
         snprintf(sub, sizeof(sub), "%s.%.120s", key, k->text);
-        const char *name = k->text, *value;
+        const char *name = k->text, *value = NULL;
         bool ok = *name && !isdigit((unsigned char)*name) && strlen(name) == k->len;
         for (const char *p = name; ok && *p; p++)
             ok = isalnum((unsigned char)*p) || *p == '_';
@@ -431,7 +431,7 @@ static bool blank(const char *t)
 int ls_sl_command(const struct ls_sl *c, const char *key, const struct ls_ynode *n, char ***argv,
                   size_t *argc, bool *shell)
 {
-    const char *t;
+    const char *t = NULL;
     if (n->kind == LS_Y_SCALAR) {
         if (ls_sl_text(c, key, n, "a command (a list of arguments or a shell string)", &t) < 0)
             return -1;
