@@ -298,13 +298,11 @@ static void test_enter_and_check_from_inside(void **state)
     assert_int_equal(sb.version, version);
     assert_string_equal(sb.mount, mount_path);
     assert_int_equal(sb.nwarnings, 0);
-    pid_t pid;
-    unsigned long long start;
-    bool leaf;
+    struct ls_cg_owner o;
     const char *base = strrchr(sb.rel, '/') ? strrchr(sb.rel, '/') + 1 : sb.rel;
-    assert_true(ls_cg_parse_name(base, &pid, &start, &leaf));
-    assert_int_equal(pid, getpid());
-    assert_false(leaf);
+    assert_true(ls_cg_parse_name(base, &o));
+    assert_int_equal(o.pid, getpid());
+    assert_int_equal(ls_cg_owner_state(&o), LS_OWNER_ALIVE);
 
     struct kid k = spawn(0);
     enter_ok(&sb, k.pid);
@@ -613,8 +611,10 @@ static void test_memory_max(void **state)
     destroy_ok(&sb);
 }
 
-/* cgroup v2 from a non-root group: the supervisor moved into its own leaf beside the job. */
-static void test_v2_supervisor_leaf(void **state)
+/* cgroup v2 from a non-root group that also holds other processes (a CI runner's shell): all of
+ * them, the test itself included, move into <parent>/llcslice-procs and the job group sits beside
+ * it, with cpuset and memory handed down; a second create moves nothing. */
+static void test_v2_procs_leaf(void **state)
 {
     (void)state;
     need_cgroups();
@@ -622,33 +622,144 @@ static void test_v2_supervisor_leaf(void **state)
         skip();
     char before[8192];
     own_cgroup("", before, sizeof(before));
+    size_t bl = strlen(before);
+    static const char leaf[] = "/" LS_CG_PROCS_LEAF;
+    if (bl > strlen(leaf) && strcmp(before + bl - strlen(leaf), leaf) == 0)
+        before[bl - strlen(leaf)] = '\0'; /* an earlier run moved us already */
+    if (strcmp(before, "/") == 0)
+        skip(); /* the root takes job groups beside processes: nothing to move */
+    struct kid other = spawn(2); /* a neighbour in our cgroup, before the create */
+    struct seen os;
+    let_go(&other, &os);
     struct ls_sandbox sb;
-    struct ls_sandbox_opts opts = {.cpus = &one_cpu, .mems = &node0};
+    struct ls_sandbox_opts opts = {.cpus = &one_cpu, .mems = &node0, .memory_max = 64ull << 20};
     create_ok(&sb, &opts);
-    char after[8192];
+    char pdir[8192];
+    snprintf(pdir, sizeof(pdir), "%s%s", mount_path, before);
+    _cleanup_free_ char *procs = NULL, *sc = NULL, *type = NULL, *ncg = NULL;
+    assert_int_equal(ls_cg_readf(&procs, "%s/cgroup.procs", pdir), 0);
+    assert_string_equal(procs, "");
+    assert_int_equal(ls_cg_readf(&sc, "%s/cgroup.subtree_control", pdir), 0);
+    assert_true(ls_cg_has_word(sc, "cpuset") && ls_cg_has_word(sc, "memory"));
+    assert_int_equal(ls_cg_readf(&type, "%s/cgroup.type", pdir), 0);
+    assert_string_equal(type, "domain\n");
+    char after[8192], want[8300];
     own_cgroup("", after, sizeof(after));
-    if (strcmp(before, "/") == 0) {
-        assert_string_equal(after, "/");
-    } else {
-        const char *base = strrchr(after, '/') + 1;
-        pid_t pid;
-        unsigned long long start;
-        bool leaf;
-        assert_true(ls_cg_parse_name(base, &pid, &start, &leaf));
-        assert_true(leaf);
-        assert_int_equal(pid, getpid());
-        /* the job group sits beside the leaf */
-        char *slash = strrchr(sb.rel, '/');
-        assert_non_null(slash);
-        assert_int_equal(strncmp(after + 1, sb.rel, (size_t)(slash - sb.rel)), 0);
-        _cleanup_free_ char *type = NULL;
-        char parent[8192];
-        snprintf(parent, sizeof(parent), "%s", sb.path);
-        *strrchr(parent, '/') = '\0';
-        assert_int_equal(ls_cg_readf(&type, "%s/cgroup.type", parent), 0);
-        assert_string_equal(type, "domain\n");
+    snprintf(want, sizeof(want), "%s%s", before, leaf);
+    assert_string_equal(after, want);
+    assert_int_equal(ls_cg_readf(&ncg, "/proc/%d/cgroup", (int)other.pid), 0);
+    assert_non_null(strstr(ncg, want));
+    /* the job group sits beside the leaf, and the notice said what moved */
+    snprintf(want, sizeof(want), "%s/", before + 1);
+    assert_int_equal(strncmp(sb.rel, want, strlen(want)), 0);
+    assert_null(strchr(sb.rel + strlen(want), '/'));
+    if (sb.moved) {
+        assert_int_equal(sb.nnotices, 1);
+        assert_non_null(strstr(sb.notices[0], "llcslice-procs so controllers can be enabled"));
     }
+    struct kid k = spawn(0);
+    enter_ok(&sb, k.pid);
+    struct seen s;
+    let_go(&k, &s);
+    assert_int_equal(reap(k.pid), 0);
+    expect_in(s.cg, sb.rel);
+    /* a second create moves nothing */
+    struct ls_sandbox sb2;
+    create_ok(&sb2, &opts);
+    assert_int_equal(sb2.moved, 0);
+    assert_int_equal(sb2.nnotices, 0);
+    destroy_ok(&sb2);
     destroy_ok(&sb);
+    kill(other.pid, SIGKILL);
+    reap(other.pid);
+    /* a sweep keeps the leaf while we live in it */
+    struct ls_error err = {0};
+    assert_true(ls_cgroup_sweep(LS_SWEEP_DEFAULT_MAX_AGE, &err) >= 0);
+    snprintf(want, sizeof(want), "%s%s", pdir, leaf);
+    assert_true(ls_cg_is_dir(want));
+}
+
+/* Several supervisors emptying the same parent at once, with neighbours in it: all succeed. */
+static void test_v2_concurrent_creates(void **state)
+{
+    (void)state;
+    need_cgroups();
+    if (version != LS_CG_V2)
+        skip();
+    /* a fresh parent below our own group's parent, holding the racers and their neighbours */
+    char own[8192], pdir[8300];
+    own_cgroup("", own, sizeof(own));
+    if (strcmp(own, "/") == 0)
+        snprintf(pdir, sizeof(pdir), "%s/llcslice-cgtest-race-%d", mount_path, (int)getpid());
+    else
+        snprintf(pdir, sizeof(pdir), "%s%.*s/llcslice-cgtest-race-%d", mount_path,
+                 (int)(strrchr(own, '/') - own), own, (int)getpid());
+    if (mkdir(pdir, 0755) < 0) {
+        /* our parent hands no cpuset down: make the race group at the root instead */
+        snprintf(pdir, sizeof(pdir), "%s/llcslice-cgtest-race-%d", mount_path, (int)getpid());
+        assert_int_equal(mkdir(pdir, 0755), 0);
+    }
+    enum { RACERS = 4 };
+    pid_t racers[RACERS], sleepers[RACERS];
+    char num[32];
+    for (int i = 0; i < RACERS; i++) {
+        sleepers[i] = fork();
+        if (sleepers[i] == 0)
+            for (;;)
+                pause();
+        snprintf(num, sizeof(num), "%d", (int)sleepers[i]);
+        assert_int_equal(ls_cg_writef(num, "%s/cgroup.procs", pdir), 0);
+    }
+    int go[2]; /* after the sleepers: they must not hold its write end */
+    assert_int_equal(pipe(go), 0);
+    for (int i = 0; i < RACERS; i++) {
+        racers[i] = fork();
+        if (racers[i] == 0) {
+            close(go[1]);
+            snprintf(num, sizeof(num), "%d", (int)getpid());
+            if (ls_cg_writef(num, "%s/cgroup.procs", pdir) < 0)
+                _exit(2);
+            char c;
+            if (read(go[0], &c, 1) != 0)
+                _exit(3);
+            struct ls_sandbox sb;
+            struct ls_sandbox_opts opts = {.cpus = &one_cpu, .mems = &node0};
+            struct ls_error err = {0};
+            if (ls_sandbox_create(&sb, &opts, &err) < 0) {
+                fprintf(stderr, "racer %d: %s\n", i, err.msg);
+                _exit(4);
+            }
+            int rc = ls_sandbox_destroy(&sb, &err) < 0 ? 5 : 0;
+            ls_sandbox_free(&sb);
+            _exit(rc);
+        }
+    }
+    close(go[0]);
+    close(go[1]); /* all start at once */
+    int bad = 0;
+    for (int i = 0; i < RACERS; i++) {
+        int st = reap(racers[i]);
+        bad += !(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+    }
+    _cleanup_free_ char *procs = NULL, *lprocs = NULL;
+    assert_int_equal(ls_cg_readf(&procs, "%s/cgroup.procs", pdir), 0);
+    assert_int_equal(ls_cg_readf(&lprocs, "%s/" LS_CG_PROCS_LEAF "/cgroup.procs", pdir), 0);
+    for (int i = 0; i < RACERS; i++) {
+        kill(sleepers[i], SIGKILL);
+        reap(sleepers[i]);
+    }
+    /* the empty leaf goes at the next sweep, and then the test's parent */
+    struct ls_error err = {0};
+    ls_cgroup_sweep(LS_SWEEP_DEFAULT_MAX_AGE, &err);
+    char leafdir[8400];
+    snprintf(leafdir, sizeof(leafdir), "%s/" LS_CG_PROCS_LEAF, pdir);
+    bool leaf_left = ls_cg_is_dir(leafdir);
+    rmdir(leafdir);
+    assert_int_equal(rmdir(pdir), 0);
+    assert_int_equal(bad, 0);
+    assert_string_equal(procs, "");
+    assert_int_equal(strlen(lprocs) > 0, true);
+    assert_false(leaf_left);
 }
 
 static void test_unavailable_predicate(void **state)
@@ -677,7 +788,8 @@ int main(void)
         cmocka_unit_test(test_parent_errors),
         cmocka_unit_test(test_explicit_parent),
         cmocka_unit_test(test_memory_max),
-        cmocka_unit_test(test_v2_supervisor_leaf),
+        cmocka_unit_test(test_v2_procs_leaf),
+        cmocka_unit_test(test_v2_concurrent_creates),
         cmocka_unit_test(test_unavailable_predicate),
     };
     return cmocka_run_group_tests(tests, group_setup, group_teardown);

@@ -31,17 +31,14 @@ done
 # nobody may even wait on one
 if grep -q -- '->' /proc/locks; then fail "blocked lock waiters remain: $(grep -- '->' /proc/locks | tr '\n' ' ')"; fi
 
-# and llcslice itself agrees, once `locks` has landed
-how="/proc/locks"
-if ! llcslice locks --help 2>&1 | grep -q "not implemented yet"; then
-    for d in $VM_LOCK_ROOT/*/; do
-        [ -d "$d" ] || continue
-        ls_run locks locks --json --lock-dir "$d"
-        [ "$RC" = 0 ] || fail "llcslice locks --json --lock-dir $d exited $RC: $(err_of locks)"
-        n=$(jq '[.llcs[], .cpus[] | .holders[]] | length' "$W/locks.out") || fail "llcslice locks --json: unexpected JSON"
-        [ "$n" = 0 ] || fail "llcslice locks sees $n holders in $d"
-    done
-    how="/proc/locks and llcslice locks --json"
-fi
+# and llcslice itself agrees
+for d in $VM_LOCK_ROOT/*/; do
+    [ -d "$d" ] || continue
+    ls_run locks locks --json --lock-dir "$d"
+    [ "$RC" = 0 ] || fail "llcslice locks --json --lock-dir $d exited $RC: $(err_of locks)"
+    n=$(jq '[.llcs[], .cpus[] | .holders[]] | length' "$W/locks.out") || fail "llcslice locks --json: unexpected JSON"
+    [ "$n" = 0 ] || fail "llcslice locks sees $n holders in $d"
+done
+how="/proc/locks and llcslice locks --json"
 [ -n "$leaf" ] && leaf="; the init now lives in$leaf"
 pass "no cgroup left$leaf; $nfiles lockfiles in $(ls -d $VM_LOCK_ROOT/*/ 2>/dev/null | wc -l) lock dirs, none held ($how)"
