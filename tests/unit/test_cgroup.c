@@ -611,72 +611,135 @@ static void test_memory_max(void **state)
     destroy_ok(&sb);
 }
 
-/* cgroup v2 from a non-root group that also holds other processes (a CI runner's shell): all of
- * them, the test itself included, move into <parent>/llcslice-procs and the job group sits beside
- * it, with cpuset and memory handed down; a second create moves nothing. */
+/* A fresh group directly under the v2 mount, for a test that needs a parent of its own. */
+static void fresh_group(const char *what, char *out, size_t size)
+{
+    snprintf(out, size, "%s/llcslice-cgtest-%s-%d", mount_path, what, (int)getpid());
+    assert_int_equal(mkdir(out, 0755), 0);
+}
+
+static void move_to(const char *dir, pid_t pid)
+{
+    char num[32];
+    snprintf(num, sizeof(num), "%d", (int)pid);
+    assert_int_equal(ls_cg_writef(num, "%s/cgroup.procs", dir), 0);
+}
+
+static pid_t sleeper(void)
+{
+    pid_t p = fork();
+    assert_true(p >= 0);
+    if (p == 0)
+        for (;;)
+            pause();
+    return p;
+}
+
+/* In a forked worker, where cmocka's asserts cannot report: exit with the failing line. */
+#define WANT(cond)                                                                                \
+    do {                                                                                          \
+        if (!(cond)) {                                                                            \
+            fprintf(stderr, "%s:%d: %s\n", __FILE__, __LINE__, #cond);                            \
+            _exit(1);                                                                             \
+        }                                                                                         \
+    } while (0)
+
+/* The worker of test_v2_procs_leaf: a supervisor in `pdir` beside a neighbour. */
+static void procs_leaf_worker(const char *pdir, pid_t neighbour)
+{
+    char rel[8192], leafcg[8300], want[8400];
+    snprintf(rel, sizeof(rel), "%s", pdir + strlen(mount_path) + 1);
+    struct ls_sandbox sb;
+    struct ls_sandbox_opts opts = {.cpus = &one_cpu, .mems = &node0, .memory_max = 64ull << 20};
+    struct ls_error err = {0};
+    if (ls_sandbox_create(&sb, &opts, &err) < 0) {
+        fprintf(stderr, "ls_sandbox_create: %s\n", err.msg);
+        _exit(1);
+    }
+    _cleanup_free_ char *procs = NULL, *sc = NULL, *type = NULL, *ncg = NULL;
+    WANT(ls_cg_readf(&procs, "%s/cgroup.procs", pdir) == 0 && strcmp(procs, "") == 0);
+    WANT(ls_cg_readf(&sc, "%s/cgroup.subtree_control", pdir) == 0);
+    WANT(ls_cg_has_word(sc, "cpuset") && ls_cg_has_word(sc, "memory"));
+    WANT(ls_cg_readf(&type, "%s/cgroup.type", pdir) == 0 && strcmp(type, "domain\n") == 0);
+    /* we and the neighbour live in the leaf now; the notice says so */
+    snprintf(leafcg, sizeof(leafcg), "/%s/" LS_CG_PROCS_LEAF, rel);
+    own_cgroup("", want, sizeof(want));
+    WANT(strcmp(want, leafcg) == 0);
+    WANT(ls_cg_readf(&ncg, "/proc/%d/cgroup", (int)neighbour) == 0 && strstr(ncg, leafcg));
+    WANT(sb.moved == 2);
+    snprintf(want, sizeof(want), "%s/" LS_CG_PROCS_LEAF, rel);
+    WANT(strcmp(sb.leaf, want) == 0);
+    WANT(sb.nnotices == 1);
+    static char notice[20000];
+    snprintf(notice, sizeof(notice),
+             "moved 2 processes of %s into %s/llcslice-procs so controllers can be enabled for "
+             "job groups (cgroup v2 no-internal-processes rule)",
+             pdir, pdir);
+    WANT(strcmp(sb.notices[0], notice) == 0);
+    /* the job group sits beside the leaf, and takes a process */
+    snprintf(want, sizeof(want), "%s/", rel);
+    WANT(strncmp(sb.rel, want, strlen(want)) == 0 && !strchr(sb.rel + strlen(want), '/'));
+    WANT(ls_sandbox_enter(&sb, neighbour, &err) == 0);
+    /* a second supervisor there moves nothing */
+    struct ls_sandbox sb2;
+    WANT(ls_sandbox_create(&sb2, &opts, &err) == 0);
+    WANT(sb2.moved == 0 && sb2.nnotices == 0 && sb2.leaf[0] == '\0');
+    WANT(ls_sandbox_destroy(&sb2, &err) == 0);
+    WANT(ls_sandbox_destroy(&sb, &err) == 0); /* kills the neighbour we moved in */
+    ls_sandbox_free(&sb);
+    ls_sandbox_free(&sb2);
+    /* a sweep keeps the leaf while we live in it */
+    WANT(ls_cgroup_sweep(LS_SWEEP_DEFAULT_MAX_AGE, &err) >= 0);
+    snprintf(want, sizeof(want), "%s/" LS_CG_PROCS_LEAF, pdir);
+    WANT(ls_cg_is_dir(want));
+    _exit(0);
+}
+
+/* cgroup v2 from a non-root group that also holds other processes (a CI runner's daemon and job
+ * shell): all of them move into <parent>/llcslice-procs, with a notice, and the job group sits
+ * beside the leaf with cpuset and memory handed down; an empty leaf goes at the next sweep. */
 static void test_v2_procs_leaf(void **state)
 {
     (void)state;
     need_cgroups();
     if (version != LS_CG_V2)
         skip();
-    char before[8192];
-    own_cgroup("", before, sizeof(before));
-    size_t bl = strlen(before);
-    static const char leaf[] = "/" LS_CG_PROCS_LEAF;
-    if (bl > strlen(leaf) && strcmp(before + bl - strlen(leaf), leaf) == 0)
-        before[bl - strlen(leaf)] = '\0'; /* an earlier run moved us already */
-    if (strcmp(before, "/") == 0)
-        skip(); /* the root takes job groups beside processes: nothing to move */
-    struct kid other = spawn(2); /* a neighbour in our cgroup, before the create */
-    struct seen os;
-    let_go(&other, &os);
-    struct ls_sandbox sb;
-    struct ls_sandbox_opts opts = {.cpus = &one_cpu, .mems = &node0, .memory_max = 64ull << 20};
-    create_ok(&sb, &opts);
-    char pdir[8192];
-    snprintf(pdir, sizeof(pdir), "%s%s", mount_path, before);
-    _cleanup_free_ char *procs = NULL, *sc = NULL, *type = NULL, *ncg = NULL;
-    assert_int_equal(ls_cg_readf(&procs, "%s/cgroup.procs", pdir), 0);
-    assert_string_equal(procs, "");
-    assert_int_equal(ls_cg_readf(&sc, "%s/cgroup.subtree_control", pdir), 0);
-    assert_true(ls_cg_has_word(sc, "cpuset") && ls_cg_has_word(sc, "memory"));
-    assert_int_equal(ls_cg_readf(&type, "%s/cgroup.type", pdir), 0);
-    assert_string_equal(type, "domain\n");
-    char after[8192], want[8300];
-    own_cgroup("", after, sizeof(after));
-    snprintf(want, sizeof(want), "%s%s", before, leaf);
-    assert_string_equal(after, want);
-    assert_int_equal(ls_cg_readf(&ncg, "/proc/%d/cgroup", (int)other.pid), 0);
-    assert_non_null(strstr(ncg, want));
-    /* the job group sits beside the leaf, and the notice said what moved */
-    snprintf(want, sizeof(want), "%s/", before + 1);
-    assert_int_equal(strncmp(sb.rel, want, strlen(want)), 0);
-    assert_null(strchr(sb.rel + strlen(want), '/'));
-    if (sb.moved) {
-        assert_int_equal(sb.nnotices, 1);
-        assert_non_null(strstr(sb.notices[0], "llcslice-procs so controllers can be enabled"));
+    char pdir[8192], leafdir[8400];
+    fresh_group("leaf", pdir, sizeof(pdir));
+    track(pdir);
+    snprintf(leafdir, sizeof(leafdir), "%s/" LS_CG_PROCS_LEAF, pdir);
+    pid_t neighbour = sleeper();
+    move_to(pdir, neighbour);
+    int go[2];
+    assert_int_equal(pipe(go), 0);
+    pid_t worker = fork();
+    assert_true(worker >= 0);
+    if (worker == 0) {
+        close(go[1]);
+        char c;
+        if (read(go[0], &c, 1) != 1)
+            _exit(2);
+        procs_leaf_worker(pdir, neighbour);
     }
-    struct kid k = spawn(0);
-    enter_ok(&sb, k.pid);
-    struct seen s;
-    let_go(&k, &s);
-    assert_int_equal(reap(k.pid), 0);
-    expect_in(s.cg, sb.rel);
-    /* a second create moves nothing */
-    struct ls_sandbox sb2;
-    create_ok(&sb2, &opts);
-    assert_int_equal(sb2.moved, 0);
-    assert_int_equal(sb2.nnotices, 0);
-    destroy_ok(&sb2);
-    destroy_ok(&sb);
-    kill(other.pid, SIGKILL);
-    reap(other.pid);
-    /* a sweep keeps the leaf while we live in it */
+    close(go[0]);
+    move_to(pdir, worker);
+    assert_int_equal(write(go[1], "g", 1), 1);
+    close(go[1]);
+    int st = reap(worker);
+    kill(neighbour, SIGKILL);
+    reap(neighbour);
+    assert_true(WIFEXITED(st));
+    assert_int_equal(WEXITSTATUS(st), 0);
+    assert_true(ls_cg_is_dir(leafdir));
+    struct ls_sweep_result res;
     struct ls_error err = {0};
-    assert_true(ls_cgroup_sweep(LS_SWEEP_DEFAULT_MAX_AGE, &err) >= 0);
-    snprintf(want, sizeof(want), "%s%s", pdir, leaf);
-    assert_true(ls_cg_is_dir(want));
+    assert_true(ls_cgroup_sweep_ex(LS_SWEEP_DEFAULT_MAX_AGE, &res, &err) >= 0);
+    bool listed = false;
+    for (size_t i = 0; i < res.nremoved; i++)
+        listed = listed || strcmp(res.removed[i].path, leafdir) == 0;
+    ls_sweep_result_free(&res);
+    assert_false(ls_cg_is_dir(leafdir));
+    assert_true(listed);
 }
 
 /* Several supervisors emptying the same parent at once, with neighbours in it: all succeed. */
@@ -686,29 +749,15 @@ static void test_v2_concurrent_creates(void **state)
     need_cgroups();
     if (version != LS_CG_V2)
         skip();
-    /* a fresh parent below our own group's parent, holding the racers and their neighbours */
-    char own[8192], pdir[8300];
-    own_cgroup("", own, sizeof(own));
-    if (strcmp(own, "/") == 0)
-        snprintf(pdir, sizeof(pdir), "%s/llcslice-cgtest-race-%d", mount_path, (int)getpid());
-    else
-        snprintf(pdir, sizeof(pdir), "%s%.*s/llcslice-cgtest-race-%d", mount_path,
-                 (int)(strrchr(own, '/') - own), own, (int)getpid());
-    if (mkdir(pdir, 0755) < 0) {
-        /* our parent hands no cpuset down: make the race group at the root instead */
-        snprintf(pdir, sizeof(pdir), "%s/llcslice-cgtest-race-%d", mount_path, (int)getpid());
-        assert_int_equal(mkdir(pdir, 0755), 0);
-    }
+    char pdir[8192];
+    fresh_group("race", pdir, sizeof(pdir));
+    track(pdir);
     enum { RACERS = 4 };
     pid_t racers[RACERS], sleepers[RACERS];
     char num[32];
     for (int i = 0; i < RACERS; i++) {
-        sleepers[i] = fork();
-        if (sleepers[i] == 0)
-            for (;;)
-                pause();
-        snprintf(num, sizeof(num), "%d", (int)sleepers[i]);
-        assert_int_equal(ls_cg_writef(num, "%s/cgroup.procs", pdir), 0);
+        sleepers[i] = sleeper();
+        move_to(pdir, sleepers[i]);
     }
     int go[2]; /* after the sleepers: they must not hold its write end */
     assert_int_equal(pipe(go), 0);
@@ -754,8 +803,6 @@ static void test_v2_concurrent_creates(void **state)
     char leafdir[8400];
     snprintf(leafdir, sizeof(leafdir), "%s/" LS_CG_PROCS_LEAF, pdir);
     bool leaf_left = ls_cg_is_dir(leafdir);
-    rmdir(leafdir);
-    assert_int_equal(rmdir(pdir), 0);
     assert_int_equal(bad, 0);
     assert_string_equal(procs, "");
     assert_int_equal(strlen(lprocs) > 0, true);
