@@ -107,8 +107,7 @@ int ls_cg_lib_errno(int rc);
  * <parent>/llcslice-procs (until none is left), then enable the controllers from the root down.
  * *moved: how many processes this call moved (the caller tells the user). */
 int ls_cg_v2_prepare(const struct ls_cg_hier *h, const char *parent_rel, bool explicit_parent,
-                     const char *const *controllers, size_t n, size_t *moved,
-                     struct ls_error *err);
+                     const char *const *controllers, size_t n, size_t *moved, struct ls_error *err);
 
 /* ---- teardown (destroy.c) ---- */
 /* Kill every process in the group and its descendants, move stragglers to the parent, remove

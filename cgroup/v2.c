@@ -86,11 +86,9 @@ static int empty_into_leaf(const char *dir, enum ls_category cat, size_t *moved,
             return 0;
         /* EEXIST: made by us earlier or by another supervisor. */
         if (mkdir(leafdir, 0755) < 0 && errno != EEXIST)
-            return ls_fail(err, errno == EACCES || errno == EPERM || errno == EROFS
-                                    ? LS_ERR_SYSTEM
-                                    : cat,
-                           errno, "creating %s for the processes of %s: %s", leafdir, dir,
-                           strerror(errno));
+            return ls_fail(
+                err, errno == EACCES || errno == EPERM || errno == EROFS ? LS_ERR_SYSTEM : cat,
+                errno, "creating %s for the processes of %s: %s", leafdir, dir, strerror(errno));
         for (size_t i = 0; i < n; i++) {
             char num[32];
             snprintf(num, sizeof(num), "%d", (int)pids[i]);
@@ -173,8 +171,7 @@ static int enable(const char *dir, const char *ctrl, bool check_procs, enum ls_c
 }
 
 int ls_cg_v2_prepare(const struct ls_cg_hier *h, const char *parent_rel, bool explicit_parent,
-                     const char *const *controllers, size_t n, size_t *moved,
-                     struct ls_error *err)
+                     const char *const *controllers, size_t n, size_t *moved, struct ls_error *err)
 {
     enum ls_category cat = explicit_parent ? LS_ERR_USAGE : LS_ERR_SYSTEM;
     char pdir[8192], dir[8192], type[64];

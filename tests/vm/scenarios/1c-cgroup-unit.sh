@@ -14,7 +14,13 @@ for t in test_cgroup_detect test_cgroup; do
     sh -c 'echo $$ >"$1/cgroup.procs" && shift && exec "$@"' sh "$U" /vm/bin/$t >"$W/$t.out" 2>&1
     rc=$?
     grep -E '^\[ *(FAILED|SKIPPED|PASSED) *\]' "$W/$t.out" | sed "s/^/# $t: /"
-    [ $rc = 0 ] || fail "$t exited $rc: $(grep -E 'FAILED|Error|error|\.c:[0-9]+' "$W/$t.out" | head -n 5 | tr '\n' ' ' | cut -c1-300)"
+    if [ $rc != 0 ]; then
+        # each failed test's own output, from its RUN line to its FAILED line
+        for f in $(sed -n 's/^\[  FAILED  \] \(test_[a-z0-9_]*\)$/\1/p' "$W/$t.out" | sort -u); do
+            sed -n "/^\[ RUN      \] $f\$/,/^\[  FAILED  \] $f\$/p" "$W/$t.out" | sed "s/^/# $t: /"
+        done
+        fail "$t exited $rc: $(grep -E '^\[  FAILED  \] test_' "$W/$t.out" | sort -u | tr '\n' ' ')"
+    fi
     passed=$(sed -n 's/^\[  PASSED  \] \([0-9]*\) test.*/\1/p' "$W/$t.out")
     skipped=$(grep -c '^\[  SKIPPED \] test_' "$W/$t.out")
     summary="$summary $t: $passed passed, $skipped skipped;"
