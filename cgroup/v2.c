@@ -5,12 +5,15 @@
  * root whose domain children refuse every process (EOPNOTSUPP). So, as docker's dind entrypoint
  * does, every process of the parent moves into one shared leaf, <parent>/llcslice-procs, and job
  * groups are created beside it. Processes keep their ancestors, so limits and accounting above
- * the parent are unchanged. Several supervisors may do this at once: each loops until the parent
- * is empty, and a process that moved or exited meanwhile is no error. */
+ * the parent are unchanged. Supervisors doing this at once take turns (flock on the parent's
+ * directory), and each loops until the parent is empty: processes fork in concurrently, and a
+ * process that moved or exited meanwhile is no error. */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -203,7 +206,18 @@ int ls_cg_v2_prepare(const struct ls_cg_hier *h, const char *parent_rel, bool ex
             p++;
     }
 
-    /* The parent itself: empty it, then enable; again if a process slipped in between. */
+    /* The parent itself: empty it, then enable; again if a process slipped in between. One
+     * supervisor at a time, so only the first one moves (and tells) anything; a lock that cannot
+     * be had within a few seconds is done without (the loop alone is correct, only chattier). */
+    _cleanup_close_ int lockfd = -1;
+    if (!parent_is_root) {
+        lockfd = open(pdir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        for (int i = 0; lockfd >= 0 && i < 500 && flock(lockfd, LOCK_EX | LOCK_NB) < 0; i++) {
+            if (errno != EWOULDBLOCK)
+                break;
+            nanosleep(&(struct timespec){0, 10 * 1000 * 1000}, NULL);
+        }
+    }
     for (int round = 0;; round++) {
         if (!parent_is_root && empty_into_leaf(pdir, cat, moved, err) < 0)
             return -1;

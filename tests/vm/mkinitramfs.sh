@@ -17,6 +17,7 @@ ldd "$busybox" >/dev/null 2>&1 && die "$busybox is not static (install busybox-s
 
 stage=$(mktemp -d)
 trap 'rm -rf "$stage"' EXIT
+chmod 755 "$stage" # the guest's / (mktemp made it 0700: nobody could reach any path)
 mkdir -p "$stage"/{bin,sbin,usr/bin,usr/sbin,proc,sys,dev,tmp,run,etc,vm/scenarios}
 
 # An executable plus everything ldd says it loads, at the same paths.
