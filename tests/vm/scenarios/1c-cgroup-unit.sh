@@ -33,4 +33,5 @@ leftover=$(find "$U" -mindepth 1 -type d | grep -v "^$U/llcslice-procs$")
 [ -z "$leftover" ] || fail "the unit tests left groups behind: $leftover"
 rmdir "$U/llcslice-procs" 2>/dev/null
 rmdir "$U" || fail "cannot remove $U"
-pass "${summary% ;}"
+summary=${summary# }
+pass "${summary%;}"
