@@ -75,8 +75,11 @@ for _ in $(seq 100); do [[ -z $(cat "$inner_g/cgroup.procs" 2>/dev/null) ]] && b
 [[ -z $(cat "$inner_g/cgroup.procs" 2>/dev/null) ]] || fail "the inner job outlived its SIGKILLed supervisor"
 run_rc 0 "$BIN" sweep --json
 [[ ! -d $inner_g ]] || fail "host sweep left the dead inner supervisor's group: $(cat "$T/out")"
-jq -e --arg p "$inner_g" '.removed[] | select(.path == $p) | .reason | test("pid namespace")' "$T/out" >/dev/null ||
-    fail "host sweep --json does not report the inner group as removed for its dead owner: $(cat "$T/out")"
+# (any concurrent llcslice run sweeps too, and may have removed it first)
+if jq -e --arg p "$inner_g" '.removed | map(.path) | index($p)' "$T/out" >/dev/null; then
+    jq -e --arg p "$inner_g" '.removed[] | select(.path == $p) | .reason | test("pid namespace")' "$T/out" >/dev/null ||
+        fail "host sweep --json gives the wrong reason for the inner group: $(cat "$T/out")"
+fi
 ok "host sweep removes the inner group once its supervisor is gone"
 
 touch "$T/outer.release"
