@@ -1,6 +1,7 @@
 /* ACQUIRE: lock a computed plan all-or-nothing, and the seed's DISCOVER -> PLAN -> ACQUIRE
  * loop with 3 retries after 10/50/200 ms, ending in a busy error naming every holder. */
 #include "acquire.h"
+#include "trace.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -69,9 +70,12 @@ void ls_pass_free(struct ls_pass *p)
 int ls_pass_discover(const struct ls_acquire_args *a, struct ls_pass *p, struct ls_error *err)
 {
     memset(p, 0, sizeof(*p));
+    /* A live waiter holds a flock in the lock dir: with none on its filesystem there is no
+     * queue to read (dead waiters' files are swept by the next pass that reads it). */
     if (ls_locktable_read(&p->table, NULL, err) < 0 ||
         ls_snapshot_take(a->topo, a->allowed, a->ld, &p->table, &p->snap, err) < 0 ||
-        ls_waitq_read(a->ld, &p->queue, err) < 0) {
+        (ls_locktable_has_device(&p->table, a->ld->dev_major, a->ld->dev_minor) &&
+         ls_waitq_read_table(a->ld, &p->table, &p->queue, err) < 0)) {
         ls_pass_free(p);
         return -1;
     }
@@ -114,8 +118,11 @@ int ls_pass_acquire(const struct ls_acquire_args *a, unsigned long long ticket, 
 {
     if (ls_pass_discover(a, p, err) < 0)
         return -1;
+    ls_trace_mark("discover-locks");
     struct ls_error perr = {0};
-    if (ls_pass_plan(a, p, ticket, pid, plan, &perr) < 0) {
+    int prc = ls_pass_plan(a, p, ticket, pid, plan, &perr);
+    ls_trace_mark("plan");
+    if (prc < 0) {
         if (perr.category != LS_ERR_BUSY) {
             *err = perr;
             return -1;
@@ -124,6 +131,7 @@ int ls_pass_acquire(const struct ls_acquire_args *a, unsigned long long ticket, 
         return 0;
     }
     int r = ls_plan_try_lock(a->ld, plan, why, why_size, err);
+    ls_trace_mark("acquire");
     if (r != 1) {
         enum ls_mode mode = plan->mode;
         ls_plan_free(plan);

@@ -292,6 +292,10 @@ int ls_cpuset_parse_mask(ls_cpuset *out, const char *text, size_t len, const cha
             return ls_fail(err, LS_ERR_USAGE, EINVAL,
                            "%s: invalid CPU mask \"%.*s\": a word has more than 8 hex digits", what,
                            (int)len, text);
+        if (v == 0) { /* most digits of a big host's mask */
+            bit += 4;
+            continue;
+        }
         for (int b = 0; b < 4; b++, bit++) {
             if (!((v >> b) & 1))
                 continue;

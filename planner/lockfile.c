@@ -217,6 +217,25 @@ static bool match_name(const char *name, const char *stem, size_t stem_len, unsi
     return true;
 }
 
+bool ls_lock_name(const struct ls_lockdir *ld, const char *name, enum ls_lock_kind *kind,
+                  unsigned *index)
+{
+    size_t plen = strlen(ld->prefix);
+    if (strncmp(name, ld->prefix, plen) != 0 || name[plen] != '-')
+        return false;
+    const char *rest = name + plen + 1;
+    for (int k = LS_LOCK_LLC; k <= LS_LOCK_CPU; k++) {
+        const char *kn = ls_lock_kind_name((enum ls_lock_kind)k);
+        size_t kl = strlen(kn);
+        if (strncmp(rest, kn, kl) == 0 && rest[kl] == '-' &&
+            match_name(rest, rest, kl + 1, index)) { /* stem already compared */
+            *kind = (enum ls_lock_kind)k;
+            return true;
+        }
+    }
+    return false;
+}
+
 static int cmp_unsigned(const void *a, const void *b)
 {
     unsigned x = *(const unsigned *)a, y = *(const unsigned *)b;

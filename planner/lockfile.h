@@ -65,6 +65,10 @@ int ls_lock_acquire(const struct ls_lockdir *ld, enum ls_lock_kind kind, unsigne
 int ls_lock_inode(const struct ls_lockdir *ld, enum ls_lock_kind kind, unsigned n,
                   unsigned long long *inode, struct ls_error *err);
 
+/* Whether a directory entry name is one of ld's lockfiles: kind and index N. */
+bool ls_lock_name(const struct ls_lockdir *ld, const char *name, enum ls_lock_kind *kind,
+                  unsigned *index);
+
 /* Indices of every existing {prefix}-{kind}-N.lock in the dir, ascending. Caller frees. */
 int ls_lockdir_scan(const struct ls_lockdir *ld, enum ls_lock_kind kind, unsigned **out, size_t *n,
                     struct ls_error *err);
@@ -95,6 +99,10 @@ void ls_locktable_free(struct ls_locktable *t);
 /* Entries for one file: returns count and points *first at them (consecutive). */
 size_t ls_locktable_find(const struct ls_locktable *t, unsigned major, unsigned minor,
                          unsigned long long inode, const struct ls_lock_entry **first);
+
+/* Whether any entry is on the filesystem major:minor (e.g. the lock dir's): when none is,
+ * nobody holds a lockfile there and per-file lookups can be skipped. */
+bool ls_locktable_has_device(const struct ls_locktable *t, unsigned major, unsigned minor);
 
 /* Holders of one lockfile (by its inode on ld's device), cmdlines filled in. Caller frees. */
 int ls_lock_holders(const struct ls_lockdir *ld, const struct ls_locktable *t,

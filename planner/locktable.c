@@ -233,6 +233,13 @@ void ls_locktable_free(struct ls_locktable *t)
     t->n = 0;
 }
 
+bool ls_locktable_has_device(const struct ls_locktable *t, unsigned major, unsigned minor)
+{
+    const struct ls_lock_entry *e;
+    ls_locktable_find(t, major, minor, 0, &e); /* *e: first entry at or after (major, minor, 0) */
+    return e && e->major == major && e->minor == minor;
+}
+
 size_t ls_locktable_find(const struct ls_locktable *t, unsigned major, unsigned minor,
                          unsigned long long inode, const struct ls_lock_entry **first)
 {

@@ -2,16 +2,36 @@
  * same holders rendered for busy errors and wait reports. Observational: creates no file. */
 #include "plan.h"
 
+#include <dirent.h>
 #include <errno.h>
+#include <linux/magic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/vfs.h>
 
 #include "cleanup.h"
 
 static int oom(struct ls_error *err)
 {
     return ls_fail(err, LS_ERR_SYSTEM, ENOMEM, "out of memory reading lock holders");
+}
+
+/* Filesystems whose readdir d_ino is the file's st_ino, so a lockfile's inode needs no stat. */
+static bool dirent_ino_is_inode(const char *dir)
+{
+    struct statfs sf;
+    if (statfs(dir, &sf) < 0)
+        return false;
+    switch ((unsigned long)sf.f_type) {
+    case TMPFS_MAGIC:
+    case EXT4_SUPER_MAGIC: /* ext2/3/4 */
+    case XFS_SUPER_MAGIC:
+    case BTRFS_SUPER_MAGIC:
+        return true;
+    default:
+        return false;
+    }
 }
 
 int ls_snapshot_take(const struct ls_topology *topo, const ls_cpuset *allowed,
@@ -26,37 +46,48 @@ int ls_snapshot_take(const struct ls_topology *topo, const ls_cpuset *allowed,
         ls_snapshot_free(snap);
         return oom(err);
     }
-    /* One readdir per kind, then a stat only for lockfiles that exist. */
-    for (int kind = LS_LOCK_LLC; kind <= LS_LOCK_CPU; kind++) {
-        _cleanup_free_ unsigned *idx = NULL;
-        size_t n = 0;
-        if (ls_lockdir_scan(ld, (enum ls_lock_kind)kind, &idx, &n, err) < 0)
-            goto fail;
-        for (size_t i = 0; i < n; i++) {
-            unsigned v = idx[i];
-            /* Only lockfiles of LLCs/CPUs this process could plan on. */
-            if (kind == LS_LOCK_LLC
-                    ? v >= topo->nllcs || !ls_cpuset_intersects(&topo->llcs[v].cpus, allowed)
-                    : !ls_cpuset_has(allowed, v) || !ls_cpuset_has(&topo->online, v))
-                continue;
-            unsigned long long ino;
-            int r = ls_lock_inode(ld, (enum ls_lock_kind)kind, v, &ino, err);
+    /* Nobody holds anything on the lock dir's filesystem: no file to look at. */
+    if (!ls_locktable_has_device(t, ld->dev_major, ld->dev_minor))
+        return 0;
+    /* One readdir; a stat only where the dirent cannot vouch for the inode. */
+    bool trust_dirent = dirent_ino_is_inode(ld->dir);
+    _cleanup_closedir_ DIR *d = opendir(ld->dir);
+    if (!d) {
+        ls_fail(err, LS_ERR_SYSTEM, errno, "cannot list lock dir %s: %s", ld->dir, strerror(errno));
+        goto fail;
+    }
+    struct dirent *de;
+    while ((de = readdir(d))) {
+        enum ls_lock_kind kind;
+        unsigned v;
+        if (!ls_lock_name(ld, de->d_name, &kind, &v))
+            continue;
+        /* Only lockfiles of LLCs/CPUs this process could plan on. */
+        if (kind == LS_LOCK_LLC
+                ? v >= topo->nllcs || !ls_cpuset_intersects(&topo->llcs[v].cpus, allowed)
+                : !ls_cpuset_has(allowed, v) || !ls_cpuset_has(&topo->online, v))
+            continue;
+        unsigned long long ino;
+        if (trust_dirent && de->d_type == DT_REG) {
+            ino = de->d_ino;
+        } else {
+            int r = ls_lock_inode(ld, kind, v, &ino, err);
             if (r < 0)
                 goto fail;
             if (r == 0)
                 continue; /* removed since the scan: nobody holds it */
-            const struct ls_lock_entry *e;
-            size_t cnt = ls_locktable_find(t, ld->dev_major, ld->dev_minor, ino, &e);
-            for (size_t k = 0; k < cnt; k++) {
-                if (kind == LS_LOCK_LLC) {
-                    if (e[k].mode == LS_LOCK_EXCLUSIVE)
-                        snap->llc_exclusive[v]++;
-                    else
-                        snap->llc_shared[v]++;
-                } else if (ls_cpuset_add(&snap->cpu_held, v) < 0) {
-                    oom(err);
-                    goto fail;
-                }
+        }
+        const struct ls_lock_entry *e;
+        size_t cnt = ls_locktable_find(t, ld->dev_major, ld->dev_minor, ino, &e);
+        for (size_t k = 0; k < cnt; k++) {
+            if (kind == LS_LOCK_LLC) {
+                if (e[k].mode == LS_LOCK_EXCLUSIVE)
+                    snap->llc_exclusive[v]++;
+                else
+                    snap->llc_shared[v]++;
+            } else if (ls_cpuset_add(&snap->cpu_held, v) < 0) {
+                oom(err);
+                goto fail;
             }
         }
     }

@@ -61,12 +61,12 @@ int ls_root_path(const struct ls_root *root, char *buf, size_t size, const char 
     return r;
 }
 
-static int read_path(const char *path, char **out, size_t *len)
+/* Whole file into a malloc'ed buffer. short_eof: a read(2) returning less than asked is the
+ * end (true of sysfs attributes, produced whole by the first read, and of regular files),
+ * which saves the extra read that would return 0. */
+static int read_fd(int fd, size_t cap, bool short_eof, char **out, size_t *len)
 {
-    _cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0)
-        return -errno;
-    size_t cap = 4096, used = 0;
+    size_t used = 0;
     _cleanup_free_ char *buf = malloc(cap);
     if (!buf)
         return -ENOMEM;
@@ -89,12 +89,30 @@ static int read_path(const char *path, char **out, size_t *len)
         if (r == 0)
             break;
         used += (size_t)r;
+        if (short_eof && used + 1 < cap)
+            break;
     }
     buf[used] = '\0';
     *out = LS_STEAL(buf);
     if (len)
         *len = used;
     return 0;
+}
+
+static int read_path(const char *path, char **out, size_t *len)
+{
+    _cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return -errno;
+    return read_fd(fd, 4096, false, out, len);
+}
+
+int ls_read_at(int dirfd, const char *rel, char **out, size_t *len)
+{
+    _cleanup_close_ int fd = openat(dirfd, rel, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return -errno;
+    return read_fd(fd, 256, true, out, len);
 }
 
 static int vread(const struct ls_root *root, char *path, size_t psize, char **out, size_t *len,

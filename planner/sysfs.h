@@ -31,6 +31,12 @@ int ls_root_path(const struct ls_root *root, char *buf, size_t size, const char 
 int ls_root_read(const struct ls_root *root, char **out, size_t *len, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
 
+/* Read a whole sysfs attribute relative to an open directory (openat; AT_FDCWD for a full
+ * path), as ls_root_read: for loops reading many small files below one directory. A short
+ * read(2) is taken as the end of the file (sysfs produces an attribute whole on the first
+ * read; regular-file dumps only return short at EOF), so not for /proc files. */
+int ls_read_at(int dirfd, const char *rel, char **out, size_t *len);
+
 bool ls_root_exists(const struct ls_root *root, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 

@@ -5,6 +5,7 @@
 #include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -28,7 +29,13 @@ struct scan {
     char **source;  /* per group: the file its CPU set came from */
     size_t cap;     /* capacity of topo->llcs / source */
     char *conflict; /* which files disagree, when the cache groups overlap */
+    /* "<root>/sys/devices/system/cpu/cpu": per-CPU paths are this plus "N/leaf", built
+     * without printf (thousands of them on big hosts). */
+    char cpu_path[4352];
+    size_t cpu_path_len;
 };
+
+#define PATH_BUF (4352 + 128)
 
 static int oom(struct ls_error *err)
 {
@@ -39,6 +46,48 @@ static void full_path(const struct ls_root *root, char *buf, size_t size, const 
 {
     if (ls_root_path(root, buf, size, "%s", rel) < 0)
         snprintf(buf, size, "%s", rel);
+}
+
+/* Decimal v at p; returns the end (no NUL). */
+static char *put_uint(char *p, unsigned v)
+{
+    char t[12];
+    int n = 0;
+    do
+        t[n++] = (char)('0' + v % 10);
+    while ((v /= 10));
+    while (n)
+        *p++ = t[--n];
+    return p;
+}
+
+/* "<root>/sys/devices/system/cpu/cpu<cpu>/<leaf>" into buf[PATH_BUF]. */
+static const char *cpu_file(const struct scan *s, int cpu, const char *leaf, char *buf)
+{
+    size_t n = strlen(leaf);
+    if (s->cpu_path_len + 12 + n + 1 > PATH_BUF) {
+        buf[0] = '\0';
+        return buf;
+    }
+    memcpy(buf, s->cpu_path, s->cpu_path_len);
+    char *p = put_uint(buf + s->cpu_path_len, (unsigned)cpu);
+    *p++ = '/';
+    memcpy(p, leaf, n + 1);
+    return buf;
+}
+
+/* "index<idx>/<leaf>" into buf[64]. */
+static const char *index_file(int idx, const char *leaf, char *buf)
+{
+    char *p = buf;
+    memcpy(p, "index", 5);
+    p = put_uint(p + 5, (unsigned)idx);
+    *p++ = '/';
+    size_t room = 64 - (size_t)(p - buf) - 1, n = strlen(leaf);
+    n = n < room ? n : room;
+    memcpy(p, leaf, n);
+    p[n] = '\0';
+    return buf;
 }
 
 /* Read root-relative rel: 0 ok, 1 missing (ENOENT/ENOTDIR), -1 error naming the path. */
@@ -72,6 +121,18 @@ static char *trim(char *text, size_t len)
     return text;
 }
 
+/* An integer file's text: 0 ok, 1 malformed. Trims in place. */
+static int parse_long(char *text, size_t len, long *out)
+{
+    char *t = trim(text, len), *end;
+    errno = 0;
+    long v = strtol(t, &end, 10);
+    if (!*t || *end || errno)
+        return 1;
+    *out = v;
+    return 0;
+}
+
 /* One integer file: 0 ok, 1 missing or malformed (caller picks the default), -1 error. */
 static int read_long(const struct ls_root *root, const char *rel, long *out, struct ls_error *err)
 {
@@ -80,13 +141,7 @@ static int read_long(const struct ls_root *root, const char *rel, long *out, str
     int r = read_file(root, rel, &text, &len, err);
     if (r != 0)
         return r;
-    char *t = trim(text, len), *end;
-    errno = 0;
-    long v = strtol(t, &end, 10);
-    if (!*t || *end || errno)
-        return 1;
-    *out = v;
-    return 0;
+    return parse_long(text, len, out);
 }
 
 /* A cpu-list file, else its hex-mask sibling; intersected with online unless raw. 1 when neither
@@ -135,20 +190,27 @@ static int cmp_int(const void *a, const void *b)
     return (x > y) - (x < y);
 }
 
-/* Numeric suffixes of names like "cpu12" / "node3" in dir, ascending. */
-static int list_numbered(const struct ls_root *root, const char *dir, const char *prefix, int **ids,
-                         size_t *n, struct ls_error *err)
+/* Ascending; insertion sort for the handful of cache indices a CPU has. */
+static void sort_ints(int *v, size_t n)
 {
-    char path[4352];
-    full_path(root, path, sizeof(path), dir);
+    if (n > 16) {
+        qsort(v, n, sizeof(int), cmp_int);
+        return;
+    }
+    for (size_t i = 1; i < n; i++) {
+        int x = v[i];
+        size_t j = i;
+        for (; j > 0 && v[j - 1] > x; j--)
+            v[j] = v[j - 1];
+        v[j] = x;
+    }
+}
+
+/* Numeric suffixes of names like "cpu12" / "index3" in an open directory, ascending. */
+static int list_numbered_dir(DIR *d, const char *prefix, int **ids, size_t *n, struct ls_error *err)
+{
     *ids = NULL;
     *n = 0;
-    _cleanup_closedir_ DIR *d = opendir(path);
-    if (!d) {
-        if (errno == ENOENT || errno == ENOTDIR)
-            return 1;
-        return ls_fail(err, LS_ERR_SYSTEM, errno, "cannot list %s: %s", path, strerror(errno));
-    }
     size_t plen = strlen(prefix), cap = 0;
     struct dirent *e;
     while ((e = readdir(d))) {
@@ -172,9 +234,38 @@ static int list_numbered(const struct ls_root *root, const char *dir, const char
         }
         (*ids)[(*n)++] = (int)v;
     }
-    if (*n > 1)
-        qsort(*ids, *n, sizeof(int), cmp_int);
+    sort_ints(*ids, *n);
     return 0;
+}
+
+/* Open root-relative dir for listing: NULL with *missing set when absent, NULL + err on error. */
+static DIR *open_dir(const struct ls_root *root, const char *dir, bool *missing,
+                     struct ls_error *err)
+{
+    char path[4352];
+    full_path(root, path, sizeof(path), dir);
+    *missing = false;
+    DIR *d = opendir(path);
+    if (!d) {
+        if (errno == ENOENT || errno == ENOTDIR)
+            *missing = true;
+        else
+            ls_fail(err, LS_ERR_SYSTEM, errno, "cannot list %s: %s", path, strerror(errno));
+    }
+    return d;
+}
+
+/* Numeric suffixes of names like "cpu12" / "node3" in root-relative dir; 1 when it is absent. */
+static int list_numbered(const struct ls_root *root, const char *dir, const char *prefix, int **ids,
+                         size_t *n, struct ls_error *err)
+{
+    bool missing;
+    *ids = NULL;
+    *n = 0;
+    _cleanup_closedir_ DIR *d = open_dir(root, dir, &missing, err);
+    if (!d)
+        return missing ? 1 : -1;
+    return list_numbered_dir(d, prefix, ids, n, err);
 }
 
 static int read_online(const struct ls_root *root, struct ls_topology *topo, struct ls_error *err)
@@ -190,7 +281,7 @@ static int read_online(const struct ls_root *root, struct ls_topology *topo, str
     if (r == 0) {
         LS_CPUSET_FOREACH(cpu, &topo->online)
         {
-            if (ls_root_exists(root, CPU_DIR "/cpu%d", cpu))
+            if (ncpus && bsearch(&cpu, cpus, ncpus, sizeof(int), cmp_int))
                 continue;
             ls_cpuset_del(&topo->online, (unsigned)cpu);
             char path[4352];
@@ -351,32 +442,106 @@ static int package_of(struct scan *s, int cpu, struct ls_error *err)
 {
     if (s->package[cpu] != NO_PACKAGE)
         return 0;
-    char rel[128];
+    char path[PATH_BUF];
+    _cleanup_free_ char *text = NULL;
+    size_t len = 0;
     long v = -1;
-    snprintf(rel, sizeof(rel), CPU_DIR "/cpu%d/topology/physical_package_id", cpu);
-    int r = read_long(s->root, rel, &v, err);
-    if (r < 0)
-        return -1;
+    int r =
+        ls_read_at(AT_FDCWD, cpu_file(s, cpu, "topology/physical_package_id", path), &text, &len);
+    if (r < 0 && r != -ENOENT && r != -ENOTDIR)
+        return ls_fail(err, LS_ERR_SYSTEM, -r, "cannot read %s: %s", path, strerror(-r));
+    if (r == 0)
+        r = parse_long(text, len, &v);
     s->package[cpu] = r == 0 && v >= INT_MIN + 1 && v <= INT_MAX ? (int)v : -1;
     return 0;
 }
 
-/* The highest-level Unified/Data cache index of cpu: -1 none, else its number. */
-static int find_llc_index(struct scan *s, int cpu, long *level, struct ls_error *err)
+/* cpuN/cache/<rel> as a full path, for messages. */
+static const char *cache_path(const struct scan *s, int cpu, const char *rel, char *buf)
 {
-    char dir[128];
-    snprintf(dir, sizeof(dir), CPU_DIR "/cpu%d/cache", cpu);
+    char leaf[128];
+    snprintf(leaf, sizeof(leaf), "cache/%s", rel);
+    return cpu_file(s, cpu, leaf, buf);
+}
+
+/* Read cpuN/cache/<rel> through the open cache dir: 0 ok, 1 missing, -1 error naming it. */
+static int read_cache_file(const struct scan *s, DIR *cache, int cpu, const char *rel, char **out,
+                           size_t *len, struct ls_error *err)
+{
+    int r = ls_read_at(dirfd(cache), rel, out, len);
+    if (r == -ENOENT || r == -ENOTDIR)
+        return 1;
+    if (r < 0) {
+        char path[PATH_BUF];
+        return ls_fail(err, LS_ERR_SYSTEM, -r, "cannot read %s: %s", cache_path(s, cpu, rel, path),
+                       strerror(-r));
+    }
+    return 0;
+}
+
+struct cache_level {
+    int index;
+    long level;
+};
+
+/* Highest level first; among equal levels the lowest index. */
+static int cmp_level_desc(const void *a, const void *b)
+{
+    const struct cache_level *x = a, *y = b;
+    if (x->level != y->level)
+        return (x->level < y->level) - (x->level > y->level);
+    return (x->index > y->index) - (x->index < y->index);
+}
+
+/* The highest-level Unified/Data cache index of cpu: -1 none, -2 error, else its number.
+ * Reads every index's level, then types from the highest level down until one is Unified or
+ * Data (usually one type file, not all). *cache is left open on cpuN/cache for the reads that
+ * follow (NULL when the CPU has no cache directory). */
+static int find_llc_index(struct scan *s, int cpu, long *level, DIR **cache, struct ls_error *err)
+{
+    char dir[PATH_BUF];
+    *cache = opendir(cpu_file(s, cpu, "cache", dir));
+    if (!*cache) {
+        if (errno == ENOENT || errno == ENOTDIR)
+            return -1;
+        ls_fail(err, LS_ERR_SYSTEM, errno, "cannot list %s: %s", dir, strerror(errno));
+        return -2;
+    }
     _cleanup_free_ int *idx = NULL;
     size_t n = 0;
-    if (list_numbered(s->root, dir, "index", &idx, &n, err) < 0)
+    if (list_numbered_dir(*cache, "index", &idx, &n, err) < 0)
         return -2;
-    int best = -1;
+    _cleanup_free_ struct cache_level *lv = malloc((n ? n : 1) * sizeof(*lv));
+    if (!lv) {
+        oom(err);
+        return -2;
+    }
+    size_t k = 0;
     for (size_t i = 0; i < n; i++) {
-        char rel[192];
+        char rel[64];
+        _cleanup_free_ char *text = NULL;
+        size_t len = 0;
+        long v;
+        int r = read_cache_file(s, *cache, cpu, index_file(idx[i], "level", rel), &text, &len, err);
+        if (r < 0)
+            return -2;
+        if (r == 1 || parse_long(text, len, &v) != 0 || v < 1)
+            continue;
+        lv[k++] = (struct cache_level){idx[i], v};
+    }
+    for (size_t i = 1; i < k; i++) { /* insertion sort: a CPU has a handful of indices */
+        struct cache_level x = lv[i];
+        size_t j = i;
+        for (; j > 0 && cmp_level_desc(&lv[j - 1], &x) > 0; j--)
+            lv[j] = lv[j - 1];
+        lv[j] = x;
+    }
+    for (size_t i = 0; i < k; i++) {
+        char rel[64];
         _cleanup_free_ char *type = NULL;
         size_t len = 0;
-        snprintf(rel, sizeof(rel), "%s/index%d/type", dir, idx[i]);
-        int r = read_file(s->root, rel, &type, &len, err);
+        int r =
+            read_cache_file(s, *cache, cpu, index_file(lv[i].index, "type", rel), &type, &len, err);
         if (r < 0)
             return -2;
         if (r == 1)
@@ -384,28 +549,53 @@ static int find_llc_index(struct scan *s, int cpu, long *level, struct ls_error 
         char *t = trim(type, len);
         if (strcmp(t, "Unified") && strcmp(t, "Data"))
             continue;
-        long lv;
-        snprintf(rel, sizeof(rel), "%s/index%d/level", dir, idx[i]);
-        r = read_long(s->root, rel, &lv, err);
-        if (r < 0)
-            return -2;
-        if (r == 1 || lv < 1)
-            continue;
-        if (best < 0 || lv > *level) {
-            best = idx[i];
-            *level = lv;
-        }
+        *level = lv[i].level;
+        return lv[i].index;
     }
-    return best;
+    return -1;
+}
+
+/* The LLC's shared set (cpu-list, else hex mask) through the open cache dir, intersected with
+ * online. 0 ok with *used naming the file, 1 neither exists, -1 error. */
+static int read_shared(const struct scan *s, DIR *cache, int cpu, int idx, ls_cpuset *out,
+                       const char **used, struct ls_error *err)
+{
+    static const char *const names[2] = {"shared_cpu_list", "shared_cpu_map"};
+    for (int i = 0; i < 2; i++) {
+        char rel[64], path[PATH_BUF];
+        _cleanup_free_ char *text = NULL;
+        size_t len = 0;
+        int r = read_cache_file(s, cache, cpu, index_file(idx, names[i], rel), &text, &len, err);
+        if (r < 0)
+            return -1;
+        if (r == 1)
+            continue;
+        int (*parse)(ls_cpuset *, const char *, size_t, const char *, struct ls_error *) =
+            i == 0 ? ls_cpuset_parse_list : ls_cpuset_parse_mask;
+        /* The full path is only needed for the message: build it when parsing fails. */
+        r = parse(out, text, len, rel, NULL);
+        if (r < 0)
+            r = parse(out, text, len, cache_path(s, cpu, rel, path), err);
+        if (r < 0) {
+            if (err) /* a corrupt host file, not the user's input */
+                err->category = LS_ERR_SYSTEM;
+            return -1;
+        }
+        ls_cpuset_and(out, &s->topo->online);
+        *used = names[i];
+        return 0;
+    }
+    return 1;
 }
 
 /* "32K", "9216K", "16M" or plain bytes -> KiB; 0 when missing or malformed. */
-static int read_size_kb(struct scan *s, const char *rel, unsigned long *out, struct ls_error *err)
+static int read_size_kb(struct scan *s, DIR *cache, int cpu, const char *rel, unsigned long *out,
+                        struct ls_error *err)
 {
     _cleanup_free_ char *text = NULL;
     size_t len = 0;
     *out = 0;
-    int r = read_file(s->root, rel, &text, &len, err);
+    int r = read_cache_file(s, cache, cpu, rel, &text, &len, err);
     if (r != 0)
         return r < 0 ? -1 : 0;
     char *t = trim(text, len), *end;
@@ -476,29 +666,28 @@ static int group_by_cache(struct scan *s, struct ls_error *err)
     LS_CPUSET_FOREACH(cpu, &s->topo->online)
     {
         long level = 0;
-        int idx = find_llc_index(s, cpu, &level, err);
+        _cleanup_closedir_ DIR *cache = NULL;
+        int idx = find_llc_index(s, cpu, &level, &cache, err);
         if (idx == -2) {
             ret = -1;
             break;
         }
         if (idx < 0)
             continue;
-        char list[192], map[192], path[4352];
+        char rel[192], path[PATH_BUF];
         const char *used = NULL;
-        snprintf(list, sizeof(list), CPU_DIR "/cpu%d/cache/index%d/shared_cpu_list", cpu, idx);
-        snprintf(map, sizeof(map), CPU_DIR "/cpu%d/cache/index%d/shared_cpu_map", cpu, idx);
         ls_cpuset_clear(&set);
-        int r = read_set(s, &set, list, map, &used, err);
+        int r = read_shared(s, cache, cpu, idx, &set, &used, err);
         if (r < 0) {
             ret = -1;
             break;
         }
         if (r == 1 || ls_cpuset_empty(&set)) {
             /* Empty (ia64) or absent: the cache is private to the core. */
-            snprintf(list, sizeof(list), CPU_DIR "/cpu%d/topology/thread_siblings_list", cpu);
+            snprintf(rel, sizeof(rel), CPU_DIR "/cpu%d/topology/thread_siblings_list", cpu);
             ls_cpuset_clear(&set);
-            used = list;
-            if (read_set(s, &set, list, NULL, NULL, err) < 0) {
+            used = NULL;
+            if (read_set(s, &set, rel, NULL, NULL, err) < 0) {
                 ret = -1;
                 break;
             }
@@ -507,12 +696,15 @@ static int group_by_cache(struct scan *s, struct ls_error *err)
             ret = oom(err);
             break;
         }
-        full_path(s->root, path, sizeof(path), used);
         int g = s->group[cpu];
-        if (g >= 0) {
-            if (ls_cpuset_equal(&set, &s->topo->llcs[g].cpus))
-                continue;
-        } else {
+        if (g >= 0 && ls_cpuset_equal(&set, &s->topo->llcs[g].cpus))
+            continue;
+        /* A new group or a conflict: name the file the set came from. */
+        if (used)
+            cache_path(s, cpu, index_file(idx, used, rel), path);
+        else
+            full_path(s->root, path, sizeof(path), rel);
+        if (g < 0) {
             int clash = -1;
             LS_CPUSET_FOREACH(other, &set)
             {
@@ -523,9 +715,7 @@ static int group_by_cache(struct scan *s, struct ls_error *err)
             }
             if (clash < 0) {
                 unsigned long kb = 0;
-                char size[192];
-                snprintf(size, sizeof(size), CPU_DIR "/cpu%d/cache/index%d/size", cpu, idx);
-                if (read_size_kb(s, size, &kb, err) < 0 ||
+                if (read_size_kb(s, cache, cpu, index_file(idx, "size", rel), &kb, err) < 0 ||
                     new_group(s, &set, (int)level, kb, path, err) < 0) {
                     ret = -1;
                     break;
@@ -646,6 +836,11 @@ int ls_topology_discover(const struct ls_root *root, struct ls_topology *topo, s
     memset(topo, 0, sizeof(*topo));
     struct scan s = {.root = root, .topo = topo};
     int r = -1;
+    if (ls_root_path(root, s.cpu_path, sizeof(s.cpu_path), CPU_DIR "/cpu") < 0) {
+        ls_fail(err, LS_ERR_USAGE, ENAMETOOLONG, "--fsroot: path too long");
+        goto out;
+    }
+    s.cpu_path_len = strlen(s.cpu_path);
     if (read_online(root, topo, err) < 0)
         goto out;
     s.ncpu = (size_t)ls_cpuset_last(&topo->online) + 1;

@@ -2,6 +2,7 @@
  * queued fairly (waitq.h): while waiting we reserve the plan we wait for, so newcomers plan
  * around it instead of starving us. */
 #include "acquire.h"
+#include "trace.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -128,7 +129,9 @@ int ls_plan_acquire_wait(const struct ls_topology *topo, const ls_cpuset *allowe
         long long delay = wait_delays_ms[attempt < NDELAYS ? attempt : NDELAYS - 1];
         if (timeout_ms >= 0 && delay > timeout_ms - elapsed)
             delay = timeout_ms - elapsed;
+        ls_trace_mark("wait-queue");
         ls_sleep_ms((unsigned)delay);
+        ls_trace_mark("wait-sleep");
     }
     free(last_who);
     ls_wait_unregister(&tk);

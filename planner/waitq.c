@@ -143,7 +143,25 @@ static int cmp_waiter(const void *a, const void *b)
     return (x->pid > y->pid) - (x->pid < y->pid);
 }
 
+/* Whether t shows an exclusive flock on the lock dir's file with inode ino. */
+static bool locked_in_table(const struct ls_lockdir *ld, const struct ls_locktable *t,
+                            unsigned long long ino)
+{
+    const struct ls_lock_entry *e;
+    size_t n = ls_locktable_find(t, ld->dev_major, ld->dev_minor, ino, &e);
+    for (size_t i = 0; i < n; i++)
+        if (e[i].mode == LS_LOCK_EXCLUSIVE)
+            return true;
+    return false;
+}
+
 int ls_waitq_read(const struct ls_lockdir *ld, struct ls_waitq *q, struct ls_error *err)
+{
+    return ls_waitq_read_table(ld, NULL, q, err);
+}
+
+int ls_waitq_read_table(const struct ls_lockdir *ld, const struct ls_locktable *t,
+                        struct ls_waitq *q, struct ls_error *err)
 {
     memset(q, 0, sizeof(*q));
     _cleanup_closedir_ DIR *d = opendir(ld->dir);
@@ -153,8 +171,8 @@ int ls_waitq_read(const struct ls_lockdir *ld, struct ls_waitq *q, struct ls_err
     size_t cap = 0;
     struct dirent *de;
     while ((de = readdir(d))) {
-        unsigned long long ticket;
-        pid_t pid;
+        unsigned long long ticket = 0;
+        pid_t pid = 0;
         bool tmp = is_tmp_name(de->d_name, ld->prefix);
         if (!tmp && !parse_name(de->d_name, ld->prefix, &ticket, &pid))
             continue;
@@ -163,7 +181,8 @@ int ls_waitq_read(const struct ls_lockdir *ld, struct ls_waitq *q, struct ls_err
         struct stat st;
         if (fd < 0 || fstat(fd, &st) < 0 || !S_ISREG(st.st_mode))
             continue;
-        if (flock(fd, LOCK_SH | LOCK_NB) == 0) {
+        bool live = !tmp && t && locked_in_table(ld, t, (unsigned long long)st.st_ino);
+        if (!live && flock(fd, LOCK_SH | LOCK_NB) == 0) {
             /* Nobody holds it: its waiter is gone. A fresh tmp file may be one being set up. */
             if (!tmp || time(NULL) - st.st_mtime > STALE_TMP_SECONDS)
                 unlinkat(dirfd(d), de->d_name, 0);
@@ -355,7 +374,11 @@ int ls_wait_register(const struct ls_lockdir *ld, enum ls_mode mode, size_t targ
     tk->fd = fd;
     char *content = NULL;
     int e = 0;
-    if (flock(fd, LOCK_EX | LOCK_NB) < 0 || fchmod(fd, 0644) < 0)
+    /* Blocking: a reader probing tmp files may hold LOCK_SH on it for a moment. */
+    int fr;
+    while ((fr = flock(fd, LOCK_EX)) < 0 && errno == EINTR)
+        ;
+    if (fr < 0 || fchmod(fd, 0644) < 0)
         e = errno;
     else if (!(content = format_content(tk, NULL, 0)))
         e = ENOMEM;

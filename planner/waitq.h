@@ -30,6 +30,11 @@ struct ls_waitq {
 
 /* Live waiters of ld's prefix; stale files of dead waiters are removed on the way. */
 int ls_waitq_read(const struct ls_lockdir *ld, struct ls_waitq *q, struct ls_error *err);
+/* The same, but a wait file that table t (this pass's /proc/locks) shows locked exclusively is
+ * taken as live without a flock probe: with many waiters the probes, each stalled behind other
+ * processes' /proc/locks reads, dominate a pass. Files t does not show locked are probed. */
+int ls_waitq_read_table(const struct ls_lockdir *ld, const struct ls_locktable *t,
+                        struct ls_waitq *q, struct ls_error *err);
 void ls_waitq_free(struct ls_waitq *q);
 
 /* Whether w is ahead of the waiter (ticket, pid); everyone is ahead of ticket 0. */

@@ -4,9 +4,11 @@ static void indent(struct ls_json *j)
 {
     if (!j->pretty)
         return;
-    fputc('\n', j->out);
-    for (int i = 0; i < j->depth; i++)
-        fputs("  ", j->out);
+    static const char spaces[] =
+        "\n                                                                "
+        "                                                                ";
+    size_t n = 1 + 2 * (size_t)j->depth;
+    fwrite(spaces, 1, n < sizeof(spaces) - 1 ? n : sizeof(spaces) - 1, j->out);
 }
 
 static void put_string(FILE *out, const char *s)
@@ -37,6 +39,27 @@ static void put_string(FILE *out, const char *s)
         }
     }
     fputc('"', out);
+}
+
+/* Numbers without printf: topo/locks print thousands of CPU ids. */
+static void put_u64(FILE *out, unsigned long long v)
+{
+    char t[24];
+    int n = sizeof(t);
+    do
+        t[--n] = (char)('0' + v % 10);
+    while ((v /= 10));
+    fwrite(t + n, 1, sizeof(t) - (size_t)n, out);
+}
+
+static void put_i64(FILE *out, long long v)
+{
+    if (v < 0) {
+        fputc('-', out);
+        put_u64(out, 0ull - (unsigned long long)v);
+    } else {
+        put_u64(out, (unsigned long long)v);
+    }
 }
 
 static void key(struct ls_json *j, const char *k)
@@ -109,13 +132,13 @@ void ls_json_str(struct ls_json *j, const char *k, const char *val)
 void ls_json_int(struct ls_json *j, const char *k, long long val)
 {
     key(j, k);
-    fprintf(j->out, "%lld", val);
+    put_i64(j->out, val);
 }
 
 void ls_json_uint(struct ls_json *j, const char *k, unsigned long long val)
 {
     key(j, k);
-    fprintf(j->out, "%llu", val);
+    put_u64(j->out, val);
 }
 
 void ls_json_bool(struct ls_json *j, const char *k, bool val)
@@ -143,7 +166,9 @@ void ls_json_cpuset(struct ls_json *j, const char *k, const ls_cpuset *s)
     bool first = true;
     LS_CPUSET_FOREACH(c, s)
     {
-        fprintf(j->out, first ? "%d" : ",%d", c);
+        if (!first)
+            fputc(',', j->out);
+        put_u64(j->out, (unsigned)c);
         first = false;
     }
     fputc(']', j->out);

@@ -740,6 +740,57 @@ static void test_running_tasks(void **state)
     assert_true(ls_host_running_tasks(&host) >= 1); /* this process is running */
 }
 
+/* Which cache index is the LLC: the highest level of type Unified/Data, lowest index on a tie,
+ * whatever the numbering; an index without a usable type or level does not count. */
+static void test_llc_index_choice(void **state)
+{
+    (void)state;
+    const char *d = "sys/devices/system/cpu/cpu%d/cache/index%d/%s";
+    struct ls_topology t;
+    /* A second level-3 cache at a higher index sharing all CPUs: index3 (pairs) wins. */
+    make_host(4, 2, 1);
+    for (int c = 0; c < 4; c++) {
+        put_f("3\n", d, c, 4, "level");
+        put_f("Unified\n", d, c, 4, "type");
+        put_f("0-3\n", d, c, 4, "shared_cpu_list");
+    }
+    discover_ok(&t);
+    assert_llcs(&t, "0-1|2-3");
+    assert_int_equal(t.llcs[0].level, 3);
+    ls_topology_free(&t);
+    /* The L3 has no type file, then a malformed level: the L2 (thread pairs) is the LLC. */
+    for (int bad = 0; bad < 2; bad++) {
+        make_host(4, 4, 1);
+        for (int c = 0; c < 4; c++) {
+            char rel[128];
+            snprintf(rel, sizeof(rel), "sys/devices/system/cpu/cpu%d/cache/index3/type", c);
+            if (bad == 0)
+                rm(rel);
+            else
+                put_f("x3\n", d, c, 3, "level");
+        }
+        discover_ok(&t);
+        assert_llcs(&t, "0-1|2-3");
+        assert_int_equal(t.llcs[0].level, 2);
+        ls_topology_free(&t);
+    }
+    /* Gaps and junk in the numbering: index0, 1, 3, 7 (the L2), "index", "indexX". */
+    make_host(4, 4, 1);
+    for (int c = 0; c < 4; c++) {
+        char from[512], to[512];
+        snprintf(from, sizeof(from), "%s/sys/devices/system/cpu/cpu%d/cache/index2", tree, c);
+        snprintf(to, sizeof(to), "%s/sys/devices/system/cpu/cpu%d/cache/index7", tree, c);
+        assert_int_equal(rename(from, to), 0);
+        put_f("3\n", "sys/devices/system/cpu/cpu%d/cache/index/level", c);
+        put_f("4\n", "sys/devices/system/cpu/cpu%d/cache/indexX/level", c);
+    }
+    discover_ok(&t);
+    assert_llcs(&t, "0-3");
+    assert_int_equal(t.llcs[0].level, 3);
+    assert_int_equal(t.llcs[0].size_kb, 16384);
+    ls_topology_free(&t);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -765,6 +816,7 @@ int main(void)
         T(test_discover_errors),
         T(test_allowed),
         T(test_running_tasks),
+        T(test_llc_index_choice),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
