@@ -1,5 +1,6 @@
-# Scenario 6 (runs last): after every scenario no llcslice cgroup is left (every cgroup that
-# exists now existed before the first scenario) and no lockfile any scenario used is held.
+# Scenario 6 (the init runs it last): after every scenario no llcslice cgroup is left (every
+# cgroup that exists now existed before the first scenario) and no lockfile any scenario used
+# is held.
 . /vm/lib.sh
 scenario_begin 6-leftovers
 
