@@ -6,7 +6,6 @@
 # job's CPUs; logs, cgroups and locks are all cleaned up.
 . /vm/lib.sh
 scenario_begin 7-slots
-skip_unless_implemented run slots
 
 [ "$(nllcs)" -ge 4 ] || skip "needs 4 LLCs (topology A) for 16 CPUs of dedicated builds plus a perf job"
 
