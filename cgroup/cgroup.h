@@ -1,10 +1,10 @@
 /* The job sandbox: a child cgroup with cpuset.cpus/mems (and memory.max) from the plan,
  * through libcgroup, on cgroup v2 or a v1 cpuset hierarchy; orphan sweep.
- * Job groups are named llcslice-<supervisor pid>-<its start time>-<random hex>, so a sweep can
- * tell when their supervisor is gone. On cgroup v2 the first create under the caller's own
- * (non-root) group moves the calling process into a leaf of its own beside the job groups,
- * llcslice-<pid>-<start>-sup (cgroup v2 forbids handing controllers down from a group that holds
- * processes); it stays there, and a later sweep removes the leaf once the process is gone. */
+ * Job groups are named llcslice-<supervisor pid>-<its start time>-<random hex> (with the pid
+ * namespace's inode, "-ns<inode>", outside the initial one), so a sweep can tell when their
+ * supervisor is gone. On cgroup v2, a non-root parent that holds processes has them all moved
+ * into one shared leaf beside the job groups, <parent>/llcslice-procs (cgroup v2 forbids handing
+ * controllers down from a group that holds processes); a sweep removes that leaf once empty. */
 #ifndef LLCSLICE_CGROUP_H
 #define LLCSLICE_CGROUP_H
 
@@ -36,9 +36,13 @@ struct ls_sandbox {
     /* appended fields */
     char memory_mount[4096]; /* v1: mount of the memory hierarchy, "" when unused */
     char memory_rel[4096];   /* v1: memory group relative to memory_mount */
-    char leaf[4096];         /* v2: supervisor's leaf (relative to mount) if this call made it */
+    char leaf[4096];         /* v2: <parent>/llcslice-procs (relative to mount) if this call moved
+                                processes into it, else "" */
     long long created;       /* unix time the group was created */
     bool noprefix;           /* v1 mounted with -o noprefix */
+    size_t moved;            /* v2: processes this call moved into the leaf */
+    char **notices;          /* things done the user should hear of (not warnings) */
+    size_t nnotices;
 };
 
 /* Which hierarchy carries cpuset for this process (v2 unified with cpuset, else v1 cpuset). */
@@ -48,7 +52,8 @@ enum ls_cg_version ls_cgroup_detect(char *mount, size_t size);
  * LS_ERR_SYSTEM with errno EACCES/EROFS/ENOENT when no usable cgroup: callers fall back
  * (ls_sandbox_unavailable says which errors those are). Problems with an explicit
  * opts->parent are LS_ERR_USAGE; effective CPUs/mems narrowed under budget_explicit are
- * LS_ERR_UNSAT (otherwise a warning in sb->warnings). */
+ * LS_ERR_UNSAT (otherwise a warning in sb->warnings). sb->notices may be set either way (what
+ * was done to the hierarchy); call ls_sandbox_free afterwards in both cases. */
 int ls_sandbox_create(struct ls_sandbox *sb, const struct ls_sandbox_opts *opts,
                       struct ls_error *err);
 /* true when err from ls_sandbox_create means "no usable cgroup here" (no cpuset hierarchy,

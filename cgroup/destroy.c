@@ -1,5 +1,6 @@
 /* Tearing a group down: kill everything in it and below it (cgroup.kill on v2 where present,
- * else SIGKILL every listed pid until none is left), move stragglers to the parent, then remove
+ * else SIGKILL every listed pid until none is left), move stragglers to the parent (on v2 to its
+ * llcslice-procs leaf: a parent that hands controllers down takes no process), then remove
  * the directories bottom-up, retrying EBUSY 5x10 ms (exiting tasks linger briefly). */
 #include <dirent.h>
 #include <errno.h>
@@ -7,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -113,7 +115,7 @@ int ls_cg_kill_and_remove(const struct ls_cg_hier *h, const char *rel, const cha
     if (!ls_cg_is_dir(path))
         return 0;
 
-    char parent[8192];
+    char parent[8300];
     snprintf(parent, sizeof(parent), "%s", path);
     char *slash = strrchr(parent, '/');
     if (slash)
@@ -132,7 +134,16 @@ int ls_cg_kill_and_remove(const struct ls_cg_hier *h, const char *rel, const cha
     }
 
     if (k.alive) {
-        /* Unkillable for now (D state): park them in the parent so the group can go. */
+        /* Unkillable for now (D state): park them in the parent so the group can go. On v2 a
+         * non-root parent that hands controllers down takes no process: its leaf does. */
+        char type[8400];
+        snprintf(type, sizeof(type), "%s/cgroup.type", parent);
+        if (h->version == LS_CG_V2 && access(type, F_OK) == 0) {
+            size_t l = strlen(parent);
+            snprintf(parent + l, sizeof(parent) - l, "/" LS_CG_PROCS_LEAF);
+            if (mkdir(parent, 0755) < 0 && errno != EEXIST)
+                parent[l] = '\0';
+        }
         struct killer mig = {.parent = parent, .migrate = true};
         walk(path, 0, kill_in, &mig);
         if (mig.last_err && why_size)

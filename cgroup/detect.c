@@ -216,11 +216,8 @@ void ls_cg_own_skip_leaf(struct ls_cg_hier *h)
 {
     char *slash = strrchr(h->own, '/');
     const char *base = slash ? slash + 1 : h->own;
-    pid_t pid;
-    unsigned long long start;
-    bool leaf;
-    /* Any supervisor's leaf, ours or the one a parent llcslice moved us into by forking. */
-    if (!ls_cg_parse_name(base, &pid, &start, &leaf) || !leaf)
+    /* the leaf a supervisor moved our processes into (or us, by forking from one there) */
+    if (strcmp(base, LS_CG_PROCS_LEAF) != 0)
         return;
     if (slash)
         *slash = '\0';

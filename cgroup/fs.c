@@ -16,12 +16,19 @@
 int ls_cg_join(char *buf, size_t size, const char *a, const char *b)
 {
     int n;
-    if (!b || !*b)
+    if (!b || !*b) {
         n = snprintf(buf, size, "%s", a);
-    else if (!*a)
+    } else if (!*a) {
         n = snprintf(buf, size, "%s", b);
-    else
-        n = snprintf(buf, size, "%s/%s", a, b);
+    } else {
+        /* one slash between them, whatever either brings */
+        size_t al = strlen(a);
+        while (al > 0 && a[al - 1] == '/')
+            al--;
+        while (*b == '/')
+            b++;
+        n = snprintf(buf, size, "%.*s/%s", (int)al, a, b);
+    }
     return n < 0 || (size_t)n >= size ? -ENAMETOOLONG : 0;
 }
 

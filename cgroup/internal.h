@@ -12,7 +12,10 @@
 #include "cgroup.h"
 
 #define LS_CG_PREFIX "llcslice-"
-#define LS_CG_LEAF_SUFFIX "sup" /* the supervisor's own leaf on cgroup v2 */
+/* cgroup v2: the leaf beside the job groups that holds the parent's own processes */
+#define LS_CG_PROCS_LEAF "llcslice-procs"
+/* inode of the initial pid namespace (the kernel's PROC_PID_INIT_INO) */
+#define LS_PIDNS_INIT 0xEFFFFFFCu
 
 /* One mounted hierarchy and where the calling process sits in it. */
 struct ls_cg_hier {
@@ -35,8 +38,8 @@ enum ls_cg_version ls_cg_detect_at(const char *mountinfo, const char *proc_cgrou
 enum ls_cg_version ls_cg_detect(struct ls_cg_hier *out, struct ls_error *err);
 int ls_cg_find_memory(enum ls_cg_version v, struct ls_cg_hier *out, struct ls_error *err);
 
-/* Strip a trailing "/llcslice-<pid>-<start>-sup" from h->own: job groups belong beside a
- * supervisor's leaf (ours, or the one our forking parent moved into), never inside it. */
+/* Strip a trailing "/llcslice-procs" from h->own: job groups belong beside that leaf (where a
+ * supervisor moved our processes), never inside it. */
 void ls_cg_own_skip_leaf(struct ls_cg_hier *h);
 
 /* Resolve --cgroup-parent (or the caller's own group when NULL) to a path relative to the mount
@@ -45,7 +48,7 @@ int ls_cg_resolve_parent(const struct ls_cg_hier *h, const char *parent, char *r
                          struct ls_error *err);
 
 /* ---- files (fs.c). Functions returning int give 0 or -errno. ---- */
-/* "a/b"; an empty a or b is left out ("" + "x" = "x"). */
+/* "a/b" with exactly one slash between ("a/" + "/b" too); an empty a or b is left out. */
 int ls_cg_join(char *buf, size_t size, const char *a, const char *b);
 int ls_cg_read(const char *path, char **out);
 int ls_cg_readf(char **out, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -59,13 +62,26 @@ bool ls_cg_is_dir(const char *path);
 /* ---- owners (owner.c) ---- */
 /* starttime (field 22 of /proc/PID/stat, clock ticks since boot); 0 if the process is gone. */
 unsigned long long ls_cg_proc_start(pid_t pid);
-/* "llcslice-<pid>-<start>-<8 hex>" for a job group, "...-sup" for the supervisor's leaf. */
+/* inode of <procdir>/ns/pid ("/proc/self", "/proc/123"); 0 when unreadable. */
+uint64_t ls_cg_pidns_of(const char *procdir);
+/* "llcslice-<pid>-<start>-<8 hex>" for a job group; outside the initial pid namespace
+ * "llcslice-<pid>-<start>-ns<pidns inode>-<8 hex>" (pid as that namespace numbers it). */
 int ls_cg_job_name(char *buf, size_t size);
-int ls_cg_leaf_name(char *buf, size_t size);
-/* Parse a group basename made by the two above. false for any other name. */
-bool ls_cg_parse_name(const char *name, pid_t *pid, unsigned long long *start, bool *leaf);
-/* true when pid is alive and still the process that started at `start`. */
+struct ls_cg_owner {
+    pid_t pid;                /* in its own pid namespace */
+    unsigned long long start; /* its starttime */
+    uint64_t pidns;           /* LS_PIDNS_INIT when the name has no ns part */
+};
+/* Parse a group basename made by ls_cg_job_name. false for any other name. */
+bool ls_cg_parse_name(const char *name, struct ls_cg_owner *o);
+/* true when /proc/<pid> is alive and still the process that started at `start`, or when /proc
+ * cannot tell (EMFILE, ENOMEM): a sweep must never take a live job's group. */
 bool ls_cg_owner_alive(pid_t pid, unsigned long long start);
+/* Is a group's owner alive? In this pid namespace by /proc/<pid>; in another one by finding the
+ * process with that namespace and NSpid; UNKNOWN when that namespace is not visible from here
+ * or /proc cannot be read (out of fds or memory): never DEAD without proof. */
+enum ls_owner_state { LS_OWNER_ALIVE, LS_OWNER_DEAD, LS_OWNER_UNKNOWN };
+enum ls_owner_state ls_cg_owner_state(const struct ls_cg_owner *o);
 
 /* ---- libcgroup (libcg.c) ---- */
 struct ls_cg_value {
@@ -89,11 +105,11 @@ const char *ls_cg_lib_strerror(int rc);
 int ls_cg_lib_errno(int rc);
 
 /* ---- v2 rules (v2.c) ---- */
-/* Make <parent_rel> able to hand `controllers` to a new child: move the supervisor into its own
- * leaf if it sits in parent, then enable the controllers from the root down. */
+/* Make <parent_rel> able to hand `controllers` to a new child: move every process it holds into
+ * <parent>/llcslice-procs (until none is left), then enable the controllers from the root down.
+ * *moved: how many processes this call moved (the caller tells the user). */
 int ls_cg_v2_prepare(const struct ls_cg_hier *h, const char *parent_rel, bool explicit_parent,
-                     const char *const *controllers, size_t n, char *leaf, size_t leaf_size,
-                     struct ls_error *err);
+                     const char *const *controllers, size_t n, size_t *moved, struct ls_error *err);
 
 /* ---- teardown (destroy.c) ---- */
 /* Kill every process in the group and its descendants, move stragglers to the parent, remove

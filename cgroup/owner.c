@@ -1,5 +1,10 @@
-/* Group names carry their owner: "llcslice-<pid>-<starttime>-<hex>", so a later sweep can tell
- * a dead (or reused) supervisor pid from a live one without any other record. */
+/* Group names carry their owner: "llcslice-<pid>-<starttime>[-ns<pidns inode>]-<hex>", so a later
+ * sweep can tell a dead (or reused) supervisor pid from a live one without any other record. The
+ * pid is the one the supervisor has in its own pid namespace; a supervisor outside the initial pid
+ * namespace (llcslice run inside an llcslice job) names that namespace, and a sweep elsewhere
+ * looks the owner up by namespace and NSpid instead of reading a stranger's /proc/<pid>. */
+#include <ctype.h>
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
@@ -7,30 +12,28 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "internal.h"
 #include "planner/cleanup.h"
 
-/* 1 with *start when pid runs, 0 when it is gone (or a zombie), -errno when /proc cannot tell
- * (EMFILE, ENOMEM, hidepid, ...): then nobody may treat the process as gone. */
-static int proc_start(pid_t pid, unsigned long long *start)
+/* Field 22 of <procdir>/stat: 1 with *start, 0 when the process is gone or a zombie (an exited
+ * owner), -errno when /proc cannot tell (EMFILE, ENOMEM, ...): then nobody may call it gone. */
+static int start_at(const char *procdir, unsigned long long *start)
 {
     _cleanup_free_ char *stat = NULL;
-    int r = ls_cg_readf(&stat, "/proc/%d/stat", (int)pid);
+    int r = ls_cg_readf(&stat, "%s/stat", procdir);
     if (r == -ENOENT || r == -ESRCH)
         return 0;
     if (r < 0)
         return r;
     /* comm may hold spaces and parentheses: fields restart after the last ')'. */
     char *p = strrchr(stat, ')');
-    if (!p)
+    if (!p || p[1] != ' ')
         return -EIO;
     p++;
-    /* A zombie owner has exited: its groups are orphans already. */
-    if (p[0] != ' ')
-        return -EIO;
     if (p[1] == 'Z' || p[1] == 'X')
         return 0;
     /* p is at the space before field 3 (state); step to the one before field 22. */
@@ -48,22 +51,37 @@ static int proc_start(pid_t pid, unsigned long long *start)
     return 1;
 }
 
-unsigned long long ls_cg_proc_start(pid_t pid)
+static unsigned long long start_of(const char *procdir)
 {
     unsigned long long v = 0;
-    return proc_start(pid, &v) == 1 ? v : 0;
+    return start_at(procdir, &v) == 1 ? v : 0;
 }
 
-static int name_with(char *buf, size_t size, const char *tail)
+unsigned long long ls_cg_proc_start(pid_t pid)
 {
-    pid_t pid = getpid();
-    unsigned long long start = 0;
-    /* A name without our real start time would look orphaned to every sweep. */
-    int r = proc_start(pid, &start);
-    if (r <= 0)
-        return r < 0 ? r : -ESRCH;
-    int n = snprintf(buf, size, LS_CG_PREFIX "%d-%llu-%s", (int)pid, start, tail);
-    return n < 0 || (size_t)n >= size ? -ENAMETOOLONG : 0;
+    char dir[32];
+    snprintf(dir, sizeof(dir), "/proc/%d", (int)pid);
+    return start_of(dir);
+}
+
+uint64_t ls_cg_pidns_of(const char *procdir)
+{
+    char path[64];
+    struct stat st;
+    snprintf(path, sizeof(path), "%.40s/ns/pid", procdir);
+    return stat(path, &st) == 0 ? (uint64_t)st.st_ino : 0;
+}
+
+/* Does /proc show processes as this pid namespace numbers them? (Not when the job's /proc is
+ * the host's, as in a pid namespace without a mount namespace of its own.) */
+static bool proc_is_ours(void)
+{
+    char buf[32];
+    ssize_t n = readlink("/proc/self", buf, sizeof(buf) - 1);
+    if (n <= 0)
+        return false;
+    buf[n] = '\0';
+    return strtol(buf, NULL, 10) == (long)getpid();
 }
 
 int ls_cg_job_name(char *buf, size_t size)
@@ -74,14 +92,17 @@ int ls_cg_job_name(char *buf, size_t size)
         clock_gettime(CLOCK_MONOTONIC, &ts);
         rnd = (uint32_t)ts.tv_nsec ^ (uint32_t)getpid() << 16;
     }
-    char hex[16];
-    snprintf(hex, sizeof(hex), "%08" PRIx32, rnd);
-    return name_with(buf, size, hex);
-}
-
-int ls_cg_leaf_name(char *buf, size_t size)
-{
-    return name_with(buf, size, LS_CG_LEAF_SUFFIX);
+    char ns[40] = "";
+    uint64_t pidns = ls_cg_pidns_of("/proc/self");
+    if (pidns && pidns != LS_PIDNS_INIT)
+        snprintf(ns, sizeof(ns), "ns%" PRIu64 "-", pidns);
+    /* A name without our real start time would look orphaned to every sweep. */
+    unsigned long long start = 0;
+    int r = start_at("/proc/self", &start);
+    if (r <= 0)
+        return r < 0 ? r : -ESRCH;
+    int n = snprintf(buf, size, LS_CG_PREFIX "%d-%llu-%s%08" PRIx32, (int)getpid(), start, ns, rnd);
+    return n < 0 || (size_t)n >= size ? -ENAMETOOLONG : 0;
 }
 
 static bool digits(const char **p, unsigned long long *out)
@@ -98,7 +119,7 @@ static bool digits(const char **p, unsigned long long *out)
     return true;
 }
 
-bool ls_cg_parse_name(const char *name, pid_t *pid, unsigned long long *start, bool *leaf)
+bool ls_cg_parse_name(const char *name, struct ls_cg_owner *o)
 {
     if (strncmp(name, LS_CG_PREFIX, strlen(LS_CG_PREFIX)) != 0)
         return false;
@@ -106,21 +127,78 @@ bool ls_cg_parse_name(const char *name, pid_t *pid, unsigned long long *start, b
     unsigned long long v;
     if (!digits(&p, &v) || v == 0 || v > INT32_MAX || *p++ != '-')
         return false;
-    *pid = (pid_t)v;
-    if (!digits(&p, start) || *p++ != '-')
+    o->pid = (pid_t)v;
+    if (!digits(&p, &o->start) || *p++ != '-')
         return false;
-    if (strcmp(p, LS_CG_LEAF_SUFFIX) == 0) {
-        *leaf = true;
-        return true;
+    o->pidns = LS_PIDNS_INIT;
+    if (p[0] == 'n' && p[1] == 's') {
+        p += 2;
+        if (!digits(&p, &v) || v == 0 || *p++ != '-')
+            return false;
+        o->pidns = v;
     }
-    *leaf = false;
     size_t n = strspn(p, "0123456789abcdef");
     return n >= 8 && p[n] == '\0';
 }
 
 bool ls_cg_owner_alive(pid_t pid, unsigned long long start)
 {
+    char dir[32];
+    snprintf(dir, sizeof(dir), "/proc/%d", (int)pid);
     unsigned long long now = 0;
-    int r = proc_start(pid, &now);
+    int r = start_at(dir, &now);
     return r < 0 || (r == 1 && now == start); /* cannot tell: keep its groups */
+}
+
+/* The last number of the "NSpid:" line: the pid in the process's own namespace; -1 when the
+ * process is gone or has none, -2 when /proc cannot tell. */
+static long nspid_last(const char *procdir)
+{
+    _cleanup_free_ char *status = NULL;
+    int r = ls_cg_readf(&status, "%s/status", procdir);
+    if (r < 0)
+        return r == -ENOENT || r == -ESRCH ? -1 : -2;
+    char *line = strstr(status, "\nNSpid:");
+    if (!line)
+        return -1;
+    line += 7;
+    long last = -1;
+    for (char *p = line; *p && *p != '\n';) {
+        while (*p == ' ' || *p == '\t')
+            p++;
+        if (!isdigit((unsigned char)*p))
+            break;
+        last = strtol(p, &p, 10);
+    }
+    return last;
+}
+
+enum ls_owner_state ls_cg_owner_state(const struct ls_cg_owner *o)
+{
+    if (o->pidns == ls_cg_pidns_of("/proc/self") && proc_is_ours())
+        return ls_cg_owner_alive(o->pid, o->start) ? LS_OWNER_ALIVE : LS_OWNER_DEAD;
+    /* Another namespace: find the process that is o->pid there. If any process of that
+     * namespace is visible, all of them are (it is ours or nested in ours). */
+    _cleanup_closedir_ DIR *d = opendir("/proc");
+    bool seen = false, blind = !d;
+    for (struct dirent *e; d && (e = readdir(d));) {
+        if (!isdigit((unsigned char)e->d_name[0]))
+            continue;
+        char dir[300];
+        snprintf(dir, sizeof(dir), "/proc/%s", e->d_name);
+        if (ls_cg_pidns_of(dir) != o->pidns)
+            continue;
+        seen = true;
+        long nspid = nspid_last(dir);
+        blind |= nspid == -2;
+        if (nspid == (long)o->pid) {
+            unsigned long long now = 0;
+            int r = start_at(dir, &now);
+            if (r < 0)
+                return LS_OWNER_UNKNOWN;
+            return r == 1 && now == o->start ? LS_OWNER_ALIVE : LS_OWNER_DEAD;
+        }
+    }
+    /* Not found is only proof of death when every candidate could be read. */
+    return seen && !blind ? LS_OWNER_DEAD : LS_OWNER_UNKNOWN;
 }

@@ -12,24 +12,38 @@
 #include "internal.h"
 #include "planner/cleanup.h"
 
+static void add_msg(char ***list, size_t *n, const char *fmt, va_list ap)
+{
+    char *msg = NULL;
+    if (vasprintf(&msg, fmt, ap) < 0)
+        return;
+    char **nl = realloc(*list, (*n + 1) * sizeof(char *));
+    if (!nl) {
+        free(msg);
+        return;
+    }
+    *list = nl;
+    (*list)[(*n)++] = msg;
+}
+
 static void add_warning(struct ls_sandbox *sb, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 static void add_warning(struct ls_sandbox *sb, const char *fmt, ...)
 {
-    char *msg = NULL;
     va_list ap;
     va_start(ap, fmt);
-    int n = vasprintf(&msg, fmt, ap);
+    add_msg(&sb->warnings, &sb->nwarnings, fmt, ap);
     va_end(ap);
-    if (n < 0)
-        return;
-    char **nw = realloc(sb->warnings, (sb->nwarnings + 1) * sizeof(char *));
-    if (!nw) {
-        free(msg);
-        return;
-    }
-    sb->warnings = nw;
-    sb->warnings[sb->nwarnings++] = msg;
+}
+
+static void add_notice(struct ls_sandbox *sb, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+static void add_notice(struct ls_sandbox *sb, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    add_msg(&sb->notices, &sb->nnotices, fmt, ap);
+    va_end(ap);
 }
 
 static void hier_of(const struct ls_sandbox *sb, struct ls_cg_hier *h)
@@ -194,8 +208,18 @@ int ls_sandbox_create(struct ls_sandbox *sb, const struct ls_sandbox_opts *opts,
         }
         if (opts->memory_max)
             nctrls = 2;
-        if (ls_cg_v2_prepare(&h, parent, opts->parent != NULL, ctrls, nctrls, sb->leaf,
-                             sizeof(sb->leaf), err) < 0)
+        int r = ls_cg_v2_prepare(&h, parent, opts->parent != NULL, ctrls, nctrls, &sb->moved, err);
+        if (sb->moved) {
+            char pdir[8192];
+            ls_cg_join(pdir, sizeof(pdir), h.mount, parent);
+            ls_cg_join(sb->leaf, sizeof(sb->leaf), parent, LS_CG_PROCS_LEAF);
+            add_notice(sb,
+                       "moved %zu process%s of %s into %s/" LS_CG_PROCS_LEAF
+                       " so controllers can be enabled for job groups (cgroup v2 "
+                       "no-internal-processes rule)",
+                       sb->moved, sb->moved == 1 ? "" : "es", pdir, pdir);
+        }
+        if (r < 0)
             goto out;
     }
     cpus_text = ls_cpuset_format(&cpus);
@@ -231,7 +255,11 @@ int ls_sandbox_create(struct ls_sandbox *sb, const struct ls_sandbox_opts *opts,
 fail_destroy : {
     struct ls_error ignored = {0};
     ls_sandbox_destroy(sb, &ignored);
-    ls_sandbox_free(sb);
+    for (size_t i = 0; i < sb->nwarnings; i++)
+        free(sb->warnings[i]);
+    free(sb->warnings);
+    sb->warnings = NULL;
+    sb->nwarnings = 0;
 }
 out:
     ls_cpuset_free(&cpus);
@@ -330,4 +358,9 @@ void ls_sandbox_free(struct ls_sandbox *sb)
     free(sb->warnings);
     sb->warnings = NULL;
     sb->nwarnings = 0;
+    for (size_t i = 0; i < sb->nnotices; i++)
+        free(sb->notices[i]);
+    free(sb->notices);
+    sb->notices = NULL;
+    sb->nnotices = 0;
 }

@@ -1,7 +1,8 @@
 /* Sweep: remove llcslice groups whose supervisor is gone (pid dead, or reused: the start time in
  * the name no longer matches) and orphan-marked groups older than max_age. Marked orphans wait
  * for their age even when the owner is gone: a group that refused removal once is retried late.
- * Owners are checked in this pid namespace: sweep from the namespace supervisors run in. */
+ * Owners named with another pid namespace are looked up there (by NSpid); when that namespace is
+ * not visible from here their groups are kept. Empty llcslice-procs leaves (v2) are removed. */
 #include <dirent.h>
 #include <errno.h>
 #include <stdarg.h>
@@ -110,6 +111,21 @@ static void sweep_markers(struct sweeper *sw)
     }
 }
 
+/* An empty shared leaf may go (never killing anything: its processes are not jobs); a populated
+ * one is the home of the parent's processes. rmdir itself refuses a populated group. */
+static void sweep_procs_leaf(struct sweeper *sw, const char *path)
+{
+    _cleanup_free_ pid_t *pids = NULL;
+    size_t n = 0;
+    char procs[8300];
+    snprintf(procs, sizeof(procs), "%s/cgroup.procs", path);
+    if (ls_cg_read_pids(procs, &pids, &n) < 0 || n > 0)
+        return;
+    if (rmdir(path) == 0)
+        add(&sw->res->removed, &sw->res->nremoved, path,
+            "empty " LS_CG_PROCS_LEAF " leaf (the processes moved there are gone)");
+}
+
 static void sweep_dir(struct sweeper *sw, const struct ls_cg_hier *h, const char *ctrl,
                       const char *dir, int depth)
 {
@@ -120,18 +136,37 @@ static void sweep_dir(struct sweeper *sw, const struct ls_cg_hier *h, const char
         char path[8192];
         if (ls_cg_join(path, sizeof(path), dir, e->d_name) < 0 || !ls_cg_is_dir(path))
             continue;
-        pid_t pid;
-        unsigned long long start;
-        bool leaf;
-        if (!ls_cg_parse_name(e->d_name, &pid, &start, &leaf)) {
+        if (h->version == LS_CG_V2 && strcmp(e->d_name, LS_CG_PROCS_LEAF) == 0) {
+            sweep_procs_leaf(sw, path);
+            continue;
+        }
+        struct ls_cg_owner o;
+        if (!ls_cg_parse_name(e->d_name, &o)) {
             if (depth < MAX_DEPTH)
                 sweep_dir(sw, h, ctrl, path, depth + 1);
             continue;
         }
-        if (marked(sw, path) || ls_cg_owner_alive(pid, start))
-            continue; /* marked orphans go by age; live owners keep their groups */
-        char reason[128];
-        snprintf(reason, sizeof(reason), "owner pid %d (start time %llu) is gone", (int)pid, start);
+        if (marked(sw, path))
+            continue; /* marked orphans go by age */
+        switch (ls_cg_owner_state(&o)) {
+        case LS_OWNER_ALIVE:
+            continue;
+        case LS_OWNER_UNKNOWN:
+            add(&sw->res->kept, &sw->res->nkept, path,
+                "owner pid %d lives in pid namespace %llu, which is not visible from here",
+                (int)o.pid, (unsigned long long)o.pidns);
+            continue;
+        case LS_OWNER_DEAD:
+            break;
+        }
+        char reason[160];
+        if (o.pidns == LS_PIDNS_INIT)
+            snprintf(reason, sizeof(reason), "owner pid %d (start time %llu) is gone", (int)o.pid,
+                     o.start);
+        else
+            snprintf(reason, sizeof(reason),
+                     "owner pid %d of pid namespace %llu (start time %llu) is gone", (int)o.pid,
+                     (unsigned long long)o.pidns, o.start);
         remove_group(sw, h, ctrl, path + strlen(h->mount) + 1, path, NULL, reason);
     }
 }

@@ -2,21 +2,27 @@
  * in cgroup.subtree_control (enabled here from the root down; libcgroup only does the direct
  * parent). And a non-root group that holds processes must not hand controllers to children:
  * for memory the kernel refuses (EBUSY); for cpuset it accepts but turns the group into a thread
- * root whose domain children are "domain invalid" and refuse every process (EOPNOTSUPP). So the
- * supervisor first moves itself into a leaf of its own, <parent>/llcslice-<pid>-<start>-sup, as
- * systemd and crun do, and job groups are created beside that leaf. The supervisor stays there
- * for the rest of its life (moving back is refused once a child is populated); sweep removes the
- * leaf after the supervisor is gone. */
+ * root whose domain children refuse every process (EOPNOTSUPP). So, as docker's dind entrypoint
+ * does, every process of the parent moves into one shared leaf, <parent>/llcslice-procs, and job
+ * groups are created beside it. Processes keep their ancestors, so limits and accounting above
+ * the parent are unchanged. Supervisors doing this at once take turns (flock on the parent's
+ * directory), and each loops until the parent is empty: processes fork in concurrently, and a
+ * process that moved or exited meanwhile is no error. */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "internal.h"
 #include "planner/cleanup.h"
+
+#define EMPTY_ROUNDS 50  /* passes over the parent's cgroup.procs */
+#define ENABLE_ROUNDS 10 /* a process slipped back in between emptying and enabling */
 
 /* "123 (bash), 456 (make)" for the first few pids, so the user sees who is in the way. */
 static void describe_pids(const pid_t *pids, size_t n, char *buf, size_t size)
@@ -37,106 +43,96 @@ static void describe_pids(const pid_t *pids, size_t n, char *buf, size_t size)
         snprintf(buf + o, size - o, " and %zu more", n - 5);
 }
 
-/* Other llcslice supervisors started in the same group move out on their own shortly. */
-static bool all_llcslice(const pid_t *pids, size_t n)
+/* The root cgroup has no cgroup.type (a cgroup namespace's root does: it is not the real root). */
+static int group_type(const char *dir, char *type, size_t size, struct ls_error *err)
 {
-    for (size_t i = 0; i < n; i++) {
-        _cleanup_free_ char *comm = NULL;
-        if (ls_cg_readf(&comm, "/proc/%d/comm", (int)pids[i]) < 0)
-            continue; /* gone */
-        if (strncmp(comm, "llcslice", 8) != 0)
-            return false;
+    _cleanup_free_ char *text = NULL;
+    int r = ls_cg_readf(&text, "%s/cgroup.type", dir);
+    if (r == -ENOENT) {
+        type[0] = '\0';
+        return 0;
     }
-    return true;
-}
-
-static int check_type(const char *dir, enum ls_category cat, struct ls_error *err)
-{
-    _cleanup_free_ char *type = NULL;
-    int r = ls_cg_readf(&type, "%s/cgroup.type", dir);
-    if (r == -ENOENT)
-        return 0; /* the root has no cgroup.type */
     if (r < 0)
         return ls_fail(err, LS_ERR_SYSTEM, -r, "reading %s/cgroup.type: %s", dir, strerror(-r));
-    type[strcspn(type, "\n")] = '\0';
-    if (strcmp(type, "domain") == 0)
+    text[strcspn(text, "\n")] = '\0';
+    snprintf(type, size, "%s", text);
+    return 0;
+}
+
+static int check_domain(const char *dir, const char *type, enum ls_category cat,
+                        struct ls_error *err)
+{
+    if (!*type || strcmp(type, "domain") == 0)
         return 0;
     return ls_fail(err, cat, EOPNOTSUPP,
                    "cgroup %s has cgroup.type '%s': job groups below it could not take processes "
-                   "(a thread root holds processes and has threaded controllers enabled); use a "
-                   "parent cgroup of type 'domain'",
+                   "(it is threaded, or a thread root: it holds processes and hands a threaded "
+                   "controller down); use a parent cgroup of type 'domain'",
                    dir, type);
 }
 
-/* Undo move_into_leaf when the parent turned out unusable: back into the parent (allowed while
- * it hands no controller down) and the leaf removed, so nothing is left behind. */
-static void leave_leaf(const char *dir, const char *leafdir, bool made)
+/* Move every process of dir into dir/llcslice-procs until dir holds none. */
+static int empty_into_leaf(const char *dir, enum ls_category cat, size_t *moved,
+                           struct ls_error *err)
 {
-    char me[32];
-    snprintf(me, sizeof(me), "%d", (int)getpid());
-    if (ls_cg_writef(me, "%s/cgroup.procs", dir) == 0 && made)
-        rmdir(leafdir);
-}
-
-/* Move the calling process into <parent>/llcslice-<pid>-<start>-sup and wait for the parent to
- * be empty; other processes still there make the parent unusable. */
-static int move_into_leaf(const char *parent_rel, const char *dir, enum ls_category cat, char *leaf,
-                          size_t leaf_size, struct ls_error *err)
-{
-    char name[128], leafdir[8192], procs[8300], me[32];
-    int nr = ls_cg_leaf_name(name, sizeof(name));
-    if (nr < 0 && nr != -ENAMETOOLONG)
-        return ls_fail(err, LS_ERR_SYSTEM, -nr,
-                       "naming the supervisor's leaf cgroup: cannot read /proc/self/stat: %s",
-                       strerror(-nr));
-    if (nr < 0 || ls_cg_join(leafdir, sizeof(leafdir), dir, name))
-        return ls_fail(err, LS_ERR_SYSTEM, ENAMETOOLONG, "cgroup path too long: %s", dir);
-    bool made = mkdir(leafdir, 0755) == 0;
-    if (!made && errno != EEXIST)
-        return ls_fail(err, LS_ERR_SYSTEM, errno, "creating the supervisor's leaf cgroup %s: %s",
-                       leafdir, strerror(errno));
-    snprintf(me, sizeof(me), "%d", (int)getpid());
-    int r = ls_cg_writef(me, "%s/cgroup.procs", leafdir);
-    if (r < 0) {
-        if (made)
-            rmdir(leafdir);
-        return ls_fail(err, LS_ERR_SYSTEM, -r,
-                       "moving llcslice (pid %s) into its leaf cgroup %s: %s", me, leafdir,
-                       strerror(-r));
-    }
-    if (ls_cg_join(leaf, leaf_size, parent_rel, name) < 0)
-        return ls_fail(err, LS_ERR_SYSTEM, ENAMETOOLONG, "cgroup path too long: %s", dir);
-
+    char leafdir[8300], procs[8300], leafprocs[8400];
+    snprintf(leafdir, sizeof(leafdir), "%s/" LS_CG_PROCS_LEAF, dir);
     snprintf(procs, sizeof(procs), "%s/cgroup.procs", dir);
-    for (int tries = 0;; tries++) {
+    snprintf(leafprocs, sizeof(leafprocs), "%s/cgroup.procs", leafdir);
+    for (int round = 0; round < EMPTY_ROUNDS; round++) {
         _cleanup_free_ pid_t *pids = NULL;
         size_t n;
-        r = ls_cg_read_pids(procs, &pids, &n);
-        if (r < 0) {
-            leave_leaf(dir, leafdir, made);
-            leaf[0] = '\0';
+        int r = ls_cg_read_pids(procs, &pids, &n);
+        if (r < 0)
             return ls_fail(err, LS_ERR_SYSTEM, -r, "reading %s: %s", procs, strerror(-r));
-        }
         if (n == 0)
             return 0;
-        if (tries < 40 && all_llcslice(pids, n)) {
-            nanosleep(&(struct timespec){0, 50 * 1000 * 1000}, NULL);
-            continue;
+        /* EEXIST: made by us earlier or by another supervisor. */
+        if (mkdir(leafdir, 0755) < 0 && errno != EEXIST)
+            return ls_fail(
+                err, errno == EACCES || errno == EPERM || errno == EROFS ? LS_ERR_SYSTEM : cat,
+                errno, "creating %s for the processes of %s: %s", leafdir, dir, strerror(errno));
+        for (size_t i = 0; i < n; i++) {
+            char num[32];
+            snprintf(num, sizeof(num), "%d", (int)pids[i]);
+            r = ls_cg_write(leafprocs, num);
+            if (r == 0) {
+                (*moved)++;
+                continue;
+            }
+            if (r == -ESRCH)
+                continue; /* exited meanwhile */
+            if (r == -ENOENT || r == -ENODEV)
+                break; /* a sweep removed the empty leaf meanwhile: make it again */
+            char who[128];
+            describe_pids(&pids[i], 1, who, sizeof(who));
+            return ls_fail(err, r == -EACCES || r == -EPERM ? LS_ERR_SYSTEM : cat, -r,
+                           "moving pid %s from %s into %s (cgroup v2 lets only groups without "
+                           "processes of their own hand controllers to job groups): %s%s",
+                           who, dir, leafdir, strerror(-r),
+                           r == -EACCES || r == -EPERM
+                               ? " (needs write access to both cgroup.procs files: root, or a "
+                                 "delegated subtree)"
+                               : "");
         }
-        char who[512];
-        describe_pids(pids, n, who, sizeof(who));
-        leave_leaf(dir, leafdir, made);
-        leaf[0] = '\0';
-        return ls_fail(err, cat, EBUSY,
-                       "cgroup %s still holds other processes (%s), so it cannot hand cpuset to "
-                       "a job group (cgroup v2 lets only groups without processes of their own "
-                       "do that); start llcslice in a cgroup of its own (e.g. systemd-run --scope "
-                       "-p Delegate=yes llcslice ...) or pass --cgroup-parent with an empty group",
-                       dir, who);
+        if (round > 5)
+            nanosleep(&(struct timespec){0, 10 * 1000 * 1000}, NULL);
     }
+    _cleanup_free_ pid_t *pids = NULL;
+    size_t n = 0;
+    ls_cg_read_pids(procs, &pids, &n);
+    char who[512];
+    describe_pids(pids, n, who, sizeof(who));
+    return ls_fail(err, cat, EBUSY,
+                   "cgroup %s keeps getting processes (%s) while llcslice moves them into %s; "
+                   "cgroup v2 lets only groups without processes of their own hand controllers "
+                   "to job groups: pass --cgroup-parent with a group nothing else runs in",
+                   dir, who, leafdir);
 }
 
-static int enable(const char *dir, const char *ctrl, bool is_root, enum ls_category cat,
+/* Enable ctrl for the children of dir. check_procs (ancestors): holding processes is an error;
+ * otherwise (the emptied parent) a process that slipped in gives -EBUSY, unreported. */
+static int enable(const char *dir, const char *ctrl, bool check_procs, enum ls_category cat,
                   struct ls_error *err)
 {
     _cleanup_free_ char *sc = NULL;
@@ -146,7 +142,7 @@ static int enable(const char *dir, const char *ctrl, bool is_root, enum ls_categ
                        strerror(-r));
     if (ls_cg_has_word(sc, ctrl))
         return 0;
-    if (!is_root) {
+    if (check_procs) {
         char procs[8300];
         _cleanup_free_ pid_t *pids = NULL;
         size_t n = 0;
@@ -156,7 +152,8 @@ static int enable(const char *dir, const char *ctrl, bool is_root, enum ls_categ
             describe_pids(pids, n, who, sizeof(who));
             return ls_fail(err, cat, EBUSY,
                            "cannot enable %s for the children of %s: it holds processes (%s), and "
-                           "cgroup v2 hands controllers down only from groups without processes",
+                           "cgroup v2 hands controllers down only from groups without processes; "
+                           "move them into a child group, or pass --cgroup-parent",
                            ctrl, dir, who);
         }
     }
@@ -165,6 +162,8 @@ static int enable(const char *dir, const char *ctrl, bool is_root, enum ls_categ
     r = ls_cg_writef(plus, "%s/cgroup.subtree_control", dir);
     if (r == 0)
         return 0;
+    if (r == -EBUSY && !check_procs)
+        return -EBUSY;
     if (r == -ENOENT)
         return ls_fail(err, LS_ERR_SYSTEM, ENOENT,
                        "the %s controller is not available in %s (missing from its "
@@ -175,47 +174,64 @@ static int enable(const char *dir, const char *ctrl, bool is_root, enum ls_categ
 }
 
 int ls_cg_v2_prepare(const struct ls_cg_hier *h, const char *parent_rel, bool explicit_parent,
-                     const char *const *controllers, size_t n, char *leaf, size_t leaf_size,
-                     struct ls_error *err)
+                     const char *const *controllers, size_t n, size_t *moved, struct ls_error *err)
 {
     enum ls_category cat = explicit_parent ? LS_ERR_USAGE : LS_ERR_SYSTEM;
-    char dir[8192];
-    leaf[0] = '\0';
-    if (ls_cg_join(dir, sizeof(dir), h->mount, parent_rel) < 0)
+    char pdir[8192], dir[8192], type[64];
+    *moved = 0;
+    if (ls_cg_join(pdir, sizeof(pdir), h->mount, parent_rel) < 0)
         return ls_fail(err, LS_ERR_SYSTEM, ENAMETOOLONG, "cgroup path too long: %s", parent_rel);
+    if (group_type(pdir, type, sizeof(type), err) < 0 || check_domain(pdir, type, cat, err) < 0)
+        return -1;
+    bool parent_is_root = !*type;
 
-    if (*parent_rel) {
-        if (check_type(dir, cat, err) < 0)
-            return -1;
-        char procs[8300];
-        _cleanup_free_ pid_t *pids = NULL;
-        size_t np = 0;
-        snprintf(procs, sizeof(procs), "%s/cgroup.procs", dir);
-        int r = ls_cg_read_pids(procs, &pids, &np);
-        if (r < 0)
-            return ls_fail(err, LS_ERR_SYSTEM, -r, "reading %s: %s", procs, strerror(-r));
-        bool mine = false;
-        for (size_t i = 0; i < np; i++)
-            mine = mine || pids[i] == getpid();
-        if (mine && move_into_leaf(parent_rel, dir, cat, leaf, leaf_size, err) < 0)
-            return -1;
-        /* Anything else in there is caught by enable() below with the pids named. */
-    }
-
-    /* From the root down to the parent itself. */
-    for (size_t i = 0; i < n; i++)
-        if (enable(h->mount, controllers[i], true, cat, err) < 0)
-            return -1;
-    for (const char *p = parent_rel; *p;) {
-        p += strcspn(p, "/");
-        if (snprintf(dir, sizeof(dir), "%s/%.*s", h->mount, (int)(p - parent_rel), parent_rel) >=
-            (int)sizeof(dir))
+    /* Ancestors, from the mount down, must already be empty (the real root may hold anything). */
+    for (const char *p = parent_rel;;) {
+        size_t len = (size_t)(p - parent_rel);
+        while (len > 0 && parent_rel[len - 1] == '/')
+            len--;
+        if (snprintf(dir, sizeof(dir), "%s%s%.*s", h->mount, len ? "/" : "", (int)len,
+                     parent_rel) >= (int)sizeof(dir))
             return ls_fail(err, LS_ERR_SYSTEM, ENAMETOOLONG, "cgroup path too long");
+        if (!*p)
+            break; /* dir is the parent itself */
+        char atype[64];
+        if (group_type(dir, atype, sizeof(atype), err) < 0)
+            return -1;
         for (size_t i = 0; i < n; i++)
-            if (enable(dir, controllers[i], false, cat, err) < 0)
+            if (enable(dir, controllers[i], *atype != '\0', cat, err) < 0)
                 return -1;
+        p += strcspn(p, "/");
         while (*p == '/')
             p++;
     }
-    return 0;
+
+    /* The parent itself: empty it, then enable; again if a process slipped in between. One
+     * supervisor at a time, so only the first one moves (and tells) anything; a lock that cannot
+     * be had within a few seconds is done without (the loop alone is correct, only chattier). */
+    _cleanup_close_ int lockfd = -1;
+    if (!parent_is_root) {
+        lockfd = open(pdir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        for (int i = 0; lockfd >= 0 && i < 500 && flock(lockfd, LOCK_EX | LOCK_NB) < 0; i++) {
+            if (errno != EWOULDBLOCK)
+                break;
+            nanosleep(&(struct timespec){0, 10 * 1000 * 1000}, NULL);
+        }
+    }
+    for (int round = 0;; round++) {
+        if (!parent_is_root && empty_into_leaf(pdir, cat, moved, err) < 0)
+            return -1;
+        int r = 0;
+        for (size_t i = 0; i < n && r == 0; i++)
+            r = enable(pdir, controllers[i], false, cat, err);
+        if (r == 0)
+            return 0;
+        if (r != -EBUSY)
+            return -1;
+        if (round + 1 >= ENABLE_ROUNDS || parent_is_root)
+            return ls_fail(err, cat, EBUSY,
+                           "cannot enable %s in %s/cgroup.subtree_control: processes keep "
+                           "entering it; pass --cgroup-parent with a group nothing else runs in",
+                           controllers[0], pdir);
+    }
 }

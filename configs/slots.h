@@ -92,7 +92,4 @@ void ls_slot_job_request(const struct ls_slot_job *job, size_t allowed_count,
 
 int ls_slots_find_job(const struct ls_slots *s, const char *name); /* index or -1 */
 
-/* "shared", "dedicated", "exclusive" (configs-local twin of planner's ls_mode_name). */
-const char *ls_slots_mode_name(enum ls_mode mode);
-
 #endif

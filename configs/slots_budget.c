@@ -58,16 +58,3 @@ int ls_slots_check_budgets(const struct ls_slots *s, size_t allowed_count, size_
     }
     return 0;
 }
-
-const char *ls_slots_mode_name(enum ls_mode mode)
-{
-    switch (mode) {
-    case LS_MODE_SHARED:
-        return "shared";
-    case LS_MODE_DEDICATED:
-        return "dedicated";
-    case LS_MODE_EXCLUSIVE:
-        break;
-    }
-    return "exclusive";
-}

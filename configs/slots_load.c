@@ -205,7 +205,7 @@ static int check_layer(struct loader *L, const struct layer *l)
         return ls_sl_fail(&L->c, l->val[F_MODE], "mode",
                           "perf: (line %u) runs in exclusive mode, not %s; drop mode: or write "
                           "exclusive",
-                          perf->line, ls_slots_mode_name(l->mode));
+                          perf->line, ls_mode_name(l->mode));
     return 0;
 }
 
@@ -396,8 +396,7 @@ static int merge_job(struct loader *L, struct raw_job *j, struct ls_slot_job *jo
                               "job '%s' gets perf: from defaults: (line %u), which runs in "
                               "exclusive mode, not %s; set cpus: in the job instead of perf:, "
                               "or write exclusive",
-                              job->name, perf->key[F_PERF]->line,
-                              ls_slots_mode_name(j->layer.mode));
+                              job->name, perf->key[F_PERF]->line, ls_mode_name(j->layer.mode));
     } else {
         l = winner(L, j, F_MODE, &lv);
         job->mode = l ? l->mode : LS_MODE_DEDICATED;
@@ -524,7 +523,7 @@ static int resolve_after(struct loader *L, size_t idx)
     if (!job->after)
         return oom(L);
     for (size_t i = 0; i < count; i++) {
-        const char *t;
+        const char *t = NULL;
         if (ls_sl_text(&L->c, "after", items[i], "a job name", &t) < 0)
             return -1;
         int target = find_by_name(L, t);

@@ -10,7 +10,7 @@
 #include "../planner/cleanup.h"
 #include "../planner/cpuset.h"
 #include "../planner/duration.h"
-#include "slots_units.h"
+#include "../planner/size.h"
 #include "suggest.h"
 
 static int vfail(const struct ls_sl *c, unsigned line, unsigned col, const char *key,
@@ -62,7 +62,7 @@ int ls_sl_text(const struct ls_sl *c, const char *key, const struct ls_ynode *n,
 
 int ls_sl_string(const struct ls_sl *c, const char *key, const struct ls_ynode *n, char **out)
 {
-    const char *t;
+    const char *t = NULL;
     if (ls_sl_text(c, key, n, "a string", &t) < 0)
         return -1;
     if (!*t)
@@ -93,7 +93,7 @@ static bool parse_decimal(const char *t, size_t len, unsigned long long limit,
 int ls_sl_uint(const struct ls_sl *c, const char *key, const struct ls_ynode *n, unsigned min,
                unsigned max, unsigned *out)
 {
-    const char *t;
+    const char *t = NULL;
     unsigned long long v;
     if (ls_sl_text(c, key, n, "a whole number", &t) < 0)
         return -1;
@@ -108,7 +108,7 @@ int ls_sl_uint(const struct ls_sl *c, const char *key, const struct ls_ynode *n,
 int ls_sl_name(const struct ls_sl *c, const char *key, const struct ls_ynode *n, const char *what,
                size_t max, char **out)
 {
-    const char *t;
+    const char *t = NULL;
     if (ls_sl_text(c, key, n, "a string", &t) < 0)
         return -1;
     size_t len = strlen(t);
@@ -132,7 +132,7 @@ int ls_sl_name(const struct ls_sl *c, const char *key, const struct ls_ynode *n,
 int ls_sl_budget(const struct ls_sl *c, const char *key, const struct ls_ynode *n,
                  enum ls_slot_budget *kind, unsigned *value)
 {
-    const char *t;
+    const char *t = NULL;
     unsigned long long v;
     if (ls_sl_text(c, key, n, "a CPU count (8) or a percentage of the allowed CPUs (25%)", &t) < 0)
         return -1;
@@ -156,76 +156,40 @@ int ls_sl_budget(const struct ls_sl *c, const char *key, const struct ls_ynode *
 
 int ls_sl_mode(const struct ls_sl *c, const char *key, const struct ls_ynode *n, enum ls_mode *out)
 {
-    static const char *const names[] = {"shared", "dedicated", "exclusive"};
-    static const enum ls_mode modes[] = {LS_MODE_SHARED, LS_MODE_DEDICATED, LS_MODE_EXCLUSIVE};
-    const char *t;
+    const char *names[] = {ls_mode_name(LS_MODE_SHARED), ls_mode_name(LS_MODE_DEDICATED),
+                           ls_mode_name(LS_MODE_EXCLUSIVE)};
+    const char *t = NULL;
     if (ls_sl_text(c, key, n, "a mode (shared, dedicated or exclusive)", &t) < 0)
         return -1;
-    for (size_t i = 0; i < 3; i++)
-        if (!strcmp(t, names[i])) {
-            *out = modes[i];
-            return 0;
-        }
+    struct ls_error inner = {0};
+    if (ls_mode_parse(t, out, &inner) == 0)
+        return 0;
     const char *guess = ls_suggest(t, names, 3);
     if (guess)
         return ls_sl_fail(c, n, key, "unknown mode '%s' (did you mean '%s'?)", t, guess);
     return ls_sl_fail(c, n, key, "unknown mode '%s': use shared, dedicated or exclusive", t);
 }
 
-static int perf_check(const struct ls_sl *c, const char *key, const struct ls_ynode *n,
-                      const struct ls_perf_topo *p)
+/* The planner's rules and words (ls_perf_parse_as), at the value's position. */
+static int perf_error(const struct ls_sl *c, const char *key, const struct ls_ynode *n,
+                      const struct ls_error *inner)
 {
-    unsigned long long vcpus = (unsigned long long)p->llcs * p->cores * p->threads;
-    if (vcpus > LS_MAX_CPUS)
-        return ls_sl_fail(c, n, key, "%llu vCPUs is more than any host has", vcpus);
-    if (p->nodes > p->llcs)
-        return ls_sl_fail(c, n, key, "%u guest NUMA nodes need at least %u virtual LLCs, not %u",
-                          p->nodes, p->nodes, p->llcs);
-    return 0;
+    return ls_sl_fail(c, n, key, "%s", inner->msg);
 }
 
-static int perf_string(const struct ls_sl *c, const char *key, const struct ls_ynode *n,
-                       const char *t, struct ls_perf_topo *out)
-{
-    unsigned long long v[4] = {0, 0, 0, 1};
-    const char *p = t;
-    for (int i = 0; i < 3; i++) {
-        const char *start = p;
-        while (isdigit((unsigned char)*p))
-            p++;
-        if (!parse_decimal(start, (size_t)(p - start), LS_MAX_CPUS, &v[i]) ||
-            (i < 2 && *p++ != 'x'))
-            goto bad;
-    }
-    if (!strncmp(p, ",nodes=", 7)) {
-        const char *start = p + 7;
-        for (p = start; isdigit((unsigned char)*p); p++)
-            ;
-        if (!parse_decimal(start, (size_t)(p - start), LS_MAX_CPUS, &v[3]))
-            goto bad;
-    }
-    if (*p)
-        goto bad;
-    for (int i = 0; i < 4; i++)
-        if (v[i] == 0 || v[i] > LS_MAX_CPUS)
-            return ls_sl_fail(c, n, key, "'%s': each count must be 1 to %u", t, LS_MAX_CPUS);
-    *out = (struct ls_perf_topo){(unsigned)v[0], (unsigned)v[1], (unsigned)v[2], (unsigned)v[3]};
-    return perf_check(c, key, n, out);
-bad:
-    return ls_sl_fail(c, n, key,
-                      "'%s' is not a virtual topology: write LLCSxCORESxTHREADS (e.g. 2x4x1), "
-                      "optionally ',nodes=N'",
-                      t);
-}
+#define PERF_WHAT "the virtual topology"
 
 int ls_sl_perf(const struct ls_sl *c, const char *key, const struct ls_ynode *n,
                struct ls_perf_topo *out)
 {
     if (n->kind == LS_Y_SCALAR) {
-        const char *t;
+        const char *t = NULL;
         if (ls_sl_text(c, key, n, "a virtual topology (2x4x1 or {llcs: 2, cores: 4})", &t) < 0)
             return -1;
-        return perf_string(c, key, n, t, out);
+        struct ls_error inner = {0};
+        if (ls_perf_parse_as(t, PERF_WHAT, out, &inner) < 0)
+            return perf_error(c, key, n, &inner);
+        return 0;
     }
     if (n->kind != LS_Y_MAP)
         return ls_sl_fail(c, n, key,
@@ -254,13 +218,17 @@ int ls_sl_perf(const struct ls_sl *c, const char *key, const struct ls_ynode *n,
     for (size_t j = 0; j < 2; j++)
         if (!seen[j])
             return ls_sl_fail(c, n, key, "missing '%s' (llcs and cores are required)", keys[j]);
-    *out = (struct ls_perf_topo){vals[0], vals[1], vals[2], vals[3]};
-    return perf_check(c, key, n, out);
+    struct ls_perf_topo t = {vals[0], vals[1], vals[2], vals[3]};
+    struct ls_error inner = {0};
+    if (ls_perf_check(&t, PERF_WHAT, &inner) < 0)
+        return perf_error(c, key, n, &inner);
+    *out = t;
+    return 0;
 }
 
 int ls_sl_size(const struct ls_sl *c, const char *key, const struct ls_ynode *n, uint64_t *out)
 {
-    const char *t;
+    const char *t = NULL;
     if (ls_sl_text(c, key, n, "a size (512M, 4G) or max", &t) < 0)
         return -1;
     if (!strcmp(t, "max")) {
@@ -268,7 +236,7 @@ int ls_sl_size(const struct ls_sl *c, const char *key, const struct ls_ynode *n,
         return 0;
     }
     struct ls_error inner = {0};
-    if (ls_slots_size_parse(t, out, &inner) < 0)
+    if (ls_size_parse(t, NULL, out, &inner) < 0)
         return ls_sl_fail(c, n, key, "%s", inner.msg);
     return 0;
 }
@@ -276,7 +244,7 @@ int ls_sl_size(const struct ls_sl *c, const char *key, const struct ls_ynode *n,
 int ls_sl_duration(const struct ls_sl *c, const char *key, const struct ls_ynode *n,
                    const char *keyword, uint64_t keyword_value, bool allow_zero, uint64_t *out)
 {
-    const char *t;
+    const char *t = NULL;
     char expected[96];
     snprintf(expected, sizeof(expected), "a duration (90s, 30m, 1h30m) or %s", keyword);
     if (ls_sl_text(c, key, n, expected, &t) < 0)
@@ -299,7 +267,7 @@ static int seccomp_profile(const struct ls_sl *c, const char *key, const struct 
                            char **profile)
 {
     static const char *const names[] = {"none", "build", "log"};
-    const char *t;
+    const char *t = NULL;
     if (ls_sl_text(c, key, n, "a seccomp profile (none, build or log)", &t) < 0)
         return -1;
     for (size_t i = 0; i < 3; i++)
@@ -323,7 +291,7 @@ static int seccomp_deny(const struct ls_sl *c, const char *key, const struct ls_
                           ls_ynode_kind_name(n));
     size_t size = 1;
     for (size_t i = 0; i < n->nitems; i++) {
-        const char *t;
+        const char *t = NULL;
         if (ls_sl_text(c, key, n->items[i], "a syscall name", &t) < 0)
             return -1;
         bool ok = *t;
@@ -413,7 +381,7 @@ int ls_sl_env(const struct ls_sl *c, const char *key, const struct ls_ynode *n,
         const struct ls_ynode *k = n->items[2 * i], *v = n->items[2 * i + 1];
         char sub[160];
         snprintf(sub, sizeof(sub), "%s.%.120s", key, k->text);
-        const char *name = k->text, *value;
+        const char *name = k->text, *value = NULL;
         bool ok = *name && !isdigit((unsigned char)*name) && strlen(name) == k->len;
         for (const char *p = name; ok && *p; p++)
             ok = isalnum((unsigned char)*p) || *p == '_';
@@ -463,7 +431,7 @@ static bool blank(const char *t)
 int ls_sl_command(const struct ls_sl *c, const char *key, const struct ls_ynode *n, char ***argv,
                   size_t *argc, bool *shell)
 {
-    const char *t;
+    const char *t = NULL;
     if (n->kind == LS_Y_SCALAR) {
         if (ls_sl_text(c, key, n, "a command (a list of arguments or a shell string)", &t) < 0)
             return -1;

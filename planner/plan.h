@@ -63,7 +63,14 @@ struct ls_plan {
 int ls_budget_parse(const char *text, const char *what, size_t *out, struct ls_error *err);
 size_t ls_default_budget(size_t allowed);
 size_t ls_vm_budget(size_t allowed, size_t vcpus); /* seed's no_perf_cpu_budget */
+/* LLCSxCORESxTHREADS[,nodes=N]: every count >= 1, at most 4096 LLCs, 1024 cores per LLC, 16
+ * threads per core, 65536 vCPUs, nodes <= llcs. ls_perf_parse names the value "--perf" in
+ * errors, ls_perf_parse_as `what`; ls_perf_check applies the same limits to a topology read
+ * some other way (a slot file's {llcs, cores, threads, nodes}). */
 int ls_perf_parse(const char *text, struct ls_perf_topo *out, struct ls_error *err);
+int ls_perf_parse_as(const char *text, const char *what, struct ls_perf_topo *out,
+                     struct ls_error *err);
+int ls_perf_check(const struct ls_perf_topo *t, const char *what, struct ls_error *err);
 int ls_mode_parse(const char *text, enum ls_mode *out, struct ls_error *err);
 const char *ls_mode_name(enum ls_mode mode);
 
@@ -79,6 +86,11 @@ int ls_snapshot_take(const struct ls_topology *topo, const ls_cpuset *allowed,
                      const struct ls_lockdir *ld, const struct ls_locktable *t,
                      struct ls_snapshot *snap, struct ls_error *err);
 void ls_snapshot_free(struct ls_snapshot *snap);
+/* A snapshot of an idle host (nobody holds anything), and a plan's locks counted as held in
+ * one: what fits beside that plan, without taking a lock. */
+int ls_snapshot_idle(const struct ls_topology *topo, struct ls_snapshot *snap,
+                     struct ls_error *err);
+int ls_snapshot_hold(struct ls_snapshot *snap, const struct ls_plan *plan, struct ls_error *err);
 
 /* DISCOVER -> PLAN -> ACQUIRE, all-or-nothing, 3 retries after 10/50/200 ms. Busy after the
  * retries: LS_ERR_BUSY naming every holder. Plans around the reservations of live waiters

@@ -55,7 +55,7 @@ int ls_mode_parse(const char *text, enum ls_mode *out, struct ls_error *err)
                    "--mode must be shared, dedicated or exclusive (got %s)", shown);
 }
 
-/* Decimal 1..max at *p, advancing it; false on anything else. */
+/* Decimal 0..max at *p, advancing it; false on anything else. Range rules: perf_check. */
 static bool number(const char **p, unsigned max, unsigned *out)
 {
     unsigned long v = 0;
@@ -67,44 +67,76 @@ static bool number(const char **p, unsigned max, unsigned *out)
         if (v > max)
             return false;
     }
-    if (v == 0)
-        return false;
     *out = (unsigned)v;
     *p = s;
     return true;
 }
 
-int ls_perf_parse(const char *text, struct ls_perf_topo *out, struct ls_error *err)
+static int perf_syntax(const char *what, const char *shown, struct ls_error *err)
+{
+    return ls_fail(err, LS_ERR_USAGE, EINVAL,
+                   "%s must be LLCSxCORESxTHREADS[,nodes=N] with every number >= 1 (at most %u "
+                   "LLCs, %u cores per LLC, %u threads per core), e.g. 2x4x2 or 4x2x1,nodes=2; "
+                   "got %s",
+                   what, PERF_MAX_LLCS, PERF_MAX_CORES, PERF_MAX_THREADS, shown);
+}
+
+/* The limits every virtual topology obeys; `shown` is how the user wrote it, quoted. */
+static int perf_check(const struct ls_perf_topo *t, const char *what, const char *shown,
+                      struct ls_error *err)
+{
+    if (!t->llcs || !t->cores || !t->threads || !t->nodes || t->llcs > PERF_MAX_LLCS ||
+        t->cores > PERF_MAX_CORES || t->threads > PERF_MAX_THREADS || t->nodes > PERF_MAX_LLCS)
+        return perf_syntax(what, shown, err);
+    unsigned long long vcpus = (unsigned long long)t->llcs * t->cores * t->threads;
+    if (vcpus > PERF_MAX_VCPUS)
+        return ls_fail(err, LS_ERR_USAGE, ERANGE,
+                       "%s %s declares %llu vCPUs; at most %u are supported", what, shown, vcpus,
+                       PERF_MAX_VCPUS);
+    if (t->nodes > t->llcs)
+        return ls_fail(err, LS_ERR_USAGE, EINVAL,
+                       "%s %s: nodes=%u exceeds the %u virtual LLCs (every guest NUMA "
+                       "node needs at least one LLC)",
+                       what, shown, t->nodes, t->llcs);
+    return 0;
+}
+
+int ls_perf_check(const struct ls_perf_topo *t, const char *what, struct ls_error *err)
+{
+    char text[80], shown[96];
+    if (t->nodes > 1)
+        snprintf(text, sizeof(text), "%ux%ux%u,nodes=%u", t->llcs, t->cores, t->threads, t->nodes);
+    else
+        snprintf(text, sizeof(text), "%ux%ux%u", t->llcs, t->cores, t->threads);
+    ls_quote(text, shown, sizeof(shown));
+    return perf_check(t, what, shown, err);
+}
+
+int ls_perf_parse_as(const char *text, const char *what, struct ls_perf_topo *out,
+                     struct ls_error *err)
 {
     char shown[96];
     ls_quote(text, shown, sizeof(shown));
     struct ls_perf_topo t = {.nodes = 1};
     const char *p = text ? text : "";
-    bool ok = number(&p, PERF_MAX_LLCS, &t.llcs) && *p++ == 'x' &&
-              number(&p, PERF_MAX_CORES, &t.cores) && *p++ == 'x' &&
-              number(&p, PERF_MAX_THREADS, &t.threads);
+    const unsigned cap = 1u << 20; /* parse bound only: perf_check has the real limits */
+    bool ok = number(&p, cap, &t.llcs) && *p++ == 'x' && number(&p, cap, &t.cores) && *p++ == 'x' &&
+              number(&p, cap, &t.threads);
     if (ok && *p == ',') {
         p++;
         ok = !strncmp(p, "nodes=", 6);
         p += ok ? 6 : 0;
-        ok = ok && number(&p, PERF_MAX_LLCS, &t.nodes);
+        ok = ok && number(&p, cap, &t.nodes);
     }
     if (!ok || *p)
-        return ls_fail(err, LS_ERR_USAGE, EINVAL,
-                       "--perf must be LLCSxCORESxTHREADS[,nodes=N] with every number >= 1 "
-                       "(at most %u LLCs, %u cores per LLC, %u threads per core), e.g. 2x4x2 "
-                       "or 4x2x1,nodes=2; got %s",
-                       PERF_MAX_LLCS, PERF_MAX_CORES, PERF_MAX_THREADS, shown);
-    unsigned long long vcpus = (unsigned long long)t.llcs * t.cores * t.threads;
-    if (vcpus > PERF_MAX_VCPUS)
-        return ls_fail(err, LS_ERR_USAGE, ERANGE,
-                       "--perf %s declares %llu vCPUs; at most %u are supported", shown, vcpus,
-                       PERF_MAX_VCPUS);
-    if (t.nodes > t.llcs)
-        return ls_fail(err, LS_ERR_USAGE, EINVAL,
-                       "--perf %s: nodes=%u exceeds the %u virtual LLCs (every guest NUMA "
-                       "node needs at least one LLC)",
-                       shown, t.nodes, t.llcs);
+        return perf_syntax(what, shown, err);
+    if (perf_check(&t, what, shown, err) < 0)
+        return -1;
     *out = t;
     return 0;
+}
+
+int ls_perf_parse(const char *text, struct ls_perf_topo *out, struct ls_error *err)
+{
+    return ls_perf_parse_as(text, "--perf", out, err);
 }

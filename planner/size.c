@@ -9,7 +9,7 @@ static int shift_for(const char *suffix)
     static const struct {
         char letter;
         int shift;
-    } units[] = {{'k', 10}, {'m', 20}, {'g', 30}, {'t', 40}};
+    } units[] = {{'k', 10}, {'m', 20}, {'g', 30}, {'t', 40}, {'p', 50}};
     if (!*suffix)
         return 0;
     if ((suffix[0] == 'b' || suffix[0] == 'B') && !suffix[1])
@@ -25,32 +25,44 @@ static int shift_for(const char *suffix)
     return -1;
 }
 
+/* "what: " before a message, or nothing when the caller names the value itself. */
+#define WHAT_FMT "%s%s"
+#define WHAT(w) (w) ? (w) : "", (w) ? ": " : ""
+
 int ls_size_parse(const char *text, const char *what, uint64_t *out, struct ls_error *err)
 {
-    static const char hint[] = "use a whole number of bytes with an optional K, M, G or T "
+    static const char hint[] = "use a whole number of bytes with an optional K, M, G, T or P "
                                "suffix (powers of 1024), e.g. 512M or 4G";
     if (!text || !*text)
-        return ls_fail(err, LS_ERR_USAGE, EINVAL, "%s: empty size: %s", what, hint);
+        return ls_fail(err, LS_ERR_USAGE, EINVAL, WHAT_FMT "empty size: %s", WHAT(what), hint);
     const char *p = text;
     if (!isdigit((unsigned char)*p))
-        return ls_fail(err, LS_ERR_USAGE, EINVAL, "%s: invalid size '%s': %s", what, text, hint);
+        return ls_fail(err, LS_ERR_USAGE, EINVAL, WHAT_FMT "invalid size '%s': %s", WHAT(what),
+                       text, hint);
     uint64_t value = 0;
     for (; isdigit((unsigned char)*p); p++) {
         unsigned digit = (unsigned)(*p - '0');
         if (value > (UINT64_MAX - digit) / 10)
-            return ls_fail(err, LS_ERR_USAGE, ERANGE, "%s: size '%s' is too large", what, text);
+            return ls_fail(err, LS_ERR_USAGE, ERANGE, WHAT_FMT "size '%s' is too large", WHAT(what),
+                           text);
         value = value * 10 + digit;
     }
+    if (*p == '.' && isdigit((unsigned char)p[1]))
+        return ls_fail(err, LS_ERR_USAGE, EINVAL,
+                       WHAT_FMT "invalid size '%s' (not a whole number): %s", WHAT(what), text,
+                       hint);
     int shift = shift_for(p);
     if (shift < 0)
-        return ls_fail(err, LS_ERR_USAGE, EINVAL, "%s: invalid size '%s' (unknown unit '%s'): %s",
-                       what, text, p, hint);
+        return ls_fail(err, LS_ERR_USAGE, EINVAL,
+                       WHAT_FMT "invalid size '%s' (unknown unit '%s'): %s", WHAT(what), text, p,
+                       hint);
     if (shift && value > (UINT64_MAX >> shift))
-        return ls_fail(err, LS_ERR_USAGE, ERANGE, "%s: size '%s' is too large", what, text);
+        return ls_fail(err, LS_ERR_USAGE, ERANGE, WHAT_FMT "size '%s' is too large", WHAT(what),
+                       text);
     value <<= shift;
     if (value == 0)
-        return ls_fail(err, LS_ERR_USAGE, EINVAL, "%s: size must be at least 1 byte, got '%s'",
-                       what, text);
+        return ls_fail(err, LS_ERR_USAGE, EINVAL, WHAT_FMT "size must be at least 1 byte, got '%s'",
+                       WHAT(what), text);
     *out = value;
     return 0;
 }

@@ -6,9 +6,10 @@
 
 #include "error.h"
 
-/* Parse a whole number of bytes with an optional K/M/G/T suffix (x1024 steps; "KiB"/"KB"
+/* Parse a whole number of bytes with an optional K/M/G/T/P suffix (x1024 steps; "KiB"/"KB"
  * spellings and lower case accepted). 0, negatives, fractions, garbage and overflow are usage
- * errors naming `what` (the flag or config key). */
+ * errors starting "what: " (the flag); what NULL leaves that out (the caller names the value,
+ * as a slot file's "FILE:LINE:COL: key 'memory_max':" does). */
 int ls_size_parse(const char *text, const char *what, uint64_t *out, struct ls_error *err);
 
 #endif

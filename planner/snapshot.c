@@ -38,14 +38,8 @@ int ls_snapshot_take(const struct ls_topology *topo, const ls_cpuset *allowed,
                      const struct ls_lockdir *ld, const struct ls_locktable *t,
                      struct ls_snapshot *snap, struct ls_error *err)
 {
-    memset(snap, 0, sizeof(*snap));
-    snap->nllcs = topo->nllcs;
-    snap->llc_shared = calloc(topo->nllcs ? topo->nllcs : 1, sizeof(unsigned));
-    snap->llc_exclusive = calloc(topo->nllcs ? topo->nllcs : 1, sizeof(unsigned));
-    if (!snap->llc_shared || !snap->llc_exclusive) {
-        ls_snapshot_free(snap);
-        return oom(err);
-    }
+    if (ls_snapshot_idle(topo, snap, err) < 0)
+        return -1;
     /* Nobody holds anything on the lock dir's filesystem: no file to look at. */
     if (!ls_locktable_has_device(t, ld->dev_major, ld->dev_minor))
         return 0;

@@ -14,6 +14,9 @@ BUILD_DIR=build ./scripts/build.sh
 echo "== ctest: unit, host, vm"
 (cd build && ctest --output-on-failure -j1)
 
+echo "== build (Release, -O3): the optimiser's extra warnings must stay clean too"
+BUILD_DIR=build-release BUILD_TYPE=Release ./scripts/build.sh -DLLCSLICE_VM_TESTS=OFF
+
 echo "== build (ASan+UBSan)"
 BUILD_DIR=build-asan ./scripts/build.sh -DLLCSLICE_SANITIZE=ON -DLLCSLICE_VM_TESTS=OFF
 echo "== ctest under ASan+UBSan: unit, host"

@@ -42,8 +42,11 @@ static void print_human(const struct ls_topology *topo, const struct ls_plan *p)
     printf("%-13s %s (%zu)\n", "CPUs:", cpus ? cpus : "?", ls_cpuset_count(&p->cpus));
     printf("%-13s %s\n", "memory nodes:", mems ? mems : "?");
     if (p->mode == LS_MODE_EXCLUSIVE && p->assignments) {
-        printf("%-13s %d%s\n", "service CPU:", p->service_cpu,
-               p->service_llc >= 0 ? " (outside the reserved LLCs)" : "");
+        if (p->service_cpu >= 0)
+            printf("%-13s %d%s\n", "service CPU:", p->service_cpu,
+                   p->service_llc >= 0 ? " (outside the reserved LLCs)" : "");
+        else
+            printf("%-13s none\n", "service CPU:");
         printf("pinning:\n");
         for (size_t i = 0; i < p->nassignments; i++)
             printf("  vCPU %u -> CPU %u\n", p->assignments[i].vcpu, p->assignments[i].host_cpu);

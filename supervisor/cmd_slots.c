@@ -1,197 +1,210 @@
-/* llcslice slots FILE.yaml: validate (and, later, run) a YAML job-slot file. */
+/* llcslice slots FILE.yaml: validate a YAML job-slot file whole, then list it (--check), plan
+ * it (--dry-run) or run it. */
+#include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
 
+#include "../cgroup/cgroup.h"
 #include "../configs/slots.h"
-#include "../configs/slots_units.h"
 #include "../planner/cleanup.h"
-#include "cli.h"
+#include "../planner/duration.h"
+#include "slots_cmd.h"
 
 static const char usage[] =
-    "Usage: llcslice slots FILE.yaml --check [OPTIONS]\n"
+    "Usage: llcslice slots FILE.yaml [--check | --dry-run] [OPTIONS]\n"
     "\n"
-    "Validate a YAML job-slot file (schema: configs/README.md) against this host and list its\n"
-    "jobs. Every error names FILE:LINE:COLUMN and the key, and exits 64. Running the jobs\n"
-    "(and --dry-run) is not in this build yet: only --check works.\n"
+    "Run the jobs a YAML job-slot file describes (schema: configs/README.md), each in its own\n"
+    "reservation exactly as 'llcslice run' would, as many at once as the reservations (and\n"
+    "max_jobs) allow. A job whose CPUs are held waits (its wait:); after: jobs start once\n"
+    "those they follow succeeded; a failed job stops only the jobs after it. Each job's output\n"
+    "goes to LOG_DIR/JOB.log. The whole file is validated first: every error names\n"
+    "FILE:LINE:COLUMN and the key, and exits 64 before anything runs.\n"
     "\n"
     "Options:\n"
     "  --check               validate the whole file and print a summary of its jobs\n"
+    "  --dry-run             print each job's plan as if the host were idle, and which jobs\n"
+    "                        could run side by side (waves); takes no lock\n"
+    "  --json                with --dry-run: the plans as JSON; when running: a JSON summary\n"
+    "                        on stdout at the end (progress goes to stderr)\n"
+    "  --tail                also print every job's output, each line prefixed with [JOB]\n"
+    "  --fail-fast           on the first failed job, stop the others and start no more\n"
+    "  --log-dir DIR         where the job logs go (default: the file's log_dir:, else a new\n"
+    "                        directory in $TMPDIR or /tmp)\n"
+    "  --kill-after DURATION a job past its timeout: gets SIGTERM, then SIGKILL this long\n"
+    "                        after (default 10s)\n"
+    "  --lock-dir DIR        lockfile directory (beats the file's lock_dir:, which beats\n"
+    "                        env LLCSLICE_LOCK_DIR; default /tmp)\n"
+    "  --lock-prefix P       lockfile prefix (likewise; env LLCSLICE_LOCK_PREFIX; default\n"
+    "                        llcslice)\n"
     "  --fsroot DIR          read the CPU topology under DIR, a dumped sysfs tree\n"
-    "                        (env LLCSLICE_FSROOT)\n"
+    "                        (env LLCSLICE_FSROOT); jobs then hold real locks but run\n"
+    "                        unconfined, as 'llcslice run --fsroot' does\n"
     "  --allowed-cpus LIST   CPUs the jobs may use instead of this process's affinity\n"
     "                        (env LLCSLICE_ALLOWED_CPUS)\n"
     "  -h, --help            this text\n"
     "\n"
-    "Exit codes: 0 valid; 64 the file is invalid or a budget does not fit this host;\n"
-    "125 the host could not be read.\n";
+    "While running: a live table (job, state, CPUs, elapsed, exit) when the output is a\n"
+    "terminal, else one line per state change; a summary table at the end. Ctrl-C stops\n"
+    "every job (SIGTERM, forwarded to the job), waits for each to release its reservation\n"
+    "and cgroup, and exits 130; a second Ctrl-C kills the jobs (SIGKILL).\n"
+    "\n"
+    "Exit codes: 0 every job succeeded (with --check/--dry-run: the file is valid); 1 a job\n"
+    "failed, timed out or was skipped; 64 the file is invalid or a budget does not fit this\n"
+    "host; 77 (--dry-run) a job can never be planned here; 125 llcslice itself failed;\n"
+    "128+N stopped by signal N.\n";
 
-/* argv joined for display; arguments with shell-special characters single-quoted. */
-static char *command_text(const struct ls_slot_job *j)
+/* Build every job's seccomp filter now: an unknown syscall name is the file's error, at the
+ * job's seccomp: value, before anything runs. */
+static int build_filters(const struct ls_slots *s, struct ls_seccomp *sc, struct ls_error *err)
 {
-    if (j->shell) {
-        const char *t = j->argv[2];
-        const char *nl = strchr(t, '\n');
-        if (!nl || !nl[1])
-            return strndup(t, nl ? (size_t)(nl - t) : strlen(t));
-        char *out;
-        return asprintf(&out, "%.*s ...", (int)(nl - t), t) < 0 ? NULL : out;
-    }
-    size_t size = 1;
-    for (size_t i = 0; i < j->argc; i++)
-        size += 4 * strlen(j->argv[i]) + 3;
-    char *out = malloc(size), *p = out;
-    if (!out)
-        return NULL;
-    for (size_t i = 0; i < j->argc; i++) {
-        const char *a = j->argv[i];
-        bool quote = !*a || strpbrk(a, " \t\n'\"\\$`*?[]{}()<>|&;#~!");
-        if (i)
-            *p++ = ' ';
-        if (quote)
-            *p++ = '\'';
-        for (; *a; a++) {
-            if (*a == '\'' && quote) {
-                memcpy(p, "'\\''", 4);
-                p += 4;
-            } else {
-                *p++ = *a == '\n' ? ' ' : *a;
-            }
+    for (size_t i = 0; i < s->njobs; i++) {
+        const struct ls_slot_job *j = &s->jobs[i];
+        struct ls_error e = {0};
+        if (ls_seccomp_build(&sc[i], j->seccomp, j->seccomp_deny, &e) == 0)
+            continue;
+        if (e.category != LS_ERR_USAGE) {
+            *err = e;
+            return -1;
         }
-        if (quote)
-            *p++ = '\'';
+        /* "--seccomp-deny: unknown syscall name 'x'": the flag means nothing in a file */
+        const char *msg = e.msg, *colon = strstr(msg, ": ");
+        if (!strncmp(msg, "--seccomp", 9) && colon)
+            msg = colon + 2;
+        return ls_fail(err, LS_ERR_USAGE, e.code, "%s:%u:%u: key 'seccomp': job '%s': %s", s->path,
+                       j->seccomp_pos.line, j->seccomp_pos.col, j->name, msg);
     }
-    *p = '\0';
+    return 0;
+}
+
+static int mkdir_p(const char *path, struct ls_error *err)
+{
+    _cleanup_free_ char *p = strdup(path);
+    if (!p)
+        return ls_fail(err, LS_ERR_SYSTEM, ENOMEM, "out of memory");
+    for (char *c = p + 1;; c++) {
+        if (*c && *c != '/')
+            continue;
+        char was = *c;
+        *c = '\0';
+        if (mkdir(p, 0755) < 0 && errno != EEXIST)
+            return ls_fail(err, LS_ERR_SYSTEM, errno, "cannot create the log directory %s: %s", p,
+                           strerror(errno));
+        if (!(*c = was))
+            break;
+    }
+    struct stat st;
+    if (stat(path, &st) < 0 || !S_ISDIR(st.st_mode) || access(path, W_OK | X_OK) < 0)
+        return ls_fail(err, LS_ERR_SYSTEM, errno ? errno : ENOTDIR,
+                       "log directory %s is not a writable directory", path);
+    return 0;
+}
+
+/* --log-dir, the file's log_dir:, else a fresh llcslice-slots-STEM-XXXXXX in $TMPDIR. */
+static char *log_dir_for(const struct ls_slots *s, const char *flag, struct ls_error *err)
+{
+    const char *want = flag ? flag : s->log_dir;
+    if (want) {
+        if (mkdir_p(want, err) < 0)
+            return NULL;
+        char *out = strdup(want);
+        if (!out)
+            ls_fail(err, LS_ERR_SYSTEM, ENOMEM, "out of memory");
+        return out;
+    }
+    const char *tmp = getenv("TMPDIR");
+    if (!tmp || !*tmp)
+        tmp = "/tmp";
+    const char *base = strrchr(s->path, '/');
+    base = base ? base + 1 : s->path;
+    size_t stem = strcspn(base, ".");
+    char *out;
+    if (asprintf(&out, "%s/llcslice-slots-%.*s-XXXXXX", tmp, (int)(stem < 40 ? stem : 40), base) <
+        0) {
+        ls_fail(err, LS_ERR_SYSTEM, ENOMEM, "out of memory");
+        return NULL;
+    }
+    for (char *c = out + strlen(tmp) + 16; *c && *c != 'X'; c++)
+        if (*c == '/' || (unsigned char)*c < 0x20) /* a stem is a file name: stay one */
+            *c = '_';
+    if (!mkdtemp(out)) {
+        ls_fail(err, LS_ERR_SYSTEM, errno,
+                "cannot create a log directory in %s: %s (set TMPDIR, or use --log-dir)", tmp,
+                strerror(errno));
+        free(out);
+        return NULL;
+    }
     return out;
 }
 
-static void budget_text(const struct ls_slot_job *j, size_t allowed, char *buf, size_t size)
+static int run_file(const struct ls_slots *s, const struct ls_host *host, const char *lock_dir,
+                    const char *lock_prefix, const char *log_flag,
+                    const struct ls_slots_run_opts *base, const struct ls_seccomp *sc)
 {
-    if (j->has_perf) {
-        if (j->perf.nodes > 1)
-            snprintf(buf, size, "perf %ux%ux%u,nodes=%u", j->perf.llcs, j->perf.cores,
-                     j->perf.threads, j->perf.nodes);
-        else
-            snprintf(buf, size, "perf %ux%ux%u", j->perf.llcs, j->perf.cores, j->perf.threads);
-        return;
+    struct ls_error err = {0};
+    struct ls_lockdir ld;
+    if (ls_lockdir_open(&ld, lock_dir ? lock_dir : s->lock_dir,
+                        lock_prefix ? lock_prefix : s->lock_prefix, &err) < 0)
+        return ls_report(&err);
+    _cleanup_free_ char *log_dir = log_dir_for(s, log_flag, &err);
+    if (!log_dir)
+        return ls_report(&err);
+    if (ls_root_is_host(&host->root)) {
+        struct ls_error serr = {0};
+        if (ls_cgroup_sweep(LS_SWEEP_DEFAULT_MAX_AGE, &serr) < 0)
+            ls_warn("sweeping orphaned cgroups: %s", serr.msg);
     }
-    switch (j->budget) {
-    case LS_SLOT_BUDGET_CPUS:
-        snprintf(buf, size, "%u", j->budget_value);
-        break;
-    case LS_SLOT_BUDGET_PERCENT:
-        snprintf(buf, size, "%u%% (%zu)", j->budget_value, ls_slot_job_cpus(j, allowed));
-        break;
-    case LS_SLOT_BUDGET_DEFAULT:
-        snprintf(buf, size, j->vcpus ? "default (vm)" : "default");
-        break;
-    }
-}
-
-static void after_text(const struct ls_slots *s, const struct ls_slot_job *j, char *buf,
-                       size_t size)
-{
-    size_t off = 0;
-    snprintf(buf, size, "-");
-    for (size_t k = 0; k < j->nafter && off < size; k++)
-        off += (size_t)snprintf(buf + off, size - off, "%s%s", k ? "," : "",
-                                s->jobs[j->after[k]].name);
-}
-
-enum {
-    COL_JOB,
-    COL_MODE,
-    COL_CPUS,
-    COL_MEMORY,
-    COL_TIMEOUT,
-    COL_WAIT,
-    COL_REPEAT,
-    COL_AFTER,
-    COL_COMMAND,
-    NCOLS
-};
-
-static void print_summary(const struct ls_slots *s, const struct ls_host *host)
-{
-    static const char *const head[NCOLS] = {"JOB",  "MODE",   "CPUS",  "MEMORY", "TIMEOUT",
-                                            "WAIT", "REPEAT", "AFTER", "COMMAND"};
-    size_t allowed = ls_cpuset_count(&host->allowed);
-    printf("%s: %zu job%s, valid on this host (%zu allowed CPUs, %zu online, %zu LLCs)\n", s->path,
-           s->njobs, s->njobs == 1 ? "" : "s", allowed, ls_cpuset_count(&host->topo.online),
-           host->topo.nllcs);
-    printf("lock dir: %s  lock prefix: %s  log dir: %s  max jobs: ",
-           s->lock_dir ? s->lock_dir : "(default)", s->lock_prefix ? s->lock_prefix : "(default)",
-           s->log_dir ? s->log_dir : "(default)");
-    if (s->max_jobs)
-        printf("%u\n", s->max_jobs);
-    else
-        printf("no limit\n");
-
-    _cleanup_free_ char **cells = calloc(NCOLS * s->njobs, sizeof(*cells));
-    if (!cells) {
-        ls_warn("out of memory printing the job table");
-        return;
-    }
-    size_t width[NCOLS];
-    for (size_t c = 0; c < NCOLS; c++)
-        width[c] = strlen(head[c]);
-    for (size_t i = 0; i < s->njobs; i++) {
-        const struct ls_slot_job *j = &s->jobs[i];
-        char buf[NCOLS][512];
-        snprintf(buf[COL_JOB], sizeof(buf[0]), "%s", j->name);
-        snprintf(buf[COL_MODE], sizeof(buf[0]), "%s", ls_slots_mode_name(j->mode));
-        budget_text(j, allowed, buf[COL_CPUS], sizeof(buf[0]));
-        if (j->memory_max)
-            ls_slots_size_format(j->memory_max, buf[COL_MEMORY], sizeof(buf[0]));
-        else
-            snprintf(buf[COL_MEMORY], sizeof(buf[0]), "-");
-        if (j->timeout_ms)
-            ls_slots_duration_format(j->timeout_ms, buf[COL_TIMEOUT], sizeof(buf[0]));
-        else
-            snprintf(buf[COL_TIMEOUT], sizeof(buf[0]), "-");
-        if (j->wait_ms == LS_SLOTS_WAIT_FOREVER)
-            snprintf(buf[COL_WAIT], sizeof(buf[0]), "forever");
-        else
-            ls_slots_duration_format(j->wait_ms, buf[COL_WAIT], sizeof(buf[0]));
-        snprintf(buf[COL_REPEAT], sizeof(buf[0]), "%u", j->repeat);
-        after_text(s, j, buf[COL_AFTER], sizeof(buf[0]));
-        for (size_t c = 0; c < COL_COMMAND; c++)
-            cells[i * NCOLS + c] = strdup(buf[c]);
-        cells[i * NCOLS + COL_COMMAND] = command_text(j);
-        for (size_t c = 0; c < NCOLS; c++) {
-            const char *t = cells[i * NCOLS + c] ? cells[i * NCOLS + c] : "?";
-            if (strlen(t) > width[c])
-                width[c] = strlen(t);
-        }
-    }
-    for (size_t c = 0; c < NCOLS; c++)
-        printf(c + 1 < NCOLS ? "%-*s  " : "%-*s\n", c + 1 < NCOLS ? (int)width[c] : 0, head[c]);
-    for (size_t i = 0; i < s->njobs; i++)
-        for (size_t c = 0; c < NCOLS; c++) {
-            const char *t = cells[i * NCOLS + c] ? cells[i * NCOLS + c] : "?";
-            printf(c + 1 < NCOLS ? "%-*s  " : "%-*s\n", c + 1 < NCOLS ? (int)width[c] : 0, t);
-        }
-    for (size_t i = 0; i < NCOLS * s->njobs; i++)
-        free(cells[i]);
+    struct ls_slots_run_opts o = *base;
+    o.host = host;
+    o.ld = &ld;
+    o.seccomp = sc;
+    o.log_dir = log_dir;
+    o.max_jobs = s->max_jobs;
+    return ls_slots_run(s, &o);
 }
 
 int ls_cmd_slots(int argc, char **argv)
 {
-    enum { OPT_CHECK = 256, OPT_DRY_RUN, OPT_FSROOT, OPT_ALLOWED };
+    enum {
+        OPT_CHECK = 256,
+        OPT_DRY_RUN,
+        OPT_JSON,
+        OPT_TAIL,
+        OPT_FAIL_FAST,
+        OPT_LOG_DIR,
+        OPT_KILL_AFTER,
+        OPT_LOCK_DIR,
+        OPT_LOCK_PREFIX,
+        OPT_FSROOT,
+        OPT_ALLOWED
+    };
     static const struct option opts[] = {
         {"check", no_argument, NULL, OPT_CHECK},
         {"dry-run", no_argument, NULL, OPT_DRY_RUN},
+        {"json", no_argument, NULL, OPT_JSON},
+        {"tail", no_argument, NULL, OPT_TAIL},
+        {"fail-fast", no_argument, NULL, OPT_FAIL_FAST},
+        {"log-dir", required_argument, NULL, OPT_LOG_DIR},
+        {"kill-after", required_argument, NULL, OPT_KILL_AFTER},
+        {"lock-dir", required_argument, NULL, OPT_LOCK_DIR},
+        {"lock-prefix", required_argument, NULL, OPT_LOCK_PREFIX},
         {"fsroot", required_argument, NULL, OPT_FSROOT},
         {"allowed-cpus", required_argument, NULL, OPT_ALLOWED},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
     bool check = false, dry_run = false;
+    const char *log_dir = NULL, *lock_dir = NULL, *lock_prefix = NULL, *kill_after = NULL;
+    struct ls_slots_run_opts ro = {.kill_after_ms = 10000};
     struct ls_host_opts hopts = {0};
+    struct ls_error err = {0};
     optind = 0; /* full reset: tests call commands in-process */
     opterr = 0;
-    for (int c; (c = getopt_long(argc, argv, "h", opts, NULL)) != -1;) {
+    for (int c; (c = getopt_long(argc, argv, ":h", opts, NULL)) != -1;) {
         switch (c) {
         case 'h':
             fputs(usage, stdout);
@@ -202,16 +215,39 @@ int ls_cmd_slots(int argc, char **argv)
         case OPT_DRY_RUN:
             dry_run = true;
             break;
+        case OPT_JSON:
+            ro.json = true;
+            break;
+        case OPT_TAIL:
+            ro.tail = true;
+            break;
+        case OPT_FAIL_FAST:
+            ro.fail_fast = true;
+            break;
+        case OPT_LOG_DIR:
+            log_dir = optarg;
+            break;
+        case OPT_KILL_AFTER:
+            kill_after = optarg;
+            break;
+        case OPT_LOCK_DIR:
+            lock_dir = optarg;
+            break;
+        case OPT_LOCK_PREFIX:
+            lock_prefix = optarg;
+            break;
         case OPT_FSROOT:
             hopts.fsroot = optarg;
+            hopts.fsroot_what = "--fsroot";
             break;
         case OPT_ALLOWED:
             hopts.allowed = optarg;
             hopts.allowed_what = "--allowed-cpus";
             break;
+        case ':':
+            return ls_usage_error("slots", "option '%s' needs a value", argv[optind - 1]);
         default:
-            return ls_usage_error("slots", "unknown option or missing value: '%s'",
-                                  argv[optind - 1]);
+            return ls_usage_error("slots", "unknown option '%s'", argv[optind - 1]);
         }
     }
     if (optind >= argc)
@@ -219,27 +255,50 @@ int ls_cmd_slots(int argc, char **argv)
     if (argc - optind > 1)
         return ls_usage_error("slots", "one slot file at a time; unexpected '%s'",
                               argv[optind + 1]);
+    if (check && dry_run)
+        return ls_usage_error("slots", "--check and --dry-run do not go together; pick one");
+    if (check && ro.json)
+        return ls_usage_error("slots", "--json goes with --dry-run or a run, not --check");
+    if (log_dir && !*log_dir)
+        return ls_usage_error("slots", "--log-dir needs a directory");
+    if (kill_after) {
+        long long ms;
+        if (ls_duration_parse(kill_after, "--kill-after", &ms, &err) < 0)
+            return ls_usage_error("slots", "%s", err.msg);
+        ro.kill_after_ms = (uint64_t)ms;
+    }
+    if (lock_prefix && ls_lock_prefix_check(lock_prefix, "--lock-prefix", &err) < 0)
+        return ls_usage_error("slots", "%s", err.msg);
     const char *path = argv[optind];
 
-    struct ls_error err = {0};
     struct ls_slots slots;
     if (ls_slots_load_file(path, &slots, &err) < 0)
         return ls_report(&err);
-    if (!check) {
-        ls_slots_free(&slots);
-        fprintf(stderr, "llcslice: slots: %s is not implemented yet; use --check to validate %s\n",
-                dry_run ? "--dry-run" : "running a slot file", path);
-        return LS_EXIT_SYSTEM;
-    }
     ls_host_opts_from_env(&hopts);
     struct ls_host host;
-    int rc = 0;
+    _cleanup_free_ struct ls_seccomp *sc = calloc(slots.njobs, sizeof(*sc));
+    int rc;
+    if (!sc) {
+        ls_fail(&err, LS_ERR_SYSTEM, ENOMEM, "out of memory");
+        rc = ls_report(&err);
+        ls_slots_free(&slots);
+        return rc;
+    }
     if (ls_host_load(&host, &hopts, &err) < 0 ||
         ls_slots_check_budgets(&slots, ls_cpuset_count(&host.allowed),
-                               ls_cpuset_count(&host.topo.online), host.topo.nllcs, &err) < 0)
+                               ls_cpuset_count(&host.topo.online), host.topo.nllcs, &err) < 0 ||
+        build_filters(&slots, sc, &err) < 0) {
         rc = ls_report(&err);
-    else
-        print_summary(&slots, &host);
+    } else if (check) {
+        ls_slots_print_check(&slots, &host);
+        rc = 0;
+    } else if (dry_run) {
+        rc = ls_slots_dry_run(&slots, &host, ro.json);
+    } else {
+        rc = run_file(&slots, &host, lock_dir, lock_prefix, log_dir, &ro, sc);
+    }
+    for (size_t i = 0; i < slots.njobs; i++)
+        ls_seccomp_free(&sc[i]);
     ls_host_free(&host);
     ls_slots_free(&slots);
     return rc;

@@ -48,7 +48,10 @@ int ls_confine_prepare(struct ls_confine *c, const struct ls_confine_opts *o, st
         .budget_explicit = o->budget_explicit,
     };
     struct ls_error why = {0};
-    if (ls_sandbox_create(&c->sb, &so, &why) < 0) {
+    int rc = ls_sandbox_create(&c->sb, &so, &why);
+    for (size_t i = 0; i < c->sb.nnotices; i++)
+        fprintf(stderr, "llcslice: %s\n", c->sb.notices[i]);
+    if (rc < 0) {
         ls_sandbox_free(&c->sb);
         /* A parent the user named must be used or refused, never silently replaced. */
         if (!o->cgroup_parent && ls_sandbox_unavailable(&why))

@@ -57,10 +57,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         nlen = sizeof(name) - 1;
     memcpy(name, nm, nlen);
     name[nlen] = '\0';
-    pid_t pid;
-    unsigned long long start;
-    bool leaf;
-    if (ls_cg_parse_name(name, &pid, &start, &leaf) && pid <= 0)
+    struct ls_cg_owner o;
+    if (ls_cg_parse_name(name, &o) && (o.pid <= 0 || o.pidns == 0))
         abort();
     unlink(mi_path);
     unlink(cg_path);

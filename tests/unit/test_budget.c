@@ -183,13 +183,44 @@ static void test_perf_parse(void **state)
     assert_contains(err.msg, "nodes=3 exceeds the 2 virtual LLCs");
 }
 
+/* One set of rules for every spelling: `what` names the value, ls_perf_check takes a
+ * topology read as numbers (a slot file's mapping). */
+static void test_perf_named_and_check(void **state)
+{
+    (void)state;
+    struct ls_perf_topo p;
+    struct ls_error err = {0};
+    assert_int_equal(ls_perf_parse_as("2x4", "the virtual topology", &p, &err), -1);
+    assert_string_equal(err.msg, "the virtual topology must be LLCSxCORESxTHREADS[,nodes=N] with "
+                                 "every number >= 1 (at most 4096 LLCs, 1024 cores per LLC, 16 "
+                                 "threads per core), e.g. 2x4x2 or 4x2x1,nodes=2; got \"2x4\"");
+    assert_int_equal(ls_perf_parse_as("3x2x1,nodes=3", "x", &p, &err), 0);
+    assert_int_equal(p.nodes, 3);
+
+    struct ls_perf_topo ok = {2, 4, 1, 2};
+    assert_int_equal(ls_perf_check(&ok, "perf", &err), 0);
+    const struct ls_perf_topo bad[] = {{0, 1, 1, 1},  {1, 0, 1, 1},    {1, 1, 0, 1},
+                                       {1, 1, 1, 0},  {4097, 1, 1, 1}, {1, 1025, 1, 1},
+                                       {1, 1, 17, 1}, {1, 1, 1, 2},    {4096, 1024, 1, 1}};
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        memset(&err, 0, sizeof(err));
+        if (ls_perf_check(&bad[i], "perf", &err) != -1)
+            fail_msg("topology %zu was accepted", i);
+        assert_int_equal(err.category, LS_ERR_USAGE);
+    }
+    struct ls_perf_topo over = {1, 2, 1, 2};
+    assert_int_equal(ls_perf_check(&over, "perf", &err), -1);
+    assert_string_equal(err.msg, "perf \"1x2x1,nodes=2\": nodes=2 exceeds the 1 virtual LLCs "
+                                 "(every guest NUMA node needs at least one LLC)");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_budget_parse_good), cmocka_unit_test(test_budget_parse_bad),
         cmocka_unit_test(test_default_budget),    cmocka_unit_test(test_vm_budget),
         cmocka_unit_test(test_request_target),    cmocka_unit_test(test_mode_parse),
-        cmocka_unit_test(test_perf_parse),
+        cmocka_unit_test(test_perf_parse),        cmocka_unit_test(test_perf_named_and_check),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -298,13 +298,11 @@ static void test_enter_and_check_from_inside(void **state)
     assert_int_equal(sb.version, version);
     assert_string_equal(sb.mount, mount_path);
     assert_int_equal(sb.nwarnings, 0);
-    pid_t pid;
-    unsigned long long start;
-    bool leaf;
+    struct ls_cg_owner o;
     const char *base = strrchr(sb.rel, '/') ? strrchr(sb.rel, '/') + 1 : sb.rel;
-    assert_true(ls_cg_parse_name(base, &pid, &start, &leaf));
-    assert_int_equal(pid, getpid());
-    assert_false(leaf);
+    assert_true(ls_cg_parse_name(base, &o));
+    assert_int_equal(o.pid, getpid());
+    assert_int_equal(ls_cg_owner_state(&o), LS_OWNER_ALIVE);
 
     struct kid k = spawn(0);
     enter_ok(&sb, k.pid);
@@ -571,7 +569,12 @@ static void test_explicit_parent(void **state)
         uopts.parent = NULL;
         if (ls_sandbox_create(&usb, &uopts, &err) == 0)
             _exit(6);
-        _exit(ls_sandbox_unavailable(&err) ? 0 : 7);
+        if (!ls_sandbox_unavailable(&err)) {
+            fprintf(stderr, "unprivileged create in own cgroup: %s (category %d, code %d)\n",
+                    err.msg, (int)err.category, err.code);
+            _exit(7);
+        }
+        _exit(0);
     }
     int st = reap(child);
     assert_true(WIFEXITED(st));
@@ -613,42 +616,202 @@ static void test_memory_max(void **state)
     destroy_ok(&sb);
 }
 
-/* cgroup v2 from a non-root group: the supervisor moved into its own leaf beside the job. */
-static void test_v2_supervisor_leaf(void **state)
+/* A fresh group directly under the v2 mount, for a test that needs a parent of its own. */
+static void fresh_group(const char *what, char *out, size_t size)
+{
+    snprintf(out, size, "%s/llcslice-cgtest-%s-%d", mount_path, what, (int)getpid());
+    assert_int_equal(mkdir(out, 0755), 0);
+}
+
+static void move_to(const char *dir, pid_t pid)
+{
+    char num[32];
+    snprintf(num, sizeof(num), "%d", (int)pid);
+    assert_int_equal(ls_cg_writef(num, "%s/cgroup.procs", dir), 0);
+}
+
+static pid_t sleeper(void)
+{
+    pid_t p = fork();
+    assert_true(p >= 0);
+    if (p == 0)
+        for (;;)
+            pause();
+    return p;
+}
+
+/* In a forked worker, where cmocka's asserts cannot report: exit with the failing line. */
+#define WANT(cond)                                                                                 \
+    do {                                                                                           \
+        if (!(cond)) {                                                                             \
+            fprintf(stderr, "%s:%d: %s\n", __FILE__, __LINE__, #cond);                             \
+            _exit(1);                                                                              \
+        }                                                                                          \
+    } while (0)
+
+/* The worker of test_v2_procs_leaf: a supervisor in `pdir` beside a neighbour. */
+static void procs_leaf_worker(const char *pdir, pid_t neighbour)
+{
+    char rel[8192], leafcg[8300], want[8400];
+    snprintf(rel, sizeof(rel), "%s", pdir + strlen(mount_path) + 1);
+    struct ls_sandbox sb;
+    struct ls_sandbox_opts opts = {.cpus = &one_cpu, .mems = &node0, .memory_max = 64ull << 20};
+    struct ls_error err = {0};
+    if (ls_sandbox_create(&sb, &opts, &err) < 0) {
+        fprintf(stderr, "ls_sandbox_create: %s\n", err.msg);
+        _exit(1);
+    }
+    _cleanup_free_ char *procs = NULL, *sc = NULL, *type = NULL, *ncg = NULL;
+    WANT(ls_cg_readf(&procs, "%s/cgroup.procs", pdir) == 0 && strcmp(procs, "") == 0);
+    WANT(ls_cg_readf(&sc, "%s/cgroup.subtree_control", pdir) == 0);
+    WANT(ls_cg_has_word(sc, "cpuset") && ls_cg_has_word(sc, "memory"));
+    WANT(ls_cg_readf(&type, "%s/cgroup.type", pdir) == 0 && strcmp(type, "domain\n") == 0);
+    /* we and the neighbour live in the leaf now; the notice says so */
+    snprintf(leafcg, sizeof(leafcg), "/%s/" LS_CG_PROCS_LEAF, rel);
+    own_cgroup("", want, sizeof(want));
+    WANT(strcmp(want, leafcg) == 0);
+    WANT(ls_cg_readf(&ncg, "/proc/%d/cgroup", (int)neighbour) == 0 && strstr(ncg, leafcg));
+    WANT(sb.moved == 2);
+    snprintf(want, sizeof(want), "%s/" LS_CG_PROCS_LEAF, rel);
+    WANT(strcmp(sb.leaf, want) == 0);
+    WANT(sb.nnotices == 1);
+    static char notice[20000];
+    snprintf(notice, sizeof(notice),
+             "moved 2 processes of %s into %s/llcslice-procs so controllers can be enabled for "
+             "job groups (cgroup v2 no-internal-processes rule)",
+             pdir, pdir);
+    WANT(strcmp(sb.notices[0], notice) == 0);
+    /* the job group sits beside the leaf, and takes a process */
+    snprintf(want, sizeof(want), "%s/", rel);
+    WANT(strncmp(sb.rel, want, strlen(want)) == 0 && !strchr(sb.rel + strlen(want), '/'));
+    WANT(ls_sandbox_enter(&sb, neighbour, &err) == 0);
+    /* a second supervisor there moves nothing */
+    struct ls_sandbox sb2;
+    WANT(ls_sandbox_create(&sb2, &opts, &err) == 0);
+    WANT(sb2.moved == 0 && sb2.nnotices == 0 && sb2.leaf[0] == '\0');
+    WANT(ls_sandbox_destroy(&sb2, &err) == 0);
+    WANT(ls_sandbox_destroy(&sb, &err) == 0); /* kills the neighbour we moved in */
+    ls_sandbox_free(&sb);
+    ls_sandbox_free(&sb2);
+    /* a sweep keeps the leaf while we live in it */
+    WANT(ls_cgroup_sweep(LS_SWEEP_DEFAULT_MAX_AGE, &err) >= 0);
+    snprintf(want, sizeof(want), "%s/" LS_CG_PROCS_LEAF, pdir);
+    WANT(ls_cg_is_dir(want));
+    _exit(0);
+}
+
+/* cgroup v2 from a non-root group that also holds other processes (a CI runner's daemon and job
+ * shell): all of them move into <parent>/llcslice-procs, with a notice, and the job group sits
+ * beside the leaf with cpuset and memory handed down; an empty leaf goes at the next sweep. */
+static void test_v2_procs_leaf(void **state)
 {
     (void)state;
     need_cgroups();
     if (version != LS_CG_V2)
         skip();
-    char before[8192];
-    own_cgroup("", before, sizeof(before));
-    struct ls_sandbox sb;
-    struct ls_sandbox_opts opts = {.cpus = &one_cpu, .mems = &node0};
-    create_ok(&sb, &opts);
-    char after[8192];
-    own_cgroup("", after, sizeof(after));
-    if (strcmp(before, "/") == 0) {
-        assert_string_equal(after, "/");
-    } else {
-        const char *base = strrchr(after, '/') + 1;
-        pid_t pid;
-        unsigned long long start;
-        bool leaf;
-        assert_true(ls_cg_parse_name(base, &pid, &start, &leaf));
-        assert_true(leaf);
-        assert_int_equal(pid, getpid());
-        /* the job group sits beside the leaf */
-        char *slash = strrchr(sb.rel, '/');
-        assert_non_null(slash);
-        assert_int_equal(strncmp(after + 1, sb.rel, (size_t)(slash - sb.rel)), 0);
-        _cleanup_free_ char *type = NULL;
-        char parent[8192];
-        snprintf(parent, sizeof(parent), "%s", sb.path);
-        *strrchr(parent, '/') = '\0';
-        assert_int_equal(ls_cg_readf(&type, "%s/cgroup.type", parent), 0);
-        assert_string_equal(type, "domain\n");
+    char pdir[8192], leafdir[8400];
+    fresh_group("leaf", pdir, sizeof(pdir));
+    track(pdir);
+    snprintf(leafdir, sizeof(leafdir), "%s/" LS_CG_PROCS_LEAF, pdir);
+    pid_t neighbour = sleeper();
+    move_to(pdir, neighbour);
+    int go[2];
+    assert_int_equal(pipe(go), 0);
+    pid_t worker = fork();
+    assert_true(worker >= 0);
+    if (worker == 0) {
+        close(go[1]);
+        char c;
+        if (read(go[0], &c, 1) != 1)
+            _exit(2);
+        procs_leaf_worker(pdir, neighbour);
     }
-    destroy_ok(&sb);
+    close(go[0]);
+    move_to(pdir, worker);
+    assert_int_equal(write(go[1], "g", 1), 1);
+    close(go[1]);
+    int st = reap(worker);
+    kill(neighbour, SIGKILL);
+    reap(neighbour);
+    assert_true(WIFEXITED(st));
+    assert_int_equal(WEXITSTATUS(st), 0);
+    assert_true(ls_cg_is_dir(leafdir));
+    struct ls_sweep_result res;
+    struct ls_error err = {0};
+    assert_true(ls_cgroup_sweep_ex(LS_SWEEP_DEFAULT_MAX_AGE, &res, &err) >= 0);
+    bool listed = false;
+    for (size_t i = 0; i < res.nremoved; i++)
+        listed = listed || strcmp(res.removed[i].path, leafdir) == 0;
+    ls_sweep_result_free(&res);
+    assert_false(ls_cg_is_dir(leafdir));
+    assert_true(listed);
+}
+
+/* Several supervisors emptying the same parent at once, with neighbours in it: all succeed. */
+static void test_v2_concurrent_creates(void **state)
+{
+    (void)state;
+    need_cgroups();
+    if (version != LS_CG_V2)
+        skip();
+    char pdir[8192];
+    fresh_group("race", pdir, sizeof(pdir));
+    track(pdir);
+    enum { RACERS = 4 };
+    pid_t racers[RACERS], sleepers[RACERS];
+    char num[32];
+    for (int i = 0; i < RACERS; i++) {
+        sleepers[i] = sleeper();
+        move_to(pdir, sleepers[i]);
+    }
+    int go[2]; /* after the sleepers: they must not hold its write end */
+    assert_int_equal(pipe(go), 0);
+    for (int i = 0; i < RACERS; i++) {
+        racers[i] = fork();
+        if (racers[i] == 0) {
+            close(go[1]);
+            snprintf(num, sizeof(num), "%d", (int)getpid());
+            if (ls_cg_writef(num, "%s/cgroup.procs", pdir) < 0)
+                _exit(2);
+            char c;
+            if (read(go[0], &c, 1) != 0)
+                _exit(3);
+            struct ls_sandbox sb;
+            struct ls_sandbox_opts opts = {.cpus = &one_cpu, .mems = &node0};
+            struct ls_error err = {0};
+            if (ls_sandbox_create(&sb, &opts, &err) < 0) {
+                fprintf(stderr, "racer %d: %s\n", i, err.msg);
+                _exit(4);
+            }
+            int rc = ls_sandbox_destroy(&sb, &err) < 0 ? 5 : 0;
+            ls_sandbox_free(&sb);
+            _exit(rc);
+        }
+    }
+    close(go[0]);
+    close(go[1]); /* all start at once */
+    int bad = 0;
+    for (int i = 0; i < RACERS; i++) {
+        int st = reap(racers[i]);
+        bad += !(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+    }
+    _cleanup_free_ char *procs = NULL, *lprocs = NULL;
+    assert_int_equal(ls_cg_readf(&procs, "%s/cgroup.procs", pdir), 0);
+    assert_int_equal(ls_cg_readf(&lprocs, "%s/" LS_CG_PROCS_LEAF "/cgroup.procs", pdir), 0);
+    for (int i = 0; i < RACERS; i++) {
+        kill(sleepers[i], SIGKILL);
+        reap(sleepers[i]);
+    }
+    /* the empty leaf goes at the next sweep, and then the test's parent */
+    struct ls_error err = {0};
+    ls_cgroup_sweep(LS_SWEEP_DEFAULT_MAX_AGE, &err);
+    char leafdir[8400];
+    snprintf(leafdir, sizeof(leafdir), "%s/" LS_CG_PROCS_LEAF, pdir);
+    bool leaf_left = ls_cg_is_dir(leafdir);
+    assert_int_equal(bad, 0);
+    assert_string_equal(procs, "");
+    assert_int_equal(strlen(lprocs) > 0, true);
+    assert_false(leaf_left);
 }
 
 static void test_unavailable_predicate(void **state)
@@ -677,7 +840,8 @@ int main(void)
         cmocka_unit_test(test_parent_errors),
         cmocka_unit_test(test_explicit_parent),
         cmocka_unit_test(test_memory_max),
-        cmocka_unit_test(test_v2_supervisor_leaf),
+        cmocka_unit_test(test_v2_procs_leaf),
+        cmocka_unit_test(test_v2_concurrent_creates),
         cmocka_unit_test(test_unavailable_predicate),
     };
     return cmocka_run_group_tests(tests, group_setup, group_teardown);

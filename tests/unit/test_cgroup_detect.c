@@ -8,7 +8,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sched.h>
+#include <signal.h>
 #include <sys/prctl.h>
+#include <sys/syscall.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -232,21 +235,20 @@ static void test_names(void **state)
 {
     (void)state;
     char name[128];
-    pid_t pid;
-    unsigned long long start;
-    bool leaf;
+    struct ls_cg_owner o;
     assert_int_equal(ls_cg_job_name(name, sizeof(name)), 0);
-    assert_true(ls_cg_parse_name(name, &pid, &start, &leaf));
-    assert_int_equal(pid, getpid());
-    assert_false(leaf);
-    assert_int_equal(start, ls_cg_proc_start(getpid()));
-    assert_true(start > 0);
-    assert_true(ls_cg_owner_alive(pid, start));
-    assert_false(ls_cg_owner_alive(pid, start + 1)); /* pid reused by a later process */
-
-    assert_int_equal(ls_cg_leaf_name(name, sizeof(name)), 0);
-    assert_true(ls_cg_parse_name(name, &pid, &start, &leaf));
-    assert_true(leaf);
+    assert_true(ls_cg_parse_name(name, &o));
+    assert_int_equal(o.pid, getpid());
+    assert_int_equal(o.start, ls_cg_proc_start(getpid()));
+    assert_true(o.start > 0);
+    /* the ns part is there exactly when this process is outside the initial pid namespace */
+    assert_int_equal(o.pidns, ls_cg_pidns_of("/proc/self"));
+    assert_int_equal(strstr(name, "-ns") != NULL, o.pidns != LS_PIDNS_INIT);
+    assert_true(ls_cg_owner_alive(o.pid, o.start));
+    assert_false(ls_cg_owner_alive(o.pid, o.start + 1)); /* pid reused by a later process */
+    assert_int_equal(ls_cg_owner_state(&o), LS_OWNER_ALIVE);
+    o.start++;
+    assert_int_equal(ls_cg_owner_state(&o), LS_OWNER_DEAD);
 
     static const char *bad[] = {"llcslice-",
                                 "llcslice-12",
@@ -257,15 +259,96 @@ static void test_names(void **state)
                                 "llcslice-0-34-0123abcd",
                                 "llcslice-12-34-0123ABCD",
                                 "llcslice-12-34-0123abcd/x",
+                                "llcslice-12-34-sup",
+                                "llcslice-12-34-ns-0123abcd",
+                                "llcslice-12-34-ns0-0123abcd",
+                                "llcslice-12-34-ns5",
+                                "llcslice-12-34-nsx-0123abcd",
+                                "llcslice-procs",
                                 "other-12-34-0123abcd",
                                 "llcslice-probe",
                                 "llcslice-99999999999-1-0123abcd"};
     for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
-        if (ls_cg_parse_name(bad[i], &pid, &start, &leaf))
+        if (ls_cg_parse_name(bad[i], &o))
             fail_msg("'%s' parsed as a group name", bad[i]);
-    assert_true(ls_cg_parse_name("llcslice-12-34-0123abcd", &pid, &start, &leaf));
-    assert_int_equal(pid, 12);
-    assert_int_equal(start, 34);
+    assert_true(ls_cg_parse_name("llcslice-12-34-0123abcd", &o));
+    assert_int_equal(o.pid, 12);
+    assert_int_equal(o.start, 34);
+    assert_int_equal(o.pidns, LS_PIDNS_INIT);
+    assert_true(ls_cg_parse_name("llcslice-2-34-ns4026532001-0123abcd", &o));
+    assert_int_equal(o.pid, 2);
+    assert_int_equal(o.start, 34);
+    assert_int_equal(o.pidns, 4026532001ull);
+}
+
+/* An owner in another pid namespace (a supervisor inside an llcslice job) is looked up there:
+ * its pid there is not the host's /proc/<pid>. Needs CAP_SYS_ADMIN for the namespace. */
+static void test_owner_other_pidns(void **state)
+{
+    (void)state;
+    pid_t child = (pid_t)syscall(SYS_clone, CLONE_NEWPID | SIGCHLD, 0, 0, 0, 0);
+    if (child < 0)
+        skip(); /* no privilege for a pid namespace */
+    if (child == 0) {
+        for (;;)
+            pause();
+    }
+    char dir[64];
+    snprintf(dir, sizeof(dir), "/proc/%d", (int)child);
+    struct ls_cg_owner o = {.pid = 1, .pidns = ls_cg_pidns_of(dir)};
+    for (int i = 0; i < 200 && (o.start = ls_cg_proc_start(child)) == 0; i++)
+        usleep(5000);
+    assert_true(o.start > 0);
+    assert_true(o.pidns != 0 && o.pidns != ls_cg_pidns_of("/proc/self"));
+    enum ls_owner_state alive = ls_cg_owner_state(&o);
+    o.pid = 2; /* nobody in that namespace */
+    enum ls_owner_state nobody = ls_cg_owner_state(&o);
+    o.pid = 1;
+    o.start++;
+    enum ls_owner_state reused = ls_cg_owner_state(&o);
+    o.start--;
+    kill(child, SIGKILL);
+    waitpid(child, NULL, 0);
+    /* the namespace is gone with its last process: nothing tells it from an invisible one */
+    enum ls_owner_state gone = ls_cg_owner_state(&o);
+    o.pidns = 1;
+    enum ls_owner_state unknown = ls_cg_owner_state(&o);
+    assert_int_equal(alive, LS_OWNER_ALIVE);
+    assert_int_equal(nobody, LS_OWNER_DEAD);
+    assert_int_equal(reused, LS_OWNER_DEAD);
+    assert_int_equal(gone, LS_OWNER_UNKNOWN);
+    assert_int_equal(unknown, LS_OWNER_UNKNOWN);
+    /* our own pid in our namespace, named as if it lived in that (gone) one: not ours */
+    struct ls_cg_owner me = {.pid = getpid(), .start = ls_cg_proc_start(getpid()), .pidns = 1};
+    assert_int_equal(ls_cg_owner_state(&me), LS_OWNER_UNKNOWN);
+}
+
+static void test_join_and_leaf(void **state)
+{
+    (void)state;
+    char buf[64];
+    assert_int_equal(ls_cg_join(buf, sizeof(buf), "/sys/fs/cgroup/cpuset/", "/llcslice-1"), 0);
+    assert_string_equal(buf, "/sys/fs/cgroup/cpuset/llcslice-1");
+    assert_int_equal(ls_cg_join(buf, sizeof(buf), "/sys/fs/cgroup", "a/b"), 0);
+    assert_string_equal(buf, "/sys/fs/cgroup/a/b");
+    assert_int_equal(ls_cg_join(buf, sizeof(buf), "", "/x"), 0);
+    assert_string_equal(buf, "/x");
+    assert_int_equal(ls_cg_join(buf, sizeof(buf), "/", "x"), 0);
+    assert_string_equal(buf, "/x");
+    assert_int_equal(ls_cg_join(buf, sizeof(buf), "a", ""), 0);
+    assert_string_equal(buf, "a");
+    assert_int_equal(ls_cg_join(buf, 4, "abc", "d"), -ENAMETOOLONG);
+
+    struct ls_cg_hier h = {.version = LS_CG_V2};
+    snprintf(h.own, sizeof(h.own), "ci/runner/" LS_CG_PROCS_LEAF);
+    ls_cg_own_skip_leaf(&h);
+    assert_string_equal(h.own, "ci/runner");
+    snprintf(h.own, sizeof(h.own), LS_CG_PROCS_LEAF);
+    ls_cg_own_skip_leaf(&h);
+    assert_string_equal(h.own, "");
+    snprintf(h.own, sizeof(h.own), "ci/llcslice-procs2");
+    ls_cg_own_skip_leaf(&h);
+    assert_string_equal(h.own, "ci/llcslice-procs2");
 }
 
 /* A dead child (reaped, or a zombie) is not an owner. */
@@ -517,6 +600,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_missing_files, setup, teardown),
         cmocka_unit_test_setup_teardown(test_names, setup, teardown),
         cmocka_unit_test_setup_teardown(test_owner_dead, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_owner_other_pidns, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_join_and_leaf, setup, teardown),
         cmocka_unit_test_setup_teardown(test_parent, setup, teardown),
         cmocka_unit_test_setup_teardown(test_parent_unwritable, setup, teardown),
         cmocka_unit_test_setup_teardown(test_markers, setup, teardown),

@@ -234,7 +234,7 @@ static void open_dir(struct ls_lockdir *ld, const char *dir, const char *prefix)
 {
     struct ls_error err = {0};
     if (ls_lockdir_open(ld, dir, prefix, &err) < 0)
-        fail_msg("ls_lockdir_open(%s): %s", dir, err.msg);
+        fail_msg("ls_lockdir_open(%s): %s", dir ? dir : "(default)", err.msg);
 }
 
 static void expect_dir_error(const char *dir, const char *prefix, unsigned flags,

@@ -19,6 +19,7 @@
 #include "configs/slots_units.h"
 #include "configs/suggest.h"
 #include "planner/cleanup.h"
+#include "planner/size.h"
 
 /* The host every corpus file is checked against: 8 allowed CPUs of 16, 2 LLCs. */
 #define HOST_ALLOWED 8
@@ -103,7 +104,7 @@ static void test_bad_corpus(void **state)
 {
     (void)state;
     char dir[4096];
-    snprintf(dir, sizeof(dir), "%s/tests/data/slots/bad", src_dir());
+    assert_true(snprintf(dir, sizeof(dir), "%s/tests/data/slots/bad", src_dir()) < (int)sizeof(dir));
     char **names;
     size_t n = list_yaml(dir, &names);
     assert_true(n >= 60);
@@ -167,7 +168,7 @@ static void test_good_corpus(void **state)
 {
     (void)state;
     char dir[4096];
-    snprintf(dir, sizeof(dir), "%s/tests/data/slots/good", src_dir());
+    assert_true(snprintf(dir, sizeof(dir), "%s/tests/data/slots/good", src_dir()) < (int)sizeof(dir));
     expect_good_dir(dir, HOST_ALLOWED, HOST_CPUS, HOST_LLCS, 10);
 }
 
@@ -176,14 +177,14 @@ static void test_examples(void **state)
 {
     (void)state;
     char dir[4096];
-    snprintf(dir, sizeof(dir), "%s/configs/examples", src_dir());
+    assert_true(snprintf(dir, sizeof(dir), "%s/configs/examples", src_dir()) < (int)sizeof(dir));
     expect_good_dir(dir, 64, 64, 8, 2);
 }
 
 static void load_good(const char *name, struct ls_slots *s)
 {
     char dir[4096];
-    snprintf(dir, sizeof(dir), "%s/tests/data/slots/good", src_dir());
+    assert_true(snprintf(dir, sizeof(dir), "%s/tests/data/slots/good", src_dir()) < (int)sizeof(dir));
     char *old = enter(dir);
     struct ls_error err = {0};
     if (ls_slots_load_file(name, s, &err) < 0)
@@ -610,14 +611,14 @@ static void test_units(void **state)
                  {"2KiB", 2048},     {"3KB", 3072},      {"512M", 512ull << 20}, {"4G", 4ull << 30},
                  {"1T", 1ull << 40}, {"2P", 2ull << 50}, {"15P", 15ull << 50}};
     for (size_t i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) {
-        assert_int_equal(ls_slots_size_parse(sizes[i].text, &v, &err), 0);
+        assert_int_equal(ls_size_parse(sizes[i].text, NULL, &v, &err), 0);
         assert_int_equal(v, sizes[i].bytes);
     }
     static const char *const bad_sizes[] = {
         "",       "G",  "-1", "1.5G", "4X", "4GG", "0", "0K", " 1", "1 G", "99999999999999999999",
         "16384P", "1iB"};
     for (size_t i = 0; i < sizeof(bad_sizes) / sizeof(bad_sizes[0]); i++) {
-        if (ls_slots_size_parse(bad_sizes[i], &v, &err) == 0)
+        if (ls_size_parse(bad_sizes[i], NULL, &v, &err) == 0)
             fail_msg("size '%s' was accepted", bad_sizes[i]);
         assert_int_equal(err.category, LS_ERR_USAGE);
     }

@@ -1,5 +1,5 @@
 # Shared by the guest /init and every scenario (busybox sh). A scenario does:
-#   . /vm/lib.sh; scenario_begin NAME; skip_unless_implemented run; ...; pass "detail"
+#   . /vm/lib.sh; scenario_begin NAME; ...; pass "detail"
 # and prints exactly one result line:
 #   LLCSLICE-RESULT <topology> <scenario> PASS|FAIL|SKIP <seconds> <detail>
 
@@ -58,17 +58,6 @@ scenario_begin() {
     export LLCSLICE_LOCK_DIR=$LOCKS
     unset LLCSLICE_LOCK_PREFIX LLCSLICE_CPU_CAP LLCSLICE_FSROOT LLCSLICE_ALLOWED_CPUS
     trap 'scenario_cleanup' EXIT
-}
-
-# THE GATE. While a subcommand is still the scaffold's stub ("not implemented yet"), scenarios
-# that need it SKIP. Remove the call sites (or this function) once the commands have landed.
-skip_unless_implemented() {
-    local c
-    for c in "$@"; do
-        if llcslice "$c" --help 2>&1 | grep -q "not implemented yet"; then
-            skip "llcslice $c: not implemented yet"
-        fi
-    done
 }
 
 # ---- llcslice invocations ------------------------------------------------------------------

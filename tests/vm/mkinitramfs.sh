@@ -2,11 +2,13 @@
 # Build the VM suite's initramfs: busybox-static (every applet linked), llcslice and the few
 # host tools the scenarios use (util-linux flock, jq) with their shared libraries and dynamic
 # loader as ldd reports them, the guest /init and the scenario scripts.
-# Usage: mkinitramfs.sh OUT.cpio.gz LLCSLICE_BIN
+# With BUILD_DIR, the cgroup unit tests built there go in too (/vm/bin), for a scenario to run.
+# Usage: mkinitramfs.sh OUT.cpio.gz LLCSLICE_BIN [BUILD_DIR]
 set -euo pipefail
 
 out=$1
 bin=$2
+build=${3:-}
 here=$(cd "$(dirname "$0")" && pwd)
 die() { echo "mkinitramfs: $*" >&2; exit 1; }
 [[ -x $bin ]] || die "llcslice binary '$bin' is not executable"
@@ -15,6 +17,7 @@ ldd "$busybox" >/dev/null 2>&1 && die "$busybox is not static (install busybox-s
 
 stage=$(mktemp -d)
 trap 'rm -rf "$stage"' EXIT
+chmod 755 "$stage" # the guest's / (mktemp made it 0700: nobody could reach any path)
 mkdir -p "$stage"/{bin,sbin,usr/bin,usr/sbin,proc,sys,dev,tmp,run,etc,vm/scenarios}
 
 # An executable plus everything ldd says it loads, at the same paths.
@@ -36,6 +39,9 @@ add_elf "$bin" /usr/bin/llcslice
 # busybox has no flock applet: util-linux's plays the foreign lock holder (as ktstr would).
 add_elf "$(command -v flock)" /usr/bin/flock
 add_elf "$(command -v jq)" /usr/bin/jq
+for t in test_cgroup test_cgroup_detect; do
+    if [[ -n $build && -x $build/$t ]]; then add_elf "$build/$t" "/vm/bin/$t"; fi
+done
 
 install -m 0755 "$here/init" "$stage/init"
 install -m 0644 "$here/lib.sh" "$here/topologies.sh" "$stage/vm/"

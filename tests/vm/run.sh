@@ -37,7 +37,7 @@ command -v qemu-system-x86_64 >/dev/null || die "qemu-system-x86_64 missing afte
 kernel=$("$here/fetch-kernel.sh" "$CACHE")
 mkdir -p "$LOGS"
 initrd=$CACHE/initramfs.cpio.gz
-"$here/mkinitramfs.sh" "$initrd" "$BIN"
+"$here/mkinitramfs.sh" "$initrd" "$BIN" "$BUILD"
 t_prep=$(now)
 say "kernel $(cat "$CACHE/kernel.pkg"), initramfs $(du -k "$initrd" | cut -f1) KiB, prepared in $(secs "$t_start" "$t_prep") s"
 

@@ -32,7 +32,6 @@ result "$SCEN" PASS "cpus=$(online_cpus) llcs=[$(echo $EXPECT_LLCS | tr ' ' '|')
 
 # ---- llcslice topo --json must see the same partition ----
 SCEN=0-topo T0=$(now)
-skip_unless_implemented topo
 ls_run topo topo --json
 [ "$RC" = 0 ] || fail "llcslice topo --json exited $RC: $(err_of topo)"
 jq -e . "$W/topo.out" >/dev/null 2>&1 || fail "llcslice topo --json printed no valid JSON"

@@ -3,7 +3,6 @@
 # numbers); the job's mems are the nodes of the CPUs it got.
 . /vm/lib.sh
 scenario_begin 1-placement
-skip_unless_implemented run
 
 total=$(cpus_count "$(online_cpus)")
 llcsize=$(cpus_count "$(llc_cpus 0)")

@@ -10,7 +10,6 @@
 # conflicts with the shared holders and --perf 2x4x1 can never fit (77).
 . /vm/lib.sh
 scenario_begin 2-shared-exclusive
-skip_unless_implemented run
 
 case "$(nllcs)" in
 4) EXT=2 SHARE=12 WANT_LLCS=0,2-3 PERF=2x4x1 PERF_LLCS=2 PERF_VCPUS=8 NEVER= ;;

@@ -4,7 +4,6 @@
 # on the CPUs that one freed.
 . /vm/lib.sh
 scenario_begin 3-dedicated
-skip_unless_implemented run
 
 total=$(cpus_count "$(online_cpus)")
 N=$((total / 2))

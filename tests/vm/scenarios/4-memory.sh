@@ -3,7 +3,6 @@
 # (group removed, locks released).
 . /vm/lib.sh
 scenario_begin 4-memory
-skip_unless_implemented run
 
 # within the limit: 4 MiB in a shell variable under a 32 MiB cap
 ls_run ok run --cpus 2 --memory-max 32M -- sh -c "$(job ok); x=\$(head -c 4194304 /dev/zero | tr '\0' x); echo len=\${#x}"

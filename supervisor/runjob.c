@@ -1,0 +1,206 @@
+#include "runjob.h"
+
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "../planner/cleanup.h"
+#include "../planner/trace.h"
+#include "confine.h"
+#include "hostwarn.h"
+#include "jobenv.h"
+#include "planfile.h"
+#include "process.h"
+
+extern char **environ;
+
+/* Ctrl-C while waiting for the reservation: stop waiting, leave the queue, die of it. */
+static volatile sig_atomic_t stop_signal;
+static const int stop_signals[] = {SIGINT, SIGTERM, SIGHUP};
+#define NSTOP (sizeof(stop_signals) / sizeof(stop_signals[0]))
+
+static void on_stop(int sig)
+{
+    stop_signal = sig;
+}
+
+static void catch_stop(struct sigaction *saved)
+{
+    for (size_t i = 0; i < NSTOP; i++) {
+        sigaction(stop_signals[i], NULL, &saved[i]);
+        if (saved[i].sa_handler == SIG_IGN)
+            continue; /* ignored by whoever started us: keep it so */
+        struct sigaction sa = {.sa_handler = on_stop}; /* no SA_RESTART: cut sleeps short */
+        sigemptyset(&sa.sa_mask);
+        sigaction(stop_signals[i], &sa, NULL);
+    }
+}
+
+static void uncatch_stop(const struct sigaction *saved)
+{
+    for (size_t i = 0; i < NSTOP; i++)
+        sigaction(stop_signals[i], &saved[i], NULL);
+}
+
+static void say_waiting(const char *who, void *ctx)
+{
+    (void)ctx;
+    fprintf(stderr, "llcslice: waiting for: %s\n", who);
+}
+
+static void print_warnings(const struct ls_host *host, const struct ls_plan *plan,
+                           uint64_t memory_max)
+{
+    for (size_t i = 0; i < plan->nwarnings; i++)
+        fprintf(stderr, "%s\n", plan->warnings[i]);
+    if (plan->mode != LS_MODE_EXCLUSIVE)
+        return;
+    _cleanup_free_ char *huge = ls_hugepage_warning(host->topo.hugepages_2m_total,
+                                                    host->topo.hugepages_2m_free, memory_max);
+    if (huge)
+        ls_warn("%s", huge);
+    _cleanup_free_ char *load =
+        ls_load_warning(ls_host_running_tasks(&host->root), ls_cpuset_count(&host->topo.online),
+                        ls_cpuset_count(&plan->cpus));
+    if (load)
+        ls_warn("%s", load);
+}
+
+static void say_where(const struct ls_runjob *rj, const struct ls_plan *plan,
+                      const struct ls_confine *c)
+{
+    _cleanup_free_ char *cpus = ls_cpuset_format(&plan->cpus);
+    _cleanup_free_ char *mems = ls_cpuset_format(&plan->mems);
+    const char *where = c->kind == LS_CONFINE_CGROUP     ? c->sb.path
+                        : c->kind == LS_CONFINE_AFFINITY ? "(sched_setaffinity only)"
+                                                         : "(simulated host: not confined)";
+    fprintf(stderr, "llcslice: %s: %zu CPU(s) %s, memory node(s) %s, %s mode; cgroup %s\n",
+            rj->argv[0], ls_cpuset_count(&plan->cpus), cpus ? cpus : "?", mems ? mems : "?",
+            ls_mode_name(plan->mode), where);
+}
+
+/* Everything from the reservation on: returns the exit code. */
+static int run_reserved(const struct ls_runjob *rj, struct ls_plan *plan, struct ls_sigstate *sig)
+{
+    struct ls_error err = {0};
+    const struct ls_host *host = rj->host;
+    print_warnings(host, plan, rj->memory_max);
+
+    struct ls_confine_opts co = {
+        .simulated_root = ls_root_is_host(&host->root) ? NULL : host->root.path,
+        .cgroup_parent = rj->cgroup_parent,
+        .cpus = &plan->cpus,
+        .mems = &plan->mems,
+        .memory_max = rj->memory_max,
+        .budget_explicit = rj->req->cpus_explicit || rj->req->has_perf,
+        .strict = rj->strict,
+    };
+    struct ls_confine *conf = calloc(1, sizeof(*conf));
+    if (!conf) {
+        ls_fail(&err, LS_ERR_SYSTEM, ENOMEM, "out of memory");
+        return ls_report(&err);
+    }
+    ls_trace_mark("warnings");
+    int prep = ls_confine_prepare(conf, &co, &err);
+    ls_trace_mark("cgroup-create");
+    if (prep < 0) {
+        free(conf);
+        return ls_report(&err);
+    }
+    if (rj->verbose)
+        say_where(rj, plan, conf);
+
+    int code;
+    char plan_path[4096] = "";
+    char **envp = NULL;
+    struct ls_job job = LS_JOB_INIT;
+    if (plan->mode == LS_MODE_EXCLUSIVE &&
+        ls_planfile_write(plan, plan_path, sizeof(plan_path), &err) < 0) {
+        plan_path[0] = '\0';
+        code = ls_report(&err);
+        goto out;
+    }
+    envp =
+        ls_jobenv_build(environ, &plan->cpus, &plan->mems, plan_path[0] ? plan_path : NULL, &err);
+    if (!envp) {
+        code = ls_report(&err);
+        goto out;
+    }
+    struct ls_job_spec spec = {.argv = rj->argv, .envp = envp, .seccomp = rj->seccomp, .sig = sig};
+    if (ls_job_spawn(&job, &spec, &err) < 0) {
+        code = ls_report(&err);
+        goto out;
+    }
+    ls_trace_mark("spawn");
+    int entered = ls_confine_enter(conf, job.shim, &err);
+    ls_trace_mark("cgroup-attach");
+    if (entered < 0 || ls_job_start(&job, &err) < 0) {
+        ls_job_abort(&job);
+        code = ls_report(&err);
+        goto out;
+    }
+    if (rj->on_start)
+        rj->on_start(plan, job.shim, rj->ctx);
+    code = ls_job_wait(&job, &err);
+    ls_trace_mark("job");
+    if (ls_error_set(&err))
+        fprintf(stderr, "llcslice: %s\n", err.msg);
+    long ooms = ls_confine_oom_kills(conf);
+    if (ooms > 0)
+        fprintf(stderr,
+                "llcslice: out of memory: the kernel's OOM killer killed %ld process(es) of the "
+                "job%s%s%s\n",
+                ooms, rj->memory_max_text ? " at its memory limit (" : "",
+                rj->memory_max_text ? rj->memory_max_text : "", rj->memory_max_text ? ")" : "");
+out:
+    /* The job and all it started are gone (the shim saw to that); the cgroup goes next,
+     * killing anything that slipped out, and only then are the locks released. */
+    ls_confine_release(conf);
+    free(conf);
+    if (plan_path[0])
+        unlink(plan_path);
+    ls_jobenv_free(envp);
+    return code;
+}
+
+int ls_runjob(const struct ls_runjob *rj, int *stop_signal_out)
+{
+    struct ls_error err = {0};
+    struct ls_request req = *rj->req;
+    struct sigaction saved[NSTOP];
+    stop_signal = 0;
+    req.stop = &stop_signal;
+    catch_stop(saved);
+    struct ls_plan plan;
+    int rc;
+    if (rj->wait)
+        rc = ls_plan_acquire_wait(&rj->host->topo, &rj->host->allowed, rj->ld, &req, rj->wait_ms,
+                                  rj->on_wait ? rj->on_wait : say_waiting, rj->ctx, &plan, &err);
+    else
+        rc = ls_plan_acquire(&rj->host->topo, &rj->host->allowed, rj->ld, &req, &plan, &err);
+    /* From here signals queue for the job (or for dying of them in the caller). */
+    struct ls_sigstate sig = {0};
+    struct ls_error berr = {0};
+    int brc = ls_signals_block(&sig, &berr);
+    uncatch_stop(saved);
+    int code;
+    if (stop_signal) {
+        code = 128 + stop_signal;
+        if (rc == 0)
+            ls_plan_free(&plan);
+    } else if (rc < 0) {
+        code = ls_report(&err);
+    } else if (brc < 0) {
+        ls_plan_free(&plan);
+        code = ls_report(&berr);
+    } else {
+        code = run_reserved(rj, &plan, &sig);
+        ls_plan_free(&plan); /* locks released: the job is gone */
+    }
+    ls_signals_restore(&sig);
+    *stop_signal_out = stop_signal;
+    return code;
+}

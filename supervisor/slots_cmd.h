@@ -1,0 +1,37 @@
+/* The parts of `llcslice slots` (cmd_slots.c parses, loads and validates, then calls one of
+ * these): the --check table, --dry-run, and the runner. */
+#ifndef LLCSLICE_SLOTS_CMD_H
+#define LLCSLICE_SLOTS_CMD_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "../configs/slots.h"
+#include "cli.h"
+#include "seccomp.h"
+
+/* --check: the file-wide options and one row per job. */
+void ls_slots_print_check(const struct ls_slots *s, const struct ls_host *host);
+/* A job's command for display: argv joined, shell-special arguments quoted, one line. */
+char *ls_slots_command_text(const struct ls_slot_job *j);
+
+/* --dry-run: every job's plan on the idle host and the waves of jobs that fit side by side.
+ * Returns the exit code (0, or 77/64 when a job has no plan even on an idle host). */
+int ls_slots_dry_run(const struct ls_slots *s, const struct ls_host *host, bool json);
+
+struct ls_slots_run_opts {
+    const struct ls_host *host;
+    const struct ls_lockdir *ld;
+    const struct ls_seccomp *seccomp; /* [njobs], built up front */
+    const char *log_dir;              /* exists */
+    unsigned max_jobs;                /* 0 = no limit */
+    bool json, tail, fail_fast;
+    uint64_t kill_after_ms; /* a timed-out run gets SIGKILL this long after SIGTERM */
+};
+
+/* Run every job (see configs/README.md); returns the exit code: 0 when every job succeeded,
+ * 1 when one failed, timed out or was skipped, 125 when the runner itself failed. Dies of
+ * SIGINT/SIGTERM/SIGHUP (after stopping every job) when one stopped it. */
+int ls_slots_run(const struct ls_slots *s, const struct ls_slots_run_opts *o);
+
+#endif

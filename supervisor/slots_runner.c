@@ -1,0 +1,544 @@
+/* The slot runner: one forked supervisor per job run (slots_child.c), and an event loop
+ * (signalfd + poll on the runs' report sockets) that starts runs as after:, max_jobs and
+ * repeat allow, enforces timeouts (SIGTERM, then SIGKILL of the run's shim after
+ * --kill-after), --fail-fast and Ctrl-C (SIGTERM to every run's supervisor, which forwards
+ * it to its job, removes the cgroup and releases the locks itself). */
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/signalfd.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "../configs/slots_units.h"
+#include "../planner/cleanup.h"
+#include "slots_runner.h"
+
+#define TABLE_TICK_MS 1000
+#define TAIL_TICK_MS 200
+
+struct runner {
+    const struct ls_slots *s;
+    const struct ls_slots_run_opts *o;
+    struct ls_sj *sj;
+    size_t n;
+    unsigned active; /* runs whose supervisor has not been reaped */
+    struct ls_slots_view view;
+    int sfd;
+    sigset_t orig_mask;
+    bool stopping;   /* no more runs start */
+    int stop_signal; /* what stopped us (0: --fail-fast or nothing) */
+    unsigned nstops; /* stop signals received */
+    bool failed;     /* the runner itself failed to start a run */
+};
+
+static int pidfd_open_compat(pid_t pid)
+{
+#ifdef SYS_pidfd_open
+    return (int)syscall(SYS_pidfd_open, pid, 0);
+#else
+    (void)pid;
+    errno = ENOSYS;
+    return -1;
+#endif
+}
+
+/* SIGKILL the run's shim (so its job and all it started): through the pidfd when there is
+ * one, which cannot hit a recycled pid. */
+static void kill_shim(struct ls_sj *sj)
+{
+#ifdef SYS_pidfd_send_signal
+    if (sj->shim_fd >= 0 && syscall(SYS_pidfd_send_signal, sj->shim_fd, SIGKILL, NULL, 0) == 0)
+        return;
+#endif
+    if (sj->shim_fd < 0 && sj->shim > 0 && sj->pid > 0)
+        kill(sj->shim, SIGKILL);
+}
+
+static void set_note(struct ls_sj *sj, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void set_note(struct ls_sj *sj, const char *fmt, ...)
+{
+    free(sj->note);
+    sj->note = NULL;
+    va_list ap;
+    va_start(ap, fmt);
+    if (vasprintf(&sj->note, fmt, ap) < 0)
+        sj->note = NULL;
+    va_end(ap);
+}
+
+static void change(struct runner *r, struct ls_sj *sj, enum ls_sj_state st)
+{
+    sj->state = st;
+    ls_slots_view_changed(&r->view, sj, ls_mono_ms());
+}
+
+static int open_logs(struct runner *r, struct ls_error *err)
+{
+    for (size_t i = 0; i < r->n; i++) {
+        struct ls_sj *sj = &r->sj[i];
+        if (asprintf(&sj->log_path, "%s/%s.log", r->o->log_dir, sj->job->name) < 0) {
+            sj->log_path = NULL;
+            return ls_fail(err, LS_ERR_SYSTEM, ENOMEM, "out of memory");
+        }
+        /* Truncated now: a log left from an earlier run of the file must not pass for this
+         * one's (a job that is skipped keeps an empty log). */
+        int fd = open(sj->log_path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0644);
+        if (fd < 0)
+            return ls_fail(err, LS_ERR_SYSTEM, errno, "cannot create the log file %s: %s",
+                           sj->log_path, strerror(errno));
+        close(fd);
+    }
+    return 0;
+}
+
+static void start_run(struct runner *r, size_t i)
+{
+    struct ls_sj *sj = &r->sj[i];
+    sj->run++;
+    sj->shim = 0;
+    sj->timed_out = sj->stop_sent = false;
+    sj->term_ms = 0;
+    sj->kills = 0;
+    int log_fd = open(sj->log_path, O_WRONLY | O_APPEND | O_CLOEXEC | O_NOFOLLOW);
+    int sv[2] = {-1, -1};
+    if (log_fd < 0 || socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0) {
+        int e = errno;
+        if (log_fd >= 0)
+            close(log_fd);
+        set_note(sj, "cannot start: %s", strerror(e));
+        sj->exit_code = LS_EXIT_SYSTEM;
+        r->failed = true;
+        change(r, sj, LS_SJ_FAILED);
+        return;
+    }
+    struct ls_slots_child c = {
+        .o = r->o,
+        .job = sj->job,
+        .index = (size_t)(sj->job - r->s->jobs),
+        .run = sj->run,
+        .log_fd = log_fd,
+        .sock = sv[1],
+        .runner = getpid(),
+        .mask = r->orig_mask,
+    };
+    fflush(NULL); /* nothing buffered may be written twice */
+    pid_t pid = fork();
+    if (pid == 0) {
+        close(sv[0]);
+        close(r->sfd);
+        ls_slots_child_main(&c);
+    }
+    int e = errno;
+    close(sv[1]);
+    close(log_fd);
+    if (pid < 0) {
+        close(sv[0]);
+        set_note(sj, "cannot fork: %s", strerror(e));
+        sj->exit_code = LS_EXIT_SYSTEM;
+        r->failed = true;
+        change(r, sj, LS_SJ_FAILED);
+        return;
+    }
+    fcntl(sv[0], F_SETFL, fcntl(sv[0], F_GETFL) | O_NONBLOCK);
+    sj->pid = pid;
+    sj->sock = sv[0];
+    sj->rlen = 0;
+    r->active++;
+    change(r, sj, LS_SJ_ACQUIRING);
+}
+
+/* A line from a run's supervisor: "W who" (waiting) or "S shim cpus mems" (started). */
+static void handle_line(struct runner *r, struct ls_sj *sj, char *line)
+{
+    if (line[0] == 'W' && line[1] == ' ') {
+        /* Whom it waits for may change; the state does not: one line, the note updated. */
+        bool again = sj->state == LS_SJ_WAITING;
+        set_note(sj, "%s", line + 2);
+        if (!again)
+            change(r, sj, LS_SJ_WAITING);
+        return;
+    }
+    int shim;
+    char cpus[1024], mems[1024];
+    if (sscanf(line, "S %d %1023s %1023s", &shim, cpus, mems) != 3)
+        return;
+    struct ls_error err = {0};
+    ls_cpuset_clear(&sj->cpus);
+    ls_cpuset_clear(&sj->mems);
+    sj->reserved = ls_cpuset_parse_list(&sj->cpus, cpus, strcmp(cpus, "-") ? strlen(cpus) : 0,
+                                        "cpus", &err) == 0 &&
+                   ls_cpuset_parse_list(&sj->mems, mems, strcmp(mems, "-") ? strlen(mems) : 0,
+                                        "mems", &err) == 0;
+    sj->shim = shim;
+    if (sj->shim_fd >= 0)
+        close(sj->shim_fd);
+    sj->shim_fd = pidfd_open_compat(shim);
+    sj->run_start_ms = ls_mono_ms();
+    if (!sj->start_ms) {
+        sj->start_ms = sj->run_start_ms;
+        sj->start = ls_wall_now();
+    }
+    free(sj->note);
+    sj->note = NULL;
+    change(r, sj, LS_SJ_RUNNING);
+}
+
+static void read_reports(struct runner *r, struct ls_sj *sj)
+{
+    while (sj->sock >= 0) {
+        size_t room = sizeof(sj->rbuf) - 1 - sj->rlen;
+        ssize_t got = recv(sj->sock, sj->rbuf + sj->rlen, room, 0);
+        if (got < 0 && errno == EINTR)
+            continue;
+        if (got <= 0) {
+            if (got == 0 || (errno != EAGAIN && errno != EWOULDBLOCK)) {
+                close(sj->sock);
+                sj->sock = -1;
+            }
+            return;
+        }
+        sj->rlen += (size_t)got;
+        sj->rbuf[sj->rlen] = '\0';
+        char *start = sj->rbuf, *nl;
+        while ((nl = strchr(start, '\n'))) {
+            *nl = '\0';
+            handle_line(r, sj, start);
+            start = nl + 1;
+        }
+        sj->rlen = strlen(start);
+        memmove(sj->rbuf, start, sj->rlen + 1);
+        if (sj->rlen == sizeof(sj->rbuf) - 1)
+            sj->rlen = 0; /* no line is this long: drop it */
+    }
+}
+
+/* Stop everything: no new runs, pending jobs skipped, every live run's supervisor asked to
+ * stop its job (it releases its own reservation and cgroup). */
+static void begin_stop(struct runner *r, const char *why)
+{
+    r->stopping = true;
+    for (size_t i = 0; i < r->n; i++) {
+        struct ls_sj *sj = &r->sj[i];
+        if (sj->state == LS_SJ_PENDING) {
+            set_note(sj, "%s", why);
+            change(r, sj, LS_SJ_SKIPPED);
+        } else if (ls_sj_active(sj->state) && sj->pid > 0 && !sj->stop_sent) {
+            sj->stop_sent = true;
+            set_note(sj, "%s", why);
+            kill(sj->pid, SIGTERM);
+        }
+    }
+}
+
+static void on_stop_signal(struct runner *r, int sig)
+{
+    r->nstops++;
+    if (r->nstops == 1) {
+        r->stop_signal = sig;
+        char why[64];
+        snprintf(why, sizeof(why), "stopped by %s", sigabbrev_np(sig) ? sigabbrev_np(sig) : "?");
+        fprintf(r->view.table ? stderr : r->view.out,
+                "llcslice: %s: stopping every job (again to kill them)\n", strsignal(sig));
+        begin_stop(r, why);
+        return;
+    }
+    /* Again: kill the jobs; their supervisors still clean up and release. */
+    for (size_t i = 0; i < r->n; i++) {
+        struct ls_sj *sj = &r->sj[i];
+        if (!ls_sj_active(sj->state) || sj->pid <= 0)
+            continue;
+        if (r->nstops == 2)
+            kill_shim(sj);
+        else
+            kill(sj->pid, SIGKILL); /* third time: the supervisors too (locks die with them) */
+    }
+}
+
+static bool after_state(const struct runner *r, const struct ls_slot_job *j, size_t *bad)
+{
+    for (size_t k = 0; k < j->nafter; k++) {
+        enum ls_sj_state st = r->sj[j->after[k]].state;
+        if (st != LS_SJ_DONE) {
+            *bad = j->after[k];
+            return false;
+        }
+    }
+    return true;
+}
+
+/* Start what may start, skip what never will; jobs in run order (after: jobs first). */
+static void schedule(struct runner *r)
+{
+    if (r->stopping)
+        return;
+    for (size_t k = 0; k < r->n; k++) {
+        size_t i = r->s->order[k];
+        struct ls_sj *sj = &r->sj[i];
+        if (sj->state != LS_SJ_PENDING)
+            continue;
+        size_t bad;
+        if (!after_state(r, sj->job, &bad)) {
+            enum ls_sj_state st = r->sj[bad].state;
+            if (ls_sj_final(st)) {
+                set_note(sj, "after: '%s' %s", r->s->jobs[bad].name, ls_sj_state_name(st));
+                change(r, sj, LS_SJ_SKIPPED);
+            }
+            continue;
+        }
+        if (r->o->max_jobs && r->active >= r->o->max_jobs)
+            continue;
+        start_run(r, i);
+        if (r->stopping)
+            return;
+    }
+}
+
+static int exit_code_of(int status)
+{
+    if (WIFEXITED(status))
+        return WEXITSTATUS(status);
+    if (WIFSIGNALED(status))
+        return 128 + WTERMSIG(status);
+    return LS_EXIT_SYSTEM;
+}
+
+static void run_ended(struct runner *r, struct ls_sj *sj, int status)
+{
+    read_reports(r, sj);
+    if (sj->sock >= 0) {
+        close(sj->sock);
+        sj->sock = -1;
+    }
+    if (sj->shim_fd >= 0) {
+        close(sj->shim_fd);
+        sj->shim_fd = -1;
+    }
+    sj->pid = 0;
+    r->active--;
+    sj->exit_code = exit_code_of(status);
+    uint64_t now = ls_mono_ms();
+    ls_slots_view_tail(&r->view, sj, true);
+    /* A run stopped at its timeout counts as timed out whatever its exit code. */
+    if (sj->exit_code == 0 && !sj->timed_out && sj->run < sj->job->repeat && !r->stopping) {
+        start_run(r, (size_t)(sj - r->sj));
+        return;
+    }
+    if (sj->start_ms) {
+        sj->end_ms = now;
+        sj->end = ls_wall_now();
+    }
+    if (sj->timed_out) {
+        change(r, sj, LS_SJ_TIMEOUT);
+    } else if (sj->exit_code == 0) {
+        change(r, sj, LS_SJ_DONE);
+    } else if (sj->stop_sent) {
+        change(r, sj, LS_SJ_STOPPED);
+    } else {
+        if (sj->job->repeat > 1)
+            set_note(sj, "run %u of %u", sj->run, sj->job->repeat);
+        change(r, sj, LS_SJ_FAILED);
+    }
+    if ((sj->state == LS_SJ_FAILED || sj->state == LS_SJ_TIMEOUT) && r->o->fail_fast &&
+        !r->stopping) {
+        char why[160];
+        snprintf(why, sizeof(why), "--fail-fast: '%s' %s", sj->job->name,
+                 ls_sj_state_name(sj->state));
+        begin_stop(r, why);
+    }
+}
+
+static void reap(struct runner *r)
+{
+    int status;
+    pid_t pid;
+    while ((pid = waitpid(-1, &status, WNOHANG)) > 0)
+        for (size_t i = 0; i < r->n; i++)
+            if (r->sj[i].pid == pid) {
+                run_ended(r, &r->sj[i], status);
+                break;
+            }
+}
+
+/* Timeouts from exec: SIGTERM (forwarded to the job), SIGKILL of the shim after
+ * --kill-after, of the supervisor itself after twice that. Returns ms to the next deadline. */
+static long long enforce_timeouts(struct runner *r, uint64_t now)
+{
+    long long next = -1;
+#define SOONER(ms) (next = (next < 0 || (long long)(ms) < next) ? (long long)(ms) : next)
+    uint64_t grace = r->o->kill_after_ms;
+    for (size_t i = 0; i < r->n; i++) {
+        struct ls_sj *sj = &r->sj[i];
+        if (sj->pid <= 0)
+            continue;
+        if (sj->state == LS_SJ_RUNNING && sj->job->timeout_ms && !sj->term_ms) {
+            uint64_t due = sj->run_start_ms + sj->job->timeout_ms;
+            if (now < due) {
+                SOONER(due - now);
+                continue;
+            }
+            char limit[64];
+            ls_slots_duration_format(sj->job->timeout_ms, limit, sizeof(limit));
+            set_note(sj, "ran into its timeout of %s", limit);
+            sj->timed_out = true;
+            sj->term_ms = now;
+            kill(sj->pid, SIGTERM);
+        }
+        if (!sj->term_ms || sj->kills >= 2)
+            continue;
+        uint64_t due = sj->term_ms + grace * (sj->kills + 1);
+        if (now < due) {
+            SOONER(due - now);
+            continue;
+        }
+        if (sj->kills++ == 0)
+            kill_shim(sj);
+        else
+            kill(sj->pid, SIGKILL);
+        if (sj->kills < 2)
+            SOONER(grace);
+    }
+#undef SOONER
+    return next;
+}
+
+static bool all_final(const struct runner *r)
+{
+    for (size_t i = 0; i < r->n; i++)
+        if (!ls_sj_final(r->sj[i].state))
+            return false;
+    return r->active == 0;
+}
+
+static int loop(struct runner *r)
+{
+    _cleanup_free_ struct pollfd *pfd = calloc(r->n + 1, sizeof(*pfd));
+    _cleanup_free_ size_t *who = calloc(r->n + 1, sizeof(*who));
+    if (!pfd || !who)
+        return -1;
+    for (;;) {
+        schedule(r);
+        uint64_t now = ls_mono_ms();
+        long long timeout = enforce_timeouts(r, now);
+        ls_slots_view_draw(&r->view, r->sj, r->n, now);
+        if (all_final(r))
+            return 0;
+        if (r->view.table && (timeout < 0 || timeout > TABLE_TICK_MS))
+            timeout = TABLE_TICK_MS;
+        if (r->view.tail && (timeout < 0 || timeout > TAIL_TICK_MS))
+            timeout = TAIL_TICK_MS;
+        size_t np = 0;
+        pfd[np++] = (struct pollfd){.fd = r->sfd, .events = POLLIN};
+        for (size_t i = 0; i < r->n; i++)
+            if (r->sj[i].sock >= 0) {
+                who[np] = i;
+                pfd[np++] = (struct pollfd){.fd = r->sj[i].sock, .events = POLLIN};
+            }
+        int rc = poll(pfd, np, timeout < 0 ? -1 : (int)timeout);
+        if (rc < 0 && errno != EINTR)
+            return -1;
+        for (size_t k = 1; rc > 0 && k < np; k++)
+            if (pfd[k].revents)
+                read_reports(r, &r->sj[who[k]]);
+        if (rc > 0 && (pfd[0].revents & POLLIN)) {
+            struct signalfd_siginfo si;
+            while (read(r->sfd, &si, sizeof(si)) == (ssize_t)sizeof(si)) {
+                if (si.ssi_signo == SIGCHLD)
+                    reap(r);
+                else
+                    on_stop_signal(r, (int)si.ssi_signo);
+            }
+        }
+        for (size_t i = 0; r->view.tail && i < r->n; i++)
+            if (ls_sj_active(r->sj[i].state))
+                ls_slots_view_tail(&r->view, &r->sj[i], false);
+    }
+}
+
+static int final_code(const struct runner *r)
+{
+    if (r->stop_signal)
+        return 128 + r->stop_signal;
+    for (size_t i = 0; i < r->n; i++)
+        if (r->sj[i].state != LS_SJ_DONE)
+            return r->failed ? LS_EXIT_SYSTEM : 1;
+    return 0;
+}
+
+int ls_slots_run(const struct ls_slots *s, const struct ls_slots_run_opts *o)
+{
+    struct ls_error err = {0};
+    struct runner r = {.s = s, .o = o, .n = s->njobs, .sfd = -1};
+    r.sj = calloc(s->njobs, sizeof(*r.sj));
+    if (!r.sj) {
+        ls_fail(&err, LS_ERR_SYSTEM, ENOMEM, "out of memory");
+        return ls_report(&err);
+    }
+    for (size_t i = 0; i < r.n; i++) {
+        r.sj[i].job = &s->jobs[i];
+        r.sj[i].sock = r.sj[i].shim_fd = -1;
+        r.sj[i].exit_code = -1;
+    }
+    FILE *progress = o->json ? stderr : stdout;
+    ls_slots_view_init(&r.view, progress, o->tail, r.n);
+
+    sigset_t set;
+    sigemptyset(&set);
+    sigaddset(&set, SIGCHLD);
+    static const int stops[] = {SIGINT, SIGTERM, SIGHUP};
+    for (size_t i = 0; i < sizeof(stops) / sizeof(stops[0]); i++) {
+        struct sigaction sa;
+        if (sigaction(stops[i], NULL, &sa) == 0 && sa.sa_handler == SIG_IGN)
+            continue; /* ignored by whoever started us (nohup): keep it so, as run does */
+        sigaddset(&set, stops[i]);
+    }
+    int rc = -1;
+    if (open_logs(&r, &err) < 0)
+        goto out;
+    if (sigprocmask(SIG_BLOCK, &set, &r.orig_mask) < 0 ||
+        (r.sfd = signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK)) < 0) {
+        ls_fail(&err, LS_ERR_SYSTEM, errno, "signalfd: %s", strerror(errno));
+        goto out;
+    }
+    fprintf(progress, "llcslice: %s: %zu job%s, logs in %s\n", s->path, r.n, r.n == 1 ? "" : "s",
+            o->log_dir);
+    fflush(progress);
+    rc = loop(&r);
+    if (rc < 0) {
+        ls_fail(&err, LS_ERR_SYSTEM, errno, "the runner's event loop failed: %s", strerror(errno));
+        /* Do not leave runs behind: stop them and wait. */
+        begin_stop(&r, "runner failed");
+        int status;
+        while (r.active > 0 && waitpid(-1, &status, 0) > 0)
+            r.active--;
+    }
+out:;
+    int code = rc < 0 ? ls_report(&err) : final_code(&r);
+    if (rc == 0) {
+        ls_slots_view_summary(&r.view, r.sj, r.n, o->log_dir);
+        if (o->json)
+            ls_slots_view_json(stdout, s, r.sj, r.n, o->log_dir, code);
+    }
+    for (size_t i = 0; i < r.n; i++) {
+        ls_cpuset_free(&r.sj[i].cpus);
+        ls_cpuset_free(&r.sj[i].mems);
+        free(r.sj[i].log_path);
+        free(r.sj[i].note);
+    }
+    free(r.sj);
+    if (r.sfd >= 0)
+        close(r.sfd);
+    sigprocmask(SIG_SETMASK, &r.orig_mask, NULL);
+    if (rc == 0 && r.stop_signal) {
+        signal(r.stop_signal, SIG_DFL);
+        raise(r.stop_signal);
+    }
+    return code;
+}

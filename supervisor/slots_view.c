@@ -1,0 +1,340 @@
+/* What the slot runner shows: a live table on a terminal (redrawn in place), else one line
+ * per state change; --tail copies of the job logs; the summary table and the JSON summary. */
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "../planner/cleanup.h"
+#include "json.h"
+#include "slots_runner.h"
+
+static const char *const state_names[] = {
+    [LS_SJ_PENDING] = "pending", [LS_SJ_ACQUIRING] = "acquiring", [LS_SJ_WAITING] = "waiting",
+    [LS_SJ_RUNNING] = "running", [LS_SJ_DONE] = "done",           [LS_SJ_FAILED] = "failed",
+    [LS_SJ_TIMEOUT] = "timeout", [LS_SJ_SKIPPED] = "skipped",     [LS_SJ_STOPPED] = "stopped",
+};
+
+const char *ls_sj_state_name(enum ls_sj_state st)
+{
+    return (unsigned)st < sizeof(state_names) / sizeof(state_names[0]) ? state_names[st] : "?";
+}
+
+uint64_t ls_mono_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+double ls_wall_now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (double)ts.tv_sec + (double)(ts.tv_nsec / 1000000) / 1000.0;
+}
+
+void ls_slots_view_init(struct ls_slots_view *v, FILE *out, bool tail, size_t njobs)
+{
+    memset(v, 0, sizeof(*v));
+    v->out = out;
+    v->tail = tail;
+    struct winsize ws;
+    /* A table taller than the terminal cannot be redrawn in place: lines then. */
+    if (!tail && isatty(fileno(out)) && ioctl(fileno(out), TIOCGWINSZ, &ws) == 0 && ws.ws_row > 3 &&
+        njobs + 3 <= ws.ws_row && ws.ws_col >= 40) {
+        v->table = true;
+        v->cols = ws.ws_col;
+    }
+}
+
+static void fmt_elapsed(uint64_t ms, char *buf, size_t size)
+{
+    uint64_t s = ms / 1000;
+    if (s < 60)
+        snprintf(buf, size, "%llu.%llus", (unsigned long long)s,
+                 (unsigned long long)(ms % 1000) / 100);
+    else if (s < 3600)
+        snprintf(buf, size, "%llum%02llus", (unsigned long long)(s / 60),
+                 (unsigned long long)(s % 60));
+    else
+        snprintf(buf, size, "%lluh%02llum", (unsigned long long)(s / 3600),
+                 (unsigned long long)(s / 60 % 60));
+}
+
+static uint64_t elapsed_ms(const struct ls_sj *sj, uint64_t now_ms)
+{
+    if (!sj->start_ms)
+        return 0;
+    return (sj->end_ms ? sj->end_ms : now_ms) - sj->start_ms;
+}
+
+static void clock_text(double wall, char *buf, size_t size)
+{
+    if (wall <= 0) {
+        snprintf(buf, size, "-");
+        return;
+    }
+    time_t t = (time_t)wall;
+    struct tm tm;
+    localtime_r(&t, &tm);
+    strftime(buf, size, "%H:%M:%S", &tm);
+}
+
+void ls_slots_view_changed(struct ls_slots_view *v, const struct ls_sj *sj, uint64_t now_ms)
+{
+    if (v->table)
+        return;
+    char when[16], el[32];
+    clock_text(ls_wall_now(), when, sizeof(when));
+    fmt_elapsed(elapsed_ms(sj, now_ms), el, sizeof(el));
+    const struct ls_slot_job *j = sj->job;
+    char runs[48] = "";
+    if (j->repeat > 1 && sj->run)
+        snprintf(runs, sizeof(runs), " (run %u/%u)", sj->run, j->repeat);
+    FILE *f = v->out;
+    fprintf(f, "%s %s: %s%s", when, j->name, ls_sj_state_name(sj->state), runs);
+    switch (sj->state) {
+    case LS_SJ_WAITING:
+        fprintf(f, ": for %s", sj->note ? sj->note : "?");
+        break;
+    case LS_SJ_RUNNING: {
+        _cleanup_free_ char *cpus = ls_cpuset_format(&sj->cpus);
+        _cleanup_free_ char *mems = ls_cpuset_format(&sj->mems);
+        fprintf(f, " on CPUs %s (memory nodes %s)", cpus ? cpus : "?", mems ? mems : "?");
+        break;
+    }
+    case LS_SJ_DONE:
+    case LS_SJ_FAILED:
+    case LS_SJ_TIMEOUT:
+    case LS_SJ_STOPPED:
+        fprintf(f, ", exit %d", sj->exit_code);
+        if (sj->start_ms)
+            fprintf(f, " after %s", el);
+        if (sj->state != LS_SJ_DONE)
+            fprintf(f, "%s%s; log %s", sj->note ? ": " : "", sj->note ? sj->note : "",
+                    sj->log_path);
+        break;
+    case LS_SJ_SKIPPED:
+        fprintf(f, ": %s", sj->note ? sj->note : "");
+        break;
+    default:
+        break;
+    }
+    fputc('\n', f);
+    fflush(f);
+}
+
+/* One table row into buf, cut to the terminal's width so nothing wraps. */
+static void table_row(const struct ls_slots_view *v, char *buf, size_t size, int wname,
+                      const char *name, const char *state, const char *cpus, const char *el,
+                      const char *exit_text, const char *note)
+{
+    snprintf(buf, size, "%-*s  %-9s  %-16.16s  %7s  %4s  %s", wname, name, state, cpus, el,
+             exit_text, note);
+    if (v->cols && strlen(buf) >= v->cols)
+        buf[v->cols - 1] = '\0';
+}
+
+void ls_slots_view_draw(struct ls_slots_view *v, const struct ls_sj *sj, size_t n, uint64_t now_ms)
+{
+    if (!v->table)
+        return;
+    int wname = 3;
+    for (size_t i = 0; i < n; i++)
+        if ((int)strlen(sj[i].job->name) > wname)
+            wname = (int)strlen(sj[i].job->name);
+    if (wname > 40)
+        wname = 40;
+    size_t size = (size_t)v->cols + 512;
+    _cleanup_free_ char *row = malloc(size);
+    if (!row)
+        return;
+    FILE *f = v->out;
+    if (v->drawn)
+        fprintf(f, "\r\033[%zuA", v->drawn);
+    table_row(v, row, size, wname, "JOB", "STATE", "CPUS", "ELAPSED", "EXIT", "");
+    fprintf(f, "%s\033[K\n", row);
+    unsigned count[LS_SJ_STOPPED + 1] = {0};
+    for (size_t i = 0; i < n; i++) {
+        char el[32] = "", ex[16] = "", cpus_buf[32] = "";
+        count[sj[i].state]++;
+        if (sj[i].start_ms)
+            fmt_elapsed(elapsed_ms(&sj[i], now_ms), el, sizeof(el));
+        if (sj[i].exit_code >= 0 && ls_sj_final(sj[i].state))
+            snprintf(ex, sizeof(ex), "%d", sj[i].exit_code);
+        _cleanup_free_ char *cpus = sj[i].reserved ? ls_cpuset_format(&sj[i].cpus) : NULL;
+        snprintf(cpus_buf, sizeof(cpus_buf), "%s", cpus ? cpus : "");
+        const char *note = sj[i].state == LS_SJ_WAITING || sj[i].state == LS_SJ_SKIPPED ||
+                                   sj[i].state == LS_SJ_TIMEOUT
+                               ? (sj[i].note ? sj[i].note : "")
+                               : "";
+        char state[32];
+        if (sj[i].job->repeat > 1 && sj[i].run && !ls_sj_final(sj[i].state))
+            snprintf(state, sizeof(state), "%s %u/%u", ls_sj_state_name(sj[i].state), sj[i].run,
+                     sj[i].job->repeat);
+        else
+            snprintf(state, sizeof(state), "%s", ls_sj_state_name(sj[i].state));
+        table_row(v, row, size, wname, sj[i].job->name, state, cpus_buf, el, ex, note);
+        fprintf(f, "%s\033[K\n", row);
+    }
+    fprintf(f,
+            "%u running, %u waiting, %u pending, %u done, %u failed, %u timed out, %u skipped, "
+            "%u stopped\033[K\n",
+            count[LS_SJ_RUNNING], count[LS_SJ_WAITING] + count[LS_SJ_ACQUIRING],
+            count[LS_SJ_PENDING], count[LS_SJ_DONE], count[LS_SJ_FAILED], count[LS_SJ_TIMEOUT],
+            count[LS_SJ_SKIPPED], count[LS_SJ_STOPPED]);
+    v->drawn = n + 2;
+    fflush(f);
+}
+
+void ls_slots_view_tail(struct ls_slots_view *v, struct ls_sj *sj, bool final)
+{
+    if (!v->tail || !sj->log_path)
+        return;
+    _cleanup_close_ int fd = open(sj->log_path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return;
+    for (;;) {
+        size_t room = sizeof(sj->tail_buf) - sj->tail_len;
+        ssize_t got = pread(fd, sj->tail_buf + sj->tail_len, room, sj->tail_off);
+        if (got <= 0)
+            break;
+        sj->tail_off += got;
+        sj->tail_len += (size_t)got;
+        char *start = sj->tail_buf, *end = sj->tail_buf + sj->tail_len, *nl;
+        while ((nl = memchr(start, '\n', (size_t)(end - start)))) {
+            fprintf(v->out, "[%s] %.*s\n", sj->job->name, (int)(nl - start), start);
+            start = nl + 1;
+        }
+        sj->tail_len = (size_t)(end - start);
+        memmove(sj->tail_buf, start, sj->tail_len);
+        if (sj->tail_len == sizeof(sj->tail_buf)) { /* a very long line: show it in pieces */
+            fprintf(v->out, "[%s] %.*s\n", sj->job->name, (int)sj->tail_len, sj->tail_buf);
+            sj->tail_len = 0;
+        }
+    }
+    if (final && sj->tail_len) {
+        fprintf(v->out, "[%s] %.*s\n", sj->job->name, (int)sj->tail_len, sj->tail_buf);
+        sj->tail_len = 0;
+    }
+    fflush(v->out);
+}
+
+enum { S_JOB, S_STATE, S_EXIT, S_CPUS, S_MEMS, S_START, S_END, S_ELAPSED, S_RUNS, S_LOG, S_N };
+
+void ls_slots_view_summary(struct ls_slots_view *v, const struct ls_sj *sj, size_t n,
+                           const char *log_dir)
+{
+    static const char *const head[S_N] = {"JOB",   "STATE", "EXIT",    "CPUS", "MEMS",
+                                          "START", "END",   "ELAPSED", "RUNS", "LOG"};
+    FILE *f = v->out;
+    _cleanup_free_ char **cells = calloc(n * S_N, sizeof(*cells));
+    if (!cells)
+        return;
+    size_t width[S_N];
+    for (size_t c = 0; c < S_N; c++)
+        width[c] = strlen(head[c]);
+    unsigned count[LS_SJ_STOPPED + 1] = {0};
+    for (size_t i = 0; i < n; i++) {
+        const struct ls_sj *s = &sj[i];
+        char buf[S_N][64];
+        count[s->state]++;
+        snprintf(buf[S_STATE], 64, "%s", ls_sj_state_name(s->state));
+        snprintf(buf[S_EXIT], 64, s->exit_code >= 0 ? "%d" : "-", s->exit_code);
+        clock_text(s->start, buf[S_START], 64);
+        clock_text(s->end, buf[S_END], 64);
+        if (s->start_ms)
+            fmt_elapsed(elapsed_ms(s, 0), buf[S_ELAPSED], 64);
+        else
+            snprintf(buf[S_ELAPSED], 64, "-");
+        snprintf(buf[S_RUNS], 64, "%u/%u", s->run, s->job->repeat);
+        char **row = &cells[i * S_N];
+        row[S_JOB] = strdup(s->job->name);
+        row[S_CPUS] = s->reserved ? ls_cpuset_format(&s->cpus) : strdup("-");
+        row[S_MEMS] = s->reserved ? ls_cpuset_format(&s->mems) : strdup("-");
+        row[S_LOG] = strdup(s->log_path ? s->log_path : "-");
+        for (size_t c = 0; c < S_N; c++) {
+            if (!row[c] && c != S_JOB && c != S_CPUS && c != S_MEMS && c != S_LOG)
+                row[c] = strdup(buf[c]);
+            size_t len = row[c] ? strlen(row[c]) : 1;
+            if (len > width[c])
+                width[c] = len;
+        }
+    }
+    fputc('\n', f);
+    for (size_t c = 0; c < S_N; c++)
+        fprintf(f, "%-*s%s", c + 1 < S_N ? (int)width[c] : 0, head[c], c + 1 < S_N ? "  " : "\n");
+    for (size_t i = 0; i < n; i++)
+        for (size_t c = 0; c < S_N; c++) {
+            const char *t = cells[i * S_N + c] ? cells[i * S_N + c] : "?";
+            fprintf(f, "%-*s%s", c + 1 < S_N ? (int)width[c] : 0, t, c + 1 < S_N ? "  " : "\n");
+        }
+    for (size_t i = 0; i < n * S_N; i++)
+        free(cells[i]);
+    fprintf(f, "%zu job%s: %u done, %u failed, %u timed out, %u skipped, %u stopped; logs in %s\n",
+            n, n == 1 ? "" : "s", count[LS_SJ_DONE], count[LS_SJ_FAILED], count[LS_SJ_TIMEOUT],
+            count[LS_SJ_SKIPPED], count[LS_SJ_STOPPED], log_dir);
+    fflush(f);
+}
+
+/* RFC 3339 in UTC with milliseconds, or null. */
+static void json_time(struct ls_json *j, const char *key, double wall)
+{
+    if (wall <= 0) {
+        ls_json_null(j, key);
+        return;
+    }
+    time_t t = (time_t)wall;
+    struct tm tm;
+    gmtime_r(&t, &tm);
+    char buf[64], out[80];
+    strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%S", &tm);
+    snprintf(out, sizeof(out), "%s.%03dZ", buf, (int)((wall - (double)t) * 1000.0 + 0.5) % 1000);
+    ls_json_str(j, key, out);
+}
+
+void ls_slots_view_json(FILE *out, const struct ls_slots *s, const struct ls_sj *sj, size_t n,
+                        const char *log_dir, int exit_code)
+{
+    struct ls_json j;
+    ls_json_init(&j, out, true);
+    ls_json_obj_begin(&j, NULL);
+    ls_json_str(&j, "file", s->path);
+    ls_json_str(&j, "log_dir", log_dir);
+    ls_json_int(&j, "exit_code", exit_code);
+    ls_json_arr_begin(&j, "jobs");
+    for (size_t i = 0; i < n; i++) {
+        const struct ls_sj *x = &sj[i];
+        ls_json_obj_begin(&j, NULL);
+        ls_json_str(&j, "name", x->job->name);
+        ls_json_str(&j, "state", ls_sj_state_name(x->state));
+        if (x->exit_code >= 0)
+            ls_json_int(&j, "exit_code", x->exit_code);
+        else
+            ls_json_null(&j, "exit_code");
+        ls_json_uint(&j, "runs", x->run);
+        if (x->reserved) {
+            ls_json_cpuset(&j, "cpus", &x->cpus);
+            ls_json_cpuset(&j, "mems", &x->mems);
+        } else {
+            ls_json_null(&j, "cpus");
+            ls_json_null(&j, "mems");
+        }
+        json_time(&j, "start", x->start);
+        json_time(&j, "end", x->end);
+        if (x->start_ms && x->end_ms)
+            ls_json_double(&j, "elapsed_s", (double)(x->end_ms - x->start_ms) / 1000.0);
+        else
+            ls_json_null(&j, "elapsed_s");
+        ls_json_str(&j, "log", x->log_path);
+        ls_json_obj_end(&j);
+    }
+    ls_json_arr_end(&j);
+    ls_json_obj_end(&j);
+    ls_json_finish(&j);
+    fflush(out);
+}
