@@ -56,7 +56,13 @@ name=$(basename "$inner_g")
 [[ $(dirname "$inner_g") == "$P" ]] || fail "the inner job runs in $inner_g, not under $P"
 [[ $name =~ ^llcslice-([0-9]+)-[0-9]+-ns([0-9]+)-[0-9a-f]{8}$ ]] || fail "inner group name '$name' does not carry its pid namespace"
 inner_ns_pid=${BASH_REMATCH[1]} inner_ns=${BASH_REMATCH[2]}
-inner_sup=$(pgrep -f "^$BIN run --lock-dir $L --cpus 1 --cgroup-parent" | head -1)
+# (not by $BIN: under the valgrind pass the command line is valgrind's; the outer
+# job's sh also matches, so the process the name points at is picked by namespace and NSpid)
+inner_sup=
+for p in $(pgrep -f "run --lock-dir $L --cpus 1 --cgroup-parent"); do
+    [[ $(stat -L -c %i "/proc/$p/ns/pid" 2>/dev/null) == "$inner_ns" &&
+        $(awk '/^NSpid:/ {print $NF}' "/proc/$p/status" 2>/dev/null) == "$inner_ns_pid" ]] && inner_sup=$p
+done
 [[ -n $inner_sup ]] || fail "cannot find the inner supervisor"
 [[ $(stat -L -c %i /proc/$inner_sup/ns/pid) == "$inner_ns" ]] || fail "group names pid namespace $inner_ns, the inner supervisor lives in $(stat -L -c %i /proc/$inner_sup/ns/pid)"
 [[ $(awk '/^NSpid:/ {print $NF}' /proc/$inner_sup/status) == "$inner_ns_pid" ]] || fail "group names pid $inner_ns_pid, the inner supervisor's NSpid is $(grep NSpid /proc/$inner_sup/status)"

@@ -7,9 +7,10 @@
 # code into 99. host/valgrind_logs fails the run if any log is non-empty.
 logs=${1:?log dir} bin=${2:?binary}
 shift 2
-# Runs valgrind cannot host go unwrapped (counted in LOGDIR/unwrapped): a seccomp profile
-# (valgrind implements no seccomp(2) and cannot survive a filter the job's child installs
-# before exec), and a TMPDIR where nothing can be created (valgrind needs a file there).
+# Runs valgrind cannot host go unwrapped (counted in LOGDIR/unwrapped): a seccomp profile, on
+# the command line or in a slot file (valgrind implements no seccomp(2), so libseccomp cannot
+# build a filter, and a filter installed before exec would bind valgrind itself), and a TMPDIR
+# where nothing can be created (valgrind needs a file there).
 unwrapped() {
     echo "$$ ($1) $bin ${*:2}" >>"$logs/unwrapped"
     exec "$bin" "${@:2}"
@@ -17,6 +18,7 @@ unwrapped() {
 for a in "$@"; do
     [[ $a == -- ]] && break
     [[ $a == --seccomp* ]] && unwrapped seccomp "$@"
+    [[ $a == *.y*ml && -f $a ]] && grep -q seccomp "$a" 2>/dev/null && unwrapped "seccomp in $a" "$@"
 done
 if [[ -n ${TMPDIR:-} ]]; then
     probe=$(mktemp -p "$TMPDIR" .vgprobe.XXXXXX 2>/dev/null) || unwrapped "TMPDIR $TMPDIR" "$@"
