@@ -2,7 +2,9 @@
 """Topology discovery: `llcslice topo --json --fsroot T` against `lstopo --if fsroot --input T
 --of xml` on the same trees (the largest fixtures, made hwloc-readable by gen_sysfs.py, and a
 synthetic 4096-CPU host). Wall time from hyperfine (min/median/max), CPU time (user+sys, mean)
-from hyperfine, user-space instructions from callgrind. Prints a markdown section.
+from hyperfine, user-space instructions from callgrind. A second ratio subtracts the exec floor
+(`true`, measured in the same hyperfine run) from both medians: what each tool's own work costs.
+The raw wall ratio stays the headline. Prints a markdown section.
 
 Usage: topo_vs_hwloc.py BIN WORKDIR FIXTURES_DIR SYNTH_4096_FSROOT RUNS
 (SYNTH_4096_FSROOT: `gen_sysfs.py synth DIR 4096 4 16`)
@@ -75,15 +77,18 @@ def main():
         trees.append((name, dst))
     trees.append((SYNTH, synth))
 
-    rows, worst, worst_cpu, worst_ir = [], None, None, None
+    rows, worst, worst_cpu, worst_ir, worst_net = [], None, None, None, None
     for name, tree in trees:
         cpus, llcs, nnodes = shape(bin_, tree)
         pus = hwloc_pus(tree)
         ours = [bin_, "topo", "--json", "--fsroot", tree]
         theirs = ["lstopo", "--if", "fsroot", "--input", tree, "--of", "xml"]
         r = runs if cpus <= 256 else max(5, runs // 4)
-        res = hyperfine([" ".join(ours), " ".join(theirs)], r, os.path.join(work, "hf.json"))
-        a, b = res
+        res = hyperfine([" ".join(ours), " ".join(theirs), "true"], r,
+                        os.path.join(work, "hf.json"))
+        a, b, floor = res
+        net = (b["median"] - floor["median"]) / max(a["median"] - floor["median"], 1e-6)
+        worst_net = net if worst_net is None else min(worst_net, net)
         ir_a = callgrind_ir(ours, work)
         ir_b = callgrind_ir(theirs, work)
         cpu_a, cpu_b = a["user"] + a["system"], b["user"] + b["system"]
@@ -96,18 +101,20 @@ def main():
             f"| {name} | {cpus}/{llcs}/{nnodes} (hwloc PUs {pus}) | {r} | "
             f"{ms(a['min'])} / {ms(a['median'])} / {ms(a['max'])} | "
             f"{ms(b['min'])} / {ms(b['median'])} / {ms(b['max'])} | "
-            f"**{ratio_med:.1f}x** ({ratio_min:.1f}x) | {ms(cpu_a)} vs {ms(cpu_b)} = "
+            f"**{ratio_med:.1f}x** ({ratio_min:.1f}x) | {ms(floor['median'])} | {net:.1f}x | "
+            f"{ms(cpu_a)} vs {ms(cpu_b)} = "
             f"{cpu_b / cpu_a:.1f}x | {ir_a / 1e6:.2f}M vs {ir_b / 1e6:.2f}M = "
             f"{ir_b / ir_a:.1f}x |")
     print("| tree | llcslice CPUs/LLCs/nodes | runs | llcslice wall ms min/med/max | "
-          "lstopo wall ms min/med/max | speedup median (min) | CPU ms user+sys mean | "
-          "instructions (callgrind) |")
-    print("|---|---|---:|---|---|---:|---|---|")
+          "lstopo wall ms min/med/max | speedup median (min) | exec floor `true` ms (median) | "
+          "speedup minus floor | CPU ms user+sys mean | instructions (callgrind) |")
+    print("|---|---|---:|---|---|---:|---:|---:|---|---|")
     print("\n".join(rows))
     verdict = "met" if worst >= 10 else "missed"
     print(f"\nTARGET: 1. topology discovery at least 10x faster than hwloc on every tree: "
           f"**{verdict}** in wall time (smallest median speedup {worst:.1f}x); smallest CPU-time "
-          f"ratio {worst_cpu:.1f}x, smallest instruction ratio {worst_ir:.1f}x.")
+          f"ratio {worst_cpu:.1f}x, smallest instruction ratio {worst_ir:.1f}x, smallest ratio with the "
+          f"exec floor (`true`) taken off both {worst_net:.1f}x.")
 
 
 if __name__ == "__main__":

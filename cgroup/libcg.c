@@ -125,7 +125,10 @@ int ls_cg_create(const struct ls_cg_hier *h, const char *rel, const char *const 
                                "libcgroup: cannot queue %s=%s: %s", values[i].name, values[i].value,
                                ls_cg_lib_strerror(rc));
         }
-        int rc = cgroup_create_cgroup(cg, 0);
+        /* ignore_ownership: libcgroup would chown every file of the new group to our real
+         * uid/gid, which the kernel already gave them (it owns them to the creator's fsuid,
+         * fsgid): ~20 chowns and a tree walk per launch for nothing. */
+        int rc = cgroup_create_cgroup(cg, 1);
         if (rc) {
             int code = ls_cg_lib_errno(rc);
             const char *msg = ls_cg_lib_strerror(rc);

@@ -134,14 +134,20 @@ static void sweep_dir(struct sweeper *sw, const struct ls_cg_hier *h, const char
         if (e->d_name[0] == '.' || (e->d_type != DT_DIR && e->d_type != DT_UNKNOWN))
             continue;
         char path[8192];
-        if (ls_cg_join(path, sizeof(path), dir, e->d_name) < 0 || !ls_cg_is_dir(path))
+        if (ls_cg_join(path, sizeof(path), dir, e->d_name) < 0)
             continue;
-        if (h->version == LS_CG_V2 && strcmp(e->d_name, LS_CG_PROCS_LEAF) == 0) {
+        struct ls_cg_owner o;
+        bool leaf = h->version == LS_CG_V2 && strcmp(e->d_name, LS_CG_PROCS_LEAF) == 0;
+        bool named = !leaf && ls_cg_parse_name(e->d_name, &o);
+        /* Other groups are only descended into, and opendir() answers for them: stat only
+         * what may be removed, or what the entry type leaves open. */
+        if ((leaf || named || e->d_type != DT_DIR) && !ls_cg_is_dir(path))
+            continue;
+        if (leaf) {
             sweep_procs_leaf(sw, path);
             continue;
         }
-        struct ls_cg_owner o;
-        if (!ls_cg_parse_name(e->d_name, &o)) {
+        if (!named) {
             if (depth < MAX_DEPTH)
                 sweep_dir(sw, h, ctrl, path, depth + 1);
             continue;

@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cleanup.h"
 
@@ -33,6 +34,9 @@ struct scan {
      * without printf (thousands of them on big hosts). */
     char cpu_path[4352];
     size_t cpu_path_len;
+    /* <root>/sys/devices/system/cpu held open: "cpuN/cache" opens relative to it walk two path
+     * components instead of the whole root (-1: use the full path). */
+    int cpu_dirfd;
 };
 
 #define PATH_BUF (4352 + 128)
@@ -206,6 +210,32 @@ static void sort_ints(int *v, size_t n)
     }
 }
 
+/* Append the numeric suffix of name ("cpu12" / "index3") to ids when it has prefix. */
+static int add_numbered(const char *name, const char *prefix, size_t plen, int **ids, size_t *n,
+                        size_t *cap, struct ls_error *err)
+{
+    const char *num = name + plen;
+    if (strncmp(name, prefix, plen) || !isdigit((unsigned char)*num))
+        return 0;
+    char *end;
+    errno = 0;
+    unsigned long v = strtoul(num, &end, 10);
+    if (*end || errno || v >= LS_MAX_CPUS)
+        return 0;
+    if (*n == *cap) {
+        *cap = *cap ? *cap * 2 : 64;
+        int *nids = realloc(*ids, *cap * sizeof(int));
+        if (!nids) {
+            free(*ids);
+            *ids = NULL;
+            return oom(err);
+        }
+        *ids = nids;
+    }
+    (*ids)[(*n)++] = (int)v;
+    return 0;
+}
+
 /* Numeric suffixes of names like "cpu12" / "index3" in an open directory, ascending. */
 static int list_numbered_dir(DIR *d, const char *prefix, int **ids, size_t *n, struct ls_error *err)
 {
@@ -213,26 +243,33 @@ static int list_numbered_dir(DIR *d, const char *prefix, int **ids, size_t *n, s
     *n = 0;
     size_t plen = strlen(prefix), cap = 0;
     struct dirent *e;
-    while ((e = readdir(d))) {
-        const char *num = e->d_name + plen;
-        if (strncmp(e->d_name, prefix, plen) || !isdigit((unsigned char)*num))
+    while ((e = readdir(d)))
+        if (add_numbered(e->d_name, prefix, plen, ids, n, &cap, err) < 0)
+            return -1;
+    sort_ints(*ids, *n);
+    return 0;
+}
+
+/* The same on a directory fd, with getdents64 into a stack buffer: a cache dir is listed once
+ * per CPU, and opendir's fstat and heap buffer show there. */
+static int list_numbered_fd(int fd, const char *prefix, int **ids, size_t *n, struct ls_error *err)
+{
+    *ids = NULL;
+    *n = 0;
+    size_t plen = strlen(prefix), cap = 0;
+    char buf[4096] __attribute__((aligned(8)));
+    for (;;) {
+        ssize_t got = getdents64(fd, buf, sizeof(buf));
+        if (got < 0 && errno == EINTR)
             continue;
-        char *end;
-        errno = 0;
-        unsigned long v = strtoul(num, &end, 10);
-        if (*end || errno || v >= LS_MAX_CPUS)
-            continue;
-        if (*n == cap) {
-            cap = cap ? cap * 2 : 64;
-            int *nids = realloc(*ids, cap * sizeof(int));
-            if (!nids) {
-                free(*ids);
-                *ids = NULL;
-                return oom(err);
-            }
-            *ids = nids;
+        if (got <= 0) /* an error ends the listing, as it ends readdir() */
+            break;
+        for (ssize_t off = 0; off < got;) {
+            struct dirent64 *e = (struct dirent64 *)(buf + off);
+            off += e->d_reclen;
+            if (add_numbered(e->d_name, prefix, plen, ids, n, &cap, err) < 0)
+                return -1;
         }
-        (*ids)[(*n)++] = (int)v;
     }
     sort_ints(*ids, *n);
     return 0;
@@ -270,7 +307,7 @@ static int list_numbered(const struct ls_root *root, const char *dir, const char
 
 static int read_online(const struct ls_root *root, struct ls_topology *topo, struct ls_error *err)
 {
-    struct scan s = {.root = root, .topo = topo};
+    struct scan s = {.root = root, .topo = topo, .cpu_dirfd = -1};
     _cleanup_free_ int *cpus = NULL;
     size_t ncpus = 0;
     if (list_numbered(root, CPU_DIR, "cpu", &cpus, &ncpus, err) < 0)
@@ -471,10 +508,10 @@ static const char *cache_path(const struct scan *s, int cpu, const char *rel, ch
 }
 
 /* Read cpuN/cache/<rel> through the open cache dir: 0 ok, 1 missing, -1 error naming it. */
-static int read_cache_file(const struct scan *s, DIR *cache, int cpu, const char *rel, char **out,
+static int read_cache_file(const struct scan *s, int cache, int cpu, const char *rel, char **out,
                            size_t *len, struct ls_error *err)
 {
-    int r = ls_read_at(dirfd(cache), rel, out, len);
+    int r = ls_read_at(cache, rel, out, len);
     if (r == -ENOENT || r == -ENOTDIR)
         return 1;
     if (r < 0) {
@@ -503,19 +540,29 @@ static int cmp_level_desc(const void *a, const void *b)
  * Reads every index's level, then types from the highest level down until one is Unified or
  * Data (usually one type file, not all). *cache is left open on cpuN/cache for the reads that
  * follow (NULL when the CPU has no cache directory). */
-static int find_llc_index(struct scan *s, int cpu, long *level, DIR **cache, struct ls_error *err)
+static int find_llc_index(struct scan *s, int cpu, long *level, int *cache, struct ls_error *err)
 {
     char dir[PATH_BUF];
-    *cache = opendir(cpu_file(s, cpu, "cache", dir));
-    if (!*cache) {
+    const int flags = O_RDONLY | O_DIRECTORY | O_NONBLOCK | O_CLOEXEC;
+    if (s->cpu_dirfd >= 0) {
+        char rel[32];
+        memcpy(rel, "cpu", 3);
+        memcpy(put_uint(rel + 3, (unsigned)cpu), "/cache", 7);
+        *cache = openat(s->cpu_dirfd, rel, flags);
+    } else {
+        *cache = open(cpu_file(s, cpu, "cache", dir), flags);
+    }
+    if (*cache < 0) {
         if (errno == ENOENT || errno == ENOTDIR)
             return -1;
-        ls_fail(err, LS_ERR_SYSTEM, errno, "cannot list %s: %s", dir, strerror(errno));
+        int e = errno;
+        ls_fail(err, LS_ERR_SYSTEM, e, "cannot list %s: %s", cpu_file(s, cpu, "cache", dir),
+                strerror(e));
         return -2;
     }
     _cleanup_free_ int *idx = NULL;
     size_t n = 0;
-    if (list_numbered_dir(*cache, "index", &idx, &n, err) < 0)
+    if (list_numbered_fd(*cache, "index", &idx, &n, err) < 0)
         return -2;
     _cleanup_free_ struct cache_level *lv = malloc((n ? n : 1) * sizeof(*lv));
     if (!lv) {
@@ -563,7 +610,7 @@ static int find_llc_index(struct scan *s, int cpu, long *level, DIR **cache, str
 
 /* The LLC's shared set (cpu-list, else hex mask) through the open cache dir, intersected with
  * online. 0 ok with *used naming the file, 1 neither exists, -1 error. */
-static int read_shared(const struct scan *s, DIR *cache, int cpu, int idx, ls_cpuset *out,
+static int read_shared(const struct scan *s, int cache, int cpu, int idx, ls_cpuset *out,
                        const char **used, struct ls_error *err)
 {
     static const char *const names[2] = {"shared_cpu_list", "shared_cpu_map"};
@@ -595,7 +642,7 @@ static int read_shared(const struct scan *s, DIR *cache, int cpu, int idx, ls_cp
 }
 
 /* "32K", "9216K", "16M" or plain bytes -> KiB; 0 when missing or malformed. */
-static int read_size_kb(struct scan *s, DIR *cache, int cpu, const char *rel, unsigned long *out,
+static int read_size_kb(struct scan *s, int cache, int cpu, const char *rel, unsigned long *out,
                         struct ls_error *err)
 {
     _cleanup_free_ char *text = NULL;
@@ -672,7 +719,7 @@ static int group_by_cache(struct scan *s, struct ls_error *err)
     LS_CPUSET_FOREACH(cpu, &s->topo->online)
     {
         long level = 0;
-        _cleanup_closedir_ DIR *cache = NULL;
+        _cleanup_close_ int cache = -1;
         int idx = find_llc_index(s, cpu, &level, &cache, err);
         if (idx == -2) {
             ret = -1;
@@ -835,18 +882,23 @@ static void scan_free(struct scan *s)
             free(s->source[i]);
     free(s->source);
     free(s->conflict);
+    if (s->cpu_dirfd >= 0)
+        close(s->cpu_dirfd);
 }
 
 int ls_topology_discover(const struct ls_root *root, struct ls_topology *topo, struct ls_error *err)
 {
     memset(topo, 0, sizeof(*topo));
-    struct scan s = {.root = root, .topo = topo};
+    struct scan s = {.root = root, .topo = topo, .cpu_dirfd = -1};
     int r = -1;
     if (ls_root_path(root, s.cpu_path, sizeof(s.cpu_path), CPU_DIR "/cpu") < 0) {
         ls_fail(err, LS_ERR_USAGE, ENAMETOOLONG, "--fsroot: path too long");
         goto out;
     }
     s.cpu_path_len = strlen(s.cpu_path);
+    s.cpu_path[s.cpu_path_len - 4] = '\0'; /* without the trailing "/cpu" */
+    s.cpu_dirfd = open(s.cpu_path, O_PATH | O_DIRECTORY | O_CLOEXEC);
+    s.cpu_path[s.cpu_path_len - 4] = '/';
     if (read_online(root, topo, err) < 0)
         goto out;
     s.ncpu = (size_t)ls_cpuset_last(&topo->online) + 1;
