@@ -75,7 +75,7 @@ static void report(int fd, enum report_kind kind, int value)
     while (n < 0 && errno == EINTR);
 }
 
-static int exit_code_of(int status)
+int ls_exit_code_of_status(int status)
 {
     if (WIFEXITED(status))
         return WEXITSTATUS(status);
@@ -324,7 +324,7 @@ __attribute__((noreturn)) static void shim_main(const struct shim_args *a)
     /* With a pid namespace the kernel kills and reaps the rest when we, its init, exit;
      * our parent hears of our exit only after that. */
     report(a->report_wr, REPORT_STATUS, status);
-    _exit(exit_code_of(status));
+    _exit(ls_exit_code_of_status(status));
 }
 
 /* fork() into a new pid namespace: the raw syscall with no new stack behaves like fork (as
@@ -435,7 +435,7 @@ static int decide(const struct ls_job *job, int shim_status, struct ls_error *er
             break;
         }
     }
-    return exit_code_of(have_status ? status : shim_status);
+    return ls_exit_code_of_status(have_status ? status : shim_status);
 }
 
 int ls_job_wait(struct ls_job *job, struct ls_error *err)

@@ -19,6 +19,7 @@
 
 #include "../configs/slots_units.h"
 #include "../planner/cleanup.h"
+#include "process.h"
 #include "slots_runner.h"
 
 #define TABLE_TICK_MS 1000
@@ -301,15 +302,6 @@ static void schedule(struct runner *r)
     }
 }
 
-static int exit_code_of(int status)
-{
-    if (WIFEXITED(status))
-        return WEXITSTATUS(status);
-    if (WIFSIGNALED(status))
-        return 128 + WTERMSIG(status);
-    return LS_EXIT_SYSTEM;
-}
-
 static void run_ended(struct runner *r, struct ls_sj *sj, int status)
 {
     read_reports(r, sj);
@@ -323,7 +315,7 @@ static void run_ended(struct runner *r, struct ls_sj *sj, int status)
     }
     sj->pid = 0;
     r->active--;
-    sj->exit_code = exit_code_of(status);
+    sj->exit_code = ls_exit_code_of_status(status);
     uint64_t now = ls_mono_ms();
     ls_slots_view_tail(&r->view, sj, true);
     /* A run stopped at its timeout counts as timed out whatever its exit code. */
