@@ -11,20 +11,7 @@
 
 #include "internal.h"
 #include "planner/cleanup.h"
-
-static void add_msg(char ***list, size_t *n, const char *fmt, va_list ap)
-{
-    char *msg = NULL;
-    if (vasprintf(&msg, fmt, ap) < 0)
-        return;
-    char **nl = realloc(*list, (*n + 1) * sizeof(char *));
-    if (!nl) {
-        free(msg);
-        return;
-    }
-    *list = nl;
-    (*list)[(*n)++] = msg;
-}
+#include "planner/strv.h"
 
 static void add_warning(struct ls_sandbox *sb, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
@@ -32,7 +19,7 @@ static void add_warning(struct ls_sandbox *sb, const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
-    add_msg(&sb->warnings, &sb->nwarnings, fmt, ap);
+    ls_strv_vappendf(&sb->warnings, &sb->nwarnings, fmt, ap);
     va_end(ap);
 }
 
@@ -42,7 +29,7 @@ static void add_notice(struct ls_sandbox *sb, const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
-    add_msg(&sb->notices, &sb->nnotices, fmt, ap);
+    ls_strv_vappendf(&sb->notices, &sb->nnotices, fmt, ap);
     va_end(ap);
 }
 

@@ -1,6 +1,7 @@
 /* The topology model: post-processing shared by discovery and ls_topology_from_groups
  * (LLC indices, per-CPU tables, LLC home nodes, per-node LLC lists) and lookups. */
 #include "topology.h"
+#include "strv.h"
 
 #include <errno.h>
 #include <stdarg.h>
@@ -36,18 +37,11 @@ void ls_topology_free(struct ls_topology *topo)
 
 int ls_topology_warn(struct ls_topology *topo, const char *fmt, ...)
 {
-    char **w = realloc(topo->warnings, (topo->nwarnings + 1) * sizeof(*w));
-    if (!w)
-        return -1;
-    topo->warnings = w;
     va_list ap;
     va_start(ap, fmt);
-    int r = vasprintf(&w[topo->nwarnings], fmt, ap);
+    int r = ls_strv_vappendf(&topo->warnings, &topo->nwarnings, fmt, ap);
     va_end(ap);
-    if (r < 0)
-        return -1;
-    topo->nwarnings++;
-    return 0;
+    return r;
 }
 
 int ls_topology_node_pos(const struct ls_topology *topo, int node_id)

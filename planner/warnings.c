@@ -1,5 +1,6 @@
 /* The seed's user-facing warnings about a plan: cross-node spill and vCPU overcommit. */
 #include "plan.h"
+#include "strv.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -9,18 +10,11 @@
 static int add(struct ls_plan *plan, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 static int add(struct ls_plan *plan, const char *fmt, ...)
 {
-    char **w = realloc(plan->warnings, (plan->nwarnings + 1) * sizeof(*w));
-    if (!w)
-        return -1;
-    plan->warnings = w;
     va_list ap;
     va_start(ap, fmt);
-    int rc = vasprintf(&w[plan->nwarnings], fmt, ap);
+    int rc = ls_strv_vappendf(&plan->warnings, &plan->nwarnings, fmt, ap);
     va_end(ap);
-    if (rc < 0)
-        return -1;
-    plan->nwarnings++;
-    return 0;
+    return rc;
 }
 
 /* "[0 (node 0), 2 (node 1)]": every LLC the plan locks, the service CPU's included. */
