@@ -167,6 +167,34 @@ static inline void lockdir_remove(const char *dir)
     assert_int_equal(system(cmd), 0);
 }
 
+/* A lock dir plus a uniform topology with every CPU allowed: the usual acquire fixture. */
+struct env {
+    char dir[256];
+    struct ls_lockdir ld;
+    struct ls_topology topo;
+    ls_cpuset allowed;
+};
+
+static inline int env_setup(void **state, size_t nllcs, unsigned per, size_t llcs_per_node)
+{
+    struct env *e = calloc(1, sizeof(*e));
+    lockdir_make(&e->ld, e->dir, sizeof(e->dir));
+    topo_uniform(&e->topo, nllcs, per, llcs_per_node);
+    assert_int_equal(ls_cpuset_copy(&e->allowed, &e->topo.online), 0);
+    *state = e;
+    return 0;
+}
+
+static inline int env_teardown(void **state)
+{
+    struct env *e = *state;
+    lockdir_remove(e->dir);
+    ls_topology_free(&e->topo);
+    ls_cpuset_free(&e->allowed);
+    free(e);
+    return 0;
+}
+
 struct peer {
     pid_t pid;
     int ctl; /* closing it tells the peer to exit */

@@ -9,41 +9,19 @@
 #include "planner/acquire.h"
 #include "planner/waitq.h"
 
-struct env {
-    char dir[256];
-    struct ls_lockdir ld;
-    struct ls_topology topo;
-    ls_cpuset allowed;
-};
-
 static int setup_flat4(void **state)
 {
-    struct env *e = calloc(1, sizeof(*e));
-    lockdir_make(&e->ld, e->dir, sizeof(e->dir));
-    topo_uniform(&e->topo, 4, 4, 4);
-    assert_int_equal(ls_cpuset_copy(&e->allowed, &e->topo.online), 0);
-    *state = e;
-    return 0;
+    return env_setup(state, 4, 4, 4);
 }
 
 static int setup_one_llc(void **state)
 {
-    struct env *e = calloc(1, sizeof(*e));
-    lockdir_make(&e->ld, e->dir, sizeof(e->dir));
-    topo_uniform(&e->topo, 1, 4, 1);
-    assert_int_equal(ls_cpuset_copy(&e->allowed, &e->topo.online), 0);
-    *state = e;
-    return 0;
+    return env_setup(state, 1, 4, 1);
 }
 
 static int teardown(void **state)
 {
-    struct env *e = *state;
-    lockdir_remove(e->dir);
-    ls_topology_free(&e->topo);
-    ls_cpuset_free(&e->allowed);
-    free(e);
-    return 0;
+    return env_teardown(state);
 }
 
 static void acquire_ok(struct env *e, const struct ls_request *r, struct ls_plan *p)

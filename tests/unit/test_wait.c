@@ -7,31 +7,14 @@
 
 #include "planner/waitq.h"
 
-struct env {
-    char dir[256];
-    struct ls_lockdir ld;
-    struct ls_topology topo;
-    ls_cpuset allowed;
-};
-
 static int setup_2x2(void **state)
 {
-    struct env *e = calloc(1, sizeof(*e));
-    lockdir_make(&e->ld, e->dir, sizeof(e->dir));
-    topo_uniform(&e->topo, 2, 2, 2);
-    assert_int_equal(ls_cpuset_copy(&e->allowed, &e->topo.online), 0);
-    *state = e;
-    return 0;
+    return env_setup(state, 2, 2, 2);
 }
 
 static int teardown(void **state)
 {
-    struct env *e = *state;
-    lockdir_remove(e->dir);
-    ls_topology_free(&e->topo);
-    ls_cpuset_free(&e->allowed);
-    free(e);
-    return 0;
+    return env_teardown(state);
 }
 
 struct reports {
