@@ -7,7 +7,7 @@ PACKAGES=(
     build-essential cmake pkg-config clang libclang-rt-14-dev valgrind
     libcgroup-dev cgroup-tools libseccomp-dev libyaml-dev libcmocka-dev
     qemu-system-x86 busybox-static cpio
-    util-linux procps python3 jq
+    util-linux procps python3 jq gdb
 )
 if [[ "${1:-}" == "--bench" ]]; then
     PACKAGES+=(hwloc hyperfine)
