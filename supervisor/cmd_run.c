@@ -9,12 +9,14 @@
 #include <unistd.h>
 
 #include "../cgroup/cgroup.h"
+#include "../planner/duration.h"
 #include "../planner/size.h"
 #include "../planner/trace.h"
 #include "process.h"
 #include "reqopts.h"
 #include "runjob.h"
 #include "seccomp.h"
+#include "vmm/vmm.h"
 
 static void usage(FILE *out)
 {
@@ -39,6 +41,14 @@ static void usage(FILE *out)
           "                         build never needs; log: the same syscalls are allowed but\n"
           "                         logged by the kernel (audit); none: no filter (default)\n"
           "  --seccomp-deny LIST    also deny these syscalls (name,name) with EPERM\n"
+          "  --vmm qemu             CMD is qemu-system-*: append the -smp (one die per virtual\n"
+          "                         LLC), -numa (memory bound to the planned host nodes, with\n"
+          "                         nodes=N) and a private -qmp socket the --perf plan fixes,\n"
+          "                         then pin each vCPU thread to its planned CPU and every\n"
+          "                         other qemu thread (also later ones) to the service CPU;\n"
+          "                         LLCSLICE_PLAN gets \"applied\". Needs --perf\n"
+          "  --vmm-timeout DURATION how long qemu may take to answer on QMP (default 60s);\n"
+          "                         then it is killed and run exits 125\n"
           "  -v, --verbose          say what was reserved and where the job runs\n"
           "  -h, --help             this text\n"
           "\n"
@@ -74,6 +84,8 @@ enum {
     OPT_STRICT,
     OPT_SECCOMP,
     OPT_SECCOMP_DENY,
+    OPT_VMM,
+    OPT_VMM_TIMEOUT,
 };
 
 struct run_opts {
@@ -81,6 +93,7 @@ struct run_opts {
     const char *memory_max_text;
     const char *cgroup_parent;
     const char *seccomp, *seccomp_deny;
+    const char *vmm, *vmm_timeout;
     bool strict, verbose;
     char **cmd;
 };
@@ -95,6 +108,8 @@ static int parse(int argc, char **argv, struct run_opts *o, bool *done)
         {"strict", no_argument, NULL, OPT_STRICT},
         {"seccomp", required_argument, NULL, OPT_SECCOMP},
         {"seccomp-deny", required_argument, NULL, OPT_SECCOMP_DENY},
+        {"vmm", required_argument, NULL, OPT_VMM},
+        {"vmm-timeout", required_argument, NULL, OPT_VMM_TIMEOUT},
         {"verbose", no_argument, NULL, 'v'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
@@ -122,6 +137,12 @@ static int parse(int argc, char **argv, struct run_opts *o, bool *done)
             break;
         case OPT_SECCOMP_DENY:
             o->seccomp_deny = optarg;
+            break;
+        case OPT_VMM:
+            o->vmm = optarg;
+            break;
+        case OPT_VMM_TIMEOUT:
+            o->vmm_timeout = optarg;
             break;
         case 'v':
             o->verbose = true;
@@ -167,6 +188,17 @@ int ls_cmd_run(int argc, char **argv)
     if (o.memory_max_text &&
         ls_size_parse(o.memory_max_text, "--memory-max", &memory_max, &err) < 0)
         return ls_usage_error("run", "%s", err.msg);
+    struct ls_vmm vmm = {
+        .perf = &req.perf, .timeout_ms = LS_VMM_DEFAULT_TIMEOUT_MS, .verbose = o.verbose};
+    if (o.vmm_timeout && !o.vmm)
+        return ls_usage_error("run", "--vmm-timeout needs --vmm");
+    if (o.vmm_timeout &&
+        (ls_duration_parse(o.vmm_timeout, "--vmm-timeout", &vmm.timeout_ms, &err) < 0 ||
+         (vmm.timeout_ms <= 0 &&
+          ls_fail(&err, LS_ERR_USAGE, EINVAL, "--vmm-timeout must be above zero") < 0)))
+        return ls_usage_error("run", "%s", err.msg);
+    if (o.vmm && ls_vmm_parse(o.vmm, &err) < 0)
+        return ls_usage_error("run", "%s", err.msg);
     struct ls_seccomp sc;
     if (ls_seccomp_build(&sc, o.seccomp, o.seccomp_deny, &err) < 0) {
         if (err.category == LS_ERR_USAGE)
@@ -192,6 +224,12 @@ int ls_cmd_run(int argc, char **argv)
         return ls_report(&err);
     }
     ls_trace_mark("discover-host");
+    vmm.topo = &host.topo;
+    if (o.vmm && ls_vmm_check(&vmm, &req, !ls_root_is_host(&host.root), o.cmd, &err) < 0) {
+        ls_host_free(&host);
+        ls_seccomp_free(&sc);
+        return ls_usage_error("run", "%s", err.msg);
+    }
     if (ls_root_is_host(&host.root)) {
         struct ls_error serr = {0};
         if (ls_cgroup_sweep(LS_SWEEP_DEFAULT_MAX_AGE, &serr) < 0)
@@ -215,6 +253,7 @@ int ls_cmd_run(int argc, char **argv)
         .cgroup_parent = o.cgroup_parent,
         .strict = o.strict,
         .verbose = o.verbose,
+        .vmm = o.vmm ? &vmm : NULL,
     };
     int stop_signal;
     int code = ls_runjob(&rj, &stop_signal);

@@ -14,6 +14,7 @@
 #include "jobenv.h"
 #include "planfile.h"
 #include "process.h"
+#include "vmm/vmm.h"
 
 extern char **environ;
 
@@ -129,7 +130,15 @@ static int run_reserved(const struct ls_runjob *rj, struct ls_plan *plan, struct
         code = ls_report(&err);
         goto out;
     }
-    struct ls_job_spec spec = {.argv = rj->argv, .envp = envp, .seccomp = rj->seccomp, .sig = sig};
+    char *const *argv = rj->argv;
+    if (rj->vmm) {
+        if (ls_vmm_prepare(rj->vmm, plan, rj->argv, plan_path[0] ? plan_path : NULL, &err) < 0) {
+            code = ls_report(&err);
+            goto out;
+        }
+        argv = rj->vmm->argv;
+    }
+    struct ls_job_spec spec = {.argv = argv, .envp = envp, .seccomp = rj->seccomp, .sig = sig};
     if (ls_job_spawn(&job, &spec, &err) < 0) {
         code = ls_report(&err);
         goto out;
@@ -144,7 +153,11 @@ static int run_reserved(const struct ls_runjob *rj, struct ls_plan *plan, struct
     }
     if (rj->on_start)
         rj->on_start(plan, job.shim, rj->ctx);
+    if (rj->vmm)
+        ls_vmm_attach(rj->vmm, job.shim);
     code = ls_job_wait(&job, &err);
+    if (rj->vmm && rj->vmm->failed)
+        code = LS_EXIT_SYSTEM; /* qemu was killed because it could not be pinned */
     ls_trace_mark("job");
     if (ls_error_set(&err))
         fprintf(stderr, "llcslice: %s\n", err.msg);
@@ -158,6 +171,8 @@ static int run_reserved(const struct ls_runjob *rj, struct ls_plan *plan, struct
 out:
     /* The job and all it started are gone (the shim saw to that); the cgroup goes next,
      * killing anything that slipped out, and only then are the locks released. */
+    if (rj->vmm)
+        ls_vmm_finish(rj->vmm);
     ls_confine_release(conf);
     free(conf);
     if (plan_path[0])

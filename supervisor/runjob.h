@@ -14,6 +14,8 @@
 #include "cli.h"
 #include "seccomp.h"
 
+struct ls_vmm;
+
 struct ls_runjob {
     const struct ls_host *host;
     const struct ls_lockdir *ld;
@@ -32,6 +34,7 @@ struct ls_runjob {
     void (*on_wait)(const char *who, void *ctx);
     void (*on_start)(const struct ls_plan *plan, pid_t shim, void *ctx);
     void *ctx;
+    struct ls_vmm *vmm; /* --vmm: the job is a VM llcslice drives (vmm/vmm.h); may be NULL */
 };
 
 /* Returns the exit code (the job's, 128+N for signal N, or llcslice's own 64/75/77/125/126/127
