@@ -18,6 +18,7 @@ int ls_cmd_locks(int argc, char **argv);
 int ls_cmd_run(int argc, char **argv);
 int ls_cmd_slots(int argc, char **argv);
 int ls_cmd_sweep(int argc, char **argv);
+int ls_cmd_pin(int argc, char **argv);
 
 /* Options every host-reading command takes. Flag beats environment beats default. */
 struct ls_host_opts {

@@ -18,6 +18,7 @@ static const char usage[] =
     "  locks                          every lockfile of the prefix and who holds it\n"
     "  slots FILE.yaml                run the job slots a YAML file describes\n"
     "  sweep                          remove orphaned llcslice cgroups\n"
+    "  pin --qmp SOCKET               pin a running qemu's threads to the job's --perf plan\n"
     "\n"
     "Run 'llcslice COMMAND --help' for a command's options.\n"
     "\n"
@@ -50,6 +51,7 @@ int main(int argc, char **argv)
     } cmds[] = {
         {"run", ls_cmd_run},     {"plan", ls_cmd_plan},   {"topo", ls_cmd_topo},
         {"locks", ls_cmd_locks}, {"slots", ls_cmd_slots}, {"sweep", ls_cmd_sweep},
+        {"pin", ls_cmd_pin},
     };
     for (size_t i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++)
         if (!strcmp(cmd, cmds[i].name))

@@ -279,6 +279,14 @@ out:
     return rc;
 }
 
+void ls_pin_write_json(FILE *out, const struct ls_pin_state *st)
+{
+    json_object *a = applied_json(st);
+    fprintf(out, "%s\n",
+            json_object_to_json_string_ext(a, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED));
+    json_object_put(a);
+}
+
 void ls_pin_free(struct ls_pin_state *st)
 {
     free(st->t);

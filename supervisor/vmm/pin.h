@@ -7,6 +7,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdio.h>
 #include <sys/types.h>
 
 #include "../../planner/error.h"
@@ -48,6 +49,9 @@ int ls_pin_rescan(struct ls_pin_state *st);
  * service_threads [[tid, cpu]], pinned_after_ms}; tids as the VMM sees them. Atomic
  * (temporary file + rename in the same directory). */
 int ls_pin_record(const struct ls_pin_state *st, const char *plan_path, struct ls_error *err);
+
+/* The same "applied" object on its own, for `pin --json`. */
+void ls_pin_write_json(FILE *out, const struct ls_pin_state *st);
 
 void ls_pin_free(struct ls_pin_state *st);
 
