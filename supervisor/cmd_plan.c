@@ -6,8 +6,11 @@
 
 #include "../planner/acquire.h"
 #include "../planner/cleanup.h"
+#include "../planner/size.h"
 #include "plan_json.h"
 #include "reqopts.h"
+#include "vmm/layout.h"
+#include "vmm/qemu_args.h"
 
 static void usage(FILE *out)
 {
@@ -24,8 +27,30 @@ static void usage(FILE *out)
     fputs("  --json                 machine-readable output (keys: mode, target_cpus,\n"
           "                         locked_llcs, cpus, mems, warnings[], and in exclusive\n"
           "                         mode assignments[] [vcpu, host_cpu], service_cpu)\n"
+          "  --format FMT           text (default), json (= --json), or for a --perf plan:\n"
+          "                         qemu: the qemu arguments 'run --vmm qemu' appends (-smp\n"
+          "                         with one die per virtual LLC; with nodes=N, -m and -numa\n"
+          "                         nodes whose memory is bound to the planned host nodes);\n"
+          "                         libvirt: <vcpu>, <cputune> (vcpupin, emulatorpin), <cpu>\n"
+          "                         (topology, NUMA cells) and <numatune> for a domain XML\n"
+          "  --vm-memory SIZE       guest memory split over the guest NUMA nodes in the qemu\n"
+          "                         and libvirt formats (default 1G)\n"
           "  -h, --help             this text\n",
           out);
+}
+
+enum { FMT_TEXT, FMT_JSON, FMT_QEMU, FMT_LIBVIRT };
+
+static int print_vm(int fmt, const struct ls_request *req, const struct ls_plan *plan,
+                    const struct ls_topology *topo, uint64_t mem_mib, struct ls_error *err)
+{
+    struct ls_vm_layout l;
+    if (ls_vm_layout_build(&l, &req->perf, plan, topo, err) < 0)
+        return -1;
+    int rc = fmt == FMT_QEMU ? ls_qemu_args_print(stdout, &l, mem_mib, err)
+                             : ls_libvirt_print(stdout, &l, &plan->mems, mem_mib, err);
+    ls_vm_layout_free(&l);
+    return rc;
 }
 
 static void print_human(const struct ls_topology *topo, const struct ls_plan *p)
@@ -61,11 +86,14 @@ int ls_cmd_plan(int argc, char **argv)
     static const struct option longopts[] = {
         LS_REQOPTS_LONGOPTS,
         {"json", no_argument, NULL, 'j'},
+        {"format", required_argument, NULL, 'f'},
+        {"vm-memory", required_argument, NULL, 'M'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
     struct ls_reqopts ro = {0};
-    bool json = false;
+    int fmt = FMT_TEXT;
+    const char *vm_memory = NULL;
     int c;
     opterr = 0;
     optind = 0;
@@ -74,7 +102,23 @@ int ls_cmd_plan(int argc, char **argv)
             continue;
         switch (c) {
         case 'j':
-            json = true;
+            fmt = FMT_JSON;
+            break;
+        case 'f':
+            if (!strcmp(optarg, "text"))
+                fmt = FMT_TEXT;
+            else if (!strcmp(optarg, "json"))
+                fmt = FMT_JSON;
+            else if (!strcmp(optarg, "qemu"))
+                fmt = FMT_QEMU;
+            else if (!strcmp(optarg, "libvirt"))
+                fmt = FMT_LIBVIRT;
+            else
+                return ls_usage_error("plan", "--format %s: want text, json, qemu or libvirt",
+                                      optarg);
+            break;
+        case 'M':
+            vm_memory = optarg;
             break;
         case 'h':
             usage(stdout);
@@ -94,6 +138,19 @@ int ls_cmd_plan(int argc, char **argv)
     struct ls_request req;
     if (ls_reqopts_finish(&ro, &req, &err) < 0)
         return ls_usage_error("plan", "%s", err.msg);
+    bool vm = fmt == FMT_QEMU || fmt == FMT_LIBVIRT;
+    if (vm && (!req.has_perf || req.mode != LS_MODE_EXCLUSIVE))
+        return ls_usage_error("plan",
+                              "--format %s describes a VM pinned to a performance-mode "
+                              "plan: give --perf LLCSxCORESxTHREADS[,nodes=N]",
+                              fmt == FMT_QEMU ? "qemu" : "libvirt");
+    if (vm_memory && !vm)
+        return ls_usage_error("plan", "--vm-memory goes with --format qemu or libvirt");
+    uint64_t mem_bytes = 1ull << 30;
+    if (vm_memory && ls_size_parse(vm_memory, "--vm-memory", &mem_bytes, &err) < 0)
+        return ls_usage_error("plan", "%s", err.msg);
+    if (mem_bytes % (1u << 20))
+        return ls_usage_error("plan", "--vm-memory %s: give whole MiB", vm_memory);
 
     struct ls_host host;
     if (ls_host_load(&host, &ro.host, &err) < 0) {
@@ -120,10 +177,15 @@ int ls_cmd_plan(int argc, char **argv)
         }
     }
     if (rc == 0) {
-        if (json)
+        if (vm)
+            rc = print_vm(fmt, &req, &plan, &host.topo, mem_bytes >> 20, &err);
+        else if (fmt == FMT_JSON)
             ls_plan_write_json(stdout, &plan, true);
         else
             print_human(&host.topo, &plan);
+        if (vm && rc == 0)
+            for (size_t i = 0; i < plan.nwarnings; i++)
+                fprintf(stderr, "%s\n", plan.warnings[i]);
         ls_plan_free(&plan);
     }
     ls_host_free(&host);
