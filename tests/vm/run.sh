@@ -59,6 +59,11 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
+# Scenario 8 (vmm-qemu) runs a nested qemu: its binary, libraries and firmware go into a
+# second initramfs layer (~20 MB), built and appended only for topology A runs that select it.
+qemu_layer_for() { [[ $1 == A ]] && { [[ -z $ONLY ]] || [[ ,$ONLY, == *,8,* ]]; }; }
+qemu_layer=
+
 results=$(mktemp)
 failed=0
 boot_rows=()
@@ -70,12 +75,21 @@ for t in $TOPOLOGIES; do
     qemu_pidfile=$LOGS/$t.qemu.pid
     : >"$log"
     rm -f "$qemu_pidfile"
+    initrd_t=$initrd
+    if qemu_layer_for "$t"; then
+        if [[ -z $qemu_layer ]]; then
+            qemu_layer=$CACHE/initramfs-qemu.cpio.gz
+            "$here/mkqemu-layer.sh" "$qemu_layer"
+        fi
+        initrd_t=$CACHE/initramfs-$t.cpio.gz
+        cat "$initrd" "$qemu_layer" >"$initrd_t"
+    fi
     append="console=ttyS0 panic=-1 loglevel=1 rdinit=/init llcslice.topo=$t llcslice.limit=$SCENARIO_TIMEOUT"
     [[ -n $ONLY ]] && append+=" llcslice.only=$ONLY"
     # shellcheck disable=SC2206 # QEMU_TOPO is a word list by design
     cmd=(qemu-system-x86_64 -accel tcg -name "llcslice-vm-$t" -nodefaults -display none -monitor none
         -pidfile "$qemu_pidfile" -no-reboot -serial "file:$log" $QEMU_TOPO
-        -kernel "$kernel" -initrd "$initrd" -append "$append")
+        -kernel "$kernel" -initrd "$initrd_t" -append "$append")
     say "topology $t: ${cmd[*]}"
     t0=$(now)
     timeout --kill-after=10 "$GUEST_TIMEOUT" "${cmd[@]}" </dev/null &
