@@ -179,10 +179,14 @@ void ls_vmm_attach(struct ls_vmm *v, pid_t shim)
         ls_pin_apply(&v->pin, qemu, vcpus, n, v->layout.vcpu_host, v->layout.nvcpus,
                      v->layout.service_cpu, &err) < 0 ||
         (v->plan_path[0] && ls_pin_record(&v->pin, v->plan_path, &err) < 0)) {
-        fprintf(stderr, "llcslice: error: pinning qemu (pid %d): %s; qemu killed\n", (int)qemu,
-                err.msg);
-        kill_qemu(qemu, shim);
-        v->failed = true;
+        /* qemu that ended on its own meanwhile keeps its exit status */
+        bool gone = !vmm_alive(&a) && !a.interrupted;
+        fprintf(stderr, "llcslice: error: pinning qemu (pid %d): %s; %s\n", (int)qemu, err.msg,
+                gone ? "qemu exited, its exit status follows" : "qemu killed");
+        if (!gone) {
+            kill_qemu(qemu, shim);
+            v->failed = true;
+        }
         free(vcpus);
         ls_qmp_close(&q);
         return;

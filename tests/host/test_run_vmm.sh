@@ -78,6 +78,39 @@ grep -q "Name:[[:space:]]*CPU 0/TCG" /proc/$qpid/task/*/status || fail "no 'CPU 
 grep -q "qemu vCPU 0 (thread [0-9]*) -> CPU $vcpu_cpu" "$T/qemu.err" || fail "-v does not say the pinning: $(cat "$T/qemu.err")"
 ok "qemu $qpid: vCPU thread on CPU $vcpu_cpu, $((nthreads - 1)) other thread(s) on service CPU $svc; plan file records it"
 
+# a thread qemu starts later (an iothread added over QMP) is found by the rescans
+python3 - "$qmpdir/qmp.sock" <<'PY' || fail "QMP object-add iothread failed"
+import json, socket, sys
+s = socket.socket(socket.AF_UNIX)
+s.connect(sys.argv[1])
+f = s.makefile("rw")
+f.readline()
+for cmd in ({"execute": "qmp_capabilities"},
+            {"execute": "object-add", "arguments": {"qom-type": "iothread", "id": "late"}}):
+    f.write(json.dumps(cmd) + "\n")
+    f.flush()
+    while True:
+        r = json.loads(f.readline())
+        if "error" in r:
+            sys.exit(str(r))
+        if "return" in r:
+            break
+PY
+late=
+for _ in $(seq 600); do
+    for st in /proc/$qpid/task/*/status; do
+        grep -q "^Name:[[:space:]]*IO late" "$st" 2>/dev/null && late=$(basename "$(dirname "$st")")
+    done
+    # the plan file names threads as qemu sees them (its pid namespace: NSpid's last field)
+    [[ -n $late ]] && late_ns=$(awk '/^NSpid:/ { print $NF }' /proc/$qpid/task/$late/status)
+    [[ -n $late ]] && jq -e "[.applied.service_threads[][0]] | index($late_ns)" "$plan" >/dev/null 2>&1 && break
+    sleep 0.1
+done
+[[ -n $late ]] || fail "no 'IO late' thread after object-add"
+jq -e "[.applied.service_threads[][0]] | index($late_ns)" "$plan" >/dev/null || fail "late thread $late ($late_ns in qemu's namespace) not recorded: $(jq -c .applied "$plan")"
+[[ $(sed -n 's/^Cpus_allowed_list:[[:space:]]*//p' /proc/$qpid/task/$late/status) == "$svc" ]] || fail "late thread not on the service CPU"
+ok "a thread started later (iothread $late) is pinned to the service CPU and recorded"
+
 kill -TERM "$qpid"
 set +e; wait $sup; rc=$?; set -e
 [[ $rc -eq 0 ]] || fail "run exited $rc after qemu's SIGTERM (qemu exits 0 then): $(cat "$T/qemu.err")"
