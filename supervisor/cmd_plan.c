@@ -16,6 +16,7 @@ static void usage(FILE *out)
 {
     fputs("Usage: llcslice plan [--cpus N|--cpu-cap N] [--mode MODE] [--perf SPEC] [--fsroot DIR]\n"
           "                     [--allowed-cpus LIST] [--lock-dir DIR] [--lock-prefix P] [--json]\n"
+          "                     [--format text|json|qemu|libvirt] [--vm-memory SIZE]\n"
           "\n"
           "Show what 'llcslice run' would reserve right now given who holds which lock (and\n"
           "who is queued waiting). Takes no lock. Exit 75 when nothing fitting is free now,\n"
