@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/un.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -49,6 +50,11 @@ int ls_vmm_prepare(struct ls_vmm *v, const struct ls_plan *plan, char *const *cm
                        tmp && *tmp ? tmp : "/tmp", strerror(e));
     }
     snprintf(v->sock, sizeof(v->sock), "%s/qmp.sock", v->dir);
+    if (strlen(v->sock) >= sizeof(((struct sockaddr_un *)0)->sun_path))
+        return ls_fail(err, LS_ERR_SYSTEM, ENAMETOOLONG,
+                       "the QMP socket path %s is longer than a unix socket allows (107 bytes): "
+                       "set TMPDIR to a shorter directory",
+                       v->sock);
     char **extra = ls_qemu_args_build(&v->layout, v->scan.mem_mib, v->scan.mem_given, v->sock, err);
     if (!extra)
         return -1;
@@ -57,19 +63,16 @@ int ls_vmm_prepare(struct ls_vmm *v, const struct ls_plan *plan, char *const *cm
         nc++;
     while (extra[ne])
         ne++;
+    /* The user's arguments are borrowed (they outlive the job); ours are owned. */
     v->argv = calloc(nc + ne + 1, sizeof(*v->argv));
     if (!v->argv) {
         ls_qemu_args_free(extra);
         return ls_fail(err, LS_ERR_SYSTEM, ENOMEM, "out of memory");
     }
-    for (size_t i = 0; i < nc; i++)
-        v->argv[i] = strdup(cmd[i]);
-    for (size_t i = 0; i < ne; i++)
-        v->argv[nc + i] = extra[i]; /* owned by v->argv now */
+    memcpy(v->argv, cmd, nc * sizeof(*v->argv));
+    memcpy(v->argv + nc, extra, ne * sizeof(*v->argv));
     free(extra);
-    for (size_t i = 0; i < nc; i++)
-        if (!v->argv[i])
-            return ls_fail(err, LS_ERR_SYSTEM, ENOMEM, "out of memory");
+    v->nborrowed = nc;
     if (v->verbose) {
         fputs("llcslice: qemu arguments added:", stderr);
         for (size_t i = nc; v->argv[i]; i++)
@@ -239,7 +242,7 @@ void ls_vmm_finish(struct ls_vmm *v)
         rmdir(v->dir);
     v->sock[0] = v->dir[0] = '\0';
     if (v->argv) {
-        for (char **p = v->argv; *p; p++)
+        for (char **p = v->argv + v->nborrowed; *p; p++)
             free(*p);
         free(v->argv);
         v->argv = NULL;

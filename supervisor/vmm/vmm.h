@@ -30,7 +30,8 @@ struct ls_vmm {
     struct ls_qemu_scan scan;
     struct ls_vm_layout layout;
     char dir[4096], sock[4200];
-    char **argv; /* the job's command with our arguments appended */
+    char **argv;      /* the job's command with our arguments appended */
+    size_t nborrowed; /* argv[0..nborrowed) are the caller's strings, the rest ours */
     char plan_path[4096];
     struct ls_pin_state pin;
     pthread_t rescan;
@@ -49,8 +50,8 @@ int ls_vmm_parse(const char *name, struct ls_error *err);
 int ls_vmm_check(struct ls_vmm *v, const struct ls_request *req, bool simulated, char *const *cmd,
                  struct ls_error *err);
 
-/* With the plan: the job's argv (cmd plus our arguments, in v->argv) and a private
- * directory for the QMP socket. */
+/* With the plan: the job's argv (cmd plus our arguments, in v->argv; cmd's strings are
+ * borrowed until ls_vmm_finish) and a private directory for the QMP socket. */
 int ls_vmm_prepare(struct ls_vmm *v, const struct ls_plan *plan, char *const *cmd,
                    const char *plan_path, struct ls_error *err);
 

@@ -4,6 +4,7 @@
 #include "plan_testlib.h"
 
 #include "supervisor/vmm/layout.h"
+#include "supervisor/vmm/planread.h"
 #include "supervisor/vmm/qemu_args.h"
 #include "supervisor/vmm/qmp.h"
 
@@ -236,12 +237,64 @@ static void test_qmp_reply(void **state)
     }
 }
 
+/* A plan file as `llcslice pin` reads it back. */
+static int read_text(const char *text, struct ls_plan_pins *p, struct ls_error *err)
+{
+    char path[] = "/tmp/llcslice-test-plan-XXXXXX";
+    int fd = mkstemp(path);
+    assert_true(fd >= 0);
+    assert_int_equal(write(fd, text, strlen(text)), (ssize_t)strlen(text));
+    close(fd);
+    ls_error_clear(err);
+    int rc = ls_plan_pins_read(path, p, err);
+    unlink(path);
+    return rc;
+}
+
+static void test_plan_read_back(void **state)
+{
+    (void)state;
+    struct ls_plan_pins p;
+    struct ls_error err = {0};
+    assert_int_equal(read_text("{\"mode\": \"exclusive\", \"assignments\": [[1, 5], [0, 4]], "
+                               "\"service_cpu\": 6, \"applied\": {}}",
+                               &p, &err),
+                     0);
+    assert_int_equal(p.nvcpus, 2);
+    assert_int_equal(p.vcpu_host[0], 4);
+    assert_int_equal(p.vcpu_host[1], 5);
+    assert_int_equal(p.service_cpu, 6);
+    ls_plan_pins_free(&p);
+    assert_int_equal(
+        read_text("{\"mode\": \"exclusive\", \"assignments\": [[0, 4]], \"service_cpu\": null}", &p,
+                  &err),
+        0);
+    assert_int_equal(p.service_cpu, -1);
+    ls_plan_pins_free(&p);
+    const char *bad[] = {
+        "{\"mode\": \"shared\", \"assignments\": [[0, 1]]}",
+        "{\"mode\": \"exclusive\", \"assignments\": []}",
+        "{\"mode\": \"exclusive\", \"assignments\": [[0, 1], [0, 2]]}",
+        "{\"mode\": \"exclusive\", \"assignments\": [[1, 1]]}",
+        "{\"mode\": \"exclusive\", \"assignments\": [[0, -1]]}",
+        "{\"mode\": \"exclusive\", \"assignments\": [[0, 1, 2]]}",
+        "{\"mode\": \"exclusive\", \"assignments\": [[0, 1]], \"service_cpu\": \"x\"}",
+        "[1, 2]",
+        "{\"mode\": \"exclusive\", \"assignments\": [[0, 1]",
+    };
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        if (read_text(bad[i], &p, &err) == 0)
+            fail_msg("accepted: %s", bad[i]);
+        assert_int_equal(err.category, LS_ERR_USAGE);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_smp_dies_per_llc), cmocka_unit_test(test_numa_nodes_bound),
         cmocka_unit_test(test_conflicts),        cmocka_unit_test(test_mem_sizes),
-        cmocka_unit_test(test_qmp_reply),
+        cmocka_unit_test(test_qmp_reply),        cmocka_unit_test(test_plan_read_back),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
