@@ -26,3 +26,12 @@ int ls_strv_appendf(char ***list, size_t *n, const char *fmt, ...)
     va_end(ap);
     return r;
 }
+
+void ls_strv_free(char **list)
+{
+    if (!list)
+        return;
+    for (char **p = list; *p; p++)
+        free(*p);
+    free(list);
+}

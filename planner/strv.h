@@ -11,4 +11,7 @@ int ls_strv_vappendf(char ***list, size_t *n, const char *fmt, va_list ap)
 int ls_strv_appendf(char ***list, size_t *n, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
+/* Free a NULL-terminated list of strings and the list (NULL: nothing). */
+void ls_strv_free(char **list);
+
 #endif

@@ -123,15 +123,6 @@ char *ls_qemu_smp(const struct ls_vm_layout *l)
     return s;
 }
 
-void ls_qemu_args_free(char **args)
-{
-    if (!args)
-        return;
-    for (char **p = args; *p; p++)
-        free(*p);
-    free(args);
-}
-
 /* Append with a NULL terminator kept after the last element. */
 static int push(char ***v, size_t *n, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 static int push(char ***v, size_t *n, const char *fmt, ...)
@@ -196,6 +187,6 @@ int ls_qemu_args_print(FILE *out, const struct ls_vm_layout *l, uint64_t mem_mib
     for (size_t i = 0; v[i]; i++)
         fprintf(out, "%s%s", i ? " " : "", v[i]); /* no shell metacharacters in any of them */
     fputc('\n', out);
-    ls_qemu_args_free(v);
+    ls_strv_free(v);
     return 0;
 }

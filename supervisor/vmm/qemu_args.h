@@ -9,6 +9,7 @@
 #include <stdio.h>
 
 #include "../../planner/error.h"
+#include "../../planner/strv.h"
 #include "layout.h"
 
 /* qemu's default guest RAM (pc and q35 machines) when no -m is given, MiB. */
@@ -30,13 +31,12 @@ int ls_qemu_args_scan(char *const *args, const struct ls_perf_topo *perf, struct
  * x86 CPUID describes one L3 per die). Caller frees. */
 char *ls_qemu_smp(const struct ls_vm_layout *l);
 
-/* The arguments to append, a NULL-terminated array the caller frees with ls_qemu_args_free:
+/* The arguments to append, a NULL-terminated array the caller frees with ls_strv_free:
  * -smp; with guest nodes, -m (when mem_given is false) and per node a memory-backend-ram
  * object (host-nodes=H,policy=bind) plus -numa node/dist; with qmp_path, -qmp
  * unix:PATH,server=on,wait=off. */
 char **ls_qemu_args_build(const struct ls_vm_layout *l, uint64_t mem_mib, bool mem_given,
                           const char *qmp_path, struct ls_error *err);
-void ls_qemu_args_free(char **args);
 
 /* `plan --format qemu`: the same arguments, shell-quoted on one line (no -qmp). */
 int ls_qemu_args_print(FILE *out, const struct ls_vm_layout *l, uint64_t mem_mib,

@@ -66,7 +66,7 @@ int ls_vmm_prepare(struct ls_vmm *v, const struct ls_plan *plan, char *const *cm
     /* The user's arguments are borrowed (they outlive the job); ours are owned. */
     v->argv = calloc(nc + ne + 1, sizeof(*v->argv));
     if (!v->argv) {
-        ls_qemu_args_free(extra);
+        ls_strv_free(extra);
         return ls_fail(err, LS_ERR_SYSTEM, ENOMEM, "out of memory");
     }
     memcpy(v->argv, cmd, nc * sizeof(*v->argv));

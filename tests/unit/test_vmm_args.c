@@ -57,7 +57,7 @@ static void test_smp_dies_per_llc(void **state)
     assert_string_equal(s, "-smp 4,sockets=1,dies=2,cores=2,threads=1 "
                            "-qmp unix:/run/x/qmp.sock,server=on,wait=off");
     free(s);
-    ls_qemu_args_free(args);
+    ls_strv_free(args);
     ls_vm_layout_free(&l);
     ls_plan_free(&plan);
     ls_topology_free(&t);
@@ -98,7 +98,7 @@ static void test_numa_nodes_bound(void **state)
     assert_string_equal(s, want);
     free(s);
     free(want);
-    ls_qemu_args_free(args);
+    ls_strv_free(args);
     /* -m given by the user: not repeated; an odd MiB goes to the first node */
     args = ls_qemu_args_build(&l, 1025, true, NULL, &err);
     s = joined(args);
@@ -106,7 +106,7 @@ static void test_numa_nodes_bound(void **state)
     assert_non_null(strstr(s, "id=llcslice-mem0,size=513M"));
     assert_non_null(strstr(s, "id=llcslice-mem1,size=512M"));
     free(s);
-    ls_qemu_args_free(args);
+    ls_strv_free(args);
 
     /* libvirt: vcpupin per vCPU, emulatorpin on the service CPU, cells and memnodes */
     char *x = NULL;
