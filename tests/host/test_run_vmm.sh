@@ -129,3 +129,20 @@ run_rc 3 "${R[@]}" -- sh -c 'exit 3' sh
 grep -q "exited before its QMP socket" "$T/err" || fail "early exit message: $(cat "$T/err")"
 no_locks_held
 ok "no QMP within --vmm-timeout: killed, 125; early exit: its own code (3)"
+
+# ---- SIGTERM while waiting for QMP: forwarded at once, not after the bound
+"${R[@]}" --vmm-timeout 10m -- sh -c 'sleep 600' sh >"$T/out" 2>"$T/err" &
+sup=$!
+PIDS+=($sup)
+for _ in $(seq 600); do
+    [[ -n $(ls "$TMPDIR" | grep llcslice-qmp) ]] && break
+    sleep 0.1
+done
+[[ -n $(ls "$TMPDIR" | grep llcslice-qmp) ]] || fail "run did not get to waiting for QMP: $(cat "$T/err")"
+kill -TERM $sup
+for _ in $(seq 600); do kill -0 $sup 2>/dev/null || break; sleep 0.1; done
+kill -0 $sup 2>/dev/null && fail "run still waits for QMP 60 s after SIGTERM"
+set +e; wait $sup; rc=$?; set -e
+[[ $rc -eq 143 ]] || fail "SIGTERM while waiting for QMP: exit $rc, want 143: $(cat "$T/err")"
+no_locks_held
+ok "SIGTERM while waiting for QMP reaches the job at once (143)"
