@@ -192,8 +192,25 @@ int ls_pin_apply(struct ls_pin_state *st, pid_t pid, const struct ls_qmp_vcpu *v
     return 0;
 }
 
+/* Exited: gone, or a zombie its parent has not reaped yet (that parent may be waiting for us,
+ * as a shell running `qemu & llcslice pin --follow; wait` is). */
+static bool exited(pid_t pid)
+{
+    char path[64], buf[512];
+    snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+    _cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC);
+    ssize_t n = fd >= 0 ? read(fd, buf, sizeof(buf) - 1) : -1;
+    if (n <= 0)
+        return true;
+    buf[n] = '\0';
+    const char *p = strrchr(buf, ')');
+    return !p || p[1] != ' ' || p[2] == 'Z' || p[2] == 'X';
+}
+
 int ls_pin_rescan(struct ls_pin_state *st)
 {
+    if (exited(st->pid))
+        return -1;
     _cleanup_free_ pid_t *tids = NULL;
     _cleanup_free_ long *ns = NULL;
     size_t n;

@@ -42,7 +42,7 @@ int ls_pin_apply(struct ls_pin_state *st, pid_t pid, const struct ls_qmp_vcpu *v
                  const unsigned *vcpu_host, size_t nplanned, int service_cpu, struct ls_error *err);
 
 /* Pin threads started since the last pass to the service CPU. Returns how many were new,
- * -1 once the process is gone. */
+ * -1 once the process has exited (gone or a zombie). */
 int ls_pin_rescan(struct ls_pin_state *st);
 
 /* Rewrite the plan file (JSON) with "applied": {vmm, pid, vcpu_threads [[vcpu, tid, cpu]],

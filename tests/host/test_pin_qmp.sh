@@ -82,3 +82,22 @@ run_rc 0 "$BIN" run --lock-dir "$L" --perf 1x1x1 -- sh -c "$job" "$Q" "$T" "$BIN
 grep -q pinned-ok "$T/out" || fail "job: $(cat "$T/out") $(cat "$T/pin.err" 2>/dev/null)"
 no_locks_held
 ok "inside run --perf 1x1x1: pin reads LLCSLICE_PLAN, every thread where the plan says"
+
+# ---- --follow ends when qemu does, even while qemu is an unreaped zombie of the same shell
+job='
+"$0" -accel tcg -S -display none -nodefaults -no-user-config -m 64 -smp 1 \
+    -name "pinfollow,debug-threads=on" -qmp "unix:$1/f.sock,server=on,wait=off" &
+q=$!
+"$2" pin --qmp "$1/f.sock" --follow >"$1/follow.out" 2>&1 &
+p=$!
+while [ ! -s "$1/follow.out" ]; do kill -0 $p 2>/dev/null || break; sleep 0.1; done
+kill -TERM $q
+wait $p
+echo "pin=$?"
+wait $q
+echo "qemu=$?"'
+run_rc 0 timeout 120 "$BIN" run --lock-dir "$L" --perf 1x1x1 -- sh -c "$job" "$Q" "$T" "$BIN"
+grep -q "^pin=0" "$T/out" || fail "pin --follow did not end with qemu: $(cat "$T/out") $(cat "$T/follow.out")"
+grep -q "vCPU 0 (thread" "$T/follow.out" || fail "pin --follow printed no pinning: $(cat "$T/follow.out")"
+no_locks_held
+ok "pin --follow returns 0 once qemu has exited (zombie of the same shell included)"
