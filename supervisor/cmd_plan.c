@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../cgroup/systemd.h"
 #include "../planner/acquire.h"
 #include "../planner/cleanup.h"
 #include "plan_json.h"
@@ -24,6 +25,8 @@ static void usage(FILE *out)
     fputs("  --json                 machine-readable output (keys: mode, target_cpus,\n"
           "                         locked_llcs, cpus, mems, warnings[], and in exclusive\n"
           "                         mode assignments[] [vcpu, host_cpu], service_cpu)\n"
+          "  --cgroup-manager M     accepted (and checked) so a 'run' command line can be\n"
+          "                         reused; the plan does not depend on it\n"
           "  -h, --help             this text\n",
           out);
 }
@@ -61,6 +64,7 @@ int ls_cmd_plan(int argc, char **argv)
     static const struct option longopts[] = {
         LS_REQOPTS_LONGOPTS,
         {"json", no_argument, NULL, 'j'},
+        {"cgroup-manager", required_argument, NULL, 'M'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
@@ -76,6 +80,13 @@ int ls_cmd_plan(int argc, char **argv)
         case 'j':
             json = true;
             break;
+        case 'M': {
+            enum ls_cg_manager m;
+            struct ls_error merr = {0};
+            if (ls_cg_manager_parse(optarg, "--cgroup-manager", &m, &merr) < 0)
+                return ls_usage_error("plan", "%s", merr.msg);
+            break;
+        }
         case 'h':
             usage(stdout);
             return 0;

@@ -10,6 +10,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "../cgroup/systemd.h"
 #include "../planner/plan.h"
 #include "cli.h"
 #include "seccomp.h"
@@ -32,6 +33,10 @@ struct ls_runjob {
     void (*on_wait)(const char *who, void *ctx);
     void (*on_start)(const struct ls_plan *plan, pid_t shim, void *ctx);
     void *ctx;
+    /* appended fields */
+    enum ls_cg_manager cgroup_manager; /* --cgroup-manager (auto: also LLCSLICE_CGROUP_MANAGER) */
+    const char *slice;                 /* --slice, NULL = llcslice.slice */
+    const char *job_name;              /* systemd scope name part; NULL = argv[0]'s basename */
 };
 
 /* Returns the exit code (the job's, 128+N for signal N, or llcslice's own 64/75/77/125/126/127
