@@ -12,6 +12,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
+#include <sys/xattr.h>
 #include <systemd/sd-bus.h>
 #include <time.h>
 #include <unistd.h>
@@ -543,4 +544,60 @@ void ls_scope_of_pid(pid_t pid, char *out, size_t size)
             return;
         }
     }
+}
+
+/* Does systemd own this component of a cgroup path (a unit's cgroup)? */
+static const char *unit_suffix(const char *name, size_t len)
+{
+    static const char *const sfx[] = {".service", ".scope", ".slice"};
+    for (size_t i = 0; i < 3; i++) {
+        size_t n = strlen(sfx[i]);
+        if (len > n && !strncmp(name + len - n, sfx[i], n))
+            return sfx[i];
+    }
+    return NULL;
+}
+
+int ls_systemd_check_delegated(const char *mount, const char *parent_rel, struct ls_error *err)
+{
+    /* The deepest unit cgroup at or above the parent decides: inside a delegated unit the
+     * subtree is ours, anywhere else in a systemd-managed tree it is systemd's. */
+    const char *unit = NULL, *sfx = NULL;
+    size_t ulen = 0;
+    for (const char *p = parent_rel; *p;) {
+        while (*p == '/')
+            p++;
+        size_t n = strcspn(p, "/");
+        const char *s = n ? unit_suffix(p, n) : NULL;
+        if (s) {
+            unit = p;
+            ulen = n;
+            sfx = s;
+        }
+        p += n;
+    }
+    if (!unit)
+        return 0;
+    char dir[8192];
+    snprintf(dir, sizeof(dir), "%s/%.*s", mount, (int)(unit + ulen - parent_rel), parent_rel);
+    if (strcmp(sfx, ".slice")) {
+        char v[8];
+        if (getxattr(dir, "trusted.delegate", v, sizeof(v)) > 0 ||
+            getxattr(dir, "user.delegate", v, sizeof(v)) > 0)
+            return 0;
+        return ls_fail(err, LS_ERR_SYSTEM, EREMOTE,
+                       "the cgroup %s belongs to the systemd unit %.*s, which was not given "
+                       "Delegate=: systemd owns it, and would undo a cpuset llcslice set up "
+                       "there on its next daemon-reload (the job would run unconfined), so "
+                       "llcslice creates no group and moves no process in it. Fix: add "
+                       "'Delegate=yes' to %.*s ('systemctl edit %.*s'), or run with "
+                       "--cgroup-manager systemd (a transient scope per job)",
+                       dir, (int)ulen, unit, (int)ulen, unit, (int)ulen, unit);
+    }
+    return ls_fail(err, LS_ERR_SYSTEM, EREMOTE,
+                   "the cgroup %s is the systemd slice %.*s: systemd owns it (slices are never "
+                   "delegated), and would undo a cpuset llcslice set up there on its next "
+                   "daemon-reload. Fix: run with --cgroup-manager systemd --slice %.*s, or from "
+                   "a unit with 'Delegate=yes'",
+                   dir, (int)ulen, unit, (int)ulen, unit);
 }

@@ -78,6 +78,12 @@ void ls_scope_close(struct ls_scope *s);
  * stopped, 0 without systemd, -1 on a bus failure. */
 int ls_scope_sweep(struct ls_sweep_result *res, struct ls_error *err);
 
+/* cgroupfs on a cgroup v2 tree: refuse (LS_ERR_SYSTEM/EREMOTE, with the remedy) a parent
+ * inside a systemd unit's cgroup (the deepest .service/.scope/.slice component of parent_rel)
+ * unless systemd delegated it (trusted.delegate or user.delegate xattr, set by systemd since
+ * v251/v253 on Delegate=yes units). 0 when outside any unit. Slices are never delegated. */
+int ls_systemd_check_delegated(const char *mount, const char *parent_rel, struct ls_error *err);
+
 /* The scope name in /proc/<pid>/cgroup when pid runs in an llcslice scope, else "". */
 void ls_scope_of_pid(pid_t pid, char *out, size_t size);
 
