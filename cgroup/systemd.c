@@ -130,6 +130,8 @@ int ls_scope_open(struct ls_scope *s, struct ls_error *err)
     return 0;
 }
 
+static int cgroup_of(pid_t pid, char *out, size_t size);
+
 bool ls_scope_has_cpuset(const struct ls_scope *s, char *why, size_t size)
 {
     _cleanup_free_ char *ctl = NULL;
@@ -137,6 +139,8 @@ bool ls_scope_has_cpuset(const struct ls_scope *s, char *why, size_t size)
                         strcmp(s->manager_cg, "/") ? s->manager_cg : "");
     if (r == 0 && ls_cg_has_word(ctl, "cpuset"))
         return true;
+    if (r == 0)
+        ctl[strcspn(ctl, "\n")] = '\0';
     if (s->user)
         snprintf(why, size,
                  "your user manager (%s) has no cpuset controller delegated to it (its "
@@ -148,8 +152,23 @@ bool ls_scope_has_cpuset(const struct ls_scope *s, char *why, size_t size)
     else
         snprintf(why, size, "the cgroup v2 root offers no cpuset controller (%s)",
                  r == 0 ? ctl : strerror(-r));
-    if (r == 0)
-        why[strcspn(why, "\n")] = '\0';
+    return false;
+}
+
+bool ls_scope_reaches_self(const struct ls_scope *s, char *why, size_t size)
+{
+    char own[4096];
+    if (!s->user || cgroup_of(getpid(), own, sizeof(own)) < 0)
+        return true; /* the system manager may move any process; unknown: let systemd say */
+    size_t n = strlen(s->manager_cg);
+    if (!strncmp(own, s->manager_cg, n) && (own[n] == '/' || own[n] == '\0'))
+        return true;
+    snprintf(why, size,
+             "llcslice runs in %s, outside your user manager's cgroup tree (%s), so the user "
+             "manager may not move the job into a scope (the kernel lets it move only processes "
+             "of its own tree); start llcslice through it: 'systemd-run --user --pipe --wait "
+             "llcslice run ...'",
+             own, s->manager_cg);
     return false;
 }
 
@@ -600,4 +619,18 @@ int ls_systemd_check_delegated(const char *mount, const char *parent_rel, struct
                    "daemon-reload. Fix: run with --cgroup-manager systemd --slice %.*s, or from "
                    "a unit with 'Delegate=yes'",
                    dir, (int)ulen, unit, (int)ulen, unit);
+}
+
+void ls_scope_of_holder(pid_t pid, char *out, size_t size)
+{
+    ls_scope_of_pid(pid, out, size);
+    if (*out)
+        return;
+    /* The supervisor holds the locks; its child, the job's init shim, is in the scope. */
+    _cleanup_free_ char *kids = NULL;
+    if (ls_cg_readf(&kids, "/proc/%d/task/%d/children", (int)pid, (int)pid) < 0)
+        return;
+    char *save = NULL;
+    for (char *t = strtok_r(kids, " \n", &save); t && !*out; t = strtok_r(NULL, " \n", &save))
+        ls_scope_of_pid((pid_t)atoi(t), out, size);
 }

@@ -62,6 +62,10 @@ int ls_scope_open(struct ls_scope *s, struct ls_error *err);
 /* Whether the manager's cgroup can hand cpuset to its units. false with the remedy in why (for
  * a user manager: the user@.service drop-in Delegate=cpu cpuset io memory pids). */
 bool ls_scope_has_cpuset(const struct ls_scope *s, char *why, size_t size);
+/* Whether the manager may move this process's children into a scope: always for the system
+ * manager; a user manager only within its own cgroup tree (not from an ssh session's scope).
+ * false with the reason and the way round it in why. */
+bool ls_scope_reaches_self(const struct ls_scope *s, char *why, size_t size);
 /* Start the scope holding pid (the parked shim), wait for systemd's job to finish, and check
  * what cpuset.cpus.effective/cpuset.mems.effective of the scope's cgroup say (as the cgroupfs
  * manager does: LS_ERR_UNSAT under budget_explicit, else a warning in s->warnings). */
@@ -86,5 +90,7 @@ int ls_systemd_check_delegated(const char *mount, const char *parent_rel, struct
 
 /* The scope name in /proc/<pid>/cgroup when pid runs in an llcslice scope, else "". */
 void ls_scope_of_pid(pid_t pid, char *out, size_t size);
+/* The same for a lock holder: the pid itself, else one of its children (a supervisor's shim). */
+void ls_scope_of_holder(pid_t pid, char *out, size_t size);
 
 #endif

@@ -84,7 +84,8 @@ int ls_confine_prepare(struct ls_confine *c, const struct ls_confine_opts *o, st
     if (sd > 0) {
         struct ls_error why = {0};
         char msg[1024];
-        if (!ls_scope_has_cpuset(&c->scope, msg, sizeof(msg))) {
+        if (!ls_scope_has_cpuset(&c->scope, msg, sizeof(msg)) ||
+            !ls_scope_reaches_self(&c->scope, msg, sizeof(msg))) {
             ls_scope_close(&c->scope);
             ls_fail(&why, LS_ERR_SYSTEM, EOPNOTSUPP, "%s", msg);
             return prepare_fallback(c, o, &why, err);
