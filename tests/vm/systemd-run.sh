@@ -9,7 +9,8 @@
 #   LLCSLICE_VM_CACHE          kernel cache dir (default $LLCSLICE_BUILD/vm-cache; may be
 #                              read-only when the kernel is already there)
 #   LLCSLICE_VM_ROOTFS_CACHE   where the Debian root file system tarball is kept (default
-#                              $LLCSLICE_BUILD/vm-cache; built once with mmdebstrap, ~30-60 s)
+#                              $LLCSLICE_BUILD/vm-cache; built once with mmdebstrap when
+#                              missing, ~30-60 s, ~200 MB)
 #   LLCSLICE_VM_TIMEOUT        seconds the guest may run before it is killed (default 1800)
 #   LLCSLICE_VM_SD_ONLY        scenario names to run, space-separated (default: all)
 set -euo pipefail
@@ -19,6 +20,8 @@ SRC=${LLCSLICE_SRC:-$(cd "$here/../.." && pwd)}
 BUILD=${LLCSLICE_BUILD:-$SRC/build}
 BIN=${LLCSLICE_BIN:-$BUILD/llcslice}
 CACHE=${LLCSLICE_VM_CACHE:-$BUILD/vm-cache}
+# Beside the kernel in the default layout; its own variable, as a shared kernel cache may be
+# read-only.
 RCACHE=${LLCSLICE_VM_ROOTFS_CACHE:-$BUILD/vm-cache}
 GUEST_TIMEOUT=${LLCSLICE_VM_TIMEOUT:-1800}
 ONLY=${LLCSLICE_VM_SD_ONLY:-}
