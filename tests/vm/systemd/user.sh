@@ -32,4 +32,13 @@ rc=$?
 echo "$out" | sed 's/^/  /'
 ok "cpuset delegated: exit $rc, a scope of the user manager" \
     probe_ok "$out" "/user.slice/user-1001.slice/user@1001.service/llcslice.slice/llcslice-sh-*.scope"
+
+# From outside the user manager's tree (as from an ssh session): the manager may not move the
+# job, so llcslice says how to start it instead, and falls back.
+out=$(runuser -u tester2 -- env XDG_RUNTIME_DIR=/run/user/1001 \
+    llcslice run --lock-dir "$locks" --cpus 2 -- sh -c "$PROBE" 2>&1)
+rc=$?
+echo "$out" | sed 's/^/  /'
+ok "outside the user manager's tree: exit $rc, says 'systemd-run --user', affinity fallback" \
+    eval '[[ $rc == 0 && $out == *"outside your user manager"* && $out == *"systemd-run --user"* && $out == *sched_setaffinity* ]]'
 exit 0
