@@ -7,7 +7,7 @@ mkdir -p "$d/locks"
 llcslice run --lock-dir "$d/locks" --cpus 4 --mode dedicated -- sh -c \
     "exec sleep 902" >"$d/out" 2>&1 &
 lpid=$!
-wait_for 300 pgrep -x -f "sleep 902" || fail "the job did not start within 300 s"
+wait_for 300 eval 'pgrep -x -f "sleep 902" >/dev/null' || fail "the job did not start within 300 s"
 # The job is pid 2 of its own pid namespace: find it from here by its command line.
 jpid=$(pgrep -x -f "sleep 902")
 cg=$(sed -n 's/^0:://p' "/proc/$jpid/cgroup")
