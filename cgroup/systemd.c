@@ -13,11 +13,11 @@
 #include <sys/stat.h>
 #include <sys/statfs.h>
 #include <sys/xattr.h>
-#include <systemd/sd-bus.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "internal.h"
+#include "sdbus.h"
 #include "planner/cleanup.h"
 #include "planner/strv.h"
 
@@ -85,6 +85,24 @@ void ls_systemd_job_name(const char *job, char *out, size_t size)
         snprintf(out, size, "job");
 }
 
+/* Cleanup helpers of our own: sd-bus.h's call the linked library, which we do not link. */
+static void msg_unrefp(sd_bus_message **m)
+{
+    if (*m)
+        sd_bus_message_unref(*m);
+}
+static void slot_unrefp(sd_bus_slot **s)
+{
+    if (*s)
+        sd_bus_slot_unref(*s);
+}
+static void error_freep(sd_bus_error *e)
+{
+    if (ls_sdbus)
+        sd_bus_error_free(e);
+}
+#define _cleanup_msg_ __attribute__((cleanup(msg_unrefp)))
+
 static int bus_fail(struct ls_error *err, int r, const sd_bus_error *e, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
 static int bus_fail(struct ls_error *err, int r, const sd_bus_error *e, const char *fmt, ...)
@@ -105,6 +123,9 @@ int ls_scope_open(struct ls_scope *s, struct ls_error *err)
 {
     memset(s, 0, sizeof(*s));
     s->user = geteuid() != 0;
+    char why[512];
+    if (!ls_sdbus_load(why, sizeof(why)))
+        return ls_fail(err, LS_ERR_SYSTEM, ENOENT, "cannot use systemd's bus: %s", why);
     sd_bus *bus = NULL;
     int r = s->user ? sd_bus_open_user(&bus) : sd_bus_open_system(&bus);
     if (r < 0)
@@ -349,10 +370,10 @@ int ls_scope_start(struct ls_scope *s, const struct ls_scope_opts *o, pid_t pid,
         return ls_fail(err, LS_ERR_SYSTEM, ENOMEM, "out of memory");
 
     struct job_wait w = {0};
-    __attribute__((cleanup(sd_bus_slot_unrefp))) sd_bus_slot *slot = NULL;
-    __attribute__((cleanup(sd_bus_message_unrefp))) sd_bus_message *m = NULL;
-    __attribute__((cleanup(sd_bus_message_unrefp))) sd_bus_message *reply = NULL;
-    __attribute__((cleanup(sd_bus_error_free))) sd_bus_error e = SD_BUS_ERROR_NULL;
+    __attribute__((cleanup(slot_unrefp))) sd_bus_slot *slot = NULL;
+    _cleanup_msg_ sd_bus_message *m = NULL;
+    _cleanup_msg_ sd_bus_message *reply = NULL;
+    __attribute__((cleanup(error_freep))) sd_bus_error e = SD_BUS_ERROR_NULL;
     /* Subscribe first: the job may be removed before the call's reply is read. */
     r = sd_bus_match_signal(bus, &slot, SD_DEST, SD_PATH, SD_MANAGER, "JobRemoved", on_job_removed,
                             &w);
@@ -493,9 +514,9 @@ int ls_scope_sweep(struct ls_sweep_result *res, struct ls_error *err)
     if (ls_scope_open(&s, &oerr) < 0)
         return 0; /* no manager to ask: nothing of ours can be there */
     sd_bus *bus = (sd_bus *)s.bus;
-    __attribute__((cleanup(sd_bus_message_unrefp))) sd_bus_message *reply = NULL;
-    __attribute__((cleanup(sd_bus_message_unrefp))) sd_bus_message *m = NULL;
-    __attribute__((cleanup(sd_bus_error_free))) sd_bus_error e = SD_BUS_ERROR_NULL;
+    _cleanup_msg_ sd_bus_message *reply = NULL;
+    _cleanup_msg_ sd_bus_message *m = NULL;
+    __attribute__((cleanup(error_freep))) sd_bus_error e = SD_BUS_ERROR_NULL;
     int r = sd_bus_message_new_method_call(bus, &m, SD_DEST, SD_PATH, SD_MANAGER,
                                            "ListUnitsByPatterns");
     if (r >= 0)
