@@ -15,6 +15,11 @@ out=$(llcslice run --cgroup-manager systemd --slice vmtjobs.slice --cpus 1 -- sh
 echo "$out" | sed 's/^/  /'
 ok "--slice vmtjobs.slice puts the scope there" probe_ok "$out" "/vmtjobs.slice/llcslice-sh-*.scope"
 
+out=$(llcslice run --cpus 1 --memory-max 64M -- sh -c 'cat "/sys/fs/cgroup$(sed -n "s/^0:://p" /proc/self/cgroup)/memory.max"' 2>&1)
+rc=$?
+echo "  $out"
+ok "--memory-max 64M: the scope's memory.max is 67108864 (exit $rc)" eval '[[ $rc == 0 && $out == 67108864 ]]'
+
 for how in "--cgroup-manager cgroupfs" "env LLCSLICE_CGROUP_MANAGER=cgroupfs"; do
     if [[ $how == env* ]]; then
         out=$(LLCSLICE_CGROUP_MANAGER=cgroupfs llcslice run --cpus 2 -- true 2>&1)
