@@ -3,7 +3,7 @@
 # `systemd-run --scope -p AllowedCPUs= -p AllowedMemoryNodes= true`, same guest, interleaved.
 SC=bench
 . /vm/sd/lib.sh
-n=20
+n=10
 ms() { echo $((($(date +%s%N) - $1) / 1000000)); }
 a=() b=()
 for ((i = 0; i < n; i++)); do
