@@ -598,34 +598,58 @@ static const char *unit_suffix(const char *name, size_t len)
     return NULL;
 }
 
-int ls_systemd_check_delegated(const char *mount, const char *parent_rel, struct ls_error *err)
+/* The deepest unit cgroup at or above rel (name, length, suffix); false when there is none. */
+static bool deepest_unit(const char *rel, const char **unit, size_t *ulen, const char **sfx)
 {
-    /* The deepest unit cgroup at or above the parent decides: inside a delegated unit the
-     * subtree is ours, anywhere else in a systemd-managed tree it is systemd's. */
-    const char *unit = NULL, *sfx = NULL;
-    size_t ulen = 0;
-    for (const char *p = parent_rel; *p;) {
+    *unit = NULL;
+    for (const char *p = rel; *p;) {
         while (*p == '/')
             p++;
         size_t n = strcspn(p, "/");
         const char *s = n ? unit_suffix(p, n) : NULL;
         if (s) {
-            unit = p;
-            ulen = n;
-            sfx = s;
+            *unit = p;
+            *ulen = n;
+            *sfx = s;
         }
         p += n;
     }
-    if (!unit)
+    return *unit != NULL;
+}
+
+static bool has_delegate_xattr(const char *dir)
+{
+    char v[8];
+    return getxattr(dir, "trusted.delegate", v, sizeof(v)) > 0 ||
+           getxattr(dir, "user.delegate", v, sizeof(v)) > 0;
+}
+
+enum ls_delegation ls_systemd_delegation(const char *mount, const char *rel)
+{
+    const char *unit, *sfx;
+    size_t ulen;
+    if (!deepest_unit(rel, &unit, &ulen, &sfx))
+        return LS_DELEG_NONE;
+    char dir[8192];
+    snprintf(dir, sizeof(dir), "%s/%.*s", mount, (int)(unit + ulen - rel), rel);
+    return strcmp(sfx, ".slice") && has_delegate_xattr(dir) ? LS_DELEG_DELEGATED : LS_DELEG_OWNED;
+}
+
+int ls_systemd_check_delegated(const char *mount, const char *parent_rel, struct ls_error *err)
+{
+    /* The deepest unit cgroup at or above the parent decides: inside a delegated unit the
+     * subtree is ours, anywhere else in a systemd-managed tree it is systemd's. */
+    if (ls_systemd_delegation(mount, parent_rel) != LS_DELEG_OWNED)
         return 0;
+    const char *unit, *sfx;
+    size_t ulen;
+    deepest_unit(parent_rel, &unit, &ulen, &sfx);
     char dir[8192];
     snprintf(dir, sizeof(dir), "%s/%.*s", mount, (int)(unit + ulen - parent_rel), parent_rel);
-    if (strcmp(sfx, ".slice")) {
-        char v[8];
-        if (getxattr(dir, "trusted.delegate", v, sizeof(v)) > 0 ||
-            getxattr(dir, "user.delegate", v, sizeof(v)) > 0)
-            return 0;
-        return ls_fail(err, LS_ERR_SYSTEM, EREMOTE,
+    /* Unprivileged, this was never writable: keep the errno that makes run fall back. */
+    int code = geteuid() ? EACCES : EREMOTE;
+    if (strcmp(sfx, ".slice"))
+        return ls_fail(err, LS_ERR_SYSTEM, code,
                        "the cgroup %s belongs to the systemd unit %.*s, which was not given "
                        "Delegate=: systemd owns it, and would undo a cpuset llcslice set up "
                        "there on its next daemon-reload (the job would run unconfined), so "
@@ -633,13 +657,19 @@ int ls_systemd_check_delegated(const char *mount, const char *parent_rel, struct
                        "'Delegate=yes' to %.*s ('systemctl edit %.*s'), or run with "
                        "--cgroup-manager systemd (a transient scope per job)",
                        dir, (int)ulen, unit, (int)ulen, unit, (int)ulen, unit);
-    }
-    return ls_fail(err, LS_ERR_SYSTEM, EREMOTE,
+    return ls_fail(err, LS_ERR_SYSTEM, code,
                    "the cgroup %s is the systemd slice %.*s: systemd owns it (slices are never "
                    "delegated), and would undo a cpuset llcslice set up there on its next "
                    "daemon-reload. Fix: run with --cgroup-manager systemd --slice %.*s, or from "
                    "a unit with 'Delegate=yes'",
                    dir, (int)ulen, unit, (int)ulen, unit);
+}
+
+bool ls_systemd_self_delegated(void)
+{
+    char own[4096];
+    return cgroup_of(getpid(), own, sizeof(own)) == 0 &&
+           ls_systemd_delegation(CG_ROOT, own) == LS_DELEG_DELEGATED;
 }
 
 void ls_scope_of_holder(pid_t pid, char *out, size_t size)

@@ -82,10 +82,19 @@ void ls_scope_close(struct ls_scope *s);
  * stopped, 0 without systemd, -1 on a bus failure. */
 int ls_scope_sweep(struct ls_sweep_result *res, struct ls_error *err);
 
+/* Who owns the cgroup <mount>/<rel>: no systemd unit at or above it, a unit that delegated its
+ * subtree (trusted.delegate/user.delegate xattr on the deepest .service/.scope), or systemd. */
+enum ls_delegation { LS_DELEG_NONE, LS_DELEG_DELEGATED, LS_DELEG_OWNED };
+enum ls_delegation ls_systemd_delegation(const char *mount, const char *rel);
+/* This process runs inside a delegated unit (a service with Delegate=yes, an llcslice job's
+ * scope): its subtree is ours, and jobs made there stay inside the unit's limits. */
+bool ls_systemd_self_delegated(void);
+
 /* cgroupfs on a cgroup v2 tree: refuse (LS_ERR_SYSTEM/EREMOTE, with the remedy) a parent
  * inside a systemd unit's cgroup (the deepest .service/.scope/.slice component of parent_rel)
- * unless systemd delegated it (trusted.delegate or user.delegate xattr, set by systemd since
- * v251/v253 on Delegate=yes units). 0 when outside any unit. Slices are never delegated. */
+ * unless systemd delegated it (trusted.delegate or user.delegate xattr, which systemd sets on
+ * Delegate=yes units). 0 when outside any unit. Slices are never delegated. Unprivileged the
+ * errno is EACCES (run falls back to affinity, as it always did there), else EREMOTE. */
 int ls_systemd_check_delegated(const char *mount, const char *parent_rel, struct ls_error *err);
 
 /* The scope name in /proc/<pid>/cgroup when pid runs in an llcslice scope, else "". */

@@ -55,6 +55,10 @@ static int choose_systemd(struct ls_confine *c, const struct ls_confine_opts *o,
                        "cgroupfs (or auto)",
                        why);
     }
+    /* Inside a delegated unit (Delegate=yes, or an llcslice job's scope: nesting) the subtree
+     * is ours, and a job made there stays within the unit's limits; a scope would leave them. */
+    if (m == LS_CGM_AUTO && ls_systemd_self_delegated())
+        return 0;
     struct ls_error berr = {0};
     if (ls_scope_open(&c->scope, &berr) < 0) {
         if (m == LS_CGM_AUTO)

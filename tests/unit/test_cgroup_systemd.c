@@ -88,6 +88,9 @@ static void delegation(void **state)
     assert_non_null(strstr(err.msg, "Delegate=yes"));
     assert_non_null(strstr(err.msg, "--cgroup-manager systemd"));
     assert_non_null(strstr(err.msg, "plain.service"));
+    assert_int_equal(ls_systemd_delegation(root, "ci/runner"), LS_DELEG_NONE);
+    assert_int_equal(ls_systemd_delegation(root, "system.slice/plain.service"), LS_DELEG_OWNED);
+    assert_int_equal(ls_systemd_delegation(root, "system.slice"), LS_DELEG_OWNED);
     assert_int_equal(ls_systemd_check_delegated(root, "system.slice", &err), -1);
     assert_non_null(strstr(err.msg, "slice"));
     assert_non_null(strstr(err.msg, "--cgroup-manager systemd"));
@@ -100,6 +103,8 @@ static void delegation(void **state)
                 strerror(errno));
     } else {
         assert_int_equal(ls_systemd_check_delegated(root, "system.slice/deleg.service", &err), 0);
+        assert_int_equal(ls_systemd_delegation(root, "system.slice/deleg.service/sub"),
+                         LS_DELEG_DELEGATED);
         assert_int_equal(ls_systemd_check_delegated(root, "system.slice/deleg.service/sub", &err),
                          0);
     }
