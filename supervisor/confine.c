@@ -154,6 +154,8 @@ static int enter_scope(struct ls_confine *c, pid_t pid, struct ls_error *err)
     int rc = ls_scope_start(&c->scope, &so, pid, err);
     for (size_t i = 0; i < c->scope.nwarnings; i++)
         ls_warn("%s", c->scope.warnings[i]);
+    if (rc == 0 && c->opts.verbose)
+        fprintf(stderr, "llcslice: systemd scope %s, cgroup %s\n", c->scope.unit, c->scope.path);
     return rc;
 }
 

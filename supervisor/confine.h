@@ -28,6 +28,7 @@ struct ls_confine_opts {
     enum ls_cg_manager manager; /* auto: systemd when ls_systemd_host and its bus answers */
     const char *slice;          /* systemd: the scope's slice, NULL = llcslice.slice */
     const char *job_name;       /* systemd: shown in the scope's name and Description= */
+    bool verbose;               /* systemd: name the scope once it is started */
 };
 
 struct ls_confine {

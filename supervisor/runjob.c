@@ -96,6 +96,7 @@ static int run_reserved(const struct ls_runjob *rj, struct ls_plan *plan, struct
         .budget_explicit = rj->req->cpus_explicit || rj->req->has_perf,
         .strict = rj->strict,
         .manager = rj->cgroup_manager,
+        .verbose = rj->verbose,
         .slice = rj->slice,
         .job_name = rj->job_name                ? rj->job_name
                     : strrchr(rj->argv[0], '/') ? strrchr(rj->argv[0], '/') + 1

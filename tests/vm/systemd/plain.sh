@@ -4,12 +4,13 @@
 SC=plain
 . /vm/sd/lib.sh
 unitcg=/sys/fs/cgroup/system.slice/vmt-plain.service
-out=$(llcslice run --cpus 2 --mode dedicated -- sh -c "$PROBE" 2>&1)
+out=$(llcslice run -v --cpus 2 --mode dedicated -- sh -c "$PROBE" 2>&1)
 rc=$?
 echo "$out" | sed 's/^/  /'
 ok "auto: exit $rc, job in llcslice.slice/llcslice-sh-*.scope on its planned CPUs and nodes" \
     probe_ok "$out" "/llcslice.slice/llcslice-sh-*.scope"
 [[ $rc == 0 ]] || fail "auto: exit $rc"
+ok "-v names the scope" eval '[[ $out == *"systemd scope llcslice-sh-"*".scope, cgroup /sys/fs/cgroup/llcslice.slice/"* ]]'
 
 out=$(llcslice run --cgroup-manager systemd --slice vmtjobs.slice --cpus 1 -- sh -c "$PROBE" 2>&1)
 echo "$out" | sed 's/^/  /'
