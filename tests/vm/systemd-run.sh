@@ -68,7 +68,6 @@ for lib in $(ldd "$BIN" 2>/dev/null | grep -o '/[^ ]*' || true); do
 done
 mkdir -p "$stage/vm/sd"
 install -m 0755 "$here"/systemd/*.sh "$stage/vm/sd/"
-install -m 0644 "$here"/systemd/*.service "$here"/systemd/*.yaml "$stage/vm/sd/" 2>/dev/null || true
 install -m 0644 "$here"/systemd/*.service "$stage/etc/systemd/system/"
 ln -sf /etc/systemd/system/vmt-main.service "$stage/etc/systemd/system/multi-user.target.wants/vmt-main.service"
 printf '%s\n' "$ONLY" >"$stage/vm/sd/only"
