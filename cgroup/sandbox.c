@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "internal.h"
+#include "systemd.h"
 #include "planner/cleanup.h"
 #include "planner/strv.h"
 
@@ -195,6 +196,9 @@ int ls_sandbox_create(struct ls_sandbox *sb, const struct ls_sandbox_opts *opts,
         }
         if (opts->memory_max)
             nctrls = 2;
+        /* Before anything is written or moved: systemd's tree is not ours without Delegate=. */
+        if (ls_systemd_check_delegated(h.mount, parent, err) < 0)
+            goto out;
         int r = ls_cg_v2_prepare(&h, parent, opts->parent != NULL, ctrls, nctrls, &sb->moved, err);
         if (sb->moved) {
             char pdir[8192];

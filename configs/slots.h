@@ -70,6 +70,8 @@ struct ls_slots {
     struct ls_slot_job *jobs; /* file order */
     size_t njobs;
     size_t *order; /* every job once, each after its after: jobs, else file order */
+    /* appended fields */
+    char *cgroup_manager; /* "auto", "systemd", "cgroupfs"; NULL when the file does not say */
 };
 
 /* Read and validate a slot file. Files over LS_SLOTS_MAX_FILE_BYTES are refused unread. */

@@ -20,8 +20,9 @@
 #define LS_SLOTS_MAX_PREFIX 64
 #define LS_SLOTS_MAX_JOBS_LIMIT 65536u
 
-static const char *const top_keys[] = {"version",  "lock_dir", "lock_prefix", "mode", "wait",
-                                       "max_jobs", "log_dir",  "defaults",    "jobs"};
+static const char *const top_keys[] = {"version", "lock_dir",      "lock_prefix", "mode",
+                                       "wait",    "max_jobs",      "log_dir",     "defaults",
+                                       "jobs",    "cgroup_manager"};
 #define NTOP (sizeof(top_keys) / sizeof(top_keys[0]))
 
 /* Job settings; defaults: takes all of them, a job adds name and after. */
@@ -333,6 +334,15 @@ static int read_top(struct loader *L, const struct ls_ynode *root)
             rc = read_path(L, key, v, &s->log_dir);
         } else if (!strcmp(key, "defaults")) {
             rc = read_defaults(L, v);
+        } else if (!strcmp(key, "cgroup_manager")) {
+            const char *m;
+            rc = ls_sl_text(&L->c, key, v, "auto, systemd or cgroupfs", &m);
+            if (rc == 0 && strcmp(m, "auto") && strcmp(m, "systemd") && strcmp(m, "cgroupfs"))
+                rc = ls_sl_fail(&L->c, v, key,
+                                "unknown cgroup manager '%s'; expected auto, systemd or cgroupfs",
+                                m);
+            if (rc == 0 && !(s->cgroup_manager = strdup(m)))
+                rc = ls_sl_fail(&L->c, v, key, "out of memory");
         } else {
             jobs_val = v;
             rc = read_jobs(L, v);
@@ -733,6 +743,7 @@ void ls_slots_free(struct ls_slots *s)
     free(s->dir);
     free(s->lock_dir);
     free(s->lock_prefix);
+    free(s->cgroup_manager);
     free(s->log_dir);
     memset(s, 0, sizeof(*s));
 }

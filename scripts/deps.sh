@@ -6,7 +6,8 @@ set -euo pipefail
 PACKAGES=(
     build-essential cmake pkg-config clang libclang-rt-14-dev valgrind
     libcgroup-dev cgroup-tools libseccomp-dev libyaml-dev libcmocka-dev libjson-c-dev
-    qemu-system-x86 busybox-static cpio
+    libsystemd-dev
+    qemu-system-x86 busybox-static cpio mmdebstrap
     util-linux procps python3 jq gdb
 )
 if [[ "${1:-}" == "--bench" ]]; then

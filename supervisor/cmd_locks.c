@@ -13,6 +13,7 @@
 #include "../planner/cleanup.h"
 #include "../planner/duration.h"
 #include "../planner/lockfile.h"
+#include "../cgroup/systemd.h"
 #include "cli.h"
 #include "json.h"
 
@@ -101,6 +102,10 @@ static void json_list(struct ls_json *j, const char *key, const struct lock_list
             ls_json_int(j, "pid", row->holders[k].pid);
             ls_json_str(j, "mode", ls_lock_mode_name(row->holders[k].mode));
             ls_json_str(j, "cmdline", row->holders[k].cmdline);
+            char scope[256];
+            ls_scope_of_holder(row->holders[k].pid, scope, sizeof(scope));
+            if (*scope) /* systemd manager: the job's scope, named after the job */
+                ls_json_str(j, "scope", scope);
             ls_json_obj_end(j);
         }
         ls_json_arr_end(j);
@@ -119,8 +124,10 @@ static void table_rows(FILE *out, const char *kind, const struct lock_list *l)
             fprintf(out, "%-10s %8s  free\n", name, "-");
         for (size_t k = 0; k < row->nholders; k++) {
             const struct ls_holder *h = &row->holders[k];
-            fprintf(out, "%-10s %8d  %-9s  %s\n", k ? "" : name, (int)h->pid,
-                    ls_lock_mode_name(h->mode), h->cmdline);
+            char scope[256];
+            ls_scope_of_holder(h->pid, scope, sizeof(scope));
+            fprintf(out, "%-10s %8d  %-9s  %s%s%s\n", k ? "" : name, (int)h->pid,
+                    ls_lock_mode_name(h->mode), h->cmdline, *scope ? "  scope " : "", scope);
         }
     }
 }

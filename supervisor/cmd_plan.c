@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../cgroup/systemd.h"
 #include "../planner/acquire.h"
 #include "../planner/cleanup.h"
 #include "../planner/size.h"
@@ -36,6 +37,8 @@ static void usage(FILE *out)
           "                         (topology, NUMA cells) and <numatune> for a domain XML\n"
           "  --vm-memory SIZE       guest memory split over the guest NUMA nodes in the qemu\n"
           "                         and libvirt formats (default 1G)\n"
+          "  --cgroup-manager M     accepted (and checked) so a 'run' command line can be\n"
+          "                         reused; the plan does not depend on it\n"
           "  -h, --help             this text\n",
           out);
 }
@@ -89,6 +92,7 @@ int ls_cmd_plan(int argc, char **argv)
         {"json", no_argument, NULL, 'j'},
         {"format", required_argument, NULL, 'f'},
         {"vm-memory", required_argument, NULL, 'M'},
+        {"cgroup-manager", required_argument, NULL, 'C'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
@@ -121,6 +125,13 @@ int ls_cmd_plan(int argc, char **argv)
         case 'M':
             vm_memory = optarg;
             break;
+        case 'C': {
+            enum ls_cg_manager m;
+            struct ls_error merr = {0};
+            if (ls_cg_manager_parse(optarg, "--cgroup-manager", &m, &merr) < 0)
+                return ls_usage_error("plan", "%s", merr.msg);
+            break;
+        }
         case 'h':
             usage(stdout);
             return 0;

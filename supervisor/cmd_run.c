@@ -35,6 +35,13 @@ static void usage(FILE *out)
           "  --cgroup-parent PATH   create the job's cgroup under PATH (a directory of the\n"
           "                         cpuset hierarchy, or a path relative to its root) instead\n"
           "                         of under llcslice's own cgroup\n"
+          "  --cgroup-manager auto|systemd|cgroupfs\n"
+          "                         who makes the job's cgroup: systemd (a transient scope\n"
+          "                         unit per job, llcslice-<job>-<id>.scope) or llcslice\n"
+          "                         itself (cgroupfs); auto (default, or\n"
+          "                         LLCSLICE_CGROUP_MANAGER): systemd when it is PID 1 on a\n"
+          "                         cgroup v2 host and its bus answers, else cgroupfs\n"
+          "  --slice NAME           systemd: the slice of the job's scope (llcslice.slice)\n"
           "  --strict               fail (exit 125) instead of falling back to\n"
           "                         sched_setaffinity when no cgroup can be used\n"
           "  --seccomp PROFILE      build: the job gets EPERM from host-altering syscalls a\n"
@@ -86,6 +93,8 @@ enum {
     OPT_SECCOMP_DENY,
     OPT_VMM,
     OPT_VMM_TIMEOUT,
+    OPT_CGROUP_MANAGER,
+    OPT_SLICE,
 };
 
 struct run_opts {
@@ -96,6 +105,7 @@ struct run_opts {
     const char *vmm, *vmm_timeout;
     bool strict, verbose;
     char **cmd;
+    const char *cgroup_manager, *slice;
 };
 
 /* 0 parsed, else the exit code (help: 0 after printing, usage error: 64). */
@@ -110,6 +120,8 @@ static int parse(int argc, char **argv, struct run_opts *o, bool *done)
         {"seccomp-deny", required_argument, NULL, OPT_SECCOMP_DENY},
         {"vmm", required_argument, NULL, OPT_VMM},
         {"vmm-timeout", required_argument, NULL, OPT_VMM_TIMEOUT},
+        {"cgroup-manager", required_argument, NULL, OPT_CGROUP_MANAGER},
+        {"slice", required_argument, NULL, OPT_SLICE},
         {"verbose", no_argument, NULL, 'v'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
@@ -143,6 +155,12 @@ static int parse(int argc, char **argv, struct run_opts *o, bool *done)
             break;
         case OPT_VMM_TIMEOUT:
             o->vmm_timeout = optarg;
+            break;
+        case OPT_CGROUP_MANAGER:
+            o->cgroup_manager = optarg;
+            break;
+        case OPT_SLICE:
+            o->slice = optarg;
             break;
         case 'v':
             o->verbose = true;
@@ -199,6 +217,14 @@ int ls_cmd_run(int argc, char **argv)
         return ls_usage_error("run", "%s", err.msg);
     if (o.vmm && ls_vmm_parse(o.vmm, &err) < 0)
         return ls_usage_error("run", "%s", err.msg);
+    enum ls_cg_manager manager = LS_CGM_AUTO;
+    if (o.cgroup_manager &&
+        ls_cg_manager_parse(o.cgroup_manager, "--cgroup-manager", &manager, &err) < 0)
+        return ls_usage_error("run", "%s", err.msg);
+    if (o.slice && (strlen(o.slice) < 7 || strcmp(o.slice + strlen(o.slice) - 6, ".slice") ||
+                    strchr(o.slice, '/')))
+        return ls_usage_error("run", "--slice '%s': a systemd slice unit name, like llcslice.slice",
+                              o.slice);
     struct ls_seccomp sc;
     if (ls_seccomp_build(&sc, o.seccomp, o.seccomp_deny, &err) < 0) {
         if (err.category == LS_ERR_USAGE)
@@ -254,6 +280,8 @@ int ls_cmd_run(int argc, char **argv)
         .strict = o.strict,
         .verbose = o.verbose,
         .vmm = o.vmm ? &vmm : NULL,
+        .cgroup_manager = manager,
+        .slice = o.slice,
     };
     int stop_signal;
     int code = ls_runjob(&rj, &stop_signal);

@@ -164,6 +164,7 @@ static int run_file(const struct ls_slots *s, const struct ls_host *host, const 
     o.seccomp = sc;
     o.log_dir = log_dir;
     o.max_jobs = s->max_jobs;
+    o.cgroup_manager = s->cgroup_manager;
     return ls_slots_run(s, &o);
 }
 

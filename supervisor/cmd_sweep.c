@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "../cgroup/cgroup.h"
+#include "../cgroup/systemd.h"
 #include "../planner/duration.h"
 #include "cli.h"
 #include "json.h"
@@ -17,6 +18,8 @@ static const char usage[] =
     "pid reused) and groups that once refused removal (orphan markers in\n"
     "$LLCSLICE_STATE_DIR/orphans, default /run/llcslice/orphans) once they are older than\n"
     "the maximum age. Processes still in them are killed first. Every run sweeps as well.\n"
+    "On systemd hosts it also stops llcslice-*.scope units whose supervisor is gone (of the\n"
+    "system manager as root, of your user manager otherwise).\n"
     "\n"
     "Options:\n"
     "  --max-age DURATION  age after which orphan-marked groups go (default 24h;\n"
@@ -91,6 +94,10 @@ int ls_cmd_sweep(int argc, char **argv)
     struct ls_sweep_result res;
     if (ls_cgroup_sweep_ex(max_age, &res, &err) < 0)
         return ls_report(&err);
+    /* systemd hosts: transient scopes (llcslice-*.scope) whose supervisor is gone. */
+    struct ls_error serr = {0};
+    if (ls_scope_sweep(&res, &serr) < 0)
+        ls_warn("systemd scopes not swept: %s", serr.msg);
     if (json) {
         struct ls_json j;
         ls_json_init(&j, stdout, true);

@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <sched.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -27,10 +28,51 @@ static int prepare_fallback(struct ls_confine *c, const struct ls_confine_opts *
     return 0;
 }
 
+/* 1: use systemd (bus open in c->scope), 0: use cgroupfs, -1: error (explicit systemd that
+ * cannot work, or a --cgroup-parent given to it). */
+static int choose_systemd(struct ls_confine *c, const struct ls_confine_opts *o,
+                          struct ls_error *err)
+{
+    const char *env = getenv("LLCSLICE_CGROUP_MANAGER");
+    enum ls_cg_manager m = o->manager;
+    if (m == LS_CGM_AUTO && env && *env &&
+        ls_cg_manager_parse(env, "LLCSLICE_CGROUP_MANAGER", &m, err) < 0)
+        return -1;
+    if (m == LS_CGM_CGROUPFS)
+        return 0;
+    if (m == LS_CGM_SYSTEMD && o->cgroup_parent)
+        return ls_fail(err, LS_ERR_USAGE, EINVAL,
+                       "--cgroup-parent is for the cgroupfs manager; with systemd, jobs run in "
+                       "scopes of a slice: use --slice NAME");
+    if (m == LS_CGM_AUTO && o->cgroup_parent)
+        return 0; /* a group the user named: create under it (refused if systemd owns it) */
+    char why[512];
+    if (!ls_systemd_host(why, sizeof(why))) {
+        if (m == LS_CGM_AUTO)
+            return 0;
+        return ls_fail(err, LS_ERR_SYSTEM, EOPNOTSUPP,
+                       "--cgroup-manager systemd cannot be used here: %s; use --cgroup-manager "
+                       "cgroupfs (or auto)",
+                       why);
+    }
+    /* Inside a delegated unit (Delegate=yes, or an llcslice job's scope: nesting) the subtree
+     * is ours, and a job made there stays within the unit's limits; a scope would leave them. */
+    if (m == LS_CGM_AUTO && ls_systemd_self_delegated())
+        return 0;
+    struct ls_error berr = {0};
+    if (ls_scope_open(&c->scope, &berr) < 0) {
+        if (m == LS_CGM_AUTO)
+            return 0;
+        return ls_fail(err, LS_ERR_SYSTEM, berr.code, "--cgroup-manager systemd: %s", berr.msg);
+    }
+    return 1;
+}
+
 int ls_confine_prepare(struct ls_confine *c, const struct ls_confine_opts *o, struct ls_error *err)
 {
     memset(c, 0, sizeof(*c));
     c->cpus = o->cpus;
+    c->opts = *o;
     if (o->simulated_root) {
         _cleanup_free_ char *list = ls_cpuset_format(o->cpus);
         ls_warn("simulated host (--fsroot %s): the reservation of CPUs %s is held for the "
@@ -38,6 +80,21 @@ int ls_confine_prepare(struct ls_confine *c, const struct ls_confine_opts *o, st
                 "this machine's CPUs)",
                 o->simulated_root, list ? list : "?");
         c->kind = LS_CONFINE_NONE;
+        return 0;
+    }
+    int sd = choose_systemd(c, o, err);
+    if (sd < 0)
+        return -1;
+    if (sd > 0) {
+        struct ls_error why = {0};
+        char msg[1024];
+        if (!ls_scope_has_cpuset(&c->scope, msg, sizeof(msg)) ||
+            !ls_scope_reaches_self(&c->scope, msg, sizeof(msg))) {
+            ls_scope_close(&c->scope);
+            ls_fail(&why, LS_ERR_SYSTEM, EOPNOTSUPP, "%s", msg);
+            return prepare_fallback(c, o, &why, err);
+        }
+        c->kind = LS_CONFINE_SCOPE;
         return 0;
     }
     struct ls_sandbox_opts so = {
@@ -84,9 +141,44 @@ static int set_affinity(pid_t pid, const ls_cpuset *cpus, struct ls_error *err)
     return 0;
 }
 
-int ls_confine_enter(const struct ls_confine *c, pid_t pid, struct ls_error *err)
+static int enter_scope(struct ls_confine *c, pid_t pid, struct ls_error *err)
+{
+    struct ls_scope_opts so = {
+        .slice = c->opts.slice,
+        .job = c->opts.job_name,
+        .cpus = c->opts.cpus,
+        .mems = c->opts.mems,
+        .memory_max = c->opts.memory_max,
+        .budget_explicit = c->opts.budget_explicit,
+    };
+    int rc = ls_scope_start(&c->scope, &so, pid, err);
+    for (size_t i = 0; i < c->scope.nwarnings; i++)
+        ls_warn("%s", c->scope.warnings[i]);
+    if (rc == 0 && c->opts.verbose)
+        fprintf(stderr, "llcslice: systemd scope %s, cgroup %s\n", c->scope.unit, c->scope.path);
+    return rc;
+}
+
+const char *ls_confine_where(const struct ls_confine *c)
 {
     switch (c->kind) {
+    case LS_CONFINE_CGROUP:
+        return c->sb.path;
+    case LS_CONFINE_SCOPE:
+        return c->scope.path[0] ? c->scope.path : "(a systemd scope, made when the job starts)";
+    case LS_CONFINE_AFFINITY:
+        return "(sched_setaffinity only)";
+    case LS_CONFINE_NONE:
+        break;
+    }
+    return "(simulated host: not confined)";
+}
+
+int ls_confine_enter(struct ls_confine *c, pid_t pid, struct ls_error *err)
+{
+    switch (c->kind) {
+    case LS_CONFINE_SCOPE:
+        return enter_scope(c, pid, err);
     case LS_CONFINE_CGROUP:
         return ls_sandbox_enter(&c->sb, pid, err);
     case LS_CONFINE_AFFINITY:
@@ -99,10 +191,12 @@ int ls_confine_enter(const struct ls_confine *c, pid_t pid, struct ls_error *err
 
 long ls_confine_oom_kills(const struct ls_confine *c)
 {
-    if (c->kind != LS_CONFINE_CGROUP)
+    if (c->kind != LS_CONFINE_CGROUP && c->kind != LS_CONFINE_SCOPE)
         return 0;
     char path[8300];
-    if (c->sb.memory_path[0]) /* v1: the memory hierarchy's group */
+    if (c->kind == LS_CONFINE_SCOPE)
+        snprintf(path, sizeof(path), "%s/memory.events", c->scope.path);
+    else if (c->sb.memory_path[0]) /* v1: the memory hierarchy's group */
         snprintf(path, sizeof(path), "%s/memory.oom_control", c->sb.memory_path);
     else
         snprintf(path, sizeof(path), "%s/memory.events", c->sb.path);
@@ -117,11 +211,21 @@ long ls_confine_oom_kills(const struct ls_confine *c)
     return 0;
 }
 
+/* Generous: a loaded host may take seconds to reap what SIGKILL hit. */
+#define SCOPE_EMPTY_TIMEOUT_MS 120000
+
 void ls_confine_release(struct ls_confine *c)
 {
+    struct ls_error err = {0};
+    if (c->kind == LS_CONFINE_SCOPE) {
+        if (ls_scope_stop(&c->scope, SCOPE_EMPTY_TIMEOUT_MS, &err) < 0)
+            ls_warn("%s", err.msg);
+        ls_scope_close(&c->scope);
+        c->kind = LS_CONFINE_NONE;
+        return;
+    }
     if (c->kind != LS_CONFINE_CGROUP)
         return;
-    struct ls_error err = {0};
     /* Someone moved or removed the group (or its parent) under the job: say so, and that a
      * moved group is sweep's to remove. */
     if (c->sb.path[0] && access(c->sb.path, F_OK) < 0 && errno == ENOENT)

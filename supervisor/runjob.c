@@ -75,9 +75,7 @@ static void say_where(const struct ls_runjob *rj, const struct ls_plan *plan,
 {
     _cleanup_free_ char *cpus = ls_cpuset_format(&plan->cpus);
     _cleanup_free_ char *mems = ls_cpuset_format(&plan->mems);
-    const char *where = c->kind == LS_CONFINE_CGROUP     ? c->sb.path
-                        : c->kind == LS_CONFINE_AFFINITY ? "(sched_setaffinity only)"
-                                                         : "(simulated host: not confined)";
+    const char *where = ls_confine_where(c);
     fprintf(stderr, "llcslice: %s: %zu CPU(s) %s, memory node(s) %s, %s mode; cgroup %s\n",
             rj->argv[0], ls_cpuset_count(&plan->cpus), cpus ? cpus : "?", mems ? mems : "?",
             ls_mode_name(plan->mode), where);
@@ -98,6 +96,12 @@ static int run_reserved(const struct ls_runjob *rj, struct ls_plan *plan, struct
         .memory_max = rj->memory_max,
         .budget_explicit = rj->req->cpus_explicit || rj->req->has_perf,
         .strict = rj->strict,
+        .manager = rj->cgroup_manager,
+        .verbose = rj->verbose,
+        .slice = rj->slice,
+        .job_name = rj->job_name                ? rj->job_name
+                    : strrchr(rj->argv[0], '/') ? strrchr(rj->argv[0], '/') + 1
+                                                : rj->argv[0],
     };
     struct ls_confine *conf = calloc(1, sizeof(*conf));
     if (!conf) {

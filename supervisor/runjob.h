@@ -10,6 +10,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "../cgroup/systemd.h"
 #include "../planner/plan.h"
 #include "cli.h"
 #include "seccomp.h"
@@ -35,6 +36,9 @@ struct ls_runjob {
     void (*on_start)(const struct ls_plan *plan, pid_t shim, void *ctx);
     void *ctx;
     struct ls_vmm *vmm; /* --vmm: the job is a VM llcslice drives (vmm/vmm.h); may be NULL */
+    enum ls_cg_manager cgroup_manager; /* --cgroup-manager (auto: also LLCSLICE_CGROUP_MANAGER) */
+    const char *slice;                 /* --slice, NULL = llcslice.slice */
+    const char *job_name;              /* systemd scope name part; NULL = argv[0]'s basename */
 };
 
 /* Returns the exit code (the job's, 128+N for signal N, or llcslice's own 64/75/77/125/126/127

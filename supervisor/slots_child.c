@@ -124,7 +124,10 @@ void ls_slots_child_main(const struct ls_slots_child *c)
         .on_wait = report_wait,
         .on_start = report_start,
         .ctx = (void *)c,
+        .job_name = j->name, /* one systemd scope per run: llcslice-<name>-<id>.scope */
     };
+    if (c->o->cgroup_manager) /* validated when the file was loaded */
+        ls_cg_manager_parse(c->o->cgroup_manager, "cgroup_manager", &rj.cgroup_manager, &err);
     int stop_signal;
     int code = ls_runjob(&rj, &stop_signal);
     fflush(stdout);

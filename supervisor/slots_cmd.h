@@ -26,7 +26,8 @@ struct ls_slots_run_opts {
     const char *log_dir;              /* exists */
     unsigned max_jobs;                /* 0 = no limit */
     bool json, tail, fail_fast;
-    uint64_t kill_after_ms; /* a timed-out run gets SIGKILL this long after SIGTERM */
+    uint64_t kill_after_ms;     /* a timed-out run gets SIGKILL this long after SIGTERM */
+    const char *cgroup_manager; /* the file's cgroup_manager:, NULL = auto */
 };
 
 /* Run every job (see configs/README.md); returns the exit code: 0 when every job succeeded,
