@@ -13,6 +13,7 @@
 #include "../configs/slots.h"
 #include "../planner/cleanup.h"
 #include "../planner/duration.h"
+#include "logfile.h"
 #include "slots_cmd.h"
 
 static const char usage[] =
@@ -81,35 +82,12 @@ static int build_filters(const struct ls_slots *s, struct ls_seccomp *sc, struct
     return 0;
 }
 
-static int mkdir_p(const char *path, struct ls_error *err)
-{
-    _cleanup_free_ char *p = strdup(path);
-    if (!p)
-        return ls_fail(err, LS_ERR_SYSTEM, ENOMEM, "out of memory");
-    for (char *c = p + 1;; c++) {
-        if (*c && *c != '/')
-            continue;
-        char was = *c;
-        *c = '\0';
-        if (mkdir(p, 0755) < 0 && errno != EEXIST)
-            return ls_fail(err, LS_ERR_SYSTEM, errno, "cannot create the log directory %s: %s", p,
-                           strerror(errno));
-        if (!(*c = was))
-            break;
-    }
-    struct stat st;
-    if (stat(path, &st) < 0 || !S_ISDIR(st.st_mode) || access(path, W_OK | X_OK) < 0)
-        return ls_fail(err, LS_ERR_SYSTEM, errno ? errno : ENOTDIR,
-                       "log directory %s is not a writable directory", path);
-    return 0;
-}
-
 /* --log-dir, the file's log_dir:, else a fresh llcslice-slots-STEM-XXXXXX in $TMPDIR. */
 static char *log_dir_for(const struct ls_slots *s, const char *flag, struct ls_error *err)
 {
     const char *want = flag ? flag : s->log_dir;
     if (want) {
-        if (mkdir_p(want, err) < 0)
+        if (ls_log_dir_prepare(want, flag ? "--log-dir" : "log_dir:", err) < 0)
             return NULL;
         char *out = strdup(want);
         if (!out)

@@ -19,6 +19,7 @@
 
 #include "../configs/slots_units.h"
 #include "../planner/cleanup.h"
+#include "logfile.h"
 #include "process.h"
 #include "slots_runner.h"
 
@@ -91,10 +92,9 @@ static int open_logs(struct runner *r, struct ls_error *err)
         }
         /* Truncated now: a log left from an earlier run of the file must not pass for this
          * one's (a job that is skipped keeps an empty log). */
-        int fd = open(sj->log_path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0644);
+        int fd = ls_log_open(sj->log_path, O_WRONLY | O_CREAT | O_TRUNC, err);
         if (fd < 0)
-            return ls_fail(err, LS_ERR_SYSTEM, errno, "cannot create the log file %s: %s",
-                           sj->log_path, strerror(errno));
+            return -1;
         close(fd);
     }
     return 0;
@@ -108,13 +108,14 @@ static void start_run(struct runner *r, size_t i)
     sj->timed_out = sj->stop_sent = false;
     sj->term_ms = 0;
     sj->kills = 0;
-    int log_fd = open(sj->log_path, O_WRONLY | O_APPEND | O_CLOEXEC | O_NOFOLLOW);
+    struct ls_error lerr = {0};
+    int log_fd = ls_log_open(sj->log_path, O_WRONLY | O_APPEND, &lerr);
     int sv[2] = {-1, -1};
     if (log_fd < 0 || socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0) {
-        int e = errno;
+        int e = log_fd < 0 ? lerr.code : errno;
         if (log_fd >= 0)
             close(log_fd);
-        set_note(sj, "cannot start: %s", strerror(e));
+        set_note(sj, "cannot start: %s", log_fd < 0 ? lerr.msg : strerror(e));
         sj->exit_code = LS_EXIT_SYSTEM;
         r->failed = true;
         change(r, sj, LS_SJ_FAILED);

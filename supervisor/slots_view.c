@@ -195,7 +195,7 @@ void ls_slots_view_tail(struct ls_slots_view *v, struct ls_sj *sj, bool final)
 {
     if (!v->tail || !sj->log_path)
         return;
-    _cleanup_close_ int fd = open(sj->log_path, O_RDONLY | O_CLOEXEC);
+    _cleanup_close_ int fd = open(sj->log_path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
     if (fd < 0)
         return;
     for (;;) {
