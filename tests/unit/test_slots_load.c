@@ -672,12 +672,13 @@ int main(void)
         cmocka_unit_test(test_bad_corpus),     cmocka_unit_test(test_good_corpus),
         cmocka_unit_test(test_examples),       cmocka_unit_test(test_full_model),
         cmocka_unit_test(test_precedence),     cmocka_unit_test(test_order),
-        cmocka_unit_test(test_quoted_numbers), cmocka_unit_test(test_bom_first_key), cmocka_unit_test(test_request),
+        cmocka_unit_test(test_quoted_numbers), cmocka_unit_test(test_request),
         cmocka_unit_test(test_relative_paths), cmocka_unit_test(test_huge_file),
         cmocka_unit_test(test_unreadable),     cmocka_unit_test(test_billion_laughs),
         cmocka_unit_test(test_deep_nesting),   cmocka_unit_test(test_utf16),
         cmocka_unit_test(test_many_jobs),      cmocka_unit_test(test_env_limit),
         cmocka_unit_test(test_units),          cmocka_unit_test(test_suggest),
+        cmocka_unit_test(test_bom_first_key),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
