@@ -14,6 +14,7 @@
 #include "../planner/cleanup.h"
 #include "../planner/duration.h"
 #include "logfile.h"
+#include "options.h"
 #include "slots_cmd.h"
 
 static const char usage[] =
@@ -180,9 +181,9 @@ int ls_cmd_slots(int argc, char **argv)
     struct ls_slots_run_opts ro = {.kill_after_ms = 10000};
     struct ls_host_opts hopts = {0};
     struct ls_error err = {0};
-    optind = 0; /* full reset: tests call commands in-process */
-    opterr = 0;
-    for (int c; (c = getopt_long(argc, argv, ":h", opts, NULL)) != -1;) {
+    struct ls_getopt g;
+    ls_getopt_init(&g, "slots", argc, argv, ":h", opts);
+    for (int c; (c = ls_getopt_next(&g)) != -1;) {
         switch (c) {
         case 'h':
             fputs(usage, stdout);
@@ -222,10 +223,8 @@ int ls_cmd_slots(int argc, char **argv)
             hopts.allowed = optarg;
             hopts.allowed_what = "--allowed-cpus";
             break;
-        case ':':
-            return ls_usage_error("slots", "option '%s' needs a value", argv[optind - 1]);
         default:
-            return ls_usage_error("slots", "unknown option '%s'", argv[optind - 1]);
+            return ls_getopt_error(&g);
         }
     }
     if (optind >= argc)

@@ -2,6 +2,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "../configs/suggest.h"
 #include "cli.h"
 
 static const char usage[] =
@@ -24,10 +25,36 @@ static const char usage[] =
     "Options:\n"
     "  -h, --help     this text\n"
     "  -V, --version  print the version\n"
+    "  help COMMAND   the same as 'llcslice COMMAND --help'\n"
     "\n"
     "Exit codes: the job's own status (128+N for signal N); 64 usage error; 75 resources\n"
     "busy; 77 this host can never satisfy the request; 125 internal or system failure;\n"
     "126/127 command not executable / not found.\n";
+
+static const struct {
+    const char *name;
+    int (*fn)(int, char **);
+} cmds[] = {
+    {"run", ls_cmd_run},     {"plan", ls_cmd_plan},   {"topo", ls_cmd_topo},
+    {"locks", ls_cmd_locks}, {"slots", ls_cmd_slots}, {"sweep", ls_cmd_sweep},
+};
+#define NCMDS (sizeof(cmds) / sizeof(cmds[0]))
+
+static int unknown_command(const char *cmd)
+{
+    const char *names[NCMDS + 1];
+    for (size_t i = 0; i < NCMDS; i++)
+        names[i] = cmds[i].name;
+    names[NCMDS] = "help";
+    char hint[256];
+    /* Prefixes do not count here: commands are never abbreviated. */
+    const char *best = ls_suggest(cmd, names, NCMDS + 1);
+    if (best)
+        snprintf(hint, sizeof(hint), "; did you mean '%s'?", best);
+    else
+        hint[0] = '\0';
+    return ls_usage_error(NULL, "unknown command '%s'%s", cmd, hint);
+}
 
 int main(int argc, char **argv)
 {
@@ -36,7 +63,7 @@ int main(int argc, char **argv)
         return 64;
     }
     const char *cmd = argv[1];
-    if (!strcmp(cmd, "-h") || !strcmp(cmd, "--help") || !strcmp(cmd, "help")) {
+    if (!strcmp(cmd, "-h") || !strcmp(cmd, "--help") || (!strcmp(cmd, "help") && argc == 2)) {
         fputs(usage, stdout);
         return 0;
     }
@@ -44,16 +71,18 @@ int main(int argc, char **argv)
         printf("llcslice %s\n", LLCSLICE_VERSION);
         return 0;
     }
-    static const struct {
-        const char *name;
-        int (*fn)(int, char **);
-    } cmds[] = {
-        {"run", ls_cmd_run},     {"plan", ls_cmd_plan},   {"topo", ls_cmd_topo},
-        {"locks", ls_cmd_locks}, {"slots", ls_cmd_slots}, {"sweep", ls_cmd_sweep},
-    };
-    for (size_t i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++)
+    if (!strcmp(cmd, "help")) { /* help CMD: that command's --help */
+        if (argc > 3)
+            return ls_usage_error(NULL, "help takes one command; unexpected '%s'", argv[3]);
+        for (size_t i = 0; i < NCMDS; i++)
+            if (!strcmp(argv[2], cmds[i].name)) {
+                char *help_argv[] = {argv[2], "--help", NULL};
+                return cmds[i].fn(2, help_argv);
+            }
+        return unknown_command(argv[2]);
+    }
+    for (size_t i = 0; i < NCMDS; i++)
         if (!strcmp(cmd, cmds[i].name))
             return cmds[i].fn(argc - 1, argv + 1);
-    fprintf(stderr, "llcslice: usage error: unknown command '%s' (see 'llcslice --help')\n", cmd);
-    return 64;
+    return unknown_command(cmd);
 }
