@@ -28,10 +28,13 @@ static const char usage[] =
     "FILE:LINE:COLUMN and the key, and exits 64 before anything runs.\n"
     "\n"
     "Options:\n"
-    "  --check               validate the whole file and print a summary of its jobs\n"
+    "  --check               validate the whole file, plan every job on the idle host (as\n"
+    "                        --dry-run), warn about a missing cwd: or a command not found,\n"
+    "                        and print a summary of its jobs\n"
     "  --dry-run             print each job's plan as if the host were idle, and which jobs\n"
     "                        could run side by side (waves); takes no lock\n"
-    "  --json                with --dry-run: the plans as JSON; when running: a JSON summary\n"
+    "  --json                with --check: the findings as JSON; with --dry-run: the plans\n"
+    "                        as JSON; when running: a JSON summary\n"
     "                        on stdout at the end (progress goes to stderr)\n"
     "  --tail                also print every job's output, each line prefixed with [JOB]\n"
     "  --fail-fast           on the first failed job, stop the others and start no more\n"
@@ -234,8 +237,6 @@ int ls_cmd_slots(int argc, char **argv)
                               argv[optind + 1]);
     if (check && dry_run)
         return ls_usage_error("slots", "--check and --dry-run do not go together; pick one");
-    if (check && ro.json)
-        return ls_usage_error("slots", "--json goes with --dry-run or a run, not --check");
     if (log_dir && !*log_dir)
         return ls_usage_error("slots", "--log-dir needs a directory");
     if (kill_after) {
@@ -267,8 +268,7 @@ int ls_cmd_slots(int argc, char **argv)
         build_filters(&slots, sc, &err) < 0) {
         rc = ls_report(&err);
     } else if (check) {
-        ls_slots_print_check(&slots, &host);
-        rc = 0;
+        rc = ls_slots_check(&slots, &host, ro.json);
     } else if (dry_run) {
         rc = ls_slots_dry_run(&slots, &host, ro.json);
     } else {
