@@ -78,3 +78,54 @@ int ls_log_dir_prepare(const char *dir, const char *what, struct ls_error *err)
                                 "its output",
                                 err);
 }
+
+bool ls_log_last_error(const char *path, char *buf, size_t size)
+{
+    int fd = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+    if (fd < 0)
+        return false;
+    char tail[16384 + 1];
+    struct stat st;
+    off_t off =
+        fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_size > 16384 ? st.st_size - 16384 : 0;
+    ssize_t n = S_ISREG(st.st_mode) ? pread(fd, tail, sizeof(tail) - 1, off) : -1;
+    close(fd);
+    if (n <= 0)
+        return false;
+    tail[n] = '\0';
+    static const char prefix[] = "llcslice: ";
+    static const char *const skip[] = {"warning: ", "waiting for: ", "job '"};
+    bool found = false;
+    char last[256] = ""; /* the job's own last line of output, for a job's own failure */
+    for (char *line = tail, *next; line && *line; line = next) {
+        next = strchr(line, '\n');
+        if (next)
+            *next++ = '\0';
+        if (strncmp(line, prefix, sizeof(prefix) - 1)) {
+            if (line[strspn(line, " \t\r")])
+                snprintf(last, sizeof(last), "%.255s", line);
+            continue;
+        }
+        const char *msg = line + sizeof(prefix) - 1;
+        bool progress = false;
+        for (size_t i = 0; i < sizeof(skip) / sizeof(skip[0]); i++)
+            progress |= !strncmp(msg, skip[i], strlen(skip[i]));
+        /* "job 'x': run 2 of 3" is progress; "job 'x': cannot ..." is an error */
+        if (progress && !strncmp(msg, "job '", 5) && strstr(msg, ": cannot "))
+            progress = false;
+        if (progress)
+            continue;
+        if (!strncmp(msg, "job '", 5) && strstr(msg, "': ")) /* the job is named already */
+            msg = strstr(msg, "': ") + 3;
+        snprintf(buf, size, "%s", msg);
+        found = true;
+    }
+    if (!found && last[0]) {
+        for (char *c = last; *c; c++)
+            if ((unsigned char)*c < 0x20)
+                *c = ' ';
+        snprintf(buf, size, "last output: %s", last);
+        found = true;
+    }
+    return found;
+}

@@ -335,8 +335,14 @@ static void run_ended(struct runner *r, struct ls_sj *sj, int status)
     } else if (sj->stop_sent) {
         change(r, sj, LS_SJ_STOPPED);
     } else {
+        /* Why, in one line: llcslice's own last error in the log (cwd, command, lock...) */
+        char why[512];
+        bool have = sj->log_path && ls_log_last_error(sj->log_path, why, sizeof(why));
         if (sj->job->repeat > 1)
-            set_note(sj, "run %u of %u", sj->run, sj->job->repeat);
+            set_note(sj, "run %u of %u%s%s", sj->run, sj->job->repeat, have ? ": " : "",
+                     have ? why : "");
+        else if (have)
+            set_note(sj, "%s", why);
         change(r, sj, LS_SJ_FAILED);
     }
     if ((sj->state == LS_SJ_FAILED || sj->state == LS_SJ_TIMEOUT) && r->o->fail_fast &&

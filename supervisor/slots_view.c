@@ -169,7 +169,7 @@ void ls_slots_view_draw(struct ls_slots_view *v, const struct ls_sj *sj, size_t 
         _cleanup_free_ char *cpus = sj[i].reserved ? ls_cpuset_format(&sj[i].cpus) : NULL;
         snprintf(cpus_buf, sizeof(cpus_buf), "%s", cpus ? cpus : "");
         const char *note = sj[i].state == LS_SJ_WAITING || sj[i].state == LS_SJ_SKIPPED ||
-                                   sj[i].state == LS_SJ_TIMEOUT
+                                   sj[i].state == LS_SJ_TIMEOUT || sj[i].state == LS_SJ_FAILED
                                ? (sj[i].note ? sj[i].note : "")
                                : "";
         char state[32];
@@ -275,6 +275,10 @@ void ls_slots_view_summary(struct ls_slots_view *v, const struct ls_sj *sj, size
         }
     for (size_t i = 0; i < n * S_N; i++)
         free(cells[i]);
+    /* Why each job that did not succeed did not, one line each. */
+    for (size_t i = 0; i < n; i++)
+        if (sj[i].state != LS_SJ_DONE && sj[i].note)
+            fprintf(f, "%s %s: %s\n", sj[i].job->name, ls_sj_state_name(sj[i].state), sj[i].note);
     fprintf(f, "%zu job%s: %u done, %u failed, %u timed out, %u skipped, %u stopped; logs in %s\n",
             n, n == 1 ? "" : "s", count[LS_SJ_DONE], count[LS_SJ_FAILED], count[LS_SJ_TIMEOUT],
             count[LS_SJ_SKIPPED], count[LS_SJ_STOPPED], log_dir);
@@ -331,6 +335,7 @@ void ls_slots_view_json(FILE *out, const struct ls_slots *s, const struct ls_sj 
         else
             ls_json_null(&j, "elapsed_s");
         ls_json_str(&j, "log", x->log_path);
+        ls_json_str(&j, "reason", x->state == LS_SJ_DONE ? NULL : x->note);
         ls_json_obj_end(&j);
     }
     ls_json_arr_end(&j);

@@ -53,3 +53,39 @@ chmod 0777 "$T/open2"
 run_rc 64 slots
 one_line_error "log dir $T/open2 (log_dir:)"
 ok "log_dir: from the file too"
+
+# A failed job's one-line reason reaches the progress line, the summary and the JSON summary.
+cat >"$T/fail.yaml" <<YAML
+version: 1
+jobs:
+  - name: nocwd
+    command: [true]
+    cwd: $T/nonexistent
+    cpus: 1
+  - name: nocmd
+    command: [no-such-cmd-llcslice]
+    cpus: 1
+  - name: exit3
+    command: "echo oops; exit 3"
+    cpus: 1
+YAML
+mkdir -m 0700 "$T/flogs"
+set +e
+"$BIN" slots "$T/fail.yaml" --fsroot "$HOST" --lock-dir "$L" --log-dir "$T/flogs" >"$T/out" 2>"$T/err"
+RC=$?
+set -e
+[[ $RC == 1 ]] || fail "failing file exited $RC: $(cat "$T/err")"
+grep -qF "nocwd: failed, exit 125: cannot change to its cwd $T/nonexistent: No such file or directory; log" "$T/out" ||
+    fail "progress line: $(cat "$T/out")"
+grep -qF "nocwd failed: cannot change to its cwd $T/nonexistent: No such file or directory" "$T/out" ||
+    fail "summary: $(cat "$T/out")"
+grep -qF "nocmd failed: command not found: no-such-cmd-llcslice" "$T/out" || fail "summary 127: $(cat "$T/out")"
+grep -qF "exit3 failed: last output: oops" "$T/out" || fail "summary exit 3: $(cat "$T/out")"
+set +e
+"$BIN" slots "$T/fail.yaml" --fsroot "$HOST" --lock-dir "$L" --log-dir "$T/flogs" --json >"$T/out" 2>"$T/err"
+set -e
+jq -e --arg cwd "$T/nonexistent" '[.jobs[] | {(.name): .reason}] | add |
+    .nocwd == "cannot change to its cwd \($cwd): No such file or directory" and
+    .nocmd == "command not found: no-such-cmd-llcslice" and .exit3 == "last output: oops"' \
+    "$T/out" >/dev/null || fail "json reasons: $(cat "$T/out")"
+ok "a failed job's reason in the progress line, the summary and the JSON summary"
