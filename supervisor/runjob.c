@@ -14,6 +14,7 @@
 #include "jobenv.h"
 #include "planfile.h"
 #include "process.h"
+#include "waitview.h"
 
 extern char **environ;
 
@@ -43,12 +44,6 @@ static void uncatch_stop(const struct sigaction *saved)
 {
     for (size_t i = 0; i < NSTOP; i++)
         sigaction(stop_signals[i], &saved[i], NULL);
-}
-
-static void say_waiting(const char *who, void *ctx)
-{
-    (void)ctx;
-    fprintf(stderr, "llcslice: waiting for: %s\n", who);
 }
 
 static void print_warnings(const struct ls_host *host, const struct ls_plan *plan,
@@ -176,11 +171,19 @@ int ls_runjob(const struct ls_runjob *rj, int *stop_signal_out)
     catch_stop(saved);
     struct ls_plan plan;
     int rc;
+    /* Without a hook (run): waiting shows as a status line (waitview.h). */
+    struct ls_waitview wv;
+    bool view = rj->wait && !rj->on_wait;
+    if (view)
+        ls_waitview_init(&wv, stderr, rj->wait_ms);
     if (rj->wait)
         rc = ls_plan_acquire_wait(&rj->host->topo, &rj->host->allowed, rj->ld, &req, rj->wait_ms,
-                                  rj->on_wait ? rj->on_wait : say_waiting, rj->ctx, &plan, &err);
+                                  view ? ls_waitview_who : rj->on_wait, view ? &wv : rj->ctx,
+                                  &plan, &err);
     else
         rc = ls_plan_acquire(&rj->host->topo, &rj->host->allowed, rj->ld, &req, &plan, &err);
+    if (view)
+        ls_waitview_end(&wv, rc == 0);
     /* From here signals queue for the job (or for dying of them in the caller). */
     struct ls_sigstate sig = {0};
     struct ls_error berr = {0};
