@@ -178,8 +178,8 @@ int ls_runjob(const struct ls_runjob *rj, int *stop_signal_out)
         ls_waitview_init(&wv, stderr, rj->wait_ms);
     if (rj->wait)
         rc = ls_plan_acquire_wait(&rj->host->topo, &rj->host->allowed, rj->ld, &req, rj->wait_ms,
-                                  view ? ls_waitview_who : rj->on_wait, view ? &wv : rj->ctx,
-                                  &plan, &err);
+                                  view ? ls_waitview_who : rj->on_wait, view ? &wv : rj->ctx, &plan,
+                                  &err);
     else
         rc = ls_plan_acquire(&rj->host->topo, &rj->host->allowed, rj->ld, &req, &plan, &err);
     if (view)
