@@ -41,7 +41,8 @@ static void usage(FILE *out)
           "                         build never needs; log: the same syscalls are allowed but\n"
           "                         logged by the kernel (audit); none: no filter (default)\n"
           "  --seccomp-deny LIST    also deny these syscalls (name,name) with EPERM\n"
-          "  -v, --verbose          say what was reserved and where the job runs\n"
+          "  -v, --verbose          say what was reserved and where the job runs, and at the end\n"
+          "                         what it cost: wall and CPU time, peak memory, OOM kills\n"
           "  -h, --help             this text\n"
           "\n"
           "The build profile denies:",

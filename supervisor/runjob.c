@@ -14,6 +14,7 @@
 #include "jobenv.h"
 #include "planfile.h"
 #include "process.h"
+#include "runstats.h"
 #include "waitview.h"
 
 extern char **environ;
@@ -139,8 +140,20 @@ static int run_reserved(const struct ls_runjob *rj, struct ls_plan *plan, struct
     }
     if (rj->on_start)
         rj->on_start(plan, job.shim, rj->ctx);
+    uint64_t started = ls_runstats_now_ms();
     code = ls_job_wait(&job, &err);
     ls_trace_mark("job");
+    if (rj->verbose || rj->on_end) {
+        struct ls_runstats st;
+        ls_runstats_collect(&st, conf, started);
+        if (rj->verbose) {
+            char text[512];
+            ls_runstats_format(&st, text, sizeof(text));
+            fprintf(stderr, "llcslice: %s: exit %d after %s\n", rj->argv[0], code, text);
+        }
+        if (rj->on_end)
+            rj->on_end(&st, rj->ctx);
+    }
     if (ls_error_set(&err))
         fprintf(stderr, "llcslice: %s\n", err.msg);
     long ooms = ls_confine_oom_kills(conf);

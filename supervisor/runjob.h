@@ -14,6 +14,8 @@
 #include "cli.h"
 #include "seccomp.h"
 
+struct ls_runstats;
+
 struct ls_runjob {
     const struct ls_host *host;
     const struct ls_lockdir *ld;
@@ -32,6 +34,8 @@ struct ls_runjob {
     void (*on_wait)(const char *who, void *ctx);
     void (*on_start)(const struct ls_plan *plan, pid_t shim, void *ctx);
     void *ctx;
+    /* Hook, may be NULL: the job and all it started exited; what the run cost. */
+    void (*on_end)(const struct ls_runstats *st, void *ctx);
 };
 
 /* Returns the exit code (the job's, 128+N for signal N, or llcslice's own 64/75/77/125/126/127

@@ -20,6 +20,7 @@
 #include "../planner/cleanup.h"
 #include "process.h"
 #include "runjob.h"
+#include "runstats.h"
 #include "slots_runner.h"
 
 static void send_line(int sock, const char *line)
@@ -57,6 +58,14 @@ static void report_start(const struct ls_plan *plan, pid_t shim, void *ctx)
     if (asprintf(&line, "S %d %s %s\n", (int)shim, cpus && *cpus ? cpus : "-",
                  mems && *mems ? mems : "-") < 0)
         return;
+    send_line(c->sock, line);
+}
+
+static void report_end(const struct ls_runstats *st, void *ctx)
+{
+    const struct ls_slots_child *c = ctx;
+    char line[256];
+    ls_runstats_encode(st, line, sizeof(line));
     send_line(c->sock, line);
 }
 
@@ -123,6 +132,7 @@ void ls_slots_child_main(const struct ls_slots_child *c)
         .memory_max_text = j->memory_max ? limit : NULL,
         .on_wait = report_wait,
         .on_start = report_start,
+        .on_end = report_end,
         .ctx = (void *)c,
     };
     int stop_signal;

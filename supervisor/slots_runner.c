@@ -168,6 +168,17 @@ static void handle_line(struct runner *r, struct ls_sj *sj, char *line)
             change(r, sj, LS_SJ_WAITING);
         return;
     }
+    struct ls_runstats st;
+    if (line[0] == 'R' && ls_runstats_decode(&st, line) == 0) { /* a run ended: what it cost */
+        sj->stats.wall_ms += st.wall_ms;
+        sj->stats.user_ms += st.user_ms;
+        sj->stats.sys_ms += st.sys_ms;
+        sj->stats.oom_kills += st.oom_kills;
+        if (st.peak_bytes > sj->stats.peak_bytes)
+            sj->stats.peak_bytes = st.peak_bytes;
+        sj->have_stats = true;
+        return;
+    }
     int shim;
     char cpus[1024], mems[1024];
     if (sscanf(line, "S %d %1023s %1023s", &shim, cpus, mems) != 3)

@@ -65,6 +65,19 @@ static void fmt_elapsed(uint64_t ms, char *buf, size_t size)
                  (unsigned long long)(s / 60 % 60));
 }
 
+/* 1.2G, 340M, 512K: a table cell */
+static void fmt_size(uint64_t b, char *buf, size_t size)
+{
+    static const char unit[] = "BKMGTP";
+    double v = (double)b;
+    size_t u = 0;
+    while (v >= 1024 && u + 1 < sizeof(unit) - 1) {
+        v /= 1024;
+        u++;
+    }
+    snprintf(buf, size, v < 10 && u ? "%.1f%c" : "%.0f%c", v, unit[u]);
+}
+
 static uint64_t elapsed_ms(const struct ls_sj *sj, uint64_t now_ms)
 {
     if (!sj->start_ms)
@@ -224,13 +237,27 @@ void ls_slots_view_tail(struct ls_slots_view *v, struct ls_sj *sj, bool final)
     fflush(v->out);
 }
 
-enum { S_JOB, S_STATE, S_EXIT, S_CPUS, S_MEMS, S_START, S_END, S_ELAPSED, S_RUNS, S_LOG, S_N };
+enum {
+    S_JOB,
+    S_STATE,
+    S_EXIT,
+    S_CPUS,
+    S_MEMS,
+    S_START,
+    S_END,
+    S_ELAPSED,
+    S_CPU_TIME,
+    S_PEAK,
+    S_RUNS,
+    S_LOG,
+    S_N
+};
 
 void ls_slots_view_summary(struct ls_slots_view *v, const struct ls_sj *sj, size_t n,
                            const char *log_dir)
 {
-    static const char *const head[S_N] = {"JOB",   "STATE", "EXIT",    "CPUS", "MEMS",
-                                          "START", "END",   "ELAPSED", "RUNS", "LOG"};
+    static const char *const head[S_N] = {"JOB", "STATE",   "EXIT",     "CPUS", "MEMS", "START",
+                                          "END", "ELAPSED", "CPU TIME", "PEAK", "RUNS", "LOG"};
     FILE *f = v->out;
     _cleanup_free_ char **cells = calloc(n * S_N, sizeof(*cells));
     if (!cells)
@@ -252,6 +279,16 @@ void ls_slots_view_summary(struct ls_slots_view *v, const struct ls_sj *sj, size
         else
             snprintf(buf[S_ELAPSED], 64, "-");
         snprintf(buf[S_RUNS], 64, "%u/%u", s->run, s->job->repeat);
+        snprintf(buf[S_CPU_TIME], 64, "-");
+        snprintf(buf[S_PEAK], 64, "-");
+        if (s->have_stats) {
+            fmt_elapsed(s->stats.user_ms + s->stats.sys_ms, buf[S_CPU_TIME], 64);
+            if (s->stats.peak_bytes)
+                fmt_size(s->stats.peak_bytes, buf[S_PEAK], 64);
+            if (s->stats.oom_kills > 0) /* the reason a run died should not need the log */
+                snprintf(buf[S_PEAK] + strlen(buf[S_PEAK]), 64 - strlen(buf[S_PEAK]), " %ld OOM",
+                         s->stats.oom_kills);
+        }
         char **row = &cells[i * S_N];
         row[S_JOB] = strdup(s->job->name);
         row[S_CPUS] = s->reserved ? ls_cpuset_format(&s->cpus) : strdup("-");
@@ -336,6 +373,18 @@ void ls_slots_view_json(FILE *out, const struct ls_slots *s, const struct ls_sj 
             ls_json_null(&j, "elapsed_s");
         ls_json_str(&j, "log", x->log_path);
         ls_json_str(&j, "reason", x->state == LS_SJ_DONE ? NULL : x->note);
+        if (x->have_stats) {
+            ls_json_double(&j, "cpu_s", (double)(x->stats.user_ms + x->stats.sys_ms) / 1000.0);
+            if (x->stats.peak_bytes)
+                ls_json_uint(&j, "peak_memory_bytes", x->stats.peak_bytes);
+            else
+                ls_json_null(&j, "peak_memory_bytes");
+            ls_json_int(&j, "oom_kills", x->stats.oom_kills);
+        } else {
+            ls_json_null(&j, "cpu_s");
+            ls_json_null(&j, "peak_memory_bytes");
+            ls_json_null(&j, "oom_kills");
+        }
         ls_json_obj_end(&j);
     }
     ls_json_arr_end(&j);
