@@ -162,11 +162,27 @@ void ls_slots_view_draw(struct ls_slots_view *v, const struct ls_sj *sj, size_t 
             wname = (int)strlen(sj[i].job->name);
     if (wname > 40)
         wname = 40;
+    FILE *f = v->out;
+    /* The terminal may have been resized (SIGWINCH) since the last draw: lines drawn for the
+     * old width may have wrapped, so counting them back up is wrong; clear and start over. */
+    struct winsize ws;
+    if (ioctl(fileno(f), TIOCGWINSZ, &ws) == 0 && ws.ws_col >= 20) {
+        if (ws.ws_row < n + 3) { /* too short for the table now: lines from here on */
+            v->table = false;
+            fputc('\n', f);
+            fflush(f);
+            return;
+        }
+        if (ws.ws_col != v->cols && v->drawn) {
+            fputs("\033[H\033[2J", f);
+            v->drawn = 0;
+        }
+        v->cols = ws.ws_col;
+    }
     size_t size = (size_t)v->cols + 512;
     _cleanup_free_ char *row = malloc(size);
     if (!row)
         return;
-    FILE *f = v->out;
     if (v->drawn)
         fprintf(f, "\r\033[%zuA", v->drawn);
     table_row(v, row, size, wname, "JOB", "STATE", "CPUS", "ELAPSED", "EXIT", "");
@@ -194,12 +210,23 @@ void ls_slots_view_draw(struct ls_slots_view *v, const struct ls_sj *sj, size_t 
         table_row(v, row, size, wname, sj[i].job->name, state, cpus_buf, el, ex, note);
         fprintf(f, "%s\033[K\n", row);
     }
-    fprintf(f,
-            "%u running, %u waiting, %u pending, %u done, %u failed, %u timed out, %u skipped, "
-            "%u stopped\033[K\n",
-            count[LS_SJ_RUNNING], count[LS_SJ_WAITING] + count[LS_SJ_ACQUIRING],
-            count[LS_SJ_PENDING], count[LS_SJ_DONE], count[LS_SJ_FAILED], count[LS_SJ_TIMEOUT],
-            count[LS_SJ_SKIPPED], count[LS_SJ_STOPPED]);
+    /* The footer names only the states some job is in, and like every line is cut to the
+     * width: a wrapped line would make the next redraw start one line too low. */
+    const unsigned nfoot[] = {count[LS_SJ_RUNNING], count[LS_SJ_WAITING] + count[LS_SJ_ACQUIRING],
+                              count[LS_SJ_PENDING], count[LS_SJ_DONE],
+                              count[LS_SJ_FAILED],  count[LS_SJ_TIMEOUT],
+                              count[LS_SJ_SKIPPED], count[LS_SJ_STOPPED]};
+    static const char *const foot[] = {"running", "waiting",   "pending", "done",
+                                       "failed",  "timed out", "skipped", "stopped"};
+    size_t used = 0;
+    row[0] = '\0';
+    for (size_t k = 0; k < sizeof(foot) / sizeof(foot[0]); k++)
+        if (nfoot[k] || k == 0)
+            used += (size_t)snprintf(row + used, used < size ? size - used : 0, "%s%u %s",
+                                     used ? ", " : "", nfoot[k], foot[k]);
+    if (v->cols && strlen(row) >= v->cols)
+        row[v->cols - 1] = '\0';
+    fprintf(f, "%s\033[K\n", row);
     v->drawn = n + 2;
     fflush(f);
 }
