@@ -4,6 +4,7 @@
 
 #include "../configs/suggest.h"
 #include "cli.h"
+#include "proctitle.h"
 
 static const char usage[] =
     "Usage: llcslice COMMAND [OPTIONS]\n"
@@ -58,6 +59,7 @@ static int unknown_command(const char *cmd)
 
 int main(int argc, char **argv)
 {
+    ls_proctitle_init(argc, argv); /* before anything keeps a pointer into environ */
     if (argc < 2) {
         fputs(usage, stderr);
         return 64;

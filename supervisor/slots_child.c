@@ -16,9 +16,11 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "../cgroup/cgroup.h"
 #include "../configs/slots_units.h"
 #include "../planner/cleanup.h"
 #include "process.h"
+#include "proctitle.h"
 #include "runjob.h"
 #include "runstats.h"
 #include "slots_runner.h"
@@ -91,6 +93,9 @@ void ls_slots_child_main(const struct ls_slots_child *c)
     sigprocmask(SIG_SETMASK, &c->mask, NULL);
     redirect(c->log_fd);
     const struct ls_slot_job *j = c->job;
+    /* Which job this supervisor holds CPUs for: in `locks` (cmdline) and the cgroup name. */
+    ls_proctitle_set("llcslice slots %s: %s", c->file ? c->file : "", j->name);
+    ls_cg_set_label(j->name);
     if (j->repeat > 1)
         fprintf(stderr, "llcslice: job '%s': run %u of %u\n", j->name, c->run, j->repeat);
 

@@ -129,6 +129,7 @@ static void start_run(struct runner *r, size_t i)
         .log_fd = log_fd,
         .sock = sv[1],
         .runner = getpid(),
+        .file = r->s->path,
         .mask = r->orig_mask,
     };
     fflush(NULL); /* nothing buffered may be written twice */
