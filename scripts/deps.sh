@@ -8,6 +8,7 @@ PACKAGES=(
     libcgroup-dev cgroup-tools libseccomp-dev libyaml-dev libcmocka-dev
     qemu-system-x86 busybox-static cpio
     util-linux procps python3 jq gdb
+    scdoc tmux debhelper dpkg-dev man-db
 )
 if [[ "${1:-}" == "--bench" ]]; then
     PACKAGES+=(hwloc hyperfine)

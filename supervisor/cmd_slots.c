@@ -20,9 +20,9 @@
 static const char usage[] =
     "Usage: llcslice slots FILE.yaml [--check | --dry-run] [OPTIONS]\n"
     "\n"
-    "Run the jobs a YAML job-slot file describes (schema: configs/README.md), each in its own\n"
-    "reservation exactly as 'llcslice run' would, as many at once as the reservations (and\n"
-    "max_jobs) allow. A job whose CPUs are held waits (its wait:); after: jobs start once\n"
+    "Run the jobs a YAML job-slot file describes (schema: llcslice-slots.yaml(5)), each in\n"
+    "its own reservation exactly as 'llcslice run' would, as many at once as the reservations\n"
+    "(and max_jobs) allow. A job whose CPUs are held waits (its wait:); after: jobs start once\n"
     "those they follow succeeded; a failed job stops only the jobs after it. Each job's output\n"
     "goes to LOG_DIR/JOB.log. The whole file is validated first: every error names\n"
     "FILE:LINE:COLUMN and the key, and exits 64 before anything runs.\n"
@@ -34,8 +34,8 @@ static const char usage[] =
     "  --dry-run             print each job's plan as if the host were idle, and which jobs\n"
     "                        could run side by side (waves); takes no lock\n"
     "  --json                with --check: the findings as JSON; with --dry-run: the plans\n"
-    "                        as JSON; when running: a JSON summary\n"
-    "                        on stdout at the end (progress goes to stderr)\n"
+    "                        as JSON; when running: a JSON summary on stdout at the end\n"
+    "                        (progress goes to stderr); errors: {\"error\": {...}}\n"
     "  --tail                also print every job's output, each line prefixed with [JOB]\n"
     "  --fail-fast           on the first failed job, stop the others and start no more\n"
     "  --log-dir DIR         where the job logs go (default: the file's log_dir:, else a new\n"
@@ -60,8 +60,8 @@ static const char usage[] =
     "\n"
     "Exit codes: 0 every job succeeded (with --check/--dry-run: the file is valid); 1 a job\n"
     "failed, timed out or was skipped; 64 the file is invalid or a budget does not fit this\n"
-    "host; 77 (--dry-run) a job can never be planned here; 125 llcslice itself failed;\n"
-    "128+N stopped by signal N.\n";
+    "host; 77 (--check/--dry-run) a job can never be planned here; 125 llcslice itself\n"
+    "failed; 128+N stopped by signal N.\n";
 
 /* Build every job's seccomp filter now: an unknown syscall name is the file's error, at the
  * job's seccomp: value, before anything runs. */
