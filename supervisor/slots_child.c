@@ -19,6 +19,7 @@
 #include "../cgroup/cgroup.h"
 #include "../configs/slots_units.h"
 #include "../planner/cleanup.h"
+#include "options.h"
 #include "process.h"
 #include "proctitle.h"
 #include "runjob.h"
@@ -96,6 +97,7 @@ void ls_slots_child_main(const struct ls_slots_child *c)
     /* Which job this supervisor holds CPUs for: in `locks` (cmdline) and the cgroup name. */
     ls_proctitle_set("llcslice slots %s: %s", c->file ? c->file : "", j->name);
     ls_cg_set_label(j->name);
+    ls_json_errors = false; /* stdout is the job's log: errors there are text */
     if (j->repeat > 1)
         fprintf(stderr, "llcslice: job '%s': run %u of %u\n", j->name, c->run, j->repeat);
 
