@@ -286,9 +286,8 @@ static void test_names(void **state)
     assert_true(ls_cg_parse_name("llcslice-ns5-12-34-ns77-0123abcd", &o));
     assert_int_equal(o.pid, 12);
     assert_int_equal(o.pidns, 77);
-    static const char *const bad_label[] = {"llcslice--12-34-0123abcd",
-                                            "llcslice-a b-12-34-0123abcd",
-                                            "llcslice-a/b-12-34-0123abcd"};
+    static const char *const bad_label[] = {
+        "llcslice--12-34-0123abcd", "llcslice-a b-12-34-0123abcd", "llcslice-a/b-12-34-0123abcd"};
     for (size_t i = 0; i < sizeof(bad_label) / sizeof(bad_label[0]); i++)
         if (ls_cg_parse_name(bad_label[i], &o))
             fail_msg("'%s' parsed as a group name", bad_label[i]);
