@@ -32,28 +32,13 @@ static const char usage[] =
     "busy; 77 this host can never satisfy the request; 125 internal or system failure;\n"
     "126/127 command not executable / not found.\n";
 
-static const struct {
-    const char *name;
-    int (*fn)(int, char **);
-} cmds[] = {
-    {"run", ls_cmd_run},     {"plan", ls_cmd_plan},   {"topo", ls_cmd_topo},
-    {"locks", ls_cmd_locks}, {"slots", ls_cmd_slots}, {"sweep", ls_cmd_sweep},
-};
-#define NCMDS (sizeof(cmds) / sizeof(cmds[0]))
-
-static int unknown_command(const char *cmd)
+/* "unknown command" with the closest of names[0..n) (commands are never abbreviated). */
+static int unknown_command(const char *cmd, const char *const *names, size_t n)
 {
-    const char *names[NCMDS + 1];
-    for (size_t i = 0; i < NCMDS; i++)
-        names[i] = cmds[i].name;
-    names[NCMDS] = "help";
-    char hint[256];
-    /* Prefixes do not count here: commands are never abbreviated. */
-    const char *best = ls_suggest(cmd, names, NCMDS + 1);
+    char hint[256] = "";
+    const char *best = ls_suggest(cmd, names, n);
     if (best)
         snprintf(hint, sizeof(hint), "; did you mean '%s'?", best);
-    else
-        hint[0] = '\0';
     return ls_usage_error(NULL, "unknown command '%s'%s", cmd, hint);
 }
 
@@ -73,18 +58,28 @@ int main(int argc, char **argv)
         printf("llcslice %s\n", LLCSLICE_VERSION);
         return 0;
     }
+    static const struct {
+        const char *name;
+        int (*fn)(int, char **);
+    } cmds[] = {
+        {"run", ls_cmd_run},     {"plan", ls_cmd_plan},   {"topo", ls_cmd_topo},
+        {"locks", ls_cmd_locks}, {"slots", ls_cmd_slots}, {"sweep", ls_cmd_sweep},
+    };
+    const size_t ncmds = sizeof(cmds) / sizeof(cmds[0]);
+    const char *names[sizeof(cmds) / sizeof(cmds[0]) + 1];
+    for (size_t i = 0; i < ncmds; i++)
+        names[i] = cmds[i].name;
+    names[ncmds] = "help";
     if (!strcmp(cmd, "help")) { /* help CMD: that command's --help */
         if (argc > 3)
             return ls_usage_error(NULL, "help takes one command; unexpected '%s'", argv[3]);
-        for (size_t i = 0; i < NCMDS; i++)
-            if (!strcmp(argv[2], cmds[i].name)) {
-                char *help_argv[] = {argv[2], "--help", NULL};
-                return cmds[i].fn(2, help_argv);
-            }
-        return unknown_command(argv[2]);
+        cmd = argv[2];
+        argc = 3; /* argv becomes: llcslice CMD --help */
+        argv[1] = argv[2];
+        argv[2] = "--help";
     }
-    for (size_t i = 0; i < NCMDS; i++)
+    for (size_t i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++)
         if (!strcmp(cmd, cmds[i].name))
             return cmds[i].fn(argc - 1, argv + 1);
-    return unknown_command(cmd);
+    return unknown_command(cmd, names, ncmds + 1);
 }
