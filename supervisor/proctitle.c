@@ -10,6 +10,9 @@ extern char **environ;
 
 static char *area;  /* argv[0] .. the end of the last contiguous environment string */
 static size_t room; /* bytes there, the final NUL included */
+/* The environment's new home, reachable (for leak checkers) after setenv replaces environ;
+ * not static, or the compiler drops a variable nothing reads. */
+char **ls_proctitle_environ;
 
 void ls_proctitle_init(int argc, char **argv)
 {
@@ -34,7 +37,7 @@ void ls_proctitle_init(int argc, char **argv)
                 break;
         }
         if (i == n)
-            environ = copy;
+            environ = ls_proctitle_environ = copy;
         else { /* out of memory: keep the environment where it is, use argv alone */
             for (size_t k = 0; k < i; k++)
                 free(copy[k]);

@@ -10,4 +10,7 @@ void ls_proctitle_init(int argc, char **argv);
  * "ls:" and the end of the title. No-op before ls_proctitle_init. */
 void ls_proctitle_set(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
+/* The heap copy of the environment ls_proctitle_init made (NULL before). */
+extern char **ls_proctitle_environ;
+
 #endif
