@@ -15,7 +15,11 @@ for tool in dpkg-buildpackage dh scdoc; do
 done
 mkdir "$T/llcslice-0.1.0"
 # the working tree as it is (new files included), without build directories
-(cd "$SRC" && git ls-files -co --exclude-standard -z | tar --null -T - -cf -) | tar -C "$T/llcslice-0.1.0" -xf -
+if git -C "$SRC" rev-parse --git-dir >/dev/null 2>&1; then
+    (cd "$SRC" && git ls-files -co --exclude-standard -z | tar --null -T - -cf -) | tar -C "$T/llcslice-0.1.0" -xf -
+else # a tarball: everything but build trees
+    tar -C "$SRC" --exclude='./build*' --exclude=./.git -cf - . | tar -C "$T/llcslice-0.1.0" -xf -
+fi
 (cd "$T/llcslice-0.1.0" && dpkg-buildpackage -us -uc -b >"$T/build.log" 2>&1) ||
     { tail -40 "$T/build.log"; fail "dpkg-buildpackage failed"; }
 deb=$(ls "$T"/llcslice_0.1.0_*.deb)
