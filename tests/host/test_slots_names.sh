@@ -40,18 +40,20 @@ if cgroup_usable; then
     ok "cgroups are named llcslice-JOB-<pid>-..."
 fi
 
-# A killed runner (SIGKILL: its supervisors die with it) leaves groups that sweep removes:
-# the labelled names still parse.
-kill -KILL "$RUNNER"
-wait "$RUNNER" 2>/dev/null || true
+# Supervisors killed outright (SIGKILL: no cleanup) leave groups whose owner is dead; one
+# sweep (what every run does too) removes them: the labelled names still parse.
+sups=$("$BIN" locks --lock-dir "$L" --json | jq -r '[.llcs[].holders[], .cpus[].holders[] | .pid] | unique | .[]')
+[[ -n $sups ]] || fail "no holders in $L"
+for p in $sups; do kill -KILL "$p" 2>/dev/null || true; done
 rm "$T/gate"
 if cgroup_usable; then
-    for _ in $(seq 1200); do
-        [[ -z $(find /sys/fs/cgroup -maxdepth 8 -type d -name "llcslice-compile-[ab]-[0-9]*" 2>/dev/null) ]] && break
+    for _ in $(seq 120); do
         "$BIN" sweep >/dev/null 2>&1 || true
-        sleep 0.1
+        [[ -z $(find /sys/fs/cgroup -maxdepth 8 -type d -name "llcslice-compile-[ab]-[0-9]*" 2>/dev/null) ]] && break
+        sleep 1
     done
     left=$(find /sys/fs/cgroup -maxdepth 8 -type d -name "llcslice-compile-[ab]-[0-9]*" 2>/dev/null)
     [[ -z $left ]] || fail "sweep left labelled groups: $left"
     ok "sweep removes labelled groups of dead supervisors"
 fi
+wait "$RUNNER" 2>/dev/null || true
