@@ -18,7 +18,9 @@ static void usage(FILE *out)
           "\n"
           "Show what 'llcslice run' would reserve right now given who holds which lock (and\n"
           "who is queued waiting). Takes no lock. Exit 75 when nothing fitting is free now,\n"
-          "77 when this host can never satisfy the request.\n"
+          "77 when this host can never satisfy the request. Every 'llcslice run' option (and a\n"
+          "command after --) is accepted too, so s/run/plan/ works on a run command line; those\n"
+          "only run uses are named in one warning and ignored.\n"
           "\n"
           "Options:\n",
           out);
