@@ -28,6 +28,10 @@ static const char usage[] =
     "  -V, --version  print the version\n"
     "  help COMMAND   the same as 'llcslice COMMAND --help'\n"
     "\n"
+    "Environment (options beat it; man llcslice, ENVIRONMENT): LLCSLICE_LOCK_DIR,\n"
+    "LLCSLICE_LOCK_PREFIX, LLCSLICE_CPU_CAP, LLCSLICE_ALLOWED_CPUS, LLCSLICE_FSROOT,\n"
+    "LLCSLICE_STATE_DIR, LLCSLICE_WAIT_REPORT_INTERVAL, LLCSLICE_TRACE_TIMING.\n"
+    "\n"
     "Exit codes: the job's own status (128+N for signal N); 64 usage error; 75 resources\n"
     "busy; 77 this host can never satisfy the request; 125 internal or system failure;\n"
     "126/127 command not executable / not found.\n";
