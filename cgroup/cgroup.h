@@ -45,6 +45,11 @@ struct ls_sandbox {
     size_t nnotices;
 };
 
+/* Name this process's job groups after a slot job: "llcslice-<label>-<pid>-...". Characters
+ * other than letters, digits, '_', '.', '-' become '_'; at most LS_CG_LABEL_MAX are kept. */
+#define LS_CG_LABEL_MAX 40
+void ls_cg_set_label(const char *label);
+
 /* Which hierarchy carries cpuset for this process (v2 unified with cpuset, else v1 cpuset). */
 enum ls_cg_version ls_cgroup_detect(char *mount, size_t size);
 

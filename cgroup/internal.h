@@ -64,8 +64,9 @@ bool ls_cg_is_dir(const char *path);
 unsigned long long ls_cg_proc_start(pid_t pid);
 /* inode of <procdir>/ns/pid ("/proc/self", "/proc/123"); 0 when unreadable. */
 uint64_t ls_cg_pidns_of(const char *procdir);
-/* "llcslice-<pid>-<start>-<8 hex>" for a job group; outside the initial pid namespace
- * "llcslice-<pid>-<start>-ns<pidns inode>-<8 hex>" (pid as that namespace numbers it). */
+/* "llcslice-[<label>-]<pid>-<start>-<8 hex>" for a job group (label: ls_cg_set_label, a slot
+ * job's name); outside the initial pid namespace "llcslice-[<label>-]<pid>-<start>-ns<pidns
+ * inode>-<8 hex>" (pid as that namespace numbers it). */
 int ls_cg_job_name(char *buf, size_t size);
 struct ls_cg_owner {
     pid_t pid;                /* in its own pid namespace */

@@ -84,6 +84,20 @@ static bool proc_is_ours(void)
     return strtol(buf, NULL, 10) == (long)getpid();
 }
 
+/* The slot job this process runs ("" for run): the group name carries it so `locks`-era
+ * tools and a cgroup listing tell jobs apart. One process runs one job, hence a global. */
+static char job_label[LS_CG_LABEL_MAX + 1];
+
+void ls_cg_set_label(const char *label)
+{
+    size_t n = 0;
+    for (; label && label[n] && n < LS_CG_LABEL_MAX; n++) {
+        char c = label[n];
+        job_label[n] = isalnum((unsigned char)c) || c == '_' || c == '.' || c == '-' ? c : '_';
+    }
+    job_label[n] = '\0';
+}
+
 int ls_cg_job_name(char *buf, size_t size)
 {
     uint32_t rnd;
@@ -101,7 +115,8 @@ int ls_cg_job_name(char *buf, size_t size)
     int r = start_at("/proc/self", &start);
     if (r <= 0)
         return r < 0 ? r : -ESRCH;
-    int n = snprintf(buf, size, LS_CG_PREFIX "%d-%llu-%s%08" PRIx32, (int)getpid(), start, ns, rnd);
+    int n = snprintf(buf, size, LS_CG_PREFIX "%s%s%d-%llu-%s%08" PRIx32, job_label,
+                     job_label[0] ? "-" : "", (int)getpid(), start, ns, rnd);
     return n < 0 || (size_t)n >= size ? -ENAMETOOLONG : 0;
 }
 
@@ -119,26 +134,59 @@ static bool digits(const char **p, unsigned long long *out)
     return true;
 }
 
+/* The fields are found from the right: a label (a slot job's name) may hold '-' and digits,
+ * the fixed part "<pid>-<start>-[ns<inode>-]<hex>" cannot be mistaken for it. */
 bool ls_cg_parse_name(const char *name, struct ls_cg_owner *o)
 {
     if (strncmp(name, LS_CG_PREFIX, strlen(LS_CG_PREFIX)) != 0)
         return false;
-    const char *p = name + strlen(LS_CG_PREFIX);
-    unsigned long long v;
-    if (!digits(&p, &v) || v == 0 || v > INT32_MAX || *p++ != '-')
+    const char *body = name + strlen(LS_CG_PREFIX);
+    const char *end = body + strlen(body);
+    const char *seg[4];
+    size_t len[4], nseg = 0;
+    /* the last four '-'-separated fields at most: hex, [ns], start, pid */
+    for (const char *e = end; nseg < 4 && e > body;) {
+        const char *d = e;
+        while (d > body && d[-1] != '-')
+            d--;
+        seg[nseg] = d;
+        len[nseg++] = (size_t)(e - d);
+        e = d > body ? d - 1 : d;
+        if (d == body)
+            break;
+    }
+    if (nseg < 3)
         return false;
-    o->pid = (pid_t)v;
-    if (!digits(&p, &o->start) || *p++ != '-')
+    size_t hex = strspn(seg[0], "0123456789abcdef");
+    if (hex < 8 || hex != len[0])
         return false;
+    size_t k = 1;
     o->pidns = LS_PIDNS_INIT;
-    if (p[0] == 'n' && p[1] == 's') {
-        p += 2;
-        if (!digits(&p, &v) || v == 0 || *p++ != '-')
+    if (len[1] >= 2 && !strncmp(seg[1], "ns", 2)) {
+        const char *p = seg[1] + 2;
+        unsigned long long v;
+        if (!digits(&p, &v) || v == 0 || p != seg[1] + len[1] || nseg < 4)
             return false;
         o->pidns = v;
+        k = 2;
     }
-    size_t n = strspn(p, "0123456789abcdef");
-    return n >= 8 && p[n] == '\0';
+    const char *p = seg[k];
+    if (!digits(&p, &o->start) || p != seg[k] + len[k])
+        return false;
+    p = seg[k + 1];
+    unsigned long long v;
+    if (!digits(&p, &v) || v == 0 || v > INT32_MAX || p != seg[k + 1] + len[k + 1])
+        return false;
+    o->pid = (pid_t)v;
+    /* what is left of the pid is the label: "" or "<label>-" */
+    if (seg[k + 1] != body) {
+        for (const char *c = body; c < seg[k + 1] - 1; c++)
+            if (!isalnum((unsigned char)*c) && *c != '_' && *c != '.' && *c != '-')
+                return false;
+        if (seg[k + 1] - 1 == body) /* "llcslice--12-..." */
+            return false;
+    }
+    return true;
 }
 
 bool ls_cg_owner_alive(pid_t pid, unsigned long long start)

@@ -374,6 +374,12 @@ int ls_ydoc_parse(struct ls_ydoc *doc, const char *name, const char *buf, size_t
 {
     memset(doc, 0, sizeof(*doc));
     doc->name = name;
+    /* With the encoding forced to UTF-8 libyaml keeps a leading BOM as content (YAML 1.2
+     * 5.2 allows one); drop it so columns match what an editor shows. */
+    if (len >= 3 && !memcmp(buf, "\xef\xbb\xbf", 3)) {
+        buf += 3;
+        len -= 3;
+    }
     struct builder b = {.doc = doc, .buf = buf, .len = len, .err = err};
     yaml_parser_t parser;
     if (!yaml_parser_initialize(&parser))

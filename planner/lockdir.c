@@ -62,13 +62,23 @@ static int check_local(const char *dir, const char *what, unsigned long long f_t
  * Walk `dir` as realpath(3) does, refusing a symlink owned by anyone else, then check every
  * directory from / down to the result: owned by root or the caller, and not writable by
  * everyone unless sticky. */
-static int untrusted(const char *dir, const char *what, const char *why, struct ls_error *err)
+struct trust_kind {
+    const char *noun; /* "lock dir" */
+    const char *risk; /* what another user could do there */
+    const char *fix;  /* where to go instead */
+};
+
+static const struct trust_kind lock_kind = {
+    "lock dir", "remove or replace the lockfiles and have CPUs handed out twice",
+    "/tmp, /run/lock or a root-owned mode-1777 directory"};
+
+static int untrusted(const struct trust_kind *k, const char *dir, const char *what, const char *why,
+                     struct ls_error *err)
 {
     return ls_fail(err, LS_ERR_USAGE, EPERM,
-                   "lock dir %s (%s): %s, so another user could remove or replace the lockfiles "
-                   "and have CPUs handed out twice; use a directory that only root and you "
-                   "control, such as /tmp, /run/lock or a root-owned mode-1777 directory",
-                   dir, what, why);
+                   "%s %s (%s): %s, so another user could %s; use a directory that only root "
+                   "and you control, such as %s",
+                   k->noun, dir, what, why, k->risk, k->fix);
 }
 
 static bool trusted_owner(uid_t uid)
@@ -76,14 +86,14 @@ static bool trusted_owner(uid_t uid)
     return uid == 0 || uid == geteuid();
 }
 
-static int check_links(const char *dir, const char *what, struct ls_error *err)
+static int check_links(const struct trust_kind *k, const char *dir, const char *what,
+                       struct ls_error *err)
 {
     char cur[PATH_MAX] = "", rest[2 * PATH_MAX], why[PATH_MAX + 128];
     if (dir[0] != '/' && !getcwd(cur, sizeof(cur)))
         return ls_fail(err, LS_ERR_SYSTEM, errno,
-                       "lock dir %s (%s): cannot get the current "
-                       "directory: %s",
-                       dir, what, strerror(errno));
+                       "%s %s (%s): cannot get the current directory: %s", k->noun, dir, what,
+                       strerror(errno));
     snprintf(rest, sizeof(rest), "%s", dir);
     if (!strcmp(cur, "/"))
         cur[0] = '\0';
@@ -116,7 +126,7 @@ static int check_links(const char *dir, const char *what, struct ls_error *err)
         if (!trusted_owner(st.st_uid)) {
             snprintf(why, sizeof(why), "%s is a symlink owned by uid %u (not root, not you)", cur,
                      (unsigned)st.st_uid);
-            return untrusted(dir, what, why, err);
+            return untrusted(k, dir, what, why, err);
         }
         char target[PATH_MAX];
         ssize_t tl = readlink(cur, target, sizeof(target) - 1);
@@ -134,9 +144,10 @@ static int check_links(const char *dir, const char *what, struct ls_error *err)
     return 0;
 }
 
-static int check_trusted(const char *dir, const char *real, const char *what, struct ls_error *err)
+static int check_trusted(const struct trust_kind *k, const char *dir, const char *real,
+                         const char *what, struct ls_error *err)
 {
-    if (check_links(dir, what, err) < 0)
+    if (check_links(k, dir, what, err) < 0)
         return -1;
     char path[PATH_MAX], why[PATH_MAX + 128];
     snprintf(path, sizeof(path), "%s", real);
@@ -144,19 +155,19 @@ static int check_trusted(const char *dir, const char *real, const char *what, st
         struct stat st;
         const char *shown = path[0] ? path : "/";
         if (stat(shown, &st) < 0)
-            return ls_fail(err, LS_ERR_SYSTEM, errno, "lock dir %s (%s): cannot stat %s: %s", dir,
-                           what, shown, strerror(errno));
+            return ls_fail(err, LS_ERR_SYSTEM, errno, "%s %s (%s): cannot stat %s: %s", k->noun,
+                           dir, what, shown, strerror(errno));
         if (!trusted_owner(st.st_uid)) {
             snprintf(why, sizeof(why), "%s is owned by uid %u (not root, not you)", shown,
                      (unsigned)st.st_uid);
-            return untrusted(dir, what, why, err);
+            return untrusted(k, dir, what, why, err);
         }
         if ((st.st_mode & S_IWOTH) && !(st.st_mode & S_ISVTX)) {
             snprintf(why, sizeof(why),
                      "%s is writable by every user (mode %04o) without the sticky bit (chmod +t "
                      "it)",
                      shown, (unsigned)(st.st_mode & 07777));
-            return untrusted(dir, what, why, err);
+            return untrusted(k, dir, what, why, err);
         }
         char *slash = strrchr(path, '/');
         if (!path[0] || !slash)
@@ -239,7 +250,7 @@ int ls_lockdir_open_flags(struct ls_lockdir *ld, const char *dir, const char *pr
     if (check_local(real, dir_what, f_type, fstype, err) < 0)
         return -1;
     /* Observers (locks, plan) only read: any directory may be looked at. */
-    if (!(flags & LS_LOCKDIR_OBSERVE) && check_trusted(dir, real, dir_what, err) < 0)
+    if (!(flags & LS_LOCKDIR_OBSERVE) && check_trusted(&lock_kind, dir, real, dir_what, err) < 0)
         return -1;
 
     if (!(flags & LS_LOCKDIR_OBSERVE) && faccessat(AT_FDCWD, real, W_OK | X_OK, AT_EACCESS) < 0) {
@@ -270,4 +281,17 @@ int ls_lockdir_open(struct ls_lockdir *ld, const char *dir, const char *prefix,
                     struct ls_error *err)
 {
     return ls_lockdir_open_flags(ld, dir, prefix, 0, err);
+}
+
+int ls_dir_check_trusted(const char *dir, const char *what, const char *noun, const char *risk,
+                         struct ls_error *err)
+{
+    const struct trust_kind k = {noun, risk,
+                                 "a directory of your own or a root-owned mode-1777 "
+                                 "directory"};
+    _cleanup_free_ char *real = realpath(dir, NULL);
+    if (!real)
+        return ls_fail(err, LS_ERR_SYSTEM, errno, "%s %s (%s): cannot resolve it: %s", noun, dir,
+                       what, strerror(errno));
+    return check_trusted(&k, dir, real, what, err);
 }

@@ -36,6 +36,12 @@ int ls_lockdir_open_flags(struct ls_lockdir *ld, const char *dir, const char *pr
 /* Prefix rule: non-empty, at most LS_LOCK_PREFIX_MAX printable ASCII chars, no '/'. */
 #define LS_LOCK_PREFIX_MAX 100
 int ls_lock_prefix_check(const char *prefix, const char *what, struct ls_error *err);
+/* The lock dir's ownership rules for any directory llcslice writes into (e.g. slot logs):
+ * every symlink on the way and every directory from / down is owned by root or the caller,
+ * and none is writable by everyone without the sticky bit. noun names the directory ("log
+ * dir"), risk says what an untrusted owner could do. LS_ERR_USAGE (EPERM) when not. */
+int ls_dir_check_trusted(const char *dir, const char *what, const char *noun, const char *risk,
+                         struct ls_error *err);
 
 /* The family name ("NFS", "CIFS/SMB", "Ceph", "AFS", "FUSE", ...) of a network or userspace
  * filesystem on which flock is not coordinated or not reliable, from statfs f_type (0 =

@@ -9,6 +9,7 @@ PACKAGES=(
     libsystemd-dev
     qemu-system-x86 busybox-static cpio mmdebstrap
     util-linux procps python3 jq gdb
+    scdoc tmux debhelper dpkg-dev man-db
 )
 if [[ "${1:-}" == "--bench" ]]; then
     PACKAGES+=(hwloc hyperfine)

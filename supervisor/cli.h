@@ -20,6 +20,10 @@ int ls_cmd_slots(int argc, char **argv);
 int ls_cmd_sweep(int argc, char **argv);
 int ls_cmd_pin(int argc, char **argv);
 
+/* run's option table (getopt_long, NULL-terminated): plan accepts all of it. */
+struct option;
+const struct option *ls_run_options(void);
+
 /* Options every host-reading command takes. Flag beats environment beats default. */
 struct ls_host_opts {
     const char *fsroot;      /* --fsroot / LLCSLICE_FSROOT */

@@ -16,6 +16,7 @@
 #include "../cgroup/systemd.h"
 #include "cli.h"
 #include "json.h"
+#include "options.h"
 
 static const char usage[] =
     "Usage: llcslice locks [--json] [--watch DURATION] [--lock-dir DIR] [--lock-prefix P]\n"
@@ -229,10 +230,10 @@ int ls_cmd_locks(int argc, char **argv)
     long long interval_ms = 0;
     const char *dir = NULL, *prefix = NULL;
     struct ls_error err = {0};
-    optind = 0; /* glibc: full reset, the subcommand may run more than once in-process */
-    opterr = 0;
     int c;
-    while ((c = getopt_long(argc, argv, "+:h", opts, NULL)) != -1) {
+    struct ls_getopt g;
+    ls_getopt_init(&g, "locks", argc, argv, "+:h", opts);
+    while ((c = ls_getopt_next(&g)) != -1) {
         switch (c) {
         case 'j':
             json = true;
@@ -253,12 +254,8 @@ int ls_cmd_locks(int argc, char **argv)
         case 'h':
             fputs(usage, stdout);
             return 0;
-        case ':':
-            return ls_usage_error("locks", "%s needs a value", argv[optind - 1]);
-        default: /* a long option's stray "=value" also lands here */
-            if (strncmp(argv[optind - 1], "--", 2) == 0 || !optopt)
-                return ls_usage_error("locks", "unknown option '%s'", argv[optind - 1]);
-            return ls_usage_error("locks", "unknown option '-%c'", optopt);
+        default:
+            return ls_getopt_error(&g);
         }
     }
     if (optind < argc)

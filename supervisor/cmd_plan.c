@@ -1,4 +1,5 @@
 /* llcslice plan: what `run` would reserve now. Snapshot + compute only, no lock taken. */
+#include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -8,6 +9,7 @@
 #include "../planner/acquire.h"
 #include "../planner/cleanup.h"
 #include "../planner/size.h"
+#include "options.h"
 #include "plan_json.h"
 #include "reqopts.h"
 #include "vmm/layout.h"
@@ -21,7 +23,9 @@ static void usage(FILE *out)
           "\n"
           "Show what 'llcslice run' would reserve right now given who holds which lock (and\n"
           "who is queued waiting). Takes no lock. Exit 75 when nothing fitting is free now,\n"
-          "77 when this host can never satisfy the request.\n"
+          "77 when this host can never satisfy the request. Every 'llcslice run' option (and a\n"
+          "command after --) is accepted too, so s/run/plan/ works on a run command line; those\n"
+          "only run uses are named in one warning and ignored.\n"
           "\n"
           "Options:\n",
           out);
@@ -100,9 +104,22 @@ int ls_cmd_plan(int argc, char **argv)
     int fmt = FMT_TEXT;
     const char *vm_memory = NULL;
     int c;
-    opterr = 0;
-    optind = 0;
-    while ((c = getopt_long(argc, argv, "+:h", longopts, NULL)) != -1) {
+    /* run's options too, so s/run/plan/ works on any run command line */
+    size_t nown = sizeof(longopts) / sizeof(longopts[0]) - 1;
+    _cleanup_free_ struct option *all = ls_options_merge(longopts, ls_run_options());
+    if (!all) {
+        struct ls_error oom = {0};
+        ls_fail(&oom, LS_ERR_SYSTEM, ENOMEM, "out of memory");
+        return ls_report(&oom);
+    }
+    char ignored[512] = "";
+    struct ls_getopt g;
+    ls_getopt_init(&g, "plan", argc, argv, "+:hv", all);
+    while ((c = ls_getopt_next(&g)) != -1) {
+        if ((g.index >= 0 && (size_t)g.index >= nown) || c == 'v') {
+            ls_ignored_add(ignored, sizeof(ignored), g.index >= 0 ? all[g.index].name : NULL, c);
+            continue;
+        }
         if (ls_reqopts_handle(&ro, c, optarg))
             continue;
         switch (c) {
@@ -135,16 +152,17 @@ int ls_cmd_plan(int argc, char **argv)
         case 'h':
             usage(stdout);
             return 0;
-        case ':':
-            return ls_usage_error("plan", "option '%s' needs a value", argv[optind - 1]);
         default:
-            if (optopt > 0 && optopt < 256)
-                return ls_usage_error("plan", "unknown option '-%c'", optopt);
-            return ls_usage_error("plan", "unknown option '%s'", argv[optind - 1]);
+            return ls_getopt_error(&g);
         }
     }
-    if (optind < argc)
+    bool dashdash = optind > 1 && !strcmp(argv[optind - 1], "--");
+    if (optind < argc && !dashdash)
         return ls_usage_error("plan", "unexpected argument '%s'", argv[optind]);
+    if (ro.wait)
+        ls_ignored_add(ignored, sizeof(ignored), "wait", 0);
+    if (optind < argc)
+        ls_ignored_add(ignored, sizeof(ignored), NULL, '-');
 
     struct ls_error err = {0};
     struct ls_request req;
@@ -163,6 +181,8 @@ int ls_cmd_plan(int argc, char **argv)
         return ls_usage_error("plan", "%s", err.msg);
     if (mem_bytes % (1u << 20))
         return ls_usage_error("plan", "--vm-memory %s: give whole MiB", vm_memory);
+    if (ignored[0])
+        ls_warn("plan ignores %s (they only matter to run)", ignored);
 
     struct ls_host host;
     if (ls_host_load(&host, &ro.host, &err) < 0) {

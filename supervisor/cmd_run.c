@@ -12,6 +12,7 @@
 #include "../planner/duration.h"
 #include "../planner/size.h"
 #include "../planner/trace.h"
+#include "options.h"
 #include "process.h"
 #include "reqopts.h"
 #include "runjob.h"
@@ -31,7 +32,8 @@ static void usage(FILE *out)
           "Options:\n",
           out);
     fputs(ls_reqopts_help, out);
-    fputs("  --memory-max SIZE      limit the job's memory (bytes, or K/M/G/T/P, powers of 1024)\n"
+    fputs("  --memory-max SIZE      limit the job's memory (bytes, or K/M/G/T/P, powers of 1024;\n"
+          "                         max: no limit)\n"
           "  --cgroup-parent PATH   create the job's cgroup under PATH (a directory of the\n"
           "                         cpuset hierarchy, or a path relative to its root) instead\n"
           "                         of under llcslice's own cgroup\n"
@@ -56,7 +58,8 @@ static void usage(FILE *out)
           "                         LLCSLICE_PLAN gets \"applied\". Needs --perf\n"
           "  --vmm-timeout DURATION how long qemu may take to answer on QMP (default 60s);\n"
           "                         then it is killed and run exits 125\n"
-          "  -v, --verbose          say what was reserved and where the job runs\n"
+          "  -v, --verbose          say what was reserved and where the job runs, and at the end\n"
+          "                         what it cost: wall and CPU time, peak memory, OOM kills\n"
           "  -h, --help             this text\n"
           "\n"
           "The build profile denies:",
@@ -108,8 +111,7 @@ struct run_opts {
     const char *cgroup_manager, *slice;
 };
 
-/* 0 parsed, else the exit code (help: 0 after printing, usage error: 64). */
-static int parse(int argc, char **argv, struct run_opts *o, bool *done)
+const struct option *ls_run_options(void)
 {
     static const struct option longopts[] = {
         LS_REQOPTS_LONGOPTS,
@@ -126,12 +128,19 @@ static int parse(int argc, char **argv, struct run_opts *o, bool *done)
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
+    return longopts;
+}
+
+/* 0 parsed, else the exit code (help: 0 after printing, usage error: 64). */
+static int parse(int argc, char **argv, struct run_opts *o, bool *done)
+{
+    const struct option *longopts = ls_run_options();
     memset(o, 0, sizeof(*o));
     *done = false;
     int c;
-    opterr = 0;
-    optind = 0;
-    while ((c = getopt_long(argc, argv, "+:hv", longopts, NULL)) != -1) {
+    struct ls_getopt g;
+    ls_getopt_init(&g, "run", argc, argv, "+:hv", longopts);
+    while ((c = ls_getopt_next(&g)) != -1) {
         if (ls_reqopts_handle(&o->ro, c, optarg))
             continue;
         switch (c) {
@@ -169,12 +178,8 @@ static int parse(int argc, char **argv, struct run_opts *o, bool *done)
             usage(stdout);
             *done = true;
             return 0;
-        case ':':
-            return ls_usage_error("run", "option '%s' needs a value", argv[optind - 1]);
         default:
-            if (optopt > 0 && optopt < 256)
-                return ls_usage_error("run", "unknown option '-%c'", optopt);
-            return ls_usage_error("run", "unknown option '%s'", argv[optind - 1]);
+            return ls_getopt_error(&g);
         }
     }
     bool dashdash = optind > 1 && !strcmp(argv[optind - 1], "--");
@@ -203,6 +208,8 @@ int ls_cmd_run(int argc, char **argv)
     if (ls_reqopts_finish(&o.ro, &req, &err) < 0)
         return ls_usage_error("run", "%s", err.msg);
     uint64_t memory_max = 0;
+    if (o.memory_max_text && !strcmp(o.memory_max_text, "max"))
+        o.memory_max_text = NULL; /* no limit, as memory_max: max in a slot file */
     if (o.memory_max_text &&
         ls_size_parse(o.memory_max_text, "--memory-max", &memory_max, &err) < 0)
         return ls_usage_error("run", "%s", err.msg);

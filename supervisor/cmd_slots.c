@@ -13,24 +13,29 @@
 #include "../configs/slots.h"
 #include "../planner/cleanup.h"
 #include "../planner/duration.h"
+#include "logfile.h"
+#include "options.h"
 #include "slots_cmd.h"
 
 static const char usage[] =
     "Usage: llcslice slots FILE.yaml [--check | --dry-run] [OPTIONS]\n"
     "\n"
-    "Run the jobs a YAML job-slot file describes (schema: configs/README.md), each in its own\n"
-    "reservation exactly as 'llcslice run' would, as many at once as the reservations (and\n"
-    "max_jobs) allow. A job whose CPUs are held waits (its wait:); after: jobs start once\n"
+    "Run the jobs a YAML job-slot file describes (schema: llcslice-slots.yaml(5)), each in\n"
+    "its own reservation exactly as 'llcslice run' would, as many at once as the reservations\n"
+    "(and max_jobs) allow. A job whose CPUs are held waits (its wait:); after: jobs start once\n"
     "those they follow succeeded; a failed job stops only the jobs after it. Each job's output\n"
     "goes to LOG_DIR/JOB.log. The whole file is validated first: every error names\n"
     "FILE:LINE:COLUMN and the key, and exits 64 before anything runs.\n"
     "\n"
     "Options:\n"
-    "  --check               validate the whole file and print a summary of its jobs\n"
+    "  --check               validate the whole file, plan every job on the idle host (as\n"
+    "                        --dry-run), warn about a missing cwd: or a command not found,\n"
+    "                        and print a summary of its jobs\n"
     "  --dry-run             print each job's plan as if the host were idle, and which jobs\n"
     "                        could run side by side (waves); takes no lock\n"
-    "  --json                with --dry-run: the plans as JSON; when running: a JSON summary\n"
-    "                        on stdout at the end (progress goes to stderr)\n"
+    "  --json                with --check: the findings as JSON; with --dry-run: the plans\n"
+    "                        as JSON; when running: a JSON summary on stdout at the end\n"
+    "                        (progress goes to stderr); errors: {\"error\": {...}}\n"
     "  --tail                also print every job's output, each line prefixed with [JOB]\n"
     "  --fail-fast           on the first failed job, stop the others and start no more\n"
     "  --log-dir DIR         where the job logs go (default: the file's log_dir:, else a new\n"
@@ -55,8 +60,8 @@ static const char usage[] =
     "\n"
     "Exit codes: 0 every job succeeded (with --check/--dry-run: the file is valid); 1 a job\n"
     "failed, timed out or was skipped; 64 the file is invalid or a budget does not fit this\n"
-    "host; 77 (--dry-run) a job can never be planned here; 125 llcslice itself failed;\n"
-    "128+N stopped by signal N.\n";
+    "host; 77 (--check/--dry-run) a job can never be planned here; 125 llcslice itself\n"
+    "failed; 128+N stopped by signal N.\n";
 
 /* Build every job's seccomp filter now: an unknown syscall name is the file's error, at the
  * job's seccomp: value, before anything runs. */
@@ -81,35 +86,12 @@ static int build_filters(const struct ls_slots *s, struct ls_seccomp *sc, struct
     return 0;
 }
 
-static int mkdir_p(const char *path, struct ls_error *err)
-{
-    _cleanup_free_ char *p = strdup(path);
-    if (!p)
-        return ls_fail(err, LS_ERR_SYSTEM, ENOMEM, "out of memory");
-    for (char *c = p + 1;; c++) {
-        if (*c && *c != '/')
-            continue;
-        char was = *c;
-        *c = '\0';
-        if (mkdir(p, 0755) < 0 && errno != EEXIST)
-            return ls_fail(err, LS_ERR_SYSTEM, errno, "cannot create the log directory %s: %s", p,
-                           strerror(errno));
-        if (!(*c = was))
-            break;
-    }
-    struct stat st;
-    if (stat(path, &st) < 0 || !S_ISDIR(st.st_mode) || access(path, W_OK | X_OK) < 0)
-        return ls_fail(err, LS_ERR_SYSTEM, errno ? errno : ENOTDIR,
-                       "log directory %s is not a writable directory", path);
-    return 0;
-}
-
 /* --log-dir, the file's log_dir:, else a fresh llcslice-slots-STEM-XXXXXX in $TMPDIR. */
 static char *log_dir_for(const struct ls_slots *s, const char *flag, struct ls_error *err)
 {
     const char *want = flag ? flag : s->log_dir;
     if (want) {
-        if (mkdir_p(want, err) < 0)
+        if (ls_log_dir_prepare(want, flag ? "--log-dir" : "log_dir:", err) < 0)
             return NULL;
         char *out = strdup(want);
         if (!out)
@@ -203,9 +185,9 @@ int ls_cmd_slots(int argc, char **argv)
     struct ls_slots_run_opts ro = {.kill_after_ms = 10000};
     struct ls_host_opts hopts = {0};
     struct ls_error err = {0};
-    optind = 0; /* full reset: tests call commands in-process */
-    opterr = 0;
-    for (int c; (c = getopt_long(argc, argv, ":h", opts, NULL)) != -1;) {
+    struct ls_getopt g;
+    ls_getopt_init(&g, "slots", argc, argv, ":h", opts);
+    for (int c; (c = ls_getopt_next(&g)) != -1;) {
         switch (c) {
         case 'h':
             fputs(usage, stdout);
@@ -245,10 +227,8 @@ int ls_cmd_slots(int argc, char **argv)
             hopts.allowed = optarg;
             hopts.allowed_what = "--allowed-cpus";
             break;
-        case ':':
-            return ls_usage_error("slots", "option '%s' needs a value", argv[optind - 1]);
         default:
-            return ls_usage_error("slots", "unknown option '%s'", argv[optind - 1]);
+            return ls_getopt_error(&g);
         }
     }
     if (optind >= argc)
@@ -258,8 +238,6 @@ int ls_cmd_slots(int argc, char **argv)
                               argv[optind + 1]);
     if (check && dry_run)
         return ls_usage_error("slots", "--check and --dry-run do not go together; pick one");
-    if (check && ro.json)
-        return ls_usage_error("slots", "--json goes with --dry-run or a run, not --check");
     if (log_dir && !*log_dir)
         return ls_usage_error("slots", "--log-dir needs a directory");
     if (kill_after) {
@@ -291,8 +269,7 @@ int ls_cmd_slots(int argc, char **argv)
         build_filters(&slots, sc, &err) < 0) {
         rc = ls_report(&err);
     } else if (check) {
-        ls_slots_print_check(&slots, &host);
-        rc = 0;
+        rc = ls_slots_check(&slots, &host, ro.json);
     } else if (dry_run) {
         rc = ls_slots_dry_run(&slots, &host, ro.json);
     } else {

@@ -10,6 +10,7 @@
 #include "../planner/duration.h"
 #include "cli.h"
 #include "json.h"
+#include "options.h"
 
 static const char usage[] =
     "Usage: llcslice sweep [--max-age DURATION] [--json]\n"
@@ -60,10 +61,10 @@ int ls_cmd_sweep(int argc, char **argv)
     bool json = false;
     unsigned max_age = LS_SWEEP_DEFAULT_MAX_AGE;
     struct ls_error err = {0};
-    optind = 0;
-    opterr = 0;
     int c;
-    while ((c = getopt_long(argc, argv, "+:h", opts, NULL)) != -1) {
+    struct ls_getopt g;
+    ls_getopt_init(&g, "sweep", argc, argv, "+:h", opts);
+    while ((c = ls_getopt_next(&g)) != -1) {
         switch (c) {
         case 'a': {
             long long ms;
@@ -80,12 +81,8 @@ int ls_cmd_sweep(int argc, char **argv)
         case 'h':
             fputs(usage, stdout);
             return 0;
-        case ':':
-            return ls_usage_error("sweep", "%s needs a value", argv[optind - 1]);
         default:
-            if (strncmp(argv[optind - 1], "--", 2) == 0 || !optopt)
-                return ls_usage_error("sweep", "unknown option '%s'", argv[optind - 1]);
-            return ls_usage_error("sweep", "unknown option '-%c'", optopt);
+            return ls_getopt_error(&g);
         }
     }
     if (optind < argc)

@@ -7,6 +7,7 @@
 #include "../planner/cleanup.h"
 #include "cli.h"
 #include "json.h"
+#include "options.h"
 
 static const char topo_usage[] =
     "Usage: llcslice topo [--json] [--fsroot DIR] [--allowed-cpus LIST]\n"
@@ -114,9 +115,9 @@ int ls_cmd_topo(int argc, char **argv)
     struct ls_host_opts opts = {0};
     bool json = false;
     int c;
-    opterr = 0;
-    optind = 0;
-    while ((c = getopt_long(argc, argv, "+:h", longopts, NULL)) != -1) {
+    struct ls_getopt g;
+    ls_getopt_init(&g, "topo", argc, argv, "+:h", longopts);
+    while ((c = ls_getopt_next(&g)) != -1) {
         switch (c) {
         case OPT_JSON:
             json = true;
@@ -131,14 +132,8 @@ int ls_cmd_topo(int argc, char **argv)
         case 'h':
             fputs(topo_usage, stdout);
             return 0;
-        case ':':
-            return ls_usage_error("topo", "option '%s' needs a value", argv[optind - 1]);
         default:
-            if (optopt == 'h' || optopt >= 256) /* a known long option given "=value" */
-                return ls_usage_error("topo", "option '%s' takes no value", argv[optind - 1]);
-            if (optopt > 0)
-                return ls_usage_error("topo", "unknown option '-%c'", optopt);
-            return ls_usage_error("topo", "unknown option '%s'", argv[optind - 1]);
+            return ls_getopt_error(&g);
         }
     }
     if (optind < argc)

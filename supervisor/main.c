@@ -2,7 +2,9 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "../configs/suggest.h"
 #include "cli.h"
+#include "proctitle.h"
 
 static const char usage[] =
     "Usage: llcslice COMMAND [OPTIONS]\n"
@@ -25,19 +27,35 @@ static const char usage[] =
     "Options:\n"
     "  -h, --help     this text\n"
     "  -V, --version  print the version\n"
+    "  help COMMAND   the same as 'llcslice COMMAND --help'\n"
+    "\n"
+    "Environment (options beat it; man llcslice, ENVIRONMENT): LLCSLICE_LOCK_DIR,\n"
+    "LLCSLICE_LOCK_PREFIX, LLCSLICE_CPU_CAP, LLCSLICE_ALLOWED_CPUS, LLCSLICE_FSROOT,\n"
+    "LLCSLICE_STATE_DIR, LLCSLICE_WAIT_REPORT_INTERVAL, LLCSLICE_TRACE_TIMING.\n"
     "\n"
     "Exit codes: the job's own status (128+N for signal N); 64 usage error; 75 resources\n"
     "busy; 77 this host can never satisfy the request; 125 internal or system failure;\n"
     "126/127 command not executable / not found.\n";
 
+/* "unknown command" with the closest of names[0..n) (commands are never abbreviated). */
+static int unknown_command(const char *cmd, const char *const *names, size_t n)
+{
+    char hint[256] = "";
+    const char *best = ls_suggest(cmd, names, n);
+    if (best)
+        snprintf(hint, sizeof(hint), "; did you mean '%s'?", best);
+    return ls_usage_error(NULL, "unknown command '%s'%s", cmd, hint);
+}
+
 int main(int argc, char **argv)
 {
+    ls_proctitle_init(argc, argv); /* before anything keeps a pointer into environ */
     if (argc < 2) {
         fputs(usage, stderr);
         return 64;
     }
     const char *cmd = argv[1];
-    if (!strcmp(cmd, "-h") || !strcmp(cmd, "--help") || !strcmp(cmd, "help")) {
+    if (!strcmp(cmd, "-h") || !strcmp(cmd, "--help") || (!strcmp(cmd, "help") && argc == 2)) {
         fputs(usage, stdout);
         return 0;
     }
@@ -53,9 +71,21 @@ int main(int argc, char **argv)
         {"locks", ls_cmd_locks}, {"slots", ls_cmd_slots}, {"sweep", ls_cmd_sweep},
         {"pin", ls_cmd_pin},
     };
+    const size_t ncmds = sizeof(cmds) / sizeof(cmds[0]);
+    const char *names[sizeof(cmds) / sizeof(cmds[0]) + 1];
+    for (size_t i = 0; i < ncmds; i++)
+        names[i] = cmds[i].name;
+    names[ncmds] = "help";
+    if (!strcmp(cmd, "help")) { /* help CMD: that command's --help */
+        if (argc > 3)
+            return ls_usage_error(NULL, "help takes one command; unexpected '%s'", argv[3]);
+        cmd = argv[2];
+        argc = 3; /* argv becomes: llcslice CMD --help */
+        argv[1] = argv[2];
+        argv[2] = "--help";
+    }
     for (size_t i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++)
         if (!strcmp(cmd, cmds[i].name))
             return cmds[i].fn(argc - 1, argv + 1);
-    fprintf(stderr, "llcslice: usage error: unknown command '%s' (see 'llcslice --help')\n", cmd);
-    return 64;
+    return unknown_command(cmd, names, ncmds + 1);
 }

@@ -20,7 +20,9 @@ const char ls_reqopts_help[] =
     "  --lock-prefix P        lockfile name prefix (env LLCSLICE_LOCK_PREFIX, default\n"
     "                         llcslice; ktstr shares ktstr's locks)\n"
     "  --wait[=DURATION]      keep retrying until the reservation is free (forever, or for\n"
-    "                         DURATION such as 30s, 5m); queued fairly behind earlier waiters\n"
+    "                         DURATION such as 30s, 5m); queued fairly behind earlier waiters;\n"
+    "                         '--wait 5m' works too (the next word is taken when it is a\n"
+    "                         duration or 'forever')\n"
     "  --fsroot DIR           read the topology under DIR instead of / (env LLCSLICE_FSROOT)\n"
     "  --allowed-cpus LIST    treat LIST as this process's allowed CPUs\n"
     "                         (env LLCSLICE_ALLOWED_CPUS)\n";
@@ -98,7 +100,9 @@ int ls_reqopts_finish(struct ls_reqopts *o, struct ls_request *req, struct ls_er
         }
     }
     o->wait_ms = -1;
-    if (o->wait && o->wait_text && ls_duration_parse(o->wait_text, "--wait", &o->wait_ms, err) < 0)
+    /* "forever" as in a slot file's wait: */
+    if (o->wait && o->wait_text && strcmp(o->wait_text, "forever") &&
+        ls_duration_parse(o->wait_text, "--wait", &o->wait_ms, err) < 0)
         return -1;
     ls_host_opts_from_env(&o->host);
     return 0;

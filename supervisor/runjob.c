@@ -15,6 +15,8 @@
 #include "planfile.h"
 #include "process.h"
 #include "vmm/vmm.h"
+#include "runstats.h"
+#include "waitview.h"
 
 extern char **environ;
 
@@ -44,12 +46,6 @@ static void uncatch_stop(const struct sigaction *saved)
 {
     for (size_t i = 0; i < NSTOP; i++)
         sigaction(stop_signals[i], &saved[i], NULL);
-}
-
-static void say_waiting(const char *who, void *ctx)
-{
-    (void)ctx;
-    fprintf(stderr, "llcslice: waiting for: %s\n", who);
 }
 
 static void print_warnings(const struct ls_host *host, const struct ls_plan *plan,
@@ -159,10 +155,22 @@ static int run_reserved(const struct ls_runjob *rj, struct ls_plan *plan, struct
         rj->on_start(plan, job.shim, rj->ctx);
     if (rj->vmm)
         ls_vmm_attach(rj->vmm, job.shim);
+    uint64_t started = ls_runstats_now_ms();
     code = ls_job_wait(&job, &err);
     if (rj->vmm && rj->vmm->failed)
         code = LS_EXIT_SYSTEM; /* qemu was killed because it could not be pinned */
     ls_trace_mark("job");
+    if (rj->verbose || rj->on_end) {
+        struct ls_runstats st;
+        ls_runstats_collect(&st, conf, started);
+        if (rj->verbose) {
+            char text[512];
+            ls_runstats_format(&st, text, sizeof(text));
+            fprintf(stderr, "llcslice: %s: exit %d after %s\n", rj->argv[0], code, text);
+        }
+        if (rj->on_end)
+            rj->on_end(&st, rj->ctx);
+    }
     if (ls_error_set(&err))
         fprintf(stderr, "llcslice: %s\n", err.msg);
     long ooms = ls_confine_oom_kills(conf);
@@ -195,11 +203,19 @@ int ls_runjob(const struct ls_runjob *rj, int *stop_signal_out)
     catch_stop(saved);
     struct ls_plan plan;
     int rc;
+    /* Without a hook (run): waiting shows as a status line (waitview.h). */
+    struct ls_waitview wv;
+    bool view = rj->wait && !rj->on_wait;
+    if (view)
+        ls_waitview_init(&wv, stderr, rj->wait_ms);
     if (rj->wait)
         rc = ls_plan_acquire_wait(&rj->host->topo, &rj->host->allowed, rj->ld, &req, rj->wait_ms,
-                                  rj->on_wait ? rj->on_wait : say_waiting, rj->ctx, &plan, &err);
+                                  view ? ls_waitview_who : rj->on_wait, view ? &wv : rj->ctx, &plan,
+                                  &err);
     else
         rc = ls_plan_acquire(&rj->host->topo, &rj->host->allowed, rj->ld, &req, &plan, &err);
+    if (view)
+        ls_waitview_end(&wv, rc == 0);
     /* From here signals queue for the job (or for dying of them in the caller). */
     struct ls_sigstate sig = {0};
     struct ls_error berr = {0};

@@ -16,6 +16,7 @@
 #include "seccomp.h"
 
 struct ls_vmm;
+struct ls_runstats;
 
 struct ls_runjob {
     const struct ls_host *host;
@@ -39,6 +40,8 @@ struct ls_runjob {
     enum ls_cg_manager cgroup_manager; /* --cgroup-manager (auto: also LLCSLICE_CGROUP_MANAGER) */
     const char *slice;                 /* --slice, NULL = llcslice.slice */
     const char *job_name;              /* systemd scope name part; NULL = argv[0]'s basename */
+    /* Hook, may be NULL: the job and all it started exited; what the run cost. */
+    void (*on_end)(const struct ls_runstats *st, void *ctx);
 };
 
 /* Returns the exit code (the job's, 128+N for signal N, or llcslice's own 64/75/77/125/126/127

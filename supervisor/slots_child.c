@@ -16,10 +16,14 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "../cgroup/cgroup.h"
 #include "../configs/slots_units.h"
 #include "../planner/cleanup.h"
+#include "options.h"
 #include "process.h"
+#include "proctitle.h"
 #include "runjob.h"
+#include "runstats.h"
 #include "slots_runner.h"
 
 static void send_line(int sock, const char *line)
@@ -60,6 +64,14 @@ static void report_start(const struct ls_plan *plan, pid_t shim, void *ctx)
     send_line(c->sock, line);
 }
 
+static void report_end(const struct ls_runstats *st, void *ctx)
+{
+    const struct ls_slots_child *c = ctx;
+    char line[256];
+    ls_runstats_encode(st, line, sizeof(line));
+    send_line(c->sock, line);
+}
+
 static void redirect(int log_fd)
 {
     int null = open("/dev/null", O_RDONLY | O_CLOEXEC);
@@ -82,6 +94,10 @@ void ls_slots_child_main(const struct ls_slots_child *c)
     sigprocmask(SIG_SETMASK, &c->mask, NULL);
     redirect(c->log_fd);
     const struct ls_slot_job *j = c->job;
+    /* Which job this supervisor holds CPUs for: in `locks` (cmdline) and the cgroup name. */
+    ls_proctitle_set("llcslice slots %s: %s", c->file ? c->file : "", j->name);
+    ls_cg_set_label(j->name);
+    ls_json_errors = false; /* stdout is the job's log: errors there are text */
     if (j->repeat > 1)
         fprintf(stderr, "llcslice: job '%s': run %u of %u\n", j->name, c->run, j->repeat);
 
@@ -123,6 +139,7 @@ void ls_slots_child_main(const struct ls_slots_child *c)
         .memory_max_text = j->memory_max ? limit : NULL,
         .on_wait = report_wait,
         .on_start = report_start,
+        .on_end = report_end,
         .ctx = (void *)c,
         .job_name = j->name, /* one systemd scope per run: llcslice-<name>-<id>.scope */
     };

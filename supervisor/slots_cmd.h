@@ -7,11 +7,20 @@
 #include <stdint.h>
 
 #include "../configs/slots.h"
+#include "../planner/plan.h"
 #include "cli.h"
 #include "seccomp.h"
 
 /* --check: the file-wide options and one row per job. */
 void ls_slots_print_check(const struct ls_slots *s, const struct ls_host *host);
+/* --check: everything --dry-run would find (each job's plan on the idle host: errors, exit
+ * 77/64) plus warnings for a missing cwd: and a command not found (the file may be meant for
+ * another host). Prints the table (or with json the findings as JSON on stdout) and the
+ * findings on stderr; returns the exit code. */
+int ls_slots_check(const struct ls_slots *s, const struct ls_host *host, bool json);
+/* Job i's plan on the idle host; the error names the job. */
+int ls_slots_plan_idle(const struct ls_slots *s, const struct ls_host *host, size_t i,
+                       struct ls_plan *plan, struct ls_error *err);
 /* A job's command for display: argv joined, shell-special arguments quoted, one line. */
 char *ls_slots_command_text(const struct ls_slot_job *j);
 

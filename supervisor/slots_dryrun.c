@@ -26,16 +26,24 @@ static void request_for(const struct dry *d, size_t i, struct ls_request *req)
     req->pid = (unsigned)getpid();
 }
 
+int ls_slots_plan_idle(const struct ls_slots *s, const struct ls_host *host, size_t i,
+                       struct ls_plan *plan, struct ls_error *err)
+{
+    struct dry d = {.s = s, .host = host};
+    struct ls_request req;
+    request_for(&d, i, &req);
+    struct ls_error e = {0};
+    if (ls_plan_compute(&host->topo, &host->allowed, NULL, &req, plan, &e) < 0)
+        return ls_fail(err, e.category, e.code, "job '%s' has no plan even on an idle host: %s",
+                       s->jobs[i].name, e.msg);
+    return 0;
+}
+
 static int plan_idle(struct dry *d, struct ls_error *err)
 {
-    for (size_t i = 0; i < d->s->njobs; i++) {
-        struct ls_request req;
-        request_for(d, i, &req);
-        struct ls_error e = {0};
-        if (ls_plan_compute(&d->host->topo, &d->host->allowed, NULL, &req, &d->plans[i], &e) < 0)
-            return ls_fail(err, e.category, e.code, "job '%s' has no plan even on an idle host: %s",
-                           d->s->jobs[i].name, e.msg);
-    }
+    for (size_t i = 0; i < d->s->njobs; i++)
+        if (ls_slots_plan_idle(d->s, d->host, i, &d->plans[i], err) < 0)
+            return -1;
     return 0;
 }
 

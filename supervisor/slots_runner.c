@@ -19,6 +19,7 @@
 
 #include "../configs/slots_units.h"
 #include "../planner/cleanup.h"
+#include "logfile.h"
 #include "process.h"
 #include "slots_runner.h"
 
@@ -91,10 +92,9 @@ static int open_logs(struct runner *r, struct ls_error *err)
         }
         /* Truncated now: a log left from an earlier run of the file must not pass for this
          * one's (a job that is skipped keeps an empty log). */
-        int fd = open(sj->log_path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0644);
+        int fd = ls_log_open(sj->log_path, O_WRONLY | O_CREAT | O_TRUNC, err);
         if (fd < 0)
-            return ls_fail(err, LS_ERR_SYSTEM, errno, "cannot create the log file %s: %s",
-                           sj->log_path, strerror(errno));
+            return -1;
         close(fd);
     }
     return 0;
@@ -108,13 +108,14 @@ static void start_run(struct runner *r, size_t i)
     sj->timed_out = sj->stop_sent = false;
     sj->term_ms = 0;
     sj->kills = 0;
-    int log_fd = open(sj->log_path, O_WRONLY | O_APPEND | O_CLOEXEC | O_NOFOLLOW);
+    struct ls_error lerr = {0};
+    int log_fd = ls_log_open(sj->log_path, O_WRONLY | O_APPEND, &lerr);
     int sv[2] = {-1, -1};
     if (log_fd < 0 || socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0) {
-        int e = errno;
+        int e = log_fd < 0 ? lerr.code : errno;
         if (log_fd >= 0)
             close(log_fd);
-        set_note(sj, "cannot start: %s", strerror(e));
+        set_note(sj, "cannot start: %s", log_fd < 0 ? lerr.msg : strerror(e));
         sj->exit_code = LS_EXIT_SYSTEM;
         r->failed = true;
         change(r, sj, LS_SJ_FAILED);
@@ -128,6 +129,7 @@ static void start_run(struct runner *r, size_t i)
         .log_fd = log_fd,
         .sock = sv[1],
         .runner = getpid(),
+        .file = r->s->path,
         .mask = r->orig_mask,
     };
     fflush(NULL); /* nothing buffered may be written twice */
@@ -165,6 +167,17 @@ static void handle_line(struct runner *r, struct ls_sj *sj, char *line)
         set_note(sj, "%s", line + 2);
         if (!again)
             change(r, sj, LS_SJ_WAITING);
+        return;
+    }
+    struct ls_runstats st;
+    if (line[0] == 'R' && ls_runstats_decode(&st, line) == 0) { /* a run ended: what it cost */
+        sj->stats.wall_ms += st.wall_ms;
+        sj->stats.user_ms += st.user_ms;
+        sj->stats.sys_ms += st.sys_ms;
+        sj->stats.oom_kills += st.oom_kills;
+        if (st.peak_bytes > sj->stats.peak_bytes)
+            sj->stats.peak_bytes = st.peak_bytes;
+        sj->have_stats = true;
         return;
     }
     int shim;
@@ -334,8 +347,14 @@ static void run_ended(struct runner *r, struct ls_sj *sj, int status)
     } else if (sj->stop_sent) {
         change(r, sj, LS_SJ_STOPPED);
     } else {
+        /* Why, in one line: llcslice's own last error in the log (cwd, command, lock...) */
+        char why[512];
+        bool have = sj->log_path && ls_log_last_error(sj->log_path, why, sizeof(why));
         if (sj->job->repeat > 1)
-            set_note(sj, "run %u of %u", sj->run, sj->job->repeat);
+            set_note(sj, "run %u of %u%s%s", sj->run, sj->job->repeat, have ? ": " : "",
+                     have ? why : "");
+        else if (have)
+            set_note(sj, "%s", why);
         change(r, sj, LS_SJ_FAILED);
     }
     if ((sj->state == LS_SJ_FAILED || sj->state == LS_SJ_TIMEOUT) && r->o->fail_fast &&

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <sys/types.h>
 
+#include "runstats.h"
 #include "slots_cmd.h"
 
 enum ls_sj_state {
@@ -52,7 +53,9 @@ struct ls_sj {
     unsigned kills; /* SIGKILLs sent: 1 = the shim, 2 = the supervisor too */
     int exit_code;  /* the last run's exit code; -1 none */
     char *log_path;
-    char *note; /* who it waits for, why it was skipped or stopped; NULL none */
+    char *note;               /* who it waits for, why it was skipped or stopped; NULL none */
+    struct ls_runstats stats; /* every run's: times summed, peak the largest */
+    bool have_stats;
     /* --tail */
     off_t tail_off;
     char tail_buf[4096];
@@ -63,12 +66,13 @@ struct ls_sj {
 struct ls_slots_child {
     const struct ls_slots_run_opts *o;
     const struct ls_slot_job *job;
-    size_t index;  /* into o->seccomp */
-    unsigned run;  /* 1-based, for the log header */
-    int log_fd;    /* becomes its stdout and stderr */
-    int sock;      /* report socket to the runner */
-    pid_t runner;  /* its parent */
-    sigset_t mask; /* the signal mask llcslice was started with */
+    size_t index;     /* into o->seccomp */
+    unsigned run;     /* 1-based, for the log header */
+    int log_fd;       /* becomes its stdout and stderr */
+    int sock;         /* report socket to the runner */
+    pid_t runner;     /* its parent */
+    sigset_t mask;    /* the signal mask llcslice was started with */
+    const char *file; /* the slot file as given, for the process title */
 };
 __attribute__((noreturn)) void ls_slots_child_main(const struct ls_slots_child *c);
 

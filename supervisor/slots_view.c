@@ -65,6 +65,19 @@ static void fmt_elapsed(uint64_t ms, char *buf, size_t size)
                  (unsigned long long)(s / 60 % 60));
 }
 
+/* 1.2G, 340M, 512K: a table cell */
+static void fmt_size(uint64_t b, char *buf, size_t size)
+{
+    static const char unit[] = "BKMGTP";
+    double v = (double)b;
+    size_t u = 0;
+    while (v >= 1024 && u + 1 < sizeof(unit) - 1) {
+        v /= 1024;
+        u++;
+    }
+    snprintf(buf, size, v < 10 && u ? "%.1f%c" : "%.0f%c", v, unit[u]);
+}
+
 static uint64_t elapsed_ms(const struct ls_sj *sj, uint64_t now_ms)
 {
     if (!sj->start_ms)
@@ -149,11 +162,27 @@ void ls_slots_view_draw(struct ls_slots_view *v, const struct ls_sj *sj, size_t 
             wname = (int)strlen(sj[i].job->name);
     if (wname > 40)
         wname = 40;
+    FILE *f = v->out;
+    /* The terminal may have been resized (SIGWINCH) since the last draw: lines drawn for the
+     * old width may have wrapped, so counting them back up is wrong; clear and start over. */
+    struct winsize ws;
+    if (ioctl(fileno(f), TIOCGWINSZ, &ws) == 0 && ws.ws_col >= 20) {
+        if (ws.ws_row < n + 3) { /* too short for the table now: lines from here on */
+            v->table = false;
+            fputc('\n', f);
+            fflush(f);
+            return;
+        }
+        if (ws.ws_col != v->cols && v->drawn) {
+            fputs("\033[H\033[2J", f);
+            v->drawn = 0;
+        }
+        v->cols = ws.ws_col;
+    }
     size_t size = (size_t)v->cols + 512;
     _cleanup_free_ char *row = malloc(size);
     if (!row)
         return;
-    FILE *f = v->out;
     if (v->drawn)
         fprintf(f, "\r\033[%zuA", v->drawn);
     table_row(v, row, size, wname, "JOB", "STATE", "CPUS", "ELAPSED", "EXIT", "");
@@ -169,7 +198,7 @@ void ls_slots_view_draw(struct ls_slots_view *v, const struct ls_sj *sj, size_t 
         _cleanup_free_ char *cpus = sj[i].reserved ? ls_cpuset_format(&sj[i].cpus) : NULL;
         snprintf(cpus_buf, sizeof(cpus_buf), "%s", cpus ? cpus : "");
         const char *note = sj[i].state == LS_SJ_WAITING || sj[i].state == LS_SJ_SKIPPED ||
-                                   sj[i].state == LS_SJ_TIMEOUT
+                                   sj[i].state == LS_SJ_TIMEOUT || sj[i].state == LS_SJ_FAILED
                                ? (sj[i].note ? sj[i].note : "")
                                : "";
         char state[32];
@@ -181,12 +210,23 @@ void ls_slots_view_draw(struct ls_slots_view *v, const struct ls_sj *sj, size_t 
         table_row(v, row, size, wname, sj[i].job->name, state, cpus_buf, el, ex, note);
         fprintf(f, "%s\033[K\n", row);
     }
-    fprintf(f,
-            "%u running, %u waiting, %u pending, %u done, %u failed, %u timed out, %u skipped, "
-            "%u stopped\033[K\n",
-            count[LS_SJ_RUNNING], count[LS_SJ_WAITING] + count[LS_SJ_ACQUIRING],
-            count[LS_SJ_PENDING], count[LS_SJ_DONE], count[LS_SJ_FAILED], count[LS_SJ_TIMEOUT],
-            count[LS_SJ_SKIPPED], count[LS_SJ_STOPPED]);
+    /* The footer names only the states some job is in, and like every line is cut to the
+     * width: a wrapped line would make the next redraw start one line too low. */
+    const unsigned nfoot[] = {count[LS_SJ_RUNNING], count[LS_SJ_WAITING] + count[LS_SJ_ACQUIRING],
+                              count[LS_SJ_PENDING], count[LS_SJ_DONE],
+                              count[LS_SJ_FAILED],  count[LS_SJ_TIMEOUT],
+                              count[LS_SJ_SKIPPED], count[LS_SJ_STOPPED]};
+    static const char *const foot[] = {"running", "waiting",   "pending", "done",
+                                       "failed",  "timed out", "skipped", "stopped"};
+    size_t used = 0;
+    row[0] = '\0';
+    for (size_t k = 0; k < sizeof(foot) / sizeof(foot[0]); k++)
+        if (nfoot[k] || k == 0)
+            used += (size_t)snprintf(row + used, used < size ? size - used : 0, "%s%u %s",
+                                     used ? ", " : "", nfoot[k], foot[k]);
+    if (v->cols && strlen(row) >= v->cols)
+        row[v->cols - 1] = '\0';
+    fprintf(f, "%s\033[K\n", row);
     v->drawn = n + 2;
     fflush(f);
 }
@@ -195,7 +235,7 @@ void ls_slots_view_tail(struct ls_slots_view *v, struct ls_sj *sj, bool final)
 {
     if (!v->tail || !sj->log_path)
         return;
-    _cleanup_close_ int fd = open(sj->log_path, O_RDONLY | O_CLOEXEC);
+    _cleanup_close_ int fd = open(sj->log_path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
     if (fd < 0)
         return;
     for (;;) {
@@ -224,13 +264,27 @@ void ls_slots_view_tail(struct ls_slots_view *v, struct ls_sj *sj, bool final)
     fflush(v->out);
 }
 
-enum { S_JOB, S_STATE, S_EXIT, S_CPUS, S_MEMS, S_START, S_END, S_ELAPSED, S_RUNS, S_LOG, S_N };
+enum {
+    S_JOB,
+    S_STATE,
+    S_EXIT,
+    S_CPUS,
+    S_MEMS,
+    S_START,
+    S_END,
+    S_ELAPSED,
+    S_CPU_TIME,
+    S_PEAK,
+    S_RUNS,
+    S_LOG,
+    S_N
+};
 
 void ls_slots_view_summary(struct ls_slots_view *v, const struct ls_sj *sj, size_t n,
                            const char *log_dir)
 {
-    static const char *const head[S_N] = {"JOB",   "STATE", "EXIT",    "CPUS", "MEMS",
-                                          "START", "END",   "ELAPSED", "RUNS", "LOG"};
+    static const char *const head[S_N] = {"JOB", "STATE",   "EXIT",     "CPUS", "MEMS", "START",
+                                          "END", "ELAPSED", "CPU TIME", "PEAK", "RUNS", "LOG"};
     FILE *f = v->out;
     _cleanup_free_ char **cells = calloc(n * S_N, sizeof(*cells));
     if (!cells)
@@ -252,6 +306,16 @@ void ls_slots_view_summary(struct ls_slots_view *v, const struct ls_sj *sj, size
         else
             snprintf(buf[S_ELAPSED], 64, "-");
         snprintf(buf[S_RUNS], 64, "%u/%u", s->run, s->job->repeat);
+        snprintf(buf[S_CPU_TIME], 64, "-");
+        snprintf(buf[S_PEAK], 64, "-");
+        if (s->have_stats) {
+            fmt_elapsed(s->stats.user_ms + s->stats.sys_ms, buf[S_CPU_TIME], 64);
+            if (s->stats.peak_bytes)
+                fmt_size(s->stats.peak_bytes, buf[S_PEAK], 64);
+            if (s->stats.oom_kills > 0) /* the reason a run died should not need the log */
+                snprintf(buf[S_PEAK] + strlen(buf[S_PEAK]), 64 - strlen(buf[S_PEAK]), " %ld OOM",
+                         s->stats.oom_kills);
+        }
         char **row = &cells[i * S_N];
         row[S_JOB] = strdup(s->job->name);
         row[S_CPUS] = s->reserved ? ls_cpuset_format(&s->cpus) : strdup("-");
@@ -275,6 +339,10 @@ void ls_slots_view_summary(struct ls_slots_view *v, const struct ls_sj *sj, size
         }
     for (size_t i = 0; i < n * S_N; i++)
         free(cells[i]);
+    /* Why each job that did not succeed did not, one line each. */
+    for (size_t i = 0; i < n; i++)
+        if (sj[i].state != LS_SJ_DONE && sj[i].note)
+            fprintf(f, "%s %s: %s\n", sj[i].job->name, ls_sj_state_name(sj[i].state), sj[i].note);
     fprintf(f, "%zu job%s: %u done, %u failed, %u timed out, %u skipped, %u stopped; logs in %s\n",
             n, n == 1 ? "" : "s", count[LS_SJ_DONE], count[LS_SJ_FAILED], count[LS_SJ_TIMEOUT],
             count[LS_SJ_SKIPPED], count[LS_SJ_STOPPED], log_dir);
@@ -331,6 +399,19 @@ void ls_slots_view_json(FILE *out, const struct ls_slots *s, const struct ls_sj 
         else
             ls_json_null(&j, "elapsed_s");
         ls_json_str(&j, "log", x->log_path);
+        ls_json_str(&j, "reason", x->state == LS_SJ_DONE ? NULL : x->note);
+        if (x->have_stats) {
+            ls_json_double(&j, "cpu_s", (double)(x->stats.user_ms + x->stats.sys_ms) / 1000.0);
+            if (x->stats.peak_bytes)
+                ls_json_uint(&j, "peak_memory_bytes", x->stats.peak_bytes);
+            else
+                ls_json_null(&j, "peak_memory_bytes");
+            ls_json_int(&j, "oom_kills", x->stats.oom_kills);
+        } else {
+            ls_json_null(&j, "cpu_s");
+            ls_json_null(&j, "peak_memory_bytes");
+            ls_json_null(&j, "oom_kills");
+        }
         ls_json_obj_end(&j);
     }
     ls_json_arr_end(&j);

@@ -20,8 +20,18 @@ expect() {
     env "${envs[@]}" "$BIN" "$@" >"$TMP/out" 2>"$TMP/err"
     local rc=$? lines
     lines=$(wc -l <"$TMP/err")
+    # stdout: nothing, or with --json the error as {"error": {...}} with the same exit code
+    local json=0 a
+    for a in "$@"; do [[ $a == --json ]] && json=1; done
+    local out_ok=1
+    if ((json)); then
+        jq -e --argjson rc "$rc" '.error.exit_code == $rc and (.error.message | length) > 0' \
+            "$TMP/out" >/dev/null 2>&1 || out_ok=0
+    elif [[ -s $TMP/out ]]; then
+        out_ok=0
+    fi
     if [[ $rc != "$code" ]] || ! grep -qF -- "$needle" "$TMP/err" || [[ $lines != 1 ]] ||
-        [[ -s $TMP/out ]]; then
+        ((!out_ok)); then
         echo "FAIL: ${envs[*]} llcslice $*: exit $rc (want $code), $lines stderr lines (want 1," \
             "containing '$needle'), $(wc -c <"$TMP/out") stdout bytes:"
         sed 's/^/    /' "$TMP/err"
@@ -54,8 +64,8 @@ expect_out 0 "llcslice 0.1.0" -V
 expect 64 "unknown command 'frobnicate'" -- frobnicate
 expect 64 "unknown option '--bogus'" -- topo --bogus
 expect 64 "unknown option '-x'" -- topo -x
-expect 64 "option '--json=1' takes no value" -- topo --json=1
-expect 64 "option '--help=x' takes no value" -- topo --help=x
+expect 64 "option '--json' takes no value" -- topo --json=1
+expect 64 "option '--help' takes no value" -- topo --help=x
 expect 64 "option '--fsroot' needs a value" -- topo --fsroot
 expect 64 "option '--allowed-cpus' needs a value" -- topo --fsroot "$FIX" --allowed-cpus
 expect 64 "unexpected argument 'extra'" -- topo extra

@@ -161,7 +161,7 @@ expect_usage "too long" --lock-dir "$D" --watch 99999999999999999999h
 expect_usage "needs a value" --lock-dir "$D" --watch
 expect_usage "unknown option '--bogus'" --bogus
 expect_usage "unknown option '-x'" -x
-expect_usage "unknown option '--json=yes'" --json=yes
+expect_usage "option '--json' takes no value" --json=yes
 expect_usage "unexpected argument 'extra'" --lock-dir "$D" extra
 rc=0; LLCSLICE_LOCK_DIR=$D/missing "$BIN" locks 2>"$D/err" || rc=$?
 [[ $rc == 64 ]] && grep -q "LLCSLICE_LOCK_DIR" "$D/err" || fail "env dir error: $rc $(cat "$D/err")"

@@ -54,7 +54,7 @@ bad 64 "--cpus" --cpus 0 -- true
 bad 64 "99999" --cpus 99999 -- true
 bad 64 "--cpus" --cpus abc -- true
 bad 64 "--mode" --mode bogus -- true
-bad 64 "--wait" --wait=forever -- true
+bad 64 "--wait" --wait=never -- true
 bad 64 "--seccomp: unknown profile 'bogus'" --seccomp bogus -- true
 bad 64 "--seccomp-deny: unknown syscall name 'nosuchcall'" --seccomp-deny read,nosuchcall -- true
 bad 64 "--seccomp-deny: empty syscall name" --seccomp-deny read, -- true

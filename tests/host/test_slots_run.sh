@@ -326,8 +326,6 @@ slots "$T/six.yaml" --check --dry-run
 want_rc 64 "--check --dry-run"
 slots "$T/six.yaml" --kill-after soon
 want_rc 64 "--kill-after soon"
-slots "$T/six.yaml" --check --json
-want_rc 64 "--check --json"
 ok "usage errors: 64"
 
 no_locks_held

@@ -279,6 +279,25 @@ static void test_names(void **state)
     assert_int_equal(o.pid, 2);
     assert_int_equal(o.start, 34);
     assert_int_equal(o.pidns, 4026532001ull);
+    /* a slot job's name in front, digits and dashes included, with and without ns */
+    assert_true(ls_cg_parse_name("llcslice-build-5-12-34-0123abcd", &o));
+    assert_int_equal(o.pid, 12);
+    assert_int_equal(o.start, 34);
+    assert_true(ls_cg_parse_name("llcslice-ns5-12-34-ns77-0123abcd", &o));
+    assert_int_equal(o.pid, 12);
+    assert_int_equal(o.pidns, 77);
+    static const char *const bad_label[] = {
+        "llcslice--12-34-0123abcd", "llcslice-a b-12-34-0123abcd", "llcslice-a/b-12-34-0123abcd"};
+    for (size_t i = 0; i < sizeof(bad_label) / sizeof(bad_label[0]); i++)
+        if (ls_cg_parse_name(bad_label[i], &o))
+            fail_msg("'%s' parsed as a group name", bad_label[i]);
+    /* what ls_cg_job_name makes with a label parses back to this process */
+    ls_cg_set_label("kernel build/1");
+    assert_int_equal(ls_cg_job_name(name, sizeof(name)), 0);
+    ls_cg_set_label(NULL);
+    assert_true(!strncmp(name, "llcslice-kernel_build_1-", 24));
+    assert_true(ls_cg_parse_name(name, &o));
+    assert_int_equal(o.pid, getpid());
 }
 
 /* An owner in another pid namespace (a supervisor inside an llcslice job) is looked up there:

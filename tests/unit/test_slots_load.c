@@ -331,6 +331,21 @@ static void test_quoted_numbers(void **state)
     ls_slots_free(&s);
 }
 
+/* A byte order mark right before the first key (no comment line to hide it), and error
+ * columns on line 1 count from after it, as an editor shows them. */
+static void test_bom_first_key(void **state)
+{
+    (void)state;
+    struct ls_slots s;
+    load_good("bom-version.yaml", &s);
+    assert_int_equal(s.njobs, 1);
+    ls_slots_free(&s);
+    static const char bad[] = "\xef\xbb\xbfversion: 7\njobs:\n  - name: a\n    command: true\n";
+    struct ls_error err = {0};
+    assert_int_equal(ls_slots_load_buffer("b.yaml", bad, sizeof(bad) - 1, &s, &err), -1);
+    assert_true(!strncmp(err.msg, "b.yaml:1:10: ", 13));
+}
+
 static void test_request(void **state)
 {
     (void)state;
@@ -663,6 +678,7 @@ int main(void)
         cmocka_unit_test(test_deep_nesting),   cmocka_unit_test(test_utf16),
         cmocka_unit_test(test_many_jobs),      cmocka_unit_test(test_env_limit),
         cmocka_unit_test(test_units),          cmocka_unit_test(test_suggest),
+        cmocka_unit_test(test_bom_first_key),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
