@@ -1,6 +1,7 @@
 /* ACQUIRE: lock a computed plan all-or-nothing, and the seed's DISCOVER -> PLAN -> ACQUIRE
  * loop with 3 retries after 10/50/200 ms, ending in a busy error naming every holder. */
 #include "acquire.h"
+#include "strv.h"
 #include "trace.h"
 
 #include <errno.h>
@@ -89,11 +90,17 @@ int ls_snapshot_copy(struct ls_snapshot *dst, const struct ls_snapshot *src)
     dst->nllcs = src->nllcs;
     dst->llc_shared = malloc(n * sizeof(unsigned));
     dst->llc_exclusive = malloc(n * sizeof(unsigned));
-    if (!dst->llc_shared || !dst->llc_exclusive ||
+    dst->ncpus = src->ncpus;
+    dst->cpu_shared = malloc((src->ncpus ? src->ncpus : 1) * sizeof(unsigned));
+    if (!dst->llc_shared || !dst->llc_exclusive || !dst->cpu_shared ||
         ls_cpuset_copy(&dst->cpu_held, &src->cpu_held) < 0) {
         ls_snapshot_free(dst);
         return -1;
     }
+    if (src->cpu_shared)
+        memcpy(dst->cpu_shared, src->cpu_shared, src->ncpus * sizeof(unsigned));
+    else
+        dst->ncpus = 0;
     memcpy(dst->llc_shared, src->llc_shared, src->nllcs * sizeof(unsigned));
     memcpy(dst->llc_exclusive, src->llc_exclusive, src->nllcs * sizeof(unsigned));
     return 0;
@@ -109,6 +116,28 @@ int ls_pass_plan(const struct ls_acquire_args *a, const struct ls_pass *p,
     }
     int rc = ls_plan_compute(a->topo, a->allowed, &eff, a->req, plan, err);
     ls_snapshot_free(&eff);
+    return rc;
+}
+
+/* The overcommit warning's "shared with which holders": every holder of the overlap's CPU
+ * lockfiles, from this pass's /proc/locks table (read before our own locks). */
+static int name_overlap(const struct ls_acquire_args *a, const struct ls_pass *p,
+                        struct ls_plan *plan)
+{
+    size_t n = ls_cpuset_count(&plan->overlap), k = 0;
+    struct ls_lock_step *steps = malloc((n ? n : 1) * sizeof(*steps));
+    if (!steps)
+        return -1;
+    LS_CPUSET_FOREACH(cpu, &plan->overlap)
+    steps[k++] = (struct ls_lock_step){LS_LOCK_CPU, (unsigned)cpu, LS_LOCK_EXCLUSIVE};
+    char *who = NULL;
+    struct ls_error e = {0};
+    int rc = 0;
+    if (ls_describe_conflicts(a->ld, &p->table, steps, k, &who, &e) == 0 && who && *who)
+        rc = ls_strv_appendf(&plan->warnings, &plan->nwarnings, "llcslice: CPUs shared with: %s",
+                             who);
+    free(who);
+    free(steps);
     return rc;
 }
 
@@ -132,6 +161,8 @@ int ls_pass_acquire(const struct ls_acquire_args *a, unsigned long long ticket, 
     }
     int r = ls_plan_try_lock(a->ld, plan, why, why_size, err);
     ls_trace_mark("acquire");
+    if (r == 1 && !ls_cpuset_empty(&plan->overlap) && name_overlap(a, p, plan) < 0)
+        return ls_fail(err, LS_ERR_SYSTEM, ENOMEM, "out of memory naming shared CPUs");
     if (r != 1) {
         enum ls_mode mode = plan->mode;
         ls_plan_free(plan);

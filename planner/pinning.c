@@ -28,7 +28,7 @@ static void view_free(struct pin_view *v, size_t nnodes)
 
 static bool llc_free(const struct ls_plan_ctx *c, unsigned llc)
 {
-    return !ls_ctx_holders(c, llc) && !c->llc_cpu_held[llc];
+    return !ls_ctx_holders(c, llc) && ls_ctx_llc_free(c, llc) == c->llc_allowed[llc];
 }
 
 /* The host as pinning sees it: LLCs overlapping allowed, or only those nobody holds. */
@@ -156,7 +156,7 @@ static enum attempt try_offset(const struct ls_plan_ctx *c, const struct pin_vie
         {
             int llc = (unsigned)cpu <= c->topo->max_cpu ? c->topo->cpu_llc[cpu] : -1;
             if (llc < 0 || ls_cpuset_has(&o->used, (unsigned)cpu) || c->snap->llc_exclusive[llc] ||
-                ls_cpuset_has(&c->snap->cpu_held, (unsigned)cpu))
+                !ls_ctx_cpu_free(c, (unsigned)cpu))
                 continue;
             if (pass == 0 && !ls_cpuset_has(&o->nodes, (unsigned)c->topo->llcs[llc].node))
                 continue;

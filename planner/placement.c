@@ -17,8 +17,9 @@ int ls_ctx_init(struct ls_plan_ctx *c, const struct ls_topology *topo, const ls_
     size_t n = topo->nllcs ? topo->nllcs : 1;
     c->llc_allowed = calloc(n, sizeof(*c->llc_allowed));
     c->llc_cpu_held = calloc(n, sizeof(*c->llc_cpu_held));
+    c->llc_cpu_marked = calloc(n, sizeof(*c->llc_cpu_marked));
     c->llc_node_pos = calloc(n, sizeof(*c->llc_node_pos));
-    if (!c->llc_allowed || !c->llc_cpu_held || !c->llc_node_pos ||
+    if (!c->llc_allowed || !c->llc_cpu_held || !c->llc_cpu_marked || !c->llc_node_pos ||
         ls_cpuset_copy(&c->allowed, allowed) < 0) {
         ls_ctx_free(c);
         return ls_fail(err, LS_ERR_SYSTEM, ENOMEM, "out of memory planning");
@@ -31,8 +32,10 @@ int ls_ctx_init(struct ls_plan_ctx *c, const struct ls_topology *topo, const ls_
         unsigned llc = (unsigned)topo->cpu_llc[cpu];
         c->nallowed++;
         c->llc_allowed[llc]++;
-        if (snap && ls_cpuset_has(&snap->cpu_held, (unsigned)cpu))
+        if (ls_cpuset_has(&snap->cpu_held, (unsigned)cpu))
             c->llc_cpu_held[llc]++;
+        else if (ls_ctx_cpu_marks(c, (unsigned)cpu))
+            c->llc_cpu_marked[llc]++;
     }
     for (size_t i = 0; i < topo->nllcs; i++) {
         int pos = ls_topology_node_pos(topo, topo->llcs[i].node);
@@ -46,9 +49,11 @@ void ls_ctx_free(struct ls_plan_ctx *c)
     ls_cpuset_free(&c->allowed);
     free(c->llc_allowed);
     free(c->llc_cpu_held);
+    free(c->llc_cpu_marked);
     free(c->llc_node_pos);
     c->llc_allowed = NULL;
     c->llc_cpu_held = NULL;
+    c->llc_cpu_marked = NULL;
     c->llc_node_pos = NULL;
 }
 
@@ -117,22 +122,35 @@ int ls_walk_by_distance(const struct ls_plan_ctx *c, const unsigned *ranked, siz
 }
 
 int ls_seed_node_that_fits(const struct ls_plan_ctx *c, const unsigned *ranked, size_t nranked,
-                           const size_t *weight, size_t target)
+                           const size_t *weight, size_t target, bool *fits)
 {
     size_t nn = c->topo->nnodes ? c->topo->nnodes : 1;
+    int first = nranked ? c->llc_node_pos[ranked[0]] : 0;
+    *fits = false;
     size_t *cap = calloc(nn, sizeof(*cap));
-    if (!cap)
-        return nranked ? c->llc_node_pos[ranked[0]] : 0;
+    int *order = malloc(nn * sizeof(*order));
+    if (!cap || !order) {
+        free(cap), free(order);
+        return first;
+    }
     for (size_t i = 0; i < nranked; i++)
         cap[c->llc_node_pos[ranked[i]]] += weight[ranked[i]];
-    int seed = nranked ? c->llc_node_pos[ranked[0]] : 0;
-    for (size_t i = 0; i < nranked; i++) {
-        if (cap[c->llc_node_pos[ranked[i]]] >= target) {
-            seed = c->llc_node_pos[ranked[i]];
-            break;
+    int seed = first;
+    if (cap[first] >= target) {
+        *fits = true;
+    } else if (c->topo->nnodes) {
+        /* Nearest node to the consolidation choice that holds the budget alone. */
+        size_t norder = ls_nodes_by_distance(c->topo, first, order);
+        for (size_t k = 0; k < norder; k++) {
+            if (cap[order[k]] >= target) {
+                seed = order[k];
+                *fits = true;
+                break;
+            }
         }
     }
     free(cap);
+    free(order);
     return seed;
 }
 

@@ -90,7 +90,8 @@ static int cmp_step(const void *a, const void *b)
 
 int ls_plan_lock_steps(const struct ls_plan *plan, struct ls_lock_step **steps, size_t *n)
 {
-    size_t ncpu = plan->mode == LS_MODE_DEDICATED ? ls_cpuset_count(&plan->cpus) : 0;
+    size_t ncpu = plan->mode == LS_MODE_DEDICATED ? ls_cpuset_count(&plan->cpus)
+                                                  : ls_cpuset_count(&plan->cpu_marks);
     size_t cap = plan->nlocked + ncpu + 2, k = 0;
     struct ls_lock_step *s = malloc(cap * sizeof(*s));
     if (!s)
@@ -104,6 +105,10 @@ int ls_plan_lock_steps(const struct ls_plan *plan, struct ls_lock_step **steps, 
     if (plan->mode == LS_MODE_DEDICATED) {
         LS_CPUSET_FOREACH(cpu, &plan->cpus)
         s[k++] = (struct ls_lock_step){LS_LOCK_CPU, (unsigned)cpu, LS_LOCK_EXCLUSIVE};
+    } else {
+        /* Shared mode marks the CPUs it runs on, so every mode sees how busy each CPU is. */
+        LS_CPUSET_FOREACH(cpu, &plan->cpu_marks)
+        s[k++] = (struct ls_lock_step){LS_LOCK_CPU, (unsigned)cpu, LS_LOCK_SHARED};
     }
     if (plan->service_cpu >= 0)
         s[k++] = (struct ls_lock_step){LS_LOCK_CPU, (unsigned)plan->service_cpu, LS_LOCK_EXCLUSIVE};
@@ -129,6 +134,8 @@ void ls_plan_free(struct ls_plan *plan)
     free(plan->locked_llcs);
     ls_cpuset_free(&plan->cpus);
     ls_cpuset_free(&plan->mems);
+    ls_cpuset_free(&plan->cpu_marks);
+    ls_cpuset_free(&plan->overlap);
     free(plan->assignments);
     for (size_t i = 0; i < plan->nwarnings; i++)
         free(plan->warnings[i]);

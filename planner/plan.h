@@ -34,6 +34,10 @@ struct ls_snapshot {
     unsigned *llc_shared;    /* [nllcs] shared holders per LLC */
     unsigned *llc_exclusive; /* [nllcs] exclusive holders per LLC */
     ls_cpuset cpu_held;      /* CPUs with an exclusive per-CPU lock held */
+    /* [ncpus] LOCK_SH holders per CPU lockfile: shared-mode jobs marking the CPUs they run on.
+     * NULL (ncpus 0) = nobody marks a CPU. */
+    unsigned *cpu_shared;
+    size_t ncpus;
 };
 
 struct ls_assignment {
@@ -49,9 +53,11 @@ struct ls_plan {
     ls_cpuset mems;
     struct ls_assignment *assignments; /* exclusive mode */
     size_t nassignments;
-    int service_cpu; /* exclusive mode, else -1 */
-    int service_llc; /* exclusive mode: the service CPU's LLC when it is not one of locked_llcs
-                      * (then held LOCK_SH so no exclusive peer takes it), else -1 */
+    int service_cpu;     /* exclusive mode, else -1 */
+    int service_llc;     /* exclusive mode: the service CPU's LLC when it is not one of locked_llcs
+                          * (then held LOCK_SH so no exclusive peer takes it), else -1 */
+    ls_cpuset cpu_marks; /* shared mode: CPUs marked LOCK_SH (cpus minus others' LOCK_EX ones) */
+    ls_cpuset overlap;   /* shared mode: CPUs of cpus other jobs also use (full host) */
     char **warnings;
     size_t nwarnings;
     int *fds; /* held lock fds, released by ls_plan_release */
@@ -108,7 +114,8 @@ int ls_plan_acquire_wait(const struct ls_topology *topo, const ls_cpuset *allowe
                          long long timeout_ms, void (*on_wait)(const char *who, void *ctx),
                          void *ctx, struct ls_plan *plan, struct ls_error *err);
 
-/* Warnings as in the seed: cross-node spill, overcommit (vCPUs > CPUs). Replaces the plan's
+/* Warnings: cross-node spill (only when no node could hold the budget), CPUs shared with
+ * other jobs (shared mode, full host), overcommit (vCPUs > CPUs). Replaces the plan's
  * warnings; ls_plan_compute (and so every acquire) already calls it. */
 int ls_plan_add_warnings(const struct ls_topology *topo, const struct ls_request *req,
                          struct ls_plan *plan);

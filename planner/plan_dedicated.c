@@ -59,7 +59,7 @@ int ls_plan_dedicated(const struct ls_plan_ctx *c, size_t target, struct ls_plan
     for (unsigned i = 0; i < topo->nllcs; i++) {
         if (c->snap->llc_exclusive[i])
             continue;
-        free_cpus[i] = c->llc_allowed[i] - c->llc_cpu_held[i];
+        free_cpus[i] = ls_ctx_llc_free(c, i);
         if (!free_cpus[i])
             continue;
         ranked[nranked++] = i;
@@ -80,7 +80,8 @@ int ls_plan_dedicated(const struct ls_plan_ctx *c, size_t target, struct ls_plan
     } else {
         struct ded_sort s = {c, free_cpus};
         qsort_r(ranked, nranked, sizeof(*ranked), cmp_packing, &s);
-        int seed = ls_seed_node_that_fits(c, ranked, nranked, free_cpus, target);
+        bool fits;
+        int seed = ls_seed_node_that_fits(c, ranked, nranked, free_cpus, target, &fits);
         if (ls_walk_by_distance(c, ranked, nranked, free_cpus, seed, target, picked, &npicked) <
             0) {
             rc = ls_fail(err, LS_ERR_SYSTEM, ENOMEM, "out of memory planning");
@@ -93,7 +94,7 @@ int ls_plan_dedicated(const struct ls_plan_ctx *c, size_t target, struct ls_plan
         const struct ls_llc *llc = &topo->llcs[picked[k]];
         for (size_t j = 0; j < llc->ncpus && taken < target; j++) {
             unsigned cpu = llc->cpu_list[j];
-            if (!ls_cpuset_has(&c->allowed, cpu) || ls_cpuset_has(&c->snap->cpu_held, cpu))
+            if (!ls_cpuset_has(&c->allowed, cpu) || !ls_ctx_cpu_free(c, cpu))
                 continue;
             if (ls_cpuset_add(&plan->cpus, cpu) < 0) {
                 rc = ls_fail(err, LS_ERR_SYSTEM, ENOMEM, "out of memory planning");

@@ -3,6 +3,8 @@
 #ifndef LLCSLICE_PLAN_INTERNAL_H
 #define LLCSLICE_PLAN_INTERNAL_H
 
+#include <stdbool.h>
+
 #include "plan.h"
 
 struct ls_plan_ctx {
@@ -10,9 +12,10 @@ struct ls_plan_ctx {
     const struct ls_snapshot *snap;
     ls_cpuset allowed; /* allowed ∩ online */
     size_t nallowed;
-    size_t *llc_allowed;  /* [nllcs] allowed CPUs per LLC */
-    size_t *llc_cpu_held; /* [nllcs] allowed CPUs with a per-CPU lock held */
-    int *llc_node_pos;    /* [nllcs] position of the LLC's node in topo->nodes */
+    size_t *llc_allowed;    /* [nllcs] allowed CPUs per LLC */
+    size_t *llc_cpu_held;   /* [nllcs] allowed CPUs with an exclusive per-CPU lock held */
+    size_t *llc_cpu_marked; /* [nllcs] allowed CPUs only shared jobs mark (LOCK_SH) */
+    int *llc_node_pos;      /* [nllcs] position of the LLC's node in topo->nodes */
 };
 
 int ls_ctx_init(struct ls_plan_ctx *c, const struct ls_topology *topo, const ls_cpuset *allowed,
@@ -22,6 +25,24 @@ void ls_ctx_free(struct ls_plan_ctx *c);
 static inline unsigned ls_ctx_holders(const struct ls_plan_ctx *c, unsigned llc)
 {
     return c->snap->llc_shared[llc] + c->snap->llc_exclusive[llc];
+}
+
+/* Shared-mode marks on a CPU (LOCK_SH holders of its lockfile). */
+static inline unsigned ls_ctx_cpu_marks(const struct ls_plan_ctx *c, unsigned cpu)
+{
+    return c->snap->cpu_shared && cpu < c->snap->ncpus ? c->snap->cpu_shared[cpu] : 0;
+}
+
+/* No other job uses the CPU: no exclusive per-CPU lock and no shared mark. */
+static inline bool ls_ctx_cpu_free(const struct ls_plan_ctx *c, unsigned cpu)
+{
+    return !ls_cpuset_has(&c->snap->cpu_held, cpu) && !ls_ctx_cpu_marks(c, cpu);
+}
+
+/* Allowed CPUs of an LLC that no other job uses. */
+static inline size_t ls_ctx_llc_free(const struct ls_plan_ctx *c, unsigned llc)
+{
+    return c->llc_allowed[llc] - c->llc_cpu_held[llc] - c->llc_cpu_marked[llc];
 }
 
 /* Node positions sorted by distance from anchor_pos: unreachable (255) last, ties by node id;
@@ -35,9 +56,11 @@ int ls_walk_by_distance(const struct ls_plan_ctx *c, const unsigned *ranked, siz
                         const size_t *weight, int seed_pos, size_t target, unsigned *picked,
                         size_t *npicked);
 
-/* The first node (in `ranked` order) whose ranked LLCs alone reach target, else ranked[0]'s. */
+/* Where a walk starts so that a budget one node can hold stays on one node: ranked[0]'s node
+ * when its ranked LLCs alone reach target, else the nearest node to it (distance, then id)
+ * whose do, else ranked[0]'s (no node can: the walk spills by distance). *fits says which. */
 int ls_seed_node_that_fits(const struct ls_plan_ctx *c, const unsigned *ranked, size_t nranked,
-                           const size_t *weight, size_t target);
+                           const size_t *weight, size_t target, bool *fits);
 
 /* plan->locked_llcs = picks sorted ascending. */
 int ls_plan_set_llcs(struct ls_plan *plan, const unsigned *picks, size_t n);

@@ -79,6 +79,9 @@ int ls_snapshot_take(const struct ls_topology *topo, const ls_cpuset *allowed,
                     snap->llc_exclusive[v]++;
                 else
                     snap->llc_shared[v]++;
+            } else if (e[k].mode == LS_LOCK_SHARED) {
+                if (v < snap->ncpus)
+                    snap->cpu_shared[v]++;
             } else if (ls_cpuset_add(&snap->cpu_held, v) < 0) {
                 oom(err);
                 goto fail;
@@ -95,6 +98,7 @@ void ls_snapshot_free(struct ls_snapshot *snap)
 {
     free(snap->llc_shared);
     free(snap->llc_exclusive);
+    free(snap->cpu_shared);
     ls_cpuset_free(&snap->cpu_held);
     memset(snap, 0, sizeof(*snap));
 }

@@ -1,4 +1,5 @@
-/* The seed's user-facing warnings about a plan: cross-node spill and vCPU overcommit. */
+/* The user-facing warnings about a plan: cross-node spill, CPUs shared with other jobs on a
+ * full host, and the seed's vCPU overcommit. */
 #include "plan.h"
 #include "strv.h"
 
@@ -55,12 +56,35 @@ int ls_plan_add_warnings(const struct ls_topology *topo, const struct ls_request
         char *list = llc_list(topo, plan);
         if (!list)
             return -1;
+        /* Placement spills only when no single node could hold the budget (DESIGN.md). */
         int rc = add(plan,
-                     "llcslice: reserving LLCs %s across %zu NUMA nodes (preferred single-node "
-                     "contiguous unavailable). Job will run; memory-access latency may be "
-                     "higher.",
-                     list, nmems);
+                     "llcslice: reserving LLCs %s across %zu NUMA nodes (no single node has %zu "
+                     "allowed CPUs free for this job). Job will run; memory-access latency may "
+                     "be higher.",
+                     list, nmems, ls_cpuset_count(&plan->cpus));
         free(list);
+        if (rc < 0)
+            return -1;
+    }
+
+    /* Shared mode on a full host: name the CPUs other jobs also use (the acquire adds who). */
+    if (!ls_cpuset_empty(&plan->overlap)) {
+        ls_cpuset ex = LS_CPUSET_INIT;
+        if (ls_cpuset_copy(&ex, &plan->overlap) < 0)
+            return -1;
+        ls_cpuset_andnot(&ex, &plan->cpu_marks);
+        char *all = ls_cpuset_format(&plan->overlap), *held = ls_cpuset_format(&ex);
+        int rc = all && held
+                     ? add(plan,
+                           "llcslice: overcommit: the CPUs free of other jobs cannot hold %zu "
+                           "CPUs, so CPUs %s are shared with other jobs%s%s%s. Job will run; it "
+                           "competes with them for those CPUs.",
+                           ls_cpuset_count(&plan->cpus), all, *held ? " (" : "", *held ? held : "",
+                           *held ? " dedicated to another job)" : "")
+                     : -1;
+        free(all);
+        free(held);
+        ls_cpuset_free(&ex);
         if (rc < 0)
             return -1;
     }

@@ -1,0 +1,61 @@
+#!/usr/bin/env bash
+# Placement that keeps the slice's promise, on simulated hosts (--fsroot fixtures) with real
+# holders: llcslice runs and flock(1) in a temp lock dir. Shared jobs mark their CPUs, so they
+# do not stack; a dedicated holder's CPU is avoided; a budget one node holds stays there.
+source "$(dirname "$0")/run_lib.sh"
+
+TWO=$FIX/2arm-2c      # 2 CPUs, no cache information: one LLC
+BIG=$FIX/64amd64-4s2n4ca2co # 8 LLCs of 8 CPUs, one per node
+[[ -d $TWO && -d $BIG ]] || { echo "SKIP: fixtures missing"; exit 0; }
+plan() { "$BIN" plan --lock-dir "$L" "$@"; }
+wait_for() { for _ in $(seq 1200); do [[ -e $1 ]] && return 0; sleep 0.05; done; fail "timed out waiting for $1"; }
+
+# ---- two shared --cpus 1 jobs on a 2-CPU host get different CPUs
+hold='echo "$LLCSLICE_CPUS" >"$0.cpus"; touch "$0"; while [ -e '"$T"'/hold ]; do sleep 0.05; done'
+touch "$T/hold"
+"$BIN" run --fsroot "$TWO" --lock-dir "$L" --cpus 1 -- sh -c "$hold" "$T/a" 2>"$T/a.err" &
+PIDS+=($!)
+wait_for "$T/a"
+"$BIN" run --fsroot "$TWO" --lock-dir "$L" --cpus 1 -- sh -c "$hold" "$T/b" 2>"$T/b.err" &
+PIDS+=($!)
+wait_for "$T/b"
+[[ $(cat "$T/a.cpus") == 0 && $(cat "$T/b.cpus") == 1 ]] ||
+    fail "two shared --cpus 1 jobs got $(cat "$T/a.cpus") and $(cat "$T/b.cpus")"
+marks=$("$BIN" locks --lock-dir "$L" --json | jq -c '[.cpus[] | select(.holders | length > 0) | .index]')
+[[ $marks == '[0,1]' ]] || fail "shared jobs do not mark their CPUs: $marks"
+ok "two shared --cpus 1 jobs on a 2-CPU host: CPUs 0 and 1, both marked"
+
+# a third one shares the least-used CPU and names who it shares with
+run_rc 0 plan --fsroot "$TWO" --cpus 1 --json
+[[ $(jq -c .cpus "$T/out") == '[0]' ]] || fail "third job: $(cat "$T/out")"
+grep -q 'CPUs 0 are shared with other jobs' "$T/out" || fail "no overcommit warning: $(cat "$T/out")"
+# a dedicated job finds nothing free: busy
+run_rc 75 "$BIN" run --fsroot "$TWO" --lock-dir "$L" --mode dedicated --cpus 1 -- true
+rm "$T/hold"
+wait
+PIDS=()
+no_locks_held
+ok "full 2-CPU host: overlap named, dedicated busy"
+
+# ---- a flock(1) holder of a CPU (as ktstr's VMs and dedicated jobs do) is avoided
+flock -x "$L/llcslice-cpu-0.lock" -c "touch $T/f; while [ -e $T/f ]; do sleep 0.05; done" &
+PIDS+=($!)
+wait_for "$T/f"
+run_rc 0 plan --fsroot "$TWO" --cpus 1 --json
+[[ $(jq -c .cpus "$T/out") == '[1]' ]] || fail "held CPU 0 taken: $(cat "$T/out")"
+run_rc 0 plan --fsroot "$TWO" --cpus 2 --json
+[[ $(jq -c .cpus "$T/out") == '[0,1]' ]] || fail "full host: $(cat "$T/out")"
+grep -q '0 dedicated to another job' "$T/out" || fail "dedicated overlap not named: $(cat "$T/out")"
+rm "$T/f"
+wait
+PIDS=()
+ok "flock(1) LOCK_EX on CPU 0: a shared job takes CPU 1, and names CPU 0 when it must share"
+
+# ---- no needless spill: a budget one node holds stays on it
+run_rc 0 plan --fsroot "$BIG" --allowed-cpus 6-15 --cpus 4 --json
+[[ $(jq -c '[.cpus,.mems,.warnings]' "$T/out") == '[[8,9,10,11],[1],[]]' ]] ||
+    fail "--allowed-cpus 6-15 --cpus 4: $(cat "$T/out")"
+run_rc 0 plan --fsroot "$BIG" --allowed-cpus 6-15 --cpus 9 --json
+jq -e '.warnings[0] | test("no single node has 9 allowed CPUs free")' "$T/out" >/dev/null ||
+    fail "spill warning: $(cat "$T/out")"
+ok "allowed 6-15, --cpus 4 on node 1 alone; --cpus 9 spills and says why"
