@@ -5,6 +5,7 @@
 #include "plan_internal.h"
 
 #include <errno.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -91,16 +92,18 @@ static void llc_order(const struct ls_plan_ctx *c, const struct pin_view *v, uns
     free(eligible);
 }
 
-/* The allowed CPUs of an LLC, ascending, skipping `used` ones; returns how many. */
+static bool not_used(const struct ls_plan_ctx *c, unsigned cpu, const void *used)
+{
+    (void)c;
+    return !ls_cpuset_has(used, cpu);
+}
+
+/* The allowed CPUs of an LLC not in `used`, whole cores first (a guest core's threads land on
+ * one host core's siblings); returns how many. */
 static size_t llc_available(const struct ls_plan_ctx *c, unsigned llc, const ls_cpuset *used,
                             unsigned *out)
 {
-    const struct ls_llc *l = &c->topo->llcs[llc];
-    size_t n = 0;
-    for (size_t k = 0; k < l->ncpus; k++)
-        if (ls_cpuset_has(&c->allowed, l->cpu_list[k]) && !ls_cpuset_has(used, l->cpu_list[k]))
-            out[n++] = l->cpu_list[k];
-    return n;
+    return ls_take_by_core(c, llc, not_used, used, SIZE_MAX, out);
 }
 
 enum attempt { FITS, BUSY, NEVER };

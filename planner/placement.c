@@ -173,28 +173,92 @@ int ls_plan_set_llcs(struct ls_plan *plan, const unsigned *picks, size_t n)
     return 0;
 }
 
-int ls_plan_take_ascending(const struct ls_plan_ctx *c, struct ls_plan *plan, size_t target)
+bool ls_cpu_ok_free(const struct ls_plan_ctx *c, unsigned cpu, const void *arg)
 {
-    /* Two passes: CPUs a dedicated job holds are taken only when the chosen LLCs have no free
-     * ones left, so a shared job overlaps dedicated CPUs only when it must. With no per-CPU
-     * holders this is the seed's ascending take. */
-    size_t taken = 0;
-    for (int pass = 0; pass < 2; pass++) {
-        bool want_held = pass == 1;
-        for (size_t i = 0; i < plan->nlocked && taken < target; i++) {
-            const struct ls_llc *llc = &c->topo->llcs[plan->locked_llcs[i]];
-            for (size_t k = 0; k < llc->ncpus && taken < target; k++) {
-                unsigned cpu = llc->cpu_list[k];
-                if (!ls_cpuset_has(&c->allowed, cpu))
-                    continue;
-                if ((c->snap && ls_cpuset_has(&c->snap->cpu_held, cpu)) != want_held)
-                    continue;
-                if (ls_cpuset_add(&plan->cpus, cpu) < 0)
-                    return -1;
-                taken++;
+    (void)arg;
+    return ls_ctx_cpu_free(c, cpu);
+}
+
+bool ls_cpu_ok_any(const struct ls_plan_ctx *c, unsigned cpu, const void *arg)
+{
+    (void)c, (void)cpu, (void)arg;
+    return true;
+}
+
+/* core_list[*i..] is one core: its end, and whether every CPU of it is allowed and ok. */
+static size_t core_end(const struct ls_plan_ctx *c, const struct ls_llc *l, size_t i,
+                       ls_cpu_ok_fn ok, const void *arg, bool *whole)
+{
+    int core = c->topo->cpu_core[l->core_list[i]];
+    *whole = true;
+    size_t j = i;
+    for (; j < l->ncpus && c->topo->cpu_core[l->core_list[j]] == core; j++) {
+        unsigned cpu = l->core_list[j];
+        if (!ls_cpuset_has(&c->allowed, cpu) || !ok(c, cpu, arg))
+            *whole = false;
+    }
+    return j;
+}
+
+size_t ls_take_by_core(const struct ls_plan_ctx *c, unsigned llc, ls_cpu_ok_fn ok, const void *arg,
+                       size_t need, unsigned *out)
+{
+    const struct ls_llc *l = &c->topo->llcs[llc];
+    size_t n = 0;
+    /* Pass 0: whole cores (the last one split when the budget ends inside it, unless
+     * full-cores). Pass 1: the free CPUs of cores someone else already uses. */
+    for (int pass = 0; pass < (c->full_cores ? 1 : 2) && n < need; pass++) {
+        for (size_t i = 0; i < l->ncpus && n < need;) {
+            bool whole;
+            size_t j = core_end(c, l, i, ok, arg, &whole);
+            if (whole != (pass == 0) || (c->full_cores && j - i > need - n)) {
+                i = j;
+                continue;
             }
+            for (; i < j && n < need; i++)
+                if (ls_cpuset_has(&c->allowed, l->core_list[i]) && ok(c, l->core_list[i], arg))
+                    out[n++] = l->core_list[i];
+            i = j;
         }
     }
+    return n;
+}
+
+size_t ls_whole_core_cpus(const struct ls_plan_ctx *c, unsigned llc, ls_cpu_ok_fn ok,
+                          const void *arg)
+{
+    const struct ls_llc *l = &c->topo->llcs[llc];
+    size_t n = 0;
+    for (size_t i = 0; i < l->ncpus;) {
+        bool whole;
+        size_t j = core_end(c, l, i, ok, arg, &whole);
+        if (whole)
+            n += j - i;
+        i = j;
+    }
+    return n;
+}
+
+int ls_plan_take_ascending(const struct ls_plan_ctx *c, struct ls_plan *plan, size_t target)
+{
+    size_t taken = 0, maxllc = 1;
+    for (size_t i = 0; i < plan->nlocked; i++)
+        if (c->topo->llcs[plan->locked_llcs[i]].ncpus > maxllc)
+            maxllc = c->topo->llcs[plan->locked_llcs[i]].ncpus;
+    unsigned *buf = malloc(maxllc * sizeof(*buf));
+    if (!buf)
+        return -1;
+    for (size_t i = 0; i < plan->nlocked && taken < target; i++) {
+        size_t n =
+            ls_take_by_core(c, plan->locked_llcs[i], ls_cpu_ok_any, NULL, target - taken, buf);
+        for (size_t k = 0; k < n; k++)
+            if (ls_cpuset_add(&plan->cpus, buf[k]) < 0) {
+                free(buf);
+                return -1;
+            }
+        taken += n;
+    }
+    free(buf);
     return 0;
 }
 
@@ -204,6 +268,10 @@ int ls_plan_set_mems(const struct ls_topology *topo, struct ls_plan *plan)
     LS_CPUSET_FOREACH(cpu, &plan->cpus)
     {
         int node = (unsigned)cpu <= topo->max_cpu ? topo->cpu_node[cpu] : -1;
+        /* A memoryless node cannot be in a cpuset's mems: its nearest node with memory is. */
+        int pos = node < 0 ? -1 : ls_topology_node_pos(topo, node);
+        if (pos >= 0)
+            node = topo->nodes[pos].mem_node;
         if (ls_cpuset_add(&plan->mems, node < 0 ? 0u : (unsigned)node) < 0)
             return -1;
     }

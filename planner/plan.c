@@ -51,6 +51,15 @@ int ls_plan_compute(const struct ls_topology *topo, const ls_cpuset *allowed,
     }
     if (ls_request_target(req, c.nallowed, &plan->target_cpus, err) < 0)
         goto out;
+    c.full_cores = req->smt == LS_SMT_FULL_CORES;
+    if (c.full_cores && !(req->mode == LS_MODE_EXCLUSIVE && req->has_perf) &&
+        plan->target_cpus % topo->max_threads) {
+        ls_fail(err, LS_ERR_UNSAT, EINVAL,
+                "--smt full-cores: %zu CPUs is not a whole number of this host's %u-thread "
+                "cores; ask for a multiple of %u",
+                plan->target_cpus, topo->max_threads, topo->max_threads);
+        goto out;
+    }
     switch (req->mode) {
     case LS_MODE_SHARED:
         rc = ls_plan_shared(&c, plan->target_cpus, plan, err);

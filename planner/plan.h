@@ -13,6 +13,11 @@
 
 enum ls_mode { LS_MODE_SHARED, LS_MODE_DEDICATED, LS_MODE_EXCLUSIVE };
 
+/* --smt: any = prefer whole cores (split one only when the budget needs it); full-cores =
+ * whole cores only (Kubernetes' full-pcpus-only): a budget that is not a whole number of
+ * cores is unsatisfiable, too few whole free cores is busy. */
+enum ls_smt { LS_SMT_ANY, LS_SMT_FULL_CORES };
+
 struct ls_perf_topo { /* --perf LLCSxCORESxTHREADS[,nodes=N] */
     unsigned llcs, cores, threads, nodes;
 };
@@ -24,6 +29,7 @@ struct ls_request {
     bool has_perf;      /* exclusive mode: virtual topology given */
     struct ls_perf_topo perf;
     size_t vcpus; /* declared vCPU count (perf or YAML), 0 when none */
+    enum ls_smt smt;
     unsigned pid; /* diffuses the exclusive-mode llc_offset; getpid() by default */
     const volatile sig_atomic_t *stop; /* optional: waiting gives up (busy) once *stop != 0 */
 };
@@ -78,6 +84,9 @@ int ls_perf_parse_as(const char *text, const char *what, struct ls_perf_topo *ou
                      struct ls_error *err);
 int ls_perf_check(const struct ls_perf_topo *t, const char *what, struct ls_error *err);
 int ls_mode_parse(const char *text, enum ls_mode *out, struct ls_error *err);
+/* "any" / "full-cores"; anything else is a usage error naming `what` (--smt, smt:). */
+int ls_smt_parse(const char *text, const char *what, enum ls_smt *out, struct ls_error *err);
+const char *ls_smt_name(enum ls_smt smt);
 const char *ls_mode_name(enum ls_mode mode);
 
 /* PLAN (pure): choose LLCs/CPUs for req given who holds what (snap NULL: nobody). No I/O.

@@ -50,6 +50,7 @@ int ls_plan_dedicated(const struct ls_plan_ctx *c, size_t target, struct ls_plan
     size_t *free_cpus = calloc(n, sizeof(*free_cpus));
     unsigned *ranked = malloc(n * sizeof(*ranked));
     unsigned *picked = malloc(n * sizeof(*picked));
+    unsigned *buf = NULL;
     int rc = 0;
     if (!free_cpus || !ranked || !picked) {
         rc = ls_fail(err, LS_ERR_SYSTEM, ENOMEM, "out of memory planning");
@@ -59,7 +60,8 @@ int ls_plan_dedicated(const struct ls_plan_ctx *c, size_t target, struct ls_plan
     for (unsigned i = 0; i < topo->nllcs; i++) {
         if (c->snap->llc_exclusive[i])
             continue;
-        free_cpus[i] = ls_ctx_llc_free(c, i);
+        free_cpus[i] =
+            c->full_cores ? ls_whole_core_cpus(c, i, ls_cpu_ok_free, NULL) : ls_ctx_llc_free(c, i);
         if (!free_cpus[i])
             continue;
         ranked[nranked++] = i;
@@ -68,9 +70,9 @@ int ls_plan_dedicated(const struct ls_plan_ctx *c, size_t target, struct ls_plan
     if (target > total_free) {
         rc = ls_fail(err, LS_ERR_BUSY, EBUSY,
                      "%zu CPUs wanted but only %zu of the %zu allowed are free for a dedicated "
-                     "reservation, the rest being dedicated to other jobs or in LLCs held "
+                     "reservation%s, the rest being used by other jobs or in LLCs held "
                      "exclusively",
-                     target, total_free, c->nallowed);
+                     target, total_free, c->nallowed, c->full_cores ? " as whole cores" : "");
         goto out;
     }
     size_t npicked = 0;
@@ -88,20 +90,25 @@ int ls_plan_dedicated(const struct ls_plan_ctx *c, size_t target, struct ls_plan
             goto out;
         }
     }
-    /* Free CPUs ascending from each pick in pick order; the last pick gives only the rest. */
-    size_t taken = 0;
+    /* Free CPUs of each pick in pick order, whole cores first; the last pick gives only the
+     * rest. */
+    size_t taken = 0, maxllc = 1;
+    for (size_t k = 0; k < npicked; k++)
+        if (topo->llcs[picked[k]].ncpus > maxllc)
+            maxllc = topo->llcs[picked[k]].ncpus;
+    buf = malloc(maxllc * sizeof(*buf));
+    if (!buf) {
+        rc = ls_fail(err, LS_ERR_SYSTEM, ENOMEM, "out of memory planning");
+        goto out;
+    }
     for (size_t k = 0; k < npicked && taken < target; k++) {
-        const struct ls_llc *llc = &topo->llcs[picked[k]];
-        for (size_t j = 0; j < llc->ncpus && taken < target; j++) {
-            unsigned cpu = llc->cpu_list[j];
-            if (!ls_cpuset_has(&c->allowed, cpu) || !ls_ctx_cpu_free(c, cpu))
-                continue;
-            if (ls_cpuset_add(&plan->cpus, cpu) < 0) {
+        size_t n = ls_take_by_core(c, picked[k], ls_cpu_ok_free, NULL, target - taken, buf);
+        for (size_t j = 0; j < n; j++)
+            if (ls_cpuset_add(&plan->cpus, buf[j]) < 0) {
                 rc = ls_fail(err, LS_ERR_SYSTEM, ENOMEM, "out of memory planning");
                 goto out;
             }
-            taken++;
-        }
+        taken += n;
     }
     if (ls_plan_set_llcs(plan, picked, npicked) < 0)
         rc = ls_fail(err, LS_ERR_SYSTEM, ENOMEM, "out of memory planning");
@@ -109,5 +116,6 @@ out:
     free(free_cpus);
     free(ranked);
     free(picked);
+    free(buf);
     return rc;
 }

@@ -16,6 +16,7 @@ struct ls_plan_ctx {
     size_t *llc_cpu_held;   /* [nllcs] allowed CPUs with an exclusive per-CPU lock held */
     size_t *llc_cpu_marked; /* [nllcs] allowed CPUs only shared jobs mark (LOCK_SH) */
     int *llc_node_pos;      /* [nllcs] position of the LLC's node in topo->nodes */
+    bool full_cores;        /* --smt full-cores: whole cores only */
 };
 
 int ls_ctx_init(struct ls_plan_ctx *c, const struct ls_topology *topo, const ls_cpuset *allowed,
@@ -45,6 +46,21 @@ static inline size_t ls_ctx_llc_free(const struct ls_plan_ctx *c, unsigned llc)
     return c->llc_allowed[llc] - c->llc_cpu_held[llc] - c->llc_cpu_marked[llc];
 }
 
+/* Whether a CPU may be taken (besides being allowed), for the core-aware take. */
+typedef bool (*ls_cpu_ok_fn)(const struct ls_plan_ctx *c, unsigned cpu, const void *arg);
+bool ls_cpu_ok_free(const struct ls_plan_ctx *c, unsigned cpu, const void *arg); /* no user */
+bool ls_cpu_ok_any(const struct ls_plan_ctx *c, unsigned cpu, const void *arg);
+
+/* Up to `need` allowed CPUs of an LLC passing ok, as whole cores (every online sibling allowed
+ * and ok; cores by lowest CPU) before any core is split; with c->full_cores only whole cores
+ * that fit in what is still needed, else then the CPUs of cores others already use. Writes
+ * them in take order to out (room for the LLC's CPUs); returns how many. */
+size_t ls_take_by_core(const struct ls_plan_ctx *c, unsigned llc, ls_cpu_ok_fn ok, const void *arg,
+                       size_t need, unsigned *out);
+/* The LLC's allowed CPUs passing ok that lie in whole cores (a --smt full-cores weight). */
+size_t ls_whole_core_cpus(const struct ls_plan_ctx *c, unsigned llc, ls_cpu_ok_fn ok,
+                          const void *arg);
+
 /* Node positions sorted by distance from anchor_pos: unreachable (255) last, ties by node id;
  * nodes without LLCs skipped. `order` has room for topo->nnodes; returns the count. */
 size_t ls_nodes_by_distance(const struct ls_topology *topo, int anchor_pos, int *order);
@@ -64,7 +80,8 @@ int ls_seed_node_that_fits(const struct ls_plan_ctx *c, const unsigned *ranked, 
 
 /* plan->locked_llcs = picks sorted ascending. */
 int ls_plan_set_llcs(struct ls_plan *plan, const unsigned *picks, size_t n);
-/* plan->cpus = allowed CPUs of locked_llcs, LLCs and CPUs ascending, first `target` only. */
+/* plan->cpus = allowed CPUs of locked_llcs, LLCs ascending, whole cores first within each
+ * (ls_take_by_core), first `target` only. */
 int ls_plan_take_ascending(const struct ls_plan_ctx *c, struct ls_plan *plan, size_t target);
 /* plan->mems = home nodes of plan->cpus. */
 int ls_plan_set_mems(const struct ls_topology *topo, struct ls_plan *plan);

@@ -38,30 +38,36 @@ static int cmp_use(const void *a, const void *b)
     return x->cpu < y->cpu ? -1 : x->cpu > y->cpu;
 }
 
-/* Free CPUs (nobody else uses them) of the picked LLCs, LLCs and CPUs ascending, the first
- * `target` (the seed's partial last LLC); then only LLCs we run on stay locked (the seed's
- * truncation can leave a consolidation pick without a CPU taken). */
+/* Free CPUs (nobody else uses them) of the picked LLCs, LLCs ascending, whole cores first
+ * within each, the first `target` (the seed's partial last LLC); then only LLCs we run on stay
+ * locked (the seed's truncation can leave a consolidation pick without a CPU taken). */
 static int take_free(const struct ls_plan_ctx *c, const unsigned *picked, size_t npicked,
                      struct ls_plan *plan, size_t target)
 {
     if (ls_plan_set_llcs(plan, picked, npicked) < 0)
         return -1;
-    size_t taken = 0, kept = 0;
+    size_t taken = 0, kept = 0, maxllc = 1;
+    for (size_t i = 0; i < plan->nlocked; i++)
+        if (c->topo->llcs[plan->locked_llcs[i]].ncpus > maxllc)
+            maxllc = c->topo->llcs[plan->locked_llcs[i]].ncpus;
+    unsigned *buf = malloc(maxllc * sizeof(*buf));
+    if (!buf)
+        return -1;
     for (size_t i = 0; i < plan->nlocked; i++) {
-        const struct ls_llc *llc = &c->topo->llcs[plan->locked_llcs[i]];
-        size_t before = taken;
-        for (size_t k = 0; k < llc->ncpus && taken < target; k++) {
-            unsigned cpu = llc->cpu_list[k];
-            if (!ls_cpuset_has(&c->allowed, cpu) || !ls_ctx_cpu_free(c, cpu))
-                continue;
-            if (ls_cpuset_add(&plan->cpus, cpu) < 0)
+        size_t n = taken < target ? ls_take_by_core(c, plan->locked_llcs[i], ls_cpu_ok_free, NULL,
+                                                    target - taken, buf)
+                                  : 0;
+        for (size_t k = 0; k < n; k++)
+            if (ls_cpuset_add(&plan->cpus, buf[k]) < 0) {
+                free(buf);
                 return -1;
-            taken++;
-        }
-        if (taken > before)
+            }
+        taken += n;
+        if (n)
             plan->locked_llcs[kept++] = plan->locked_llcs[i];
     }
     plan->nlocked = kept;
+    free(buf);
     return 0;
 }
 
@@ -137,7 +143,8 @@ int ls_plan_shared(const struct ls_plan_ctx *c, size_t target, struct ls_plan *p
         }
         eligible[neligible++] = i;
         eligible_cpus += c->llc_allowed[i];
-        free_cpus[i] = ls_ctx_llc_free(c, i);
+        free_cpus[i] =
+            c->full_cores ? ls_whole_core_cpus(c, i, ls_cpu_ok_free, NULL) : ls_ctx_llc_free(c, i);
         total_free += free_cpus[i];
         if (free_cpus[i])
             ranked[nranked++] = i;
@@ -149,6 +156,13 @@ int ls_plan_shared(const struct ls_plan_ctx *c, size_t target, struct ls_plan *p
                      "%zu CPUs wanted but only %zu of the %zu allowed lie in LLCs not held "
                      "exclusively by others",
                      target, eligible_cpus, eligible_cpus + excluded_cpus);
+        goto out;
+    }
+    if (target > total_free && c->full_cores) {
+        rc = ls_fail(err, LS_ERR_BUSY, EBUSY,
+                     "--smt full-cores: %zu CPUs wanted but only %zu of the allowed lie in whole "
+                     "cores no other job uses",
+                     target, total_free);
         goto out;
     }
     if (target > total_free) {

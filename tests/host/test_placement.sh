@@ -59,3 +59,39 @@ run_rc 0 plan --fsroot "$BIG" --allowed-cpus 6-15 --cpus 9 --json
 jq -e '.warnings[0] | test("no single node has 9 allowed CPUs free")' "$T/out" >/dev/null ||
     fail "spill warning: $(cat "$T/out")"
 ok "allowed 6-15, --cpus 4 on node 1 alone; --cpus 9 spills and says why"
+
+# ---- whole cores: SMT siblings 0 and 16 on this fixture
+SMT=$FIX/32intel64-2p8co2t+8ve
+if [[ -d $SMT ]]; then
+    run_rc 0 plan --fsroot "$SMT" --mode dedicated --cpus 2 --json
+    [[ $(jq -c .cpus "$T/out") == '[0,16]' ]] || fail "dedicated 2 not one whole core: $(cat "$T/out")"
+    # a dedicated flock(1) holder of CPU 0: a whole free core rather than its sibling 16
+    flock -x "$L/llcslice-cpu-0.lock" -c "touch $T/g; while [ -e $T/g ]; do sleep 0.05; done" &
+    PIDS+=($!)
+    wait_for "$T/g"
+    run_rc 0 plan --fsroot "$SMT" --mode dedicated --cpus 1 --json
+    [[ $(jq -c .cpus "$T/out") == '[1]' ]] || fail "next to a held CPU: $(cat "$T/out")"
+    rm "$T/g"
+    wait
+    PIDS=()
+    run_rc 77 plan --fsroot "$SMT" --smt full-cores --cpus 3
+    grep -q 'not a whole number' "$T/err" || fail "full-cores 3: $(cat "$T/err")"
+    run_rc 64 plan --fsroot "$SMT" --smt half
+    printf 'jobs:\n  - name: a\n    cpus: 3\n    smt: full-cores\n    command: "true"\n' >"$T/s.yaml"
+    run_rc 77 "$BIN" slots "$T/s.yaml" --dry-run --fsroot "$SMT" --lock-dir "$L"
+    ok "whole cores: dedicated 2 = CPUs 0,16; beside a held CPU a whole core; --smt full-cores refuses 3 (plan, slots smt:)"
+fi
+
+# ---- memory: nodes without memory never appear in mems; topo shows memory per node
+MEM=$FIX/fakememinitiators-1np2c+1npp+gi
+if [[ -d $MEM ]]; then
+    run_rc 0 plan --fsroot "$MEM" --cpus 2 --json
+    [[ $(jq -c '[.cpus,.mems]' "$T/out") == '[[0,1],[5]]' ]] || fail "memoryless node in mems: $(cat "$T/out")"
+    run_rc 0 "$BIN" topo --fsroot "$MEM" --json
+    jq -e '(.nodes[] | select(.id == 0) | .has_memory == false and .mem_node == 5) and
+           (.nodes[] | select(.id == 5) | .has_memory and .memory_kb > 0)' "$T/out" >/dev/null ||
+        fail "topo memory: $(jq -c .nodes "$T/out")"
+    run_rc 0 "$BIN" topo --fsroot "$MEM"
+    grep -Eq '^0 +0-1 +none \(->5\)' "$T/out" || fail "topo text memory: $(cat "$T/out")"
+    ok "memoryless nodes: plan mems [5] for CPUs of node 0; topo shows has_memory/memory_kb/mem_node"
+fi
