@@ -51,6 +51,7 @@ int ls_plan_compute(const struct ls_topology *topo, const ls_cpuset *allowed,
     }
     if (ls_request_target(req, c.nallowed, &plan->target_cpus, err) < 0)
         goto out;
+    plan->vcpus = req->vcpus;
     c.full_cores = req->smt == LS_SMT_FULL_CORES;
     if (c.full_cores && !(req->mode == LS_MODE_EXCLUSIVE && req->has_perf) &&
         plan->target_cpus % topo->max_threads) {
@@ -146,6 +147,7 @@ void ls_plan_free(struct ls_plan *plan)
     ls_cpuset_free(&plan->cpu_marks);
     ls_cpuset_free(&plan->overlap);
     free(plan->assignments);
+    free(plan->guest_host_node);
     for (size_t i = 0; i < plan->nwarnings; i++)
         free(plan->warnings[i]);
     free(plan->warnings);

@@ -30,7 +30,7 @@ struct ls_request {
     struct ls_perf_topo perf;
     size_t vcpus; /* declared vCPU count (perf or YAML), 0 when none */
     enum ls_smt smt;
-    unsigned pid; /* diffuses the exclusive-mode llc_offset; getpid() by default */
+    unsigned pid; /* the requester; placement no longer depends on it (deterministic) */
     const volatile sig_atomic_t *stop; /* optional: waiting gives up (busy) once *stop != 0 */
 };
 
@@ -53,13 +53,16 @@ struct ls_assignment {
 struct ls_plan {
     enum ls_mode mode;
     size_t target_cpus;
+    size_t vcpus; /* the job's vCPU count (--perf, or declared): LLCSLICE_VCPUS; 0 = none */
     unsigned *locked_llcs; /* ascending = acquire order */
     size_t nlocked;
     ls_cpuset cpus;
     ls_cpuset mems;
     struct ls_assignment *assignments; /* exclusive mode */
     size_t nassignments;
-    int service_cpu;     /* exclusive mode, else -1 */
+    struct ls_perf_topo guest; /* exclusive --perf: the guest topology, else all 0 */
+    int *guest_host_node;      /* [guest.nodes] host node id of each guest node's LLCs */
+    int service_cpu;           /* exclusive mode, else -1 */
     int service_llc;     /* exclusive mode: the service CPU's LLC when it is not one of locked_llcs
                           * (then held LOCK_SH so no exclusive peer takes it), else -1 */
     ls_cpuset cpu_marks; /* shared mode: CPUs marked LOCK_SH (cpus minus others' LOCK_EX ones) */
@@ -159,6 +162,11 @@ int ls_describe_holders(const struct ls_topology *topo, const ls_cpuset *allowed
 int ls_describe_conflicts(const struct ls_lockdir *ld, const struct ls_locktable *t,
                           const struct ls_lock_step *steps, size_t nsteps, char **out,
                           struct ls_error *err);
+
+/* The guest NUMA node of a vCPU of an exclusive --perf plan: virtual LLC l = vcpu / (cores x
+ * threads) belongs to guest node g when l falls in g's share (the first llcs % nodes guest
+ * nodes hold one virtual LLC more, as the seed's numa_aware_llc_order). */
+unsigned ls_plan_vcpu_guest_node(const struct ls_plan *plan, unsigned vcpu);
 
 void ls_plan_release(struct ls_plan *plan); /* closes fds: locks released */
 void ls_plan_free(struct ls_plan *plan);    /* releases and frees */

@@ -95,3 +95,26 @@ if [[ -d $MEM ]]; then
     grep -Eq '^0 +0-1 +none \(->5\)' "$T/out" || fail "topo text memory: $(cat "$T/out")"
     ok "memoryless nodes: plan mems [5] for CPUs of node 0; topo shows has_memory/memory_kb/mem_node"
 fi
+
+# ---- performance mode: deterministic, closest nodes, plan predicts run, LLCSLICE_VCPUS
+run_rc 0 plan --fsroot "$BIG" --perf 2x4x1 --json
+cp "$T/out" "$T/plan1.json"
+for _ in 1 2 3 4 5; do
+    run_rc 0 plan --fsroot "$BIG" --perf 2x4x1 --json
+    cmp -s "$T/out" "$T/plan1.json" || fail "perf plan changed between runs: $(cat "$T/out")"
+done
+d=$(jq -r '.locked_llcs | map(tostring) | join(" ")' "$T/plan1.json")
+read -r a b <<<"$d"
+row=$(sed 's/\x0//g' "$BIG/sys/devices/system/node/node$a/distance")
+dist=$(awk -v k=$((b + 1)) '{print $k}' <<<"$row")
+min=$(tr ' ' '\n' <<<"$row" | grep -v '^10$' | sort -n | head -1)
+[[ $dist == "$min" ]] || fail "perf 2x4x1 on nodes $a,$b at distance $dist, closest is $min"
+jq -e '.guest == {"llcs":2,"cores":4,"threads":1,"nodes":1} and .vcpu_guest_nodes == [0,0,0,0,0,0,0,0]
+       and (.guest_host_nodes | length) == 1' "$T/plan1.json" >/dev/null || fail "guest keys: $(cat "$T/plan1.json")"
+probe='echo "V=$LLCSLICE_VCPUS N=$LLCSLICE_NCPUS"; cp "$LLCSLICE_PLAN" '"$T"'/run.json'
+run_rc 0 "$BIN" run --fsroot "$BIG" --lock-dir "$L" --perf 2x4x1 -- sh -c "$probe"
+grep -qx 'V=8 N=9' "$T/out" || fail "env: $(cat "$T/out")"
+[[ $(jq -c '[.locked_llcs,.assignments,.service_cpu]' "$T/run.json") == "$(jq -c '[.locked_llcs,.assignments,.service_cpu]' "$T/plan1.json")" ]] ||
+    fail "run got $(jq -c . "$T/run.json"), plan said $(jq -c . "$T/plan1.json")"
+no_locks_held
+ok "perf 2x4x1: same plan 6 times, LLCs on nodes $a,$b at the closest distance $min, run = plan, LLCSLICE_VCPUS=8 NCPUS=9"

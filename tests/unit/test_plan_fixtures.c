@@ -78,6 +78,25 @@ static void test_numa_8_nodes_distances(void **state)
         assert_true(p.service_llc >= 0);
         ls_plan_free(&p);
     }
+    /* --perf 2x4x1 (one guest node, one LLC per host node): the same plan for every pid, on
+     * two LLCs at the closest distance the host has (16; the seed paired some at 22). */
+    unsigned first[2] = {0, 0};
+    for (unsigned pid = 1; pid <= 12; pid++) {
+        r = req_make(LS_MODE_EXCLUSIVE, 0);
+        r.has_perf = true;
+        r.perf = (struct ls_perf_topo){2, 4, 1, 1};
+        r.vcpus = 8;
+        r.pid = pid * 7919;
+        plan_ok(&t, NULL, NULL, &r, &p);
+        assert_int_equal(p.nlocked, 2);
+        if (pid == 1)
+            memcpy(first, p.locked_llcs, sizeof(first));
+        assert_memory_equal(first, p.locked_llcs, sizeof(first));
+        assert_int_equal(ls_topology_distance(&t, t.llcs[first[0]].node, t.llcs[first[1]].node),
+                         16);
+        assert_int_equal(p.service_llc, -1); /* a spare CPU of our own LLCs */
+        ls_plan_free(&p);
+    }
     ls_snapshot_free(&s);
     ls_topology_free(&t);
 }
@@ -135,7 +154,7 @@ static void test_service_cpu_outside(void **state)
     r.perf = (struct ls_perf_topo){1, 3, 1, 1};
     struct ls_error err;
     plan_fails(&t, NULL, NULL, &r, LS_ERR_UNSAT, &err);
-    assert_contains(err.msg, "has 2 available CPUs, need 3");
+    assert_contains(err.msg, "a virtual LLC needs 3 CPUs (3x1) but only 0 of the host's LLCs");
     ls_topology_free(&t);
 }
 
