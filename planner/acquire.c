@@ -5,9 +5,12 @@
 #include "trace.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -141,9 +144,55 @@ static int name_overlap(const struct ls_acquire_args *a, const struct ls_pass *p
     return rc;
 }
 
+static int pass_acquire(const struct ls_acquire_args *a, unsigned long long ticket, pid_t pid,
+                        struct ls_pass *p, struct ls_plan *plan, char *why, size_t why_size,
+                        struct ls_error *err);
+
+/* Shared jobs only mark CPUs with LOCK_SH, which never conflict: two starting at once would
+ * plan on the same snapshot and stack. {prefix}-plan.lock (LOCK_EX from discover to acquire)
+ * makes them see each other. Best effort: a lock dir we cannot write, or a holder stuck for
+ * 10 s (stopped), and we plan without it. Returns the fd to close, or -1. */
+static int plan_lock(const struct ls_lockdir *ld)
+{
+    char path[sizeof(ld->dir) + sizeof(ld->prefix) + 16];
+    if ((size_t)snprintf(path, sizeof(path), "%s/%s-plan.lock", ld->dir, ld->prefix) >=
+        sizeof(path))
+        return -1;
+    int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK, 0666);
+    if (fd < 0)
+        return -1;
+    struct stat st;
+    if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+        close(fd);
+        return -1;
+    }
+    if ((st.st_mode & 0777) != 0666 && st.st_uid == geteuid())
+        (void)fchmod(fd, 0666); /* umask-independent, like every lockfile */
+    for (int i = 0; i < 2000; i++) {
+        if (flock(fd, LOCK_EX | LOCK_NB) == 0)
+            return fd;
+        if (errno != EWOULDBLOCK && errno != EINTR)
+            break;
+        ls_sleep_ms(5);
+    }
+    close(fd);
+    return -1;
+}
+
 int ls_pass_acquire(const struct ls_acquire_args *a, unsigned long long ticket, pid_t pid,
                     struct ls_pass *p, struct ls_plan *plan, char *why, size_t why_size,
                     struct ls_error *err)
+{
+    int serial = a->req->mode == LS_MODE_SHARED ? plan_lock(a->ld) : -1;
+    int r = pass_acquire(a, ticket, pid, p, plan, why, why_size, err);
+    if (serial >= 0)
+        close(serial);
+    return r;
+}
+
+static int pass_acquire(const struct ls_acquire_args *a, unsigned long long ticket, pid_t pid,
+                        struct ls_pass *p, struct ls_plan *plan, char *why, size_t why_size,
+                        struct ls_error *err)
 {
     if (ls_pass_discover(a, p, err) < 0)
         return -1;

@@ -6,6 +6,7 @@
 
 #include "../planner/acquire.h"
 #include "../planner/cleanup.h"
+#include "grant.h"
 #include "plan_json.h"
 #include "reqopts.h"
 
@@ -96,7 +97,7 @@ int ls_cmd_plan(int argc, char **argv)
         return ls_usage_error("plan", "%s", err.msg);
 
     struct ls_host host;
-    if (ls_host_load(&host, &ro.host, &err) < 0) {
+    if (ls_host_load(&host, &ro.host, &err) < 0 || ls_host_apply_grant(&host, NULL, &err) < 0) {
         ls_host_free(&host);
         return ls_report(&err);
     }

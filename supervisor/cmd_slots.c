@@ -13,6 +13,7 @@
 #include "../configs/slots.h"
 #include "../planner/cleanup.h"
 #include "../planner/duration.h"
+#include "grant.h"
 #include "slots_cmd.h"
 
 static const char usage[] =
@@ -284,7 +285,7 @@ int ls_cmd_slots(int argc, char **argv)
         ls_slots_free(&slots);
         return rc;
     }
-    if (ls_host_load(&host, &hopts, &err) < 0 ||
+    if (ls_host_load(&host, &hopts, &err) < 0 || ls_host_apply_grant(&host, NULL, &err) < 0 ||
         ls_slots_check_budgets(&slots, ls_cpuset_count(&host.allowed),
                                ls_cpuset_count(&host.topo.online), host.topo.nllcs, &err) < 0 ||
         build_filters(&slots, sc, &err) < 0) {

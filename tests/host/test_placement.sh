@@ -118,3 +118,29 @@ grep -qx 'V=8 N=9' "$T/out" || fail "env: $(cat "$T/out")"
     fail "run got $(jq -c . "$T/run.json"), plan said $(jq -c . "$T/plan1.json")"
 no_locks_held
 ok "perf 2x4x1: same plan 6 times, LLCs on nodes $a,$b at the closest distance $min, run = plan, LLCSLICE_VCPUS=8 NCPUS=9"
+
+# ---- the cgroup parent's grant narrows the allowed set (real cpuset group, v1 or v2)
+CPUSET=""
+if [[ -f /sys/fs/cgroup/cpuset/cpuset.cpus && -w /sys/fs/cgroup/cpuset ]]; then
+    CPUSET=/sys/fs/cgroup/cpuset EFF=cpuset.effective_cpus
+elif grep -qw cpuset /sys/fs/cgroup/cgroup.controllers 2>/dev/null && [[ -w /sys/fs/cgroup ]]; then
+    CPUSET=/sys/fs/cgroup EFF=cpuset.cpus.effective
+fi
+last=$(($(nproc --all) - 1))
+if [[ -n $CPUSET && $last -ge 1 ]] && cgroup_usable; then
+    G=llcslice-placement-test-$$
+    mkdir "$CPUSET/$G"
+    trap 'rmdir "$CPUSET/$G"/llcslice-* "$CPUSET/$G" 2>/dev/null || true; cleanup' EXIT
+    [[ -e $CPUSET/$G/cpuset.cpus ]] || { echo "# skip: cpuset not enabled for child groups"; exit 0; }
+    echo "$last" >"$CPUSET/$G/cpuset.cpus"
+    cat "$CPUSET/cpuset.mems" >"$CPUSET/$G/cpuset.mems" 2>/dev/null || echo 0 >"$CPUSET/$G/cpuset.mems"
+    [[ $(cat "$CPUSET/$G/$EFF") == "$last" ]] || fail "test group grants $(cat "$CPUSET/$G/$EFF"), not $last"
+    run_rc 0 "$BIN" run --lock-dir "$L" --cgroup-parent "$G" --cpus 1 -- sh -c 'echo "cpus=$LLCSLICE_CPUS"'
+    grep -qx "cpus=$last" "$T/out" || fail "--cgroup-parent granting CPU $last: $(cat "$T/out") $(cat "$T/err")"
+    run_rc 64 "$BIN" run --lock-dir "$L" --cgroup-parent "$G" --allowed-cpus 0 -- true
+    grep -q "grants CPUs $last, none of which" "$T/err" || fail "disjoint grant: $(cat "$T/err")"
+    rmdir "$CPUSET/$G"
+    ok "--cgroup-parent granting only CPU $last: the plan takes CPU $last; a disjoint allowed set is a usage error"
+else
+    echo "# skip: no writable cpuset hierarchy or a single CPU"
+fi

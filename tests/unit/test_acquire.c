@@ -464,6 +464,61 @@ static void test_snapshot_counts_cpu_marks(void **state)
     peer_end(&b);
 }
 
+/* Shared jobs starting at the same moment still see each other's marks ({prefix}-plan.lock
+ * serialises discover..acquire): four --cpus 1 jobs on a 4-CPU host get four CPUs. */
+static void test_concurrent_shared_distinct(void **state)
+{
+    struct env *e = *state;
+    int go[2], res[2];
+    assert_int_equal(pipe(go), 0);
+    assert_int_equal(pipe(res), 0);
+    pid_t kids[4];
+    for (int i = 0; i < 4; i++) {
+        kids[i] = fork();
+        assert_true(kids[i] >= 0);
+        if (kids[i] == 0) {
+            close(go[1]);
+            char c;
+            if (read(go[0], &c, 1) < 0) /* all start together when go closes */
+                _exit(2);
+            struct ls_request r = req_make(LS_MODE_SHARED, 1);
+            struct ls_plan p;
+            struct ls_error err = {0};
+            if (ls_plan_acquire(&e->topo, &e->allowed, &e->ld, &r, &p, &err) < 0)
+                _exit(3);
+            char buf[16];
+            int n = snprintf(buf, sizeof(buf), "%d\n", ls_cpuset_first(&p.cpus));
+            if (write(res[1], buf, (size_t)n) != n)
+                _exit(4);
+            close(res[1]);
+            for (int fd = 0; fd < 3; fd++) /* no test output pipe kept open by a holder */
+                close(fd);
+            pause(); /* hold until killed */
+            _exit(0);
+        }
+    }
+    close(go[0]);
+    close(res[1]);
+    close(go[1]);
+    FILE *f = fdopen(res[0], "r");
+    assert_non_null(f);
+    int cpus[4] = {-1, -1, -1, -1};
+    for (int i = 0; i < 4 && fscanf(f, "%d", &cpus[i]) == 1; i++)
+        ;
+    fclose(f);
+    for (int i = 0; i < 4; i++) { /* before any assertion: a failure leaves no holder behind */
+        kill(kids[i], SIGKILL);
+        waitpid(kids[i], NULL, 0);
+    }
+    int seen = 0;
+    for (int i = 0; i < 4; i++) {
+        if (cpus[i] < 0 || cpus[i] >= 4 || (seen & (1 << cpus[i])))
+            fail_msg("concurrent shared jobs got CPUs %d %d %d %d", cpus[0], cpus[1], cpus[2],
+                     cpus[3]);
+        seen |= 1 << cpus[i];
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -473,6 +528,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_shared_beside_dedicated_peer, setup_two_cpus,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_snapshot_counts_cpu_marks, setup_flat4, teardown),
+        cmocka_unit_test_setup_teardown(test_concurrent_shared_distinct, setup_one_llc, teardown),
         cmocka_unit_test_setup_teardown(test_avoids_exclusive_peer, setup_flat4, teardown),
         cmocka_unit_test_setup_teardown(test_exclusive_excluded_by_any_holder, setup_flat4,
                                         teardown),
