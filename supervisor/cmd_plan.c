@@ -6,6 +6,7 @@
 
 #include "../planner/acquire.h"
 #include "../planner/cleanup.h"
+#include "../planner/ktstr.h"
 #include "grant.h"
 #include "plan_json.h"
 #include "reqopts.h"
@@ -102,7 +103,8 @@ int ls_cmd_plan(int argc, char **argv)
         return ls_report(&err);
     }
     struct ls_lockdir ld;
-    if (ls_lockdir_open_flags(&ld, ro.lock_dir, ro.lock_prefix, LS_LOCKDIR_OBSERVE, &err) < 0) {
+    if (ls_lockdir_open_flags(&ld, ro.lock_dir, ro.lock_prefix, LS_LOCKDIR_OBSERVE, &err) < 0 ||
+        ls_ktstr_check(&host.root, &host.topo, ld.prefix, &err) < 0) {
         ls_host_free(&host);
         return ls_report(&err);
     }

@@ -11,6 +11,7 @@
 #include "../cgroup/cgroup.h"
 #include "../planner/size.h"
 #include "../planner/trace.h"
+#include "../planner/ktstr.h"
 #include "grant.h"
 #include "process.h"
 #include "reqopts.h"
@@ -188,7 +189,8 @@ int ls_cmd_run(int argc, char **argv)
     struct ls_lockdir ld;
     if (ls_host_load(&host, &o.ro.host, &err) < 0 ||
         ls_host_apply_grant(&host, o.cgroup_parent, &err) < 0 ||
-        ls_lockdir_open(&ld, o.ro.lock_dir, o.ro.lock_prefix, &err) < 0) {
+        ls_lockdir_open(&ld, o.ro.lock_dir, o.ro.lock_prefix, &err) < 0 ||
+        ls_ktstr_check(&host.root, &host.topo, ld.prefix, &err) < 0) {
         ls_host_free(&host);
         ls_seccomp_free(&sc);
         return ls_report(&err);

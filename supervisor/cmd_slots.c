@@ -13,6 +13,7 @@
 #include "../configs/slots.h"
 #include "../planner/cleanup.h"
 #include "../planner/duration.h"
+#include "../planner/ktstr.h"
 #include "grant.h"
 #include "slots_cmd.h"
 
@@ -149,7 +150,8 @@ static int run_file(const struct ls_slots *s, const struct ls_host *host, const 
     struct ls_error err = {0};
     struct ls_lockdir ld;
     if (ls_lockdir_open(&ld, lock_dir ? lock_dir : s->lock_dir,
-                        lock_prefix ? lock_prefix : s->lock_prefix, &err) < 0)
+                        lock_prefix ? lock_prefix : s->lock_prefix, &err) < 0 ||
+        ls_ktstr_check(&host->root, &host->topo, ld.prefix, &err) < 0)
         return ls_report(&err);
     _cleanup_free_ char *log_dir = log_dir_for(s, log_flag, &err);
     if (!log_dir)

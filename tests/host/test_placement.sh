@@ -144,3 +144,29 @@ if [[ -n $CPUSET && $last -ge 1 ]] && cgroup_usable; then
 else
     echo "# skip: no writable cpuset hierarchy or a single CPU"
 fi
+
+# ---- --lock-prefix ktstr: refused where ktstr's LLC numbering (cache id) is not ours
+S=$T/sysfs-swapped # 2 LLCs whose cache ids run against their CPUs: ktstr's LLC 0 is our LLC 1
+for c in 0 1 2 3; do
+    d=$S/sys/devices/system/cpu/cpu$c/cache/index0
+    mkdir -p "$d"
+    echo 3 >"$d/level"
+    echo Unified >"$d/type"
+    if [[ $c -lt 2 ]]; then echo 0-1 >"$d/shared_cpu_list"; echo 1 >"$d/id"; else echo 2-3 >"$d/shared_cpu_list"; echo 0 >"$d/id"; fi
+done
+echo 0-3 >"$S/sys/devices/system/cpu/online"
+run_rc 0 plan --fsroot "$S" --cpus 1 --json
+run_rc 64 plan --fsroot "$S" --lock-prefix ktstr --cpus 1
+one_line_error "llcslice's LLC 1 (CPUs 2-3, cache id 0) is ktstr's LLC 0"
+run_rc 64 "$BIN" run --fsroot "$S" --lock-dir "$L" --lock-prefix ktstr --cpus 1 -- true
+echo 0 >"$S/sys/devices/system/cpu/cpu0/cache/index0/id"
+echo 0 >"$S/sys/devices/system/cpu/cpu1/cache/index0/id"
+echo 1 >"$S/sys/devices/system/cpu/cpu2/cache/index0/id"
+echo 1 >"$S/sys/devices/system/cpu/cpu3/cache/index0/id"
+run_rc 0 plan --fsroot "$S" --lock-prefix ktstr --cpus 1 --json
+if [[ -d $FIX/16em64t-4s2c2t ]]; then # cache ids per core, not per shared L3
+    run_rc 64 plan --fsroot "$FIX/16em64t-4s2c2t" --lock-prefix ktstr --cpus 1
+    grep -q 'ktstr groups this host' "$T/err" || fail "16em64t: $(cat "$T/err")"
+fi
+run_rc 0 plan --fsroot "$BIG" --lock-prefix ktstr --cpus 1
+ok "--lock-prefix ktstr refused where cache ids order the LLCs differently or split one; accepted where they agree"
