@@ -27,6 +27,7 @@ struct pin {
     bool *used;      /* [nn] scratch */
     int *chosen;     /* [nn] scratch */
     size_t *take;    /* [nn] scratch: LLCs taken per node */
+    const char *how; /* the rule place() used, for plan -v */
 };
 
 static void view_free(struct view *v, size_t nn)
@@ -162,12 +163,13 @@ static bool place_closest(const struct pin *pn, const struct view *v, int *start
 }
 
 /* Virtual LLC -> host LLC in order[], and each guest node's host node (position). */
-static bool place(const struct pin *pn, const struct view *v, unsigned *order, int *gnode)
+static bool place(struct pin *pn, const struct view *v, unsigned *order, int *gnode)
 {
     const struct ls_perf_topo *p = pn->p;
     if (v->total < p->llcs)
         return false;
     if (p->nodes > 1 && place_distinct(pn, v, gnode)) {
+        pn->how = "each guest node on its own host node, the set with the least distances";
         size_t k = 0;
         for (unsigned g = 0; g < p->nodes; g++)
             for (unsigned i = 0; i < pn->share[g]; i++)
@@ -177,6 +179,9 @@ static bool place(const struct pin *pn, const struct view *v, unsigned *order, i
     int start;
     if (!place_closest(pn, v, &start))
         return false;
+    pn->how = pn->take[start] == p->llcs
+                  ? "all virtual LLCs on one host node, the tightest that holds them"
+                  : "no host node holds all virtual LLCs: the closest set of nodes";
     /* Fill from the start node outwards, LLCs ascending within a node. */
     size_t nord = ls_nodes_by_distance(pn->c->topo, start, pn->ord), k = 0;
     for (size_t i = 0; i < nord; i++)
@@ -260,7 +265,7 @@ int ls_plan_pinning(const struct ls_plan_ctx *c, const struct ls_request *req, s
                        "groups",
                        p->llcs, p->llcs, overlapping);
     size_t nn = topo->nnodes ? topo->nnodes : 1;
-    struct pin pn = {c, p, vpl, nn, NULL, NULL, NULL, NULL, NULL};
+    struct pin pn = {c, p, vpl, nn, NULL, NULL, NULL, NULL, NULL, ""};
     struct view v = {0};
     unsigned *order = NULL, *avail = NULL;
     int *gnode = NULL;
@@ -342,6 +347,14 @@ int ls_plan_pinning(const struct ls_plan_ctx *c, const struct ls_request *req, s
     }
     for (unsigned g = 0; g < p->nodes; g++)
         plan->guest_host_node[g] = topo->nnodes ? topo->nodes[gnode[g]].id : 0;
+    ls_plan_explain(plan,
+                    "perf: %u virtual LLCs of %zu vCPUs on whole LLCs nobody holds (%zu free); %s",
+                    p->llcs, vpl, v.total, pn.how);
+    for (unsigned g = 0; g < p->nodes; g++)
+        ls_plan_explain(plan, "perf: guest node %u -> host node %d", g, plan->guest_host_node[g]);
+    ls_plan_explain(plan, "perf: service CPU %d %s", plan->service_cpu,
+                    plan->service_llc < 0 ? "is a spare CPU of our own LLCs"
+                                          : "is the first free CPU nearest the guest's nodes");
     rc = 0;
 out:
     view_free(&v, nn);

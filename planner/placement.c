@@ -1,10 +1,12 @@
 /* Placement primitives shared by every mode: the per-call view (allowed CPUs per LLC, node
  * positions), node order by distance, the seed-node greedy walk, cpus/mems materialisation. */
 #include "plan_internal.h"
+#include "strv.h"
 
 #include <stdbool.h>
 
 #include <errno.h>
+#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -152,6 +154,34 @@ int ls_seed_node_that_fits(const struct ls_plan_ctx *c, const unsigned *ranked, 
     free(cap);
     free(order);
     return seed;
+}
+
+void ls_plan_explain(struct ls_plan *plan, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    (void)ls_strv_vappendf(&plan->explain, &plan->nexplain, fmt, ap);
+    va_end(ap);
+}
+
+void ls_explain_seed(const struct ls_plan_ctx *c, struct ls_plan *plan, const char *what,
+                     int first_pos, int seed_pos, bool fits, size_t target)
+{
+    const struct ls_topology *topo = c->topo;
+    int first = topo->nnodes ? topo->nodes[first_pos].id : 0;
+    int seed = topo->nnodes ? topo->nodes[seed_pos].id : 0;
+    if (!fits)
+        ls_plan_explain(plan,
+                        "node: no single node has %zu %s CPUs; from node %d the walk spills to "
+                        "the nearest nodes by distance",
+                        target, what, first);
+    else if (seed == first)
+        ls_plan_explain(plan, "node: node %d holds all %zu %s CPUs", seed, target, what);
+    else
+        ls_plan_explain(plan,
+                        "node: node %d (where the ranking starts) has too few %s CPUs; node %d, "
+                        "the nearest that holds all %zu (distance %u), is used alone",
+                        first, what, seed, target, ls_topology_distance(topo, first, seed));
 }
 
 static int cmp_unsigned(const void *a, const void *b)

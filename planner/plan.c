@@ -77,6 +77,17 @@ int ls_plan_compute(const struct ls_topology *topo, const ls_cpuset *allowed,
     }
     if (rc == 0 && (ls_plan_set_mems(topo, plan) < 0 || ls_plan_add_warnings(topo, req, plan) < 0))
         rc = ls_fail(err, LS_ERR_SYSTEM, ENOMEM, "out of memory planning");
+    for (size_t p = 0; rc == 0 && p < topo->nnodes; p++)
+        if (topo->nodes[p].memoryless &&
+            ls_cpuset_has(&plan->mems, (unsigned)topo->nodes[p].mem_node) &&
+            ls_cpuset_intersects(&plan->cpus, &topo->nodes[p].cpus))
+            ls_plan_explain(plan,
+                            "mems: node %d has no memory (or the cgroup parent grants none); "
+                            "its CPUs use node %d's, the nearest with memory",
+                            topo->nodes[p].id, topo->nodes[p].mem_node);
+    if (rc == 0 && topo->max_threads > 1 && req->mode != LS_MODE_EXCLUSIVE)
+        ls_plan_explain(plan, "SMT: %u threads per core; CPUs taken as whole cores first%s",
+                        topo->max_threads, c.full_cores ? " and only (--smt full-cores)" : "");
 out:
     ls_ctx_free(&c);
 out_snap:
@@ -151,5 +162,8 @@ void ls_plan_free(struct ls_plan *plan)
     for (size_t i = 0; i < plan->nwarnings; i++)
         free(plan->warnings[i]);
     free(plan->warnings);
+    for (size_t i = 0; i < plan->nexplain; i++)
+        free(plan->explain[i]);
+    free(plan->explain);
     plan_reset(plan, plan->mode);
 }

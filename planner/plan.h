@@ -69,6 +69,8 @@ struct ls_plan {
     ls_cpuset overlap;   /* shared mode: CPUs of cpus other jobs also use (full host) */
     char **warnings;
     size_t nwarnings;
+    char **explain; /* which rule chose what, one line each (plan -v) */
+    size_t nexplain;
     int *fds; /* held lock fds, released by ls_plan_release */
     size_t nfds;
 };

@@ -79,11 +79,20 @@ int ls_plan_dedicated(const struct ls_plan_ctx *c, size_t target, struct ls_plan
     int single = best_single(c, free_cpus, target);
     if (single >= 0) {
         picked[npicked++] = (unsigned)single;
+        ls_plan_explain(plan,
+                        "dedicated: LLC %d holds all %zu CPUs (%zu free): LLCs other jobs use "
+                        "come first, then the tightest fit, so idle LLCs stay whole",
+                        single, target, free_cpus[single]);
     } else {
         struct ded_sort s = {c, free_cpus};
         qsort_r(ranked, nranked, sizeof(*ranked), cmp_packing, &s);
+        ls_plan_explain(plan,
+                        "dedicated: no single LLC has %zu free CPUs; LLCs other jobs use first, "
+                        "then the most free CPUs",
+                        target);
         bool fits;
         int seed = ls_seed_node_that_fits(c, ranked, nranked, free_cpus, target, &fits);
+        ls_explain_seed(c, plan, "free", c->llc_node_pos[ranked[0]], seed, fits, target);
         if (ls_walk_by_distance(c, ranked, nranked, free_cpus, seed, target, picked, &npicked) <
             0) {
             rc = ls_fail(err, LS_ERR_SYSTEM, ENOMEM, "out of memory planning");

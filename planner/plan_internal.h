@@ -78,6 +78,13 @@ int ls_walk_by_distance(const struct ls_plan_ctx *c, const unsigned *ranked, siz
 int ls_seed_node_that_fits(const struct ls_plan_ctx *c, const unsigned *ranked, size_t nranked,
                            const size_t *weight, size_t target, bool *fits);
 
+/* Append a line to plan->explain (plan -v): which rule chose what. Out of memory drops it. */
+void ls_plan_explain(struct ls_plan *plan, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+/* Explain the node a walk started from (ls_seed_node_that_fits's choice). */
+void ls_explain_seed(const struct ls_plan_ctx *c, struct ls_plan *plan, const char *what,
+                     int first_pos, int seed_pos, bool fits, size_t target);
+
 /* plan->locked_llcs = picks sorted ascending. */
 int ls_plan_set_llcs(struct ls_plan *plan, const unsigned *picks, size_t n);
 /* plan->cpus = allowed CPUs of locked_llcs, LLCs ascending, whole cores first within each

@@ -165,20 +165,38 @@ int ls_plan_shared(const struct ls_plan_ctx *c, size_t target, struct ls_plan *p
                      target, total_free);
         goto out;
     }
+    ls_plan_explain(plan,
+                    "shared: %zu of the %zu allowed CPUs lie in LLCs nobody holds exclusively; "
+                    "%zu of them are free of other jobs%s",
+                    eligible_cpus, eligible_cpus + excluded_cpus, total_free,
+                    c->full_cores ? " as whole cores" : "");
     if (target > total_free) {
+        ls_plan_explain(plan,
+                        "overcommit: %zu CPUs wanted, %zu free: every free CPU, then the CPUs "
+                        "the fewest shared jobs mark, a dedicated/exclusive job's CPU last",
+                        target, total_free);
         if (take_overcommitted(c, eligible, neligible, target, plan) < 0)
             rc = fail_oom(err);
         goto marks;
     }
     if (target == total_free) {
         /* Budget covers every free CPU: take every LLC that has one. */
+        ls_plan_explain(plan, "take: the budget is every free CPU, so every LLC with one");
         npicked = nranked;
         for (size_t i = 0; i < nranked; i++)
             picked[i] = ranked[i];
     } else {
         qsort_r(ranked, nranked, sizeof(*ranked), cmp_consolidation, (void *)c);
+        if (ls_ctx_holders(c, ranked[0]))
+            ls_plan_explain(plan,
+                            "consolidation: LLC %u has %u shared holder(s), the most: it is "
+                            "ranked first, then LLCs with fewer holders, then idle ones by index",
+                            ranked[0], ls_ctx_holders(c, ranked[0]));
+        else
+            ls_plan_explain(plan, "consolidation: no LLC has holders; LLCs by index");
         bool fits;
         int seed = ls_seed_node_that_fits(c, ranked, nranked, free_cpus, target, &fits);
+        ls_explain_seed(c, plan, "free", c->llc_node_pos[ranked[0]], seed, fits, target);
         if (ls_walk_by_distance(c, ranked, nranked, free_cpus, seed, target, picked, &npicked) <
             0) {
             rc = fail_oom(err);
@@ -189,6 +207,9 @@ int ls_plan_shared(const struct ls_plan_ctx *c, size_t target, struct ls_plan *p
         rc = fail_oom(err);
         goto out;
     }
+    ls_plan_explain(plan,
+                    "take: free CPUs of the chosen LLCs in index order, whole cores first; the "
+                    "last LLC only partly (the seed's rule)");
 marks:
     /* Mark every CPU we run on, except those another job holds LOCK_EX (they refuse it). */
     if (rc == 0 && ls_cpuset_copy(&plan->cpu_marks, &plan->cpus) < 0)
@@ -206,7 +227,7 @@ int ls_plan_exclusive_llcs(const struct ls_plan_ctx *c, size_t target, struct ls
                            struct ls_error *err)
 {
     const struct ls_topology *topo = c->topo;
-    unsigned *ranked = malloc((topo->nllcs ? topo->nllcs : 1) * sizeof(*ranked));
+    unsigned *ranked = calloc(topo->nllcs ? topo->nllcs : 1, sizeof(*ranked));
     unsigned *picked = malloc((topo->nllcs ? topo->nllcs : 1) * sizeof(*picked));
     if (!ranked || !picked) {
         free(ranked), free(picked);
@@ -231,6 +252,9 @@ int ls_plan_exclusive_llcs(const struct ls_plan_ctx *c, size_t target, struct ls
     }
     bool fits;
     int seed = ls_seed_node_that_fits(c, ranked, nranked, c->llc_allowed, target, &fits);
+    ls_plan_explain(plan, "exclusive: whole LLCs nobody holds (%zu CPUs in them), by index",
+                    free_cpus);
+    ls_explain_seed(c, plan, "free", nranked ? c->llc_node_pos[ranked[0]] : 0, seed, fits, target);
     if (ls_walk_by_distance(c, ranked, nranked, c->llc_allowed, seed, target, picked, &npicked) <
             0 ||
         ls_plan_set_llcs(plan, picked, npicked) < 0 || ls_plan_take_ascending(c, plan, target) < 0)

@@ -13,8 +13,9 @@
 
 static void usage(FILE *out)
 {
-    fputs("Usage: llcslice plan [--cpus N|--cpu-cap N] [--mode MODE] [--perf SPEC] [--fsroot DIR]\n"
-          "                     [--allowed-cpus LIST] [--lock-dir DIR] [--lock-prefix P] [--json]\n"
+    fputs("Usage: llcslice plan [--cpus N|--cpu-cap N] [--mode MODE] [--perf SPEC] [--smt S]\n"
+          "                     [--fsroot DIR] [--allowed-cpus LIST] [--lock-dir DIR]\n"
+          "                     [--lock-prefix P] [--json] [-v]\n"
           "\n"
           "Show what 'llcslice run' would reserve right now given who holds which lock (and\n"
           "who is queued waiting). Takes no lock. Exit 75 when nothing fitting is free now,\n"
@@ -25,12 +26,15 @@ static void usage(FILE *out)
     fputs(ls_reqopts_help, out);
     fputs("  --json                 machine-readable output (keys: mode, target_cpus,\n"
           "                         locked_llcs, cpus, mems, warnings[], and in exclusive\n"
-          "                         mode assignments[] [vcpu, host_cpu], service_cpu)\n"
+          "                         mode assignments[] [vcpu, host_cpu], service_cpu; with\n"
+          "                         --perf guest, vcpu_guest_nodes, guest_host_nodes)\n"
+          "  -v, --verbose          explain the placement: which rule chose the LLCs, node,\n"
+          "                         CPUs and memory nodes (JSON: explain[])\n"
           "  -h, --help             this text\n",
           out);
 }
 
-static void print_human(const struct ls_topology *topo, const struct ls_plan *p)
+static void print_human(const struct ls_topology *topo, const struct ls_plan *p, bool verbose)
 {
     _cleanup_free_ char *cpus = ls_cpuset_format(&p->cpus);
     _cleanup_free_ char *mems = ls_cpuset_format(&p->mems);
@@ -53,9 +57,30 @@ static void print_human(const struct ls_topology *topo, const struct ls_plan *p)
         for (size_t i = 0; i < p->nassignments; i++)
             printf("  vCPU %u -> CPU %u\n", p->assignments[i].vcpu, p->assignments[i].host_cpu);
     }
+    if (verbose) {
+        printf("why:\n");
+        for (size_t i = 0; i < p->nexplain; i++)
+            printf("  %s\n", p->explain[i]);
+    }
     fflush(stdout);
     for (size_t i = 0; i < p->nwarnings; i++)
         fprintf(stderr, "%s\n", p->warnings[i]);
+}
+
+static void print_json(const struct ls_plan *p, bool verbose)
+{
+    struct ls_json j;
+    ls_json_init(&j, stdout, true);
+    ls_json_obj_begin(&j, NULL);
+    ls_plan_json_members(&j, p);
+    if (verbose) {
+        ls_json_arr_begin(&j, "explain");
+        for (size_t i = 0; i < p->nexplain; i++)
+            ls_json_str(&j, NULL, p->explain[i]);
+        ls_json_arr_end(&j);
+    }
+    ls_json_obj_end(&j);
+    ls_json_finish(&j);
 }
 
 int ls_cmd_plan(int argc, char **argv)
@@ -63,20 +88,24 @@ int ls_cmd_plan(int argc, char **argv)
     static const struct option longopts[] = {
         LS_REQOPTS_LONGOPTS,
         {"json", no_argument, NULL, 'j'},
+        {"verbose", no_argument, NULL, 'v'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
     struct ls_reqopts ro = {0};
-    bool json = false;
+    bool json = false, verbose = false;
     int c;
     opterr = 0;
     optind = 0;
-    while ((c = getopt_long(argc, argv, "+:h", longopts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "+:hv", longopts, NULL)) != -1) {
         if (ls_reqopts_handle(&ro, c, optarg))
             continue;
         switch (c) {
         case 'j':
             json = true;
+            break;
+        case 'v':
+            verbose = true;
             break;
         case 'h':
             usage(stdout);
@@ -124,9 +153,9 @@ int ls_cmd_plan(int argc, char **argv)
     }
     if (rc == 0) {
         if (json)
-            ls_plan_write_json(stdout, &plan, true);
+            print_json(&plan, verbose);
         else
-            print_human(&host.topo, &plan);
+            print_human(&host.topo, &plan, verbose);
         ls_plan_free(&plan);
     }
     ls_host_free(&host);

@@ -170,3 +170,14 @@ if [[ -d $FIX/16em64t-4s2c2t ]]; then # cache ids per core, not per shared L3
 fi
 run_rc 0 plan --fsroot "$BIG" --lock-prefix ktstr --cpus 1
 ok "--lock-prefix ktstr refused where cache ids order the LLCs differently or split one; accepted where they agree"
+
+# ---- plan -v says which rule chose the placement
+run_rc 0 plan --fsroot "$BIG" --allowed-cpus 6-15 --cpus 4 -v
+grep -q '^why:' "$T/out" || fail "no why: section: $(cat "$T/out")"
+grep -q 'node 1, the nearest that holds all 4 (distance 16), is used alone' "$T/out" || fail "-v node rule: $(cat "$T/out")"
+run_rc 0 plan --fsroot "$BIG" --perf 2x4x1 -v --json
+jq -e '.explain | any(test("closest set of nodes")) and any(test("service CPU"))' "$T/out" >/dev/null ||
+    fail "-v --json perf: $(jq -c .explain "$T/out")"
+run_rc 0 plan --fsroot "$BIG" --cpus 4 --json
+jq -e 'has("explain") | not' "$T/out" >/dev/null || fail "explain without -v"
+ok "plan -v explains the node, take and perf rules (text why:, JSON explain[])"
