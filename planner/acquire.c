@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -30,6 +31,15 @@ int ls_plan_try_lock(const struct ls_lockdir *ld, struct ls_plan *plan, char *bu
     size_t n = 0;
     if (ls_plan_lock_steps(plan, &steps, &n) < 0)
         return ls_fail(err, LS_ERR_SYSTEM, ENOMEM, "out of memory locking the plan");
+    /* A shared job holds a lock per CPU it runs on: on a big host that can pass the usual
+     * soft limit of 1024 fds while the hard limit allows far more. */
+    struct rlimit rl;
+    if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY &&
+        (rlim_t)n + 256 > rl.rlim_cur && rl.rlim_cur < rl.rlim_max) {
+        rlim_t want = (rlim_t)n + 256;
+        rl.rlim_cur = rl.rlim_max == RLIM_INFINITY || want < rl.rlim_max ? want : rl.rlim_max;
+        (void)setrlimit(RLIMIT_NOFILE, &rl);
+    }
     int *fds = malloc((n ? n : 1) * sizeof(*fds));
     if (!fds) {
         free(steps);

@@ -5,6 +5,7 @@
 
 #include <fcntl.h>
 #include <sys/file.h>
+#include <sys/resource.h>
 
 #include "planner/acquire.h"
 #include "planner/waitq.h"
@@ -519,6 +520,39 @@ static void test_concurrent_shared_distinct(void **state)
     }
 }
 
+/* A shared plan holds one fd per CPU mark: past a low soft RLIMIT_NOFILE the acquire raises it
+ * (up to the hard limit) instead of failing with EMFILE. */
+static void test_marks_raise_fd_limit(void **state)
+{
+    struct env *e = *state;
+    struct ls_topology t;
+    topo_uniform(&t, 16, 8, 16);
+    ls_cpuset all = LS_CPUSET_INIT;
+    assert_int_equal(ls_cpuset_copy(&all, &t.online), 0);
+    pid_t pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        struct rlimit rl;
+        if (getrlimit(RLIMIT_NOFILE, &rl) < 0 || rl.rlim_max < 512)
+            _exit(0); /* cannot test here */
+        rl.rlim_cur = 64;
+        if (setrlimit(RLIMIT_NOFILE, &rl) < 0)
+            _exit(2);
+        struct ls_request r = req_make(LS_MODE_SHARED, 100);
+        struct ls_plan p;
+        struct ls_error err = {0};
+        if (ls_plan_acquire(&t, &all, &e->ld, &r, &p, &err) < 0)
+            _exit(3);
+        _exit(p.nfds >= 100 ? 0 : 4);
+    }
+    int st;
+    assert_int_equal(waitpid(pid, &st, 0), pid);
+    assert_true(WIFEXITED(st));
+    assert_int_equal(WEXITSTATUS(st), 0);
+    ls_cpuset_free(&all);
+    ls_topology_free(&t);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -529,6 +563,7 @@ int main(void)
                                         teardown),
         cmocka_unit_test_setup_teardown(test_snapshot_counts_cpu_marks, setup_flat4, teardown),
         cmocka_unit_test_setup_teardown(test_concurrent_shared_distinct, setup_one_llc, teardown),
+        cmocka_unit_test_setup_teardown(test_marks_raise_fd_limit, setup_one_llc, teardown),
         cmocka_unit_test_setup_teardown(test_avoids_exclusive_peer, setup_flat4, teardown),
         cmocka_unit_test_setup_teardown(test_exclusive_excluded_by_any_holder, setup_flat4,
                                         teardown),
