@@ -159,8 +159,8 @@ int ls_plan_try_lock(const struct ls_lockdir *ld, struct ls_plan *plan, char *bu
 int ls_describe_holders(const struct ls_topology *topo, const ls_cpuset *allowed,
                         const struct ls_lockdir *ld, char **out, struct ls_error *err);
 
-/* Holders in table t that block `steps` (a shared LLC step is blocked by exclusive holders
- * only), same format; "" when none. */
+/* Holders in table t that block `steps` (a shared step, LLC or CPU mark, is blocked by
+ * exclusive holders only), same format; "" when none. */
 int ls_describe_conflicts(const struct ls_lockdir *ld, const struct ls_locktable *t,
                           const struct ls_lock_step *steps, size_t nsteps, char **out,
                           struct ls_error *err);

@@ -190,8 +190,9 @@ int ls_describe_conflicts(const struct ls_lockdir *ld, const struct ls_locktable
         return oom(err);
     bool first = true;
     for (size_t i = 0; i < nsteps; i++) {
-        /* A shared LLC step only conflicts with exclusive holders. */
-        bool only_ex = steps[i].kind == LS_LOCK_LLC && steps[i].mode == LS_LOCK_SHARED;
+        /* A shared step (an LLC, or a shared job's CPU mark) only conflicts with exclusive
+         * holders. */
+        bool only_ex = steps[i].mode == LS_LOCK_SHARED;
         if (describe_one(f, &first, ld, t, steps[i].kind, steps[i].index, only_ex, err) < 0) {
             fclose(f);
             free(buf);
