@@ -134,8 +134,8 @@ int ls_pass_plan(const struct ls_acquire_args *a, const struct ls_pass *p,
 
 /* The overcommit warning's "shared with which holders": every holder of the overlap's CPU
  * lockfiles, from this pass's /proc/locks table (read before our own locks). */
-static int name_overlap(const struct ls_acquire_args *a, const struct ls_pass *p,
-                        struct ls_plan *plan)
+int ls_plan_name_overlap(const struct ls_acquire_args *a, const struct ls_pass *p,
+                         struct ls_plan *plan)
 {
     size_t n = ls_cpuset_count(&plan->overlap), k = 0;
     struct ls_lock_step *steps = malloc((n ? n : 1) * sizeof(*steps));
@@ -220,7 +220,7 @@ static int pass_acquire(const struct ls_acquire_args *a, unsigned long long tick
     }
     int r = ls_plan_try_lock(a->ld, plan, why, why_size, err);
     ls_trace_mark("acquire");
-    if (r == 1 && !ls_cpuset_empty(&plan->overlap) && name_overlap(a, p, plan) < 0)
+    if (r == 1 && !ls_cpuset_empty(&plan->overlap) && ls_plan_name_overlap(a, p, plan) < 0)
         return ls_fail(err, LS_ERR_SYSTEM, ENOMEM, "out of memory naming shared CPUs");
     if (r != 1) {
         enum ls_mode mode = plan->mode;

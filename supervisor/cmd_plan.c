@@ -1,4 +1,5 @@
 /* llcslice plan: what `run` would reserve now. Snapshot + compute only, no lock taken. */
+#include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -143,6 +144,9 @@ int ls_cmd_plan(int argc, char **argv)
     int rc = ls_pass_discover(&a, &pass, &err);
     if (rc == 0) {
         rc = ls_pass_plan(&a, &pass, 0, 0, &plan, &err);
+        if (rc == 0 && !ls_cpuset_empty(&plan.overlap) &&
+            ls_plan_name_overlap(&a, &pass, &plan) < 0)
+            rc = ls_fail(&err, LS_ERR_SYSTEM, ENOMEM, "out of memory");
         ls_pass_free(&pass);
         if (rc < 0 && err.category == LS_ERR_BUSY) {
             char why[sizeof(err.msg)], lead[96];

@@ -29,6 +29,8 @@ ok "two shared --cpus 1 jobs on a 2-CPU host: CPUs 0 and 1, both marked"
 run_rc 0 plan --fsroot "$TWO" --cpus 1 --json
 [[ $(jq -c .cpus "$T/out") == '[0]' ]] || fail "third job: $(cat "$T/out")"
 grep -q 'CPUs 0 are shared with other jobs' "$T/out" || fail "no overcommit warning: $(cat "$T/out")"
+jq -e '.warnings | any(test("CPUs shared with: CPU 0: pid [0-9]+ .* shared"))' "$T/out" >/dev/null ||
+    fail "overcommit warning names no holder: $(cat "$T/out")"
 # a dedicated job finds nothing free: busy
 run_rc 75 "$BIN" run --fsroot "$TWO" --lock-dir "$L" --mode dedicated --cpus 1 -- true
 rm "$T/hold"
