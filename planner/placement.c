@@ -21,8 +21,13 @@ int ls_ctx_init(struct ls_plan_ctx *c, const struct ls_topology *topo, const ls_
     c->llc_cpu_held = calloc(n, sizeof(*c->llc_cpu_held));
     c->llc_cpu_marked = calloc(n, sizeof(*c->llc_cpu_marked));
     c->llc_node_pos = calloc(n, sizeof(*c->llc_node_pos));
+    size_t widest = 1;
+    for (size_t i = 0; i < topo->nllcs; i++)
+        if (topo->llcs[i].ncpus > widest)
+            widest = topo->llcs[i].ncpus;
+    c->scratch = malloc(widest * sizeof(*c->scratch));
     if (!c->llc_allowed || !c->llc_cpu_held || !c->llc_cpu_marked || !c->llc_node_pos ||
-        ls_cpuset_copy(&c->allowed, allowed) < 0) {
+        !c->scratch || ls_cpuset_copy(&c->allowed, allowed) < 0) {
         ls_ctx_free(c);
         return ls_fail(err, LS_ERR_SYSTEM, ENOMEM, "out of memory planning");
     }
@@ -53,6 +58,8 @@ void ls_ctx_free(struct ls_plan_ctx *c)
     free(c->llc_cpu_held);
     free(c->llc_cpu_marked);
     free(c->llc_node_pos);
+    free(c->scratch);
+    c->scratch = NULL;
     c->llc_allowed = NULL;
     c->llc_cpu_held = NULL;
     c->llc_cpu_marked = NULL;
@@ -269,26 +276,26 @@ size_t ls_whole_core_cpus(const struct ls_plan_ctx *c, unsigned llc, ls_cpu_ok_f
     return n;
 }
 
+long ls_take_into(const struct ls_plan_ctx *c, unsigned llc, ls_cpu_ok_fn ok, const void *arg,
+                  size_t need, ls_cpuset *into)
+{
+    size_t n = need ? ls_take_by_core(c, llc, ok, arg, need, c->scratch) : 0;
+    for (size_t k = 0; k < n; k++)
+        if (ls_cpuset_add(into, c->scratch[k]) < 0)
+            return -1;
+    return (long)n;
+}
+
 int ls_plan_take_ascending(const struct ls_plan_ctx *c, struct ls_plan *plan, size_t target)
 {
-    size_t taken = 0, maxllc = 1;
-    for (size_t i = 0; i < plan->nlocked; i++)
-        if (c->topo->llcs[plan->locked_llcs[i]].ncpus > maxllc)
-            maxllc = c->topo->llcs[plan->locked_llcs[i]].ncpus;
-    unsigned *buf = malloc(maxllc * sizeof(*buf));
-    if (!buf)
-        return -1;
+    size_t taken = 0;
     for (size_t i = 0; i < plan->nlocked && taken < target; i++) {
-        size_t n =
-            ls_take_by_core(c, plan->locked_llcs[i], ls_cpu_ok_any, NULL, target - taken, buf);
-        for (size_t k = 0; k < n; k++)
-            if (ls_cpuset_add(&plan->cpus, buf[k]) < 0) {
-                free(buf);
-                return -1;
-            }
-        taken += n;
+        long n =
+            ls_take_into(c, plan->locked_llcs[i], ls_cpu_ok_any, NULL, target - taken, &plan->cpus);
+        if (n < 0)
+            return -1;
+        taken += (size_t)n;
     }
-    free(buf);
     return 0;
 }
 

@@ -50,7 +50,6 @@ int ls_plan_dedicated(const struct ls_plan_ctx *c, size_t target, struct ls_plan
     size_t *free_cpus = calloc(n, sizeof(*free_cpus));
     unsigned *ranked = malloc(n * sizeof(*ranked));
     unsigned *picked = malloc(n * sizeof(*picked));
-    unsigned *buf = NULL;
     int rc = 0;
     if (!free_cpus || !ranked || !picked) {
         rc = ls_fail(err, LS_ERR_SYSTEM, ENOMEM, "out of memory planning");
@@ -101,23 +100,14 @@ int ls_plan_dedicated(const struct ls_plan_ctx *c, size_t target, struct ls_plan
     }
     /* Free CPUs of each pick in pick order, whole cores first; the last pick gives only the
      * rest. */
-    size_t taken = 0, maxllc = 1;
-    for (size_t k = 0; k < npicked; k++)
-        if (topo->llcs[picked[k]].ncpus > maxllc)
-            maxllc = topo->llcs[picked[k]].ncpus;
-    buf = malloc(maxllc * sizeof(*buf));
-    if (!buf) {
-        rc = ls_fail(err, LS_ERR_SYSTEM, ENOMEM, "out of memory planning");
-        goto out;
-    }
+    size_t taken = 0;
     for (size_t k = 0; k < npicked && taken < target; k++) {
-        size_t n = ls_take_by_core(c, picked[k], ls_cpu_ok_free, NULL, target - taken, buf);
-        for (size_t j = 0; j < n; j++)
-            if (ls_cpuset_add(&plan->cpus, buf[j]) < 0) {
-                rc = ls_fail(err, LS_ERR_SYSTEM, ENOMEM, "out of memory planning");
-                goto out;
-            }
-        taken += n;
+        long n = ls_take_into(c, picked[k], ls_cpu_ok_free, NULL, target - taken, &plan->cpus);
+        if (n < 0) {
+            rc = ls_fail(err, LS_ERR_SYSTEM, ENOMEM, "out of memory planning");
+            goto out;
+        }
+        taken += (size_t)n;
     }
     if (ls_plan_set_llcs(plan, picked, npicked) < 0)
         rc = ls_fail(err, LS_ERR_SYSTEM, ENOMEM, "out of memory planning");
@@ -125,6 +115,5 @@ out:
     free(free_cpus);
     free(ranked);
     free(picked);
-    free(buf);
     return rc;
 }

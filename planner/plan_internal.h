@@ -17,6 +17,7 @@ struct ls_plan_ctx {
     size_t *llc_cpu_marked; /* [nllcs] allowed CPUs only shared jobs mark (LOCK_SH) */
     int *llc_node_pos;      /* [nllcs] position of the LLC's node in topo->nodes */
     bool full_cores;        /* --smt full-cores: whole cores only */
+    unsigned *scratch;      /* [largest LLC] for ls_take_into */
 };
 
 int ls_ctx_init(struct ls_plan_ctx *c, const struct ls_topology *topo, const ls_cpuset *allowed,
@@ -57,6 +58,10 @@ bool ls_cpu_ok_any(const struct ls_plan_ctx *c, unsigned cpu, const void *arg);
  * them in take order to out (room for the LLC's CPUs); returns how many. */
 size_t ls_take_by_core(const struct ls_plan_ctx *c, unsigned llc, ls_cpu_ok_fn ok, const void *arg,
                        size_t need, unsigned *out);
+/* ls_take_by_core into a set: adds up to `need` CPUs of the LLC to *into and returns how many,
+ * -1 on ENOMEM. */
+long ls_take_into(const struct ls_plan_ctx *c, unsigned llc, ls_cpu_ok_fn ok, const void *arg,
+                  size_t need, ls_cpuset *into);
 /* The LLC's allowed CPUs passing ok that lie in whole cores (a --smt full-cores weight). */
 size_t ls_whole_core_cpus(const struct ls_plan_ctx *c, unsigned llc, ls_cpu_ok_fn ok,
                           const void *arg);

@@ -46,28 +46,17 @@ static int take_free(const struct ls_plan_ctx *c, const unsigned *picked, size_t
 {
     if (ls_plan_set_llcs(plan, picked, npicked) < 0)
         return -1;
-    size_t taken = 0, kept = 0, maxllc = 1;
-    for (size_t i = 0; i < plan->nlocked; i++)
-        if (c->topo->llcs[plan->locked_llcs[i]].ncpus > maxllc)
-            maxllc = c->topo->llcs[plan->locked_llcs[i]].ncpus;
-    unsigned *buf = malloc(maxllc * sizeof(*buf));
-    if (!buf)
-        return -1;
+    size_t taken = 0, kept = 0;
     for (size_t i = 0; i < plan->nlocked; i++) {
-        size_t n = taken < target ? ls_take_by_core(c, plan->locked_llcs[i], ls_cpu_ok_free, NULL,
-                                                    target - taken, buf)
-                                  : 0;
-        for (size_t k = 0; k < n; k++)
-            if (ls_cpuset_add(&plan->cpus, buf[k]) < 0) {
-                free(buf);
-                return -1;
-            }
-        taken += n;
+        long n = ls_take_into(c, plan->locked_llcs[i], ls_cpu_ok_free, NULL, target - taken,
+                              &plan->cpus);
+        if (n < 0)
+            return -1;
+        taken += (size_t)n;
         if (n)
             plan->locked_llcs[kept++] = plan->locked_llcs[i];
     }
     plan->nlocked = kept;
-    free(buf);
     return 0;
 }
 
