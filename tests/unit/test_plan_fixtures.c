@@ -189,6 +189,18 @@ static void test_smt_fixtures(void **state)
     plan_ok(&t, NULL, NULL, &r, &p);
     assert_set(&p.cpus, "0-1,16-17");
     ls_plan_free(&p);
+    /* --smt full-cores in every mode: every CPU taken comes with its sibling. */
+    for (int mode = LS_MODE_SHARED; mode <= LS_MODE_EXCLUSIVE; mode++)
+        for (size_t b = 2; b <= 12; b += 2) {
+            r = req_make((enum ls_mode)mode, b);
+            r.smt = LS_SMT_FULL_CORES;
+            plan_ok(&t, NULL, NULL, &r, &p);
+            LS_CPUSET_FOREACH(cpu, &p.cpus)
+            for (unsigned d = 0; d <= t.max_cpu; d++)
+                if (t.cpu_core[d] == t.cpu_core[cpu])
+                    assert_true(ls_cpuset_has(&p.cpus, d));
+            ls_plan_free(&p);
+        }
     ls_topology_free(&t);
 
     LOAD_OR_SKIP("16em64t-4s2c2t", &t); /* no thread_siblings_list: core_id per package */
