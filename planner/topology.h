@@ -77,10 +77,13 @@ int ls_topology_read_cores(const struct ls_root *root, struct ls_topology *topo,
  * core) and rebuild the LLCs' core_list: for tests and benches. */
 int ls_topology_set_siblings(struct ls_topology *topo, const char *const *cores, size_t ncores,
                              struct ls_error *err);
-/* Node memory: node/has_memory (fallback MemTotal of nodeN/meminfo; neither = has memory),
- * memory_kb from nodeN/meminfo; then each node's mem_node. After ls_topology_finish. */
+/* Node memory: node/has_memory (fallback MemTotal of nodeN/meminfo, which then also fills
+ * memory_kb; neither = has memory); then each node's mem_node. After ls_topology_finish. */
 int ls_topology_read_memory(const struct ls_root *root, struct ls_topology *topo,
                             struct ls_error *err);
+/* memory_kb of every node from nodeN/meminfo (0 when unknown): for `topo` only, discovery
+ * reads it only where node/has_memory is missing. */
+void ls_topology_read_memory_sizes(const struct ls_root *root, struct ls_topology *topo);
 /* mem_node of every node: itself, or for a memoryless node the nearest node with memory by
  * distance (ties to the lowest id; itself when no node has memory). */
 void ls_topology_fill_mem_nodes(struct ls_topology *topo);

@@ -39,16 +39,27 @@ int ls_topology_read_memory(const struct ls_root *root, struct ls_topology *topo
     bool have_list = r == 0;
     for (size_t p = 0; p < topo->nnodes; p++) {
         struct ls_node *node = &topo->nodes[p];
+        if (have_list) {
+            /* One file for every node: meminfo (computed by the kernel, tens of us each) is
+             * read only for `topo` (ls_topology_read_memory_sizes). */
+            node->memoryless = !ls_cpuset_has(&has, (unsigned)node->id);
+            continue;
+        }
         unsigned long long kb = 0;
         int found = read_memtotal(root, node->id, &kb);
         node->memory_kb = found ? kb : 0;
-        if (have_list)
-            node->memoryless = !ls_cpuset_has(&has, (unsigned)node->id);
-        else
-            node->memoryless = found && kb == 0; /* unknown counts as memory */
+        node->memoryless = found && kb == 0; /* unknown counts as memory */
     }
     ls_cpuset_free(&has);
     (void)err;
     ls_topology_fill_mem_nodes(topo);
     return 0;
+}
+
+void ls_topology_read_memory_sizes(const struct ls_root *root, struct ls_topology *topo)
+{
+    for (size_t p = 0; p < topo->nnodes; p++) {
+        unsigned long long kb = 0;
+        topo->nodes[p].memory_kb = read_memtotal(root, topo->nodes[p].id, &kb) ? kb : 0;
+    }
 }

@@ -166,6 +166,7 @@ int ls_cmd_topo(int argc, char **argv)
         ls_host_free(&host);
         return ls_report(&err);
     }
+    ls_topology_read_memory_sizes(&host.root, &host.topo);
     if (json)
         print_json(&host);
     else

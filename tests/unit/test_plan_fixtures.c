@@ -228,7 +228,17 @@ static void test_memoryless_fixture(void **state)
     assert_true(t.nodes[p0].memoryless);
     assert_false(t.nodes[p5].memoryless);
     assert_int_equal(t.nodes[p0].mem_node, 5);
+    assert_int_equal(t.nodes[p5].memory_kb, 0); /* discovery reads no meminfo here... */
+    const char *fx = getenv("LLCSLICE_FIXTURES");
+    char dir[1024];
+    snprintf(dir, sizeof(dir), "%s/fakememinitiators-1np2c+1npp+gi",
+             fx ? fx : "/work/shared/fixtures/sysfs");
+    struct ls_root root;
+    struct ls_error err = {0};
+    assert_int_equal(ls_root_init(&root, dir, &err), 0);
+    ls_topology_read_memory_sizes(&root, &t); /* ... `topo` does */
     assert_true(t.nodes[p5].memory_kb > 0);
+    assert_int_equal(t.nodes[p0].memory_kb, 0);
     struct ls_request r = req_make(LS_MODE_SHARED, 2);
     struct ls_plan p;
     plan_ok(&t, NULL, NULL, &r, &p);
