@@ -71,6 +71,14 @@ int ls_sandbox_enter(const struct ls_sandbox *sb, pid_t pid, struct ls_error *er
 int ls_sandbox_destroy(struct ls_sandbox *sb, struct ls_error *err);
 void ls_sandbox_free(struct ls_sandbox *sb);
 
+/* What the job's cgroup parent (--cgroup-parent, NULL = the default parent, our own group)
+ * grants: its effective CPUs and memory nodes (v2 cpuset.cpus.effective/cpuset.mems.effective,
+ * v1 cpuset.effective_cpus/cpuset.effective_mems). 1 with cpus, mems and `where` (the group's
+ * directory) filled; 0 when nothing can be said (no cpuset hierarchy, our own group not
+ * usable, a file unreadable); -1 for a bad explicit parent (LS_ERR_USAGE, as the sandbox). */
+int ls_cgroup_parent_grant(const char *parent, ls_cpuset *cpus, ls_cpuset *mems, char *where,
+                           size_t where_size, struct ls_error *err);
+
 /* Remove llcslice groups whose owner is gone and orphans older than max_age_s. Returns the
  * number removed. */
 int ls_cgroup_sweep(unsigned max_age_s, struct ls_error *err);

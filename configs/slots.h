@@ -36,6 +36,7 @@ struct ls_slot_job {
     char *name;
     struct ls_slots_pos pos; /* the job's mapping */
     enum ls_mode mode;
+    enum ls_smt smt; /* smt: any (default) | full-cores */
     enum ls_slot_budget budget;
     unsigned budget_value; /* CPUs or percent */
     struct ls_slots_pos budget_pos;

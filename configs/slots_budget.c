@@ -25,6 +25,7 @@ void ls_slot_job_request(const struct ls_slot_job *job, size_t allowed_count,
 {
     memset(req, 0, sizeof(*req));
     req->mode = job->mode;
+    req->smt = job->smt;
     req->cpus = ls_slot_job_cpus(job, allowed_count);
     req->cpus_explicit = job->budget != LS_SLOT_BUDGET_DEFAULT;
     req->has_perf = job->has_perf;

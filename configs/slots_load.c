@@ -39,14 +39,15 @@ enum field {
     F_REPEAT,
     F_TIMEOUT,
     F_WAIT,
+    F_SMT,
     F_COUNT
 };
-static const char *const field_keys[F_COUNT] = {"cpus",       "mode",    "perf",    "vcpus",
-                                                "memory_max", "seccomp", "cwd",     "env",
-                                                "command",    "repeat",  "timeout", "wait"};
-static const char *const job_keys[] = {"name",       "cpus",    "mode", "perf", "vcpus",
-                                       "memory_max", "seccomp", "cwd",  "env",  "command",
-                                       "repeat",     "timeout", "wait", "after"};
+static const char *const field_keys[F_COUNT] = {"cpus",    "mode", "perf", "vcpus",   "memory_max",
+                                                "seccomp", "cwd",  "env",  "command", "repeat",
+                                                "timeout", "wait", "smt"};
+static const char *const job_keys[] = {"name",       "cpus",    "mode", "perf",  "vcpus",
+                                       "memory_max", "seccomp", "cwd",  "env",   "command",
+                                       "repeat",     "timeout", "wait", "after", "smt"};
 #define NJOBKEYS (sizeof(job_keys) / sizeof(job_keys[0]))
 
 enum level { LV_TOP, LV_DEFAULTS, LV_JOB, LV_COUNT };
@@ -58,6 +59,7 @@ struct layer {
     enum ls_slot_budget budget;
     unsigned budget_value;
     enum ls_mode mode;
+    enum ls_smt smt;
     struct ls_perf_topo perf;
     unsigned vcpus;
     uint64_t memory_max;
@@ -157,6 +159,8 @@ static int read_field(struct loader *L, struct layer *l, enum field f, const str
         return ls_sl_budget(c, key, v, &l->budget, &l->budget_value);
     case F_MODE:
         return ls_sl_mode(c, key, v, &l->mode);
+    case F_SMT:
+        return ls_sl_smt(c, key, v, &l->smt);
     case F_PERF:
         return ls_sl_perf(c, key, v, &l->perf);
     case F_VCPUS:
@@ -418,6 +422,8 @@ static int merge_job(struct loader *L, struct raw_job *j, struct ls_slot_job *jo
         job->vcpus = vcpus ? vcpus->vcpus : 0;
     }
 
+    if ((l = winner(L, j, F_SMT, &lv)))
+        job->smt = l->smt;
     if ((l = winner(L, j, F_MEMORY_MAX, &lv)))
         job->memory_max = l->memory_max;
     if ((l = winner(L, j, F_SECCOMP, &lv))) {

@@ -170,6 +170,24 @@ int ls_sl_mode(const struct ls_sl *c, const char *key, const struct ls_ynode *n,
     return ls_sl_fail(c, n, key, "unknown mode '%s': use shared, dedicated or exclusive", t);
 }
 
+int ls_sl_smt(const struct ls_sl *c, const char *key, const struct ls_ynode *n, enum ls_smt *out)
+{
+    const char *t = NULL;
+    if (ls_sl_text(c, key, n, "any or full-cores", &t) < 0)
+        return -1;
+    struct ls_error inner = {0};
+    if (ls_smt_parse(t, key, out, &inner) == 0)
+        return 0;
+    const char *names[] = {ls_smt_name(LS_SMT_ANY), ls_smt_name(LS_SMT_FULL_CORES)};
+    const char *guess = ls_suggest(t, names, 2);
+    if (guess)
+        return ls_sl_fail(c, n, key, "unknown value '%s' (did you mean '%s'?)", t, guess);
+    return ls_sl_fail(c, n, key,
+                      "unknown value '%s': use any (prefer whole cores) or full-cores (whole "
+                      "cores only)",
+                      t);
+}
+
 /* The planner's rules and words (ls_perf_parse_as), at the value's position. */
 static int perf_error(const struct ls_sl *c, const char *key, const struct ls_ynode *n,
                       const struct ls_error *inner)

@@ -42,6 +42,8 @@ int ls_sl_name(const struct ls_sl *c, const char *key, const struct ls_ynode *n,
 int ls_sl_budget(const struct ls_sl *c, const char *key, const struct ls_ynode *n,
                  enum ls_slot_budget *kind, unsigned *value);
 int ls_sl_mode(const struct ls_sl *c, const char *key, const struct ls_ynode *n, enum ls_mode *out);
+/* smt: any | full-cores (ls_smt_parse), a near miss named. */
+int ls_sl_smt(const struct ls_sl *c, const char *key, const struct ls_ynode *n, enum ls_smt *out);
 /* "LLCSxCORESxTHREADS[,nodes=N]" or {llcs, cores, threads, nodes}. */
 int ls_sl_perf(const struct ls_sl *c, const char *key, const struct ls_ynode *n,
                struct ls_perf_topo *out);

@@ -1,12 +1,17 @@
 /* ACQUIRE: lock a computed plan all-or-nothing, and the seed's DISCOVER -> PLAN -> ACQUIRE
  * loop with 3 retries after 10/50/200 ms, ending in a busy error naming every holder. */
 #include "acquire.h"
+#include "strv.h"
 #include "trace.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -26,6 +31,15 @@ int ls_plan_try_lock(const struct ls_lockdir *ld, struct ls_plan *plan, char *bu
     size_t n = 0;
     if (ls_plan_lock_steps(plan, &steps, &n) < 0)
         return ls_fail(err, LS_ERR_SYSTEM, ENOMEM, "out of memory locking the plan");
+    /* A shared job holds a lock per CPU it runs on: on a big host that can pass the usual
+     * soft limit of 1024 fds while the hard limit allows far more. */
+    struct rlimit rl;
+    if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY &&
+        (rlim_t)n + 256 > rl.rlim_cur && rl.rlim_cur < rl.rlim_max) {
+        rlim_t want = (rlim_t)n + 256;
+        rl.rlim_cur = rl.rlim_max == RLIM_INFINITY || want < rl.rlim_max ? want : rl.rlim_max;
+        (void)setrlimit(RLIMIT_NOFILE, &rl);
+    }
     int *fds = malloc((n ? n : 1) * sizeof(*fds));
     if (!fds) {
         free(steps);
@@ -89,11 +103,17 @@ int ls_snapshot_copy(struct ls_snapshot *dst, const struct ls_snapshot *src)
     dst->nllcs = src->nllcs;
     dst->llc_shared = malloc(n * sizeof(unsigned));
     dst->llc_exclusive = malloc(n * sizeof(unsigned));
-    if (!dst->llc_shared || !dst->llc_exclusive ||
+    dst->ncpus = src->ncpus;
+    dst->cpu_shared = malloc((src->ncpus ? src->ncpus : 1) * sizeof(unsigned));
+    if (!dst->llc_shared || !dst->llc_exclusive || !dst->cpu_shared ||
         ls_cpuset_copy(&dst->cpu_held, &src->cpu_held) < 0) {
         ls_snapshot_free(dst);
         return -1;
     }
+    if (src->cpu_shared)
+        memcpy(dst->cpu_shared, src->cpu_shared, src->ncpus * sizeof(unsigned));
+    else
+        dst->ncpus = 0;
     memcpy(dst->llc_shared, src->llc_shared, src->nllcs * sizeof(unsigned));
     memcpy(dst->llc_exclusive, src->llc_exclusive, src->nllcs * sizeof(unsigned));
     return 0;
@@ -112,9 +132,77 @@ int ls_pass_plan(const struct ls_acquire_args *a, const struct ls_pass *p,
     return rc;
 }
 
+/* The overcommit warning's "shared with which holders": every holder of the overlap's CPU
+ * lockfiles, from this pass's /proc/locks table (read before our own locks). */
+int ls_plan_name_overlap(const struct ls_acquire_args *a, const struct ls_pass *p,
+                         struct ls_plan *plan)
+{
+    size_t n = ls_cpuset_count(&plan->overlap), k = 0;
+    struct ls_lock_step *steps = malloc((n ? n : 1) * sizeof(*steps));
+    if (!steps)
+        return -1;
+    LS_CPUSET_FOREACH(cpu, &plan->overlap)
+    steps[k++] = (struct ls_lock_step){LS_LOCK_CPU, (unsigned)cpu, LS_LOCK_EXCLUSIVE};
+    char *who = NULL;
+    struct ls_error e = {0};
+    int rc = 0;
+    if (ls_describe_conflicts(a->ld, &p->table, steps, k, &who, &e) == 0 && who && *who)
+        rc = ls_strv_appendf(&plan->warnings, &plan->nwarnings, "llcslice: CPUs shared with: %s",
+                             who);
+    free(who);
+    free(steps);
+    return rc;
+}
+
+static int pass_acquire(const struct ls_acquire_args *a, unsigned long long ticket, pid_t pid,
+                        struct ls_pass *p, struct ls_plan *plan, char *why, size_t why_size,
+                        struct ls_error *err);
+
+/* Shared jobs only mark CPUs with LOCK_SH, which never conflict: two starting at once would
+ * plan on the same snapshot and stack. {prefix}-plan.lock (LOCK_EX from discover to acquire)
+ * makes them see each other. Best effort: a lock dir we cannot write, or a holder stuck for
+ * 10 s (stopped), and we plan without it. Returns the fd to close, or -1. */
+static int plan_lock(const struct ls_lockdir *ld)
+{
+    char path[sizeof(ld->dir) + sizeof(ld->prefix) + 16];
+    if ((size_t)snprintf(path, sizeof(path), "%s/%s-plan.lock", ld->dir, ld->prefix) >=
+        sizeof(path))
+        return -1;
+    int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK, 0666);
+    if (fd < 0)
+        return -1;
+    struct stat st;
+    if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+        close(fd);
+        return -1;
+    }
+    if ((st.st_mode & 0777) != 0666 && st.st_uid == geteuid())
+        (void)fchmod(fd, 0666); /* umask-independent, like every lockfile */
+    for (int i = 0; i < 2000; i++) {
+        if (flock(fd, LOCK_EX | LOCK_NB) == 0)
+            return fd;
+        if (errno != EWOULDBLOCK && errno != EINTR)
+            break;
+        ls_sleep_ms(5);
+    }
+    close(fd);
+    return -1;
+}
+
 int ls_pass_acquire(const struct ls_acquire_args *a, unsigned long long ticket, pid_t pid,
                     struct ls_pass *p, struct ls_plan *plan, char *why, size_t why_size,
                     struct ls_error *err)
+{
+    int serial = a->req->mode == LS_MODE_SHARED ? plan_lock(a->ld) : -1;
+    int r = pass_acquire(a, ticket, pid, p, plan, why, why_size, err);
+    if (serial >= 0)
+        close(serial);
+    return r;
+}
+
+static int pass_acquire(const struct ls_acquire_args *a, unsigned long long ticket, pid_t pid,
+                        struct ls_pass *p, struct ls_plan *plan, char *why, size_t why_size,
+                        struct ls_error *err)
 {
     if (ls_pass_discover(a, p, err) < 0)
         return -1;
@@ -132,6 +220,8 @@ int ls_pass_acquire(const struct ls_acquire_args *a, unsigned long long ticket, 
     }
     int r = ls_plan_try_lock(a->ld, plan, why, why_size, err);
     ls_trace_mark("acquire");
+    if (r == 1 && !ls_cpuset_empty(&plan->overlap) && ls_plan_name_overlap(a, p, plan) < 0)
+        return ls_fail(err, LS_ERR_SYSTEM, ENOMEM, "out of memory naming shared CPUs");
     if (r != 1) {
         enum ls_mode mode = plan->mode;
         ls_plan_free(plan);

@@ -30,6 +30,10 @@ int ls_pass_plan(const struct ls_acquire_args *a, const struct ls_pass *p,
 int ls_pass_acquire(const struct ls_acquire_args *a, unsigned long long ticket, pid_t pid,
                     struct ls_pass *p, struct ls_plan *plan, char *why, size_t why_size,
                     struct ls_error *err);
+/* Shared plan on a full host: append "CPUs shared with: CPU 0: pid 1 (make) shared; ..." for
+ * plan->overlap from the pass's /proc/locks table. -1 on ENOMEM. */
+int ls_plan_name_overlap(const struct ls_acquire_args *a, const struct ls_pass *p,
+                         struct ls_plan *plan);
 /* LS_ERR_BUSY "<lead> (<why>); holders: ... ; queued ahead: ... Run `llcslice locks` ..."
  * from a fresh read. Returns -1. */
 int ls_busy_error(const struct ls_acquire_args *a, const char *lead, const char *why,

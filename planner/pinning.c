@@ -1,176 +1,251 @@
-/* Exclusive (performance) mode: the seed's compute_pinning + numa_aware_llc_order. Each
- * virtual LLC of --perf LLCSxCORESxTHREADS[,nodes=N] lands on one whole free host LLC, plus
- * one service CPU; the starting LLC rotates by a hash of the pid, other rotations are tried
- * when that one is busy. Only the allowed part of each LLC counts as the host. */
+/* Exclusive (performance) mode: the seed's compute_pinning + numa_aware_llc_order, made
+ * deterministic (DESIGN.md, 2026-11-29): the same host and lock state give the same plan, so
+ * `plan` predicts `run`. Each virtual LLC of --perf LLCSxCORESxTHREADS[,nodes=N] lands on one
+ * whole free host LLC; the host LLCs minimise the guest's NUMA distances; plus one service
+ * CPU. Only the allowed part of each LLC counts as the host. */
 #include "plan_internal.h"
 
 #include <errno.h>
-#include <stdio.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
-struct pin_view {
-    unsigned *llcs; /* LLCs overlapping allowed, ascending */
-    size_t nllcs;
-    unsigned **node_llcs; /* per node position: its overlapping LLCs, ascending */
-    size_t *node_nllcs;
+/* The LLCs placement may use, per node position, ascending. */
+struct view {
+    unsigned **node_llcs;
+    size_t *n;
+    size_t total;
 };
 
-static void view_free(struct pin_view *v, size_t nnodes)
+struct pin {
+    const struct ls_plan_ctx *c;
+    const struct ls_perf_topo *p;
+    size_t vpl;      /* vCPUs per virtual LLC */
+    size_t nn;       /* host nodes */
+    unsigned *share; /* [p->nodes] virtual LLCs per guest node */
+    int *ord;        /* [nn] scratch: nodes by distance */
+    bool *used;      /* [nn] scratch */
+    int *chosen;     /* [nn] scratch */
+    size_t *take;    /* [nn] scratch: LLCs taken per node */
+    const char *how; /* the rule place() used, for plan -v */
+};
+
+static void view_free(struct view *v, size_t nn)
 {
     if (v->node_llcs)
-        for (size_t p = 0; p < nnodes; p++)
+        for (size_t p = 0; p < nn; p++)
             free(v->node_llcs[p]);
     free(v->node_llcs);
-    free(v->node_nllcs);
-    free(v->llcs);
+    free(v->n);
+    memset(v, 0, sizeof(*v));
 }
 
 static bool llc_free(const struct ls_plan_ctx *c, unsigned llc)
 {
-    return !ls_ctx_holders(c, llc) && !c->llc_cpu_held[llc];
+    return !ls_ctx_holders(c, llc) && ls_ctx_llc_free(c, llc) == c->llc_allowed[llc];
 }
 
-/* The host as pinning sees it: LLCs overlapping allowed, or only those nobody holds. */
-static int view_init(const struct ls_plan_ctx *c, struct pin_view *v, bool free_only)
+/* LLCs with room for a virtual LLC (allowed CPUs >= vpl), or only those nobody holds. */
+static int view_init(const struct pin *pn, struct view *v, bool free_only)
 {
-    const struct ls_topology *topo = c->topo;
+    const struct ls_topology *topo = pn->c->topo;
     memset(v, 0, sizeof(*v));
-    size_t nn = topo->nnodes ? topo->nnodes : 1;
-    v->llcs = malloc((topo->nllcs ? topo->nllcs : 1) * sizeof(*v->llcs));
-    v->node_llcs = calloc(nn, sizeof(*v->node_llcs));
-    v->node_nllcs = calloc(nn, sizeof(*v->node_nllcs));
-    if (!v->llcs || !v->node_llcs || !v->node_nllcs)
+    v->node_llcs = calloc(pn->nn, sizeof(*v->node_llcs));
+    v->n = calloc(pn->nn, sizeof(*v->n));
+    if (!v->node_llcs || !v->n)
         return -1;
-    for (unsigned i = 0; i < topo->nllcs; i++)
-        if (c->llc_allowed[i] && (!free_only || llc_free(c, i)))
-            v->llcs[v->nllcs++] = i;
     for (size_t p = 0; p < topo->nnodes; p++) {
         const struct ls_node *node = &topo->nodes[p];
         v->node_llcs[p] = malloc((node->nllcs ? node->nllcs : 1) * sizeof(unsigned));
         if (!v->node_llcs[p])
             return -1;
-        for (size_t k = 0; k < node->nllcs; k++)
-            if (c->llc_allowed[node->llcs[k]] && (!free_only || llc_free(c, node->llcs[k])))
-                v->node_llcs[p][v->node_nllcs[p]++] = node->llcs[k];
+        for (size_t k = 0; k < node->nllcs; k++) {
+            unsigned l = node->llcs[k];
+            if (pn->c->llc_allowed[l] >= pn->vpl && (!free_only || llc_free(pn->c, l)))
+                v->node_llcs[p][v->n[p]++] = l;
+        }
+        v->total += v->n[p];
     }
     return 0;
 }
 
-/* Virtual LLC -> host LLC, as the seed: sequential rotation by offset, or, with several guest
- * nodes, each guest node on its own host node that has ceil(llcs/nodes) LLCs, the first
- * llcs % nodes guest nodes taking one LLC more (5 on 2 nodes: 3 + 2). */
-static void llc_order(const struct ls_plan_ctx *c, const struct pin_view *v, unsigned nodes,
-                      unsigned llcs, size_t offset, unsigned *order)
+static uint64_t dist(const struct ls_topology *topo, int a, int b)
 {
-    size_t base = nodes ? llcs / nodes : 0, rem = nodes ? llcs % nodes : 0;
-    size_t max_per_node = base + (rem ? 1 : 0);
-    size_t neligible = 0;
-    int *eligible = NULL;
-    if (nodes > 1 && llcs >= nodes && c->topo->nnodes) {
-        eligible = malloc(c->topo->nnodes * sizeof(*eligible));
-        for (size_t p = 0; eligible && p < c->topo->nnodes; p++)
-            if (v->node_nllcs[p] && v->node_nllcs[p] >= max_per_node)
-                eligible[neligible++] = (int)p;
-    }
-    if (!eligible || neligible < nodes) {
-        for (unsigned i = 0; i < llcs; i++)
-            order[i] = v->llcs[(i + offset) % v->nllcs];
-        free(eligible);
-        return;
-    }
-    size_t node_offset = offset / max_per_node, k = 0;
-    for (size_t g = 0; g < nodes; g++) {
-        int p = eligible[(g + node_offset) % neligible];
-        const unsigned *host = v->node_llcs[p];
-        size_t nh = v->node_nllcs[p];
-        size_t within = offset % nh, count = base + (g < rem ? 1 : 0);
-        for (size_t i = 0; i < count; i++)
-            order[k++] = host[(i + within) % nh];
-    }
-    free(eligible);
+    return topo->distance[(size_t)a * topo->nnodes + (size_t)b];
 }
 
-/* The allowed CPUs of an LLC, ascending, skipping `used` ones; returns how many. */
-static size_t llc_available(const struct ls_plan_ctx *c, unsigned llc, const ls_cpuset *used,
-                            unsigned *out)
+/* Guest nodes on distinct host nodes: for each start node, guest node g on the nearest unused
+ * node with room for its share; the set with the least sum of share-weighted pairwise
+ * distances wins (ties: lowest start). Fills gnode (host node position per guest node). */
+static bool place_distinct(const struct pin *pn, const struct view *v, int *gnode)
 {
-    const struct ls_llc *l = &c->topo->llcs[llc];
-    size_t n = 0;
-    for (size_t k = 0; k < l->ncpus; k++)
-        if (ls_cpuset_has(&c->allowed, l->cpu_list[k]) && !ls_cpuset_has(used, l->cpu_list[k]))
-            out[n++] = l->cpu_list[k];
-    return n;
+    const struct ls_topology *topo = pn->c->topo;
+    unsigned G = pn->p->nodes;
+    uint64_t best = UINT64_MAX;
+    for (size_t s = 0; s < pn->nn; s++) {
+        if (v->n[s] < pn->share[0])
+            continue;
+        memset(pn->used, 0, pn->nn * sizeof(*pn->used));
+        pn->chosen[0] = (int)s;
+        pn->used[s] = true;
+        size_t nord = ls_nodes_by_distance(topo, (int)s, pn->ord);
+        unsigned g = 1;
+        for (; g < G; g++) {
+            size_t k = 0;
+            while (k < nord && (pn->used[pn->ord[k]] || v->n[pn->ord[k]] < pn->share[g]))
+                k++;
+            if (k == nord)
+                break;
+            pn->chosen[g] = pn->ord[k];
+            pn->used[pn->ord[k]] = true;
+        }
+        if (g < G)
+            continue;
+        uint64_t cost = 0;
+        for (unsigned a = 0; a < G; a++)
+            for (unsigned b = a + 1; b < G; b++)
+                cost += (uint64_t)pn->share[a] * pn->share[b] *
+                        dist(topo, pn->chosen[a], pn->chosen[b]);
+        if (cost < best) {
+            best = cost;
+            memcpy(gnode, pn->chosen, G * sizeof(*gnode));
+        }
+    }
+    return best != UINT64_MAX;
 }
 
-enum attempt { FITS, BUSY, NEVER };
-
-struct attempt_out {
-    struct ls_assignment *assign;
-    ls_cpuset used;
-    ls_cpuset nodes; /* nodes of the LLCs in use */
-    int service_cpu, service_llc;
-    char why[256];
-};
-
-static enum attempt try_offset(const struct ls_plan_ctx *c, const struct pin_view *v,
-                               const struct ls_perf_topo *p, size_t offset, unsigned *order,
-                               unsigned *avail, struct attempt_out *o)
+/* Every virtual LLC as close together as the host allows: the tightest single node that holds
+ * them all (ties: lowest id), else for each start node the nearest nodes until they do, the
+ * set with the least sum of pairwise LLC distances winning. Fills take[] per node. */
+static bool place_closest(const struct pin *pn, const struct view *v, int *start)
 {
-    unsigned vpl = p->cores * p->threads;
-    llc_order(c, v, p->nodes, p->llcs, offset, order);
-    ls_cpuset_clear(&o->used);
-    ls_cpuset_clear(&o->nodes);
-    bool busy = false;
-    for (unsigned l = 0; l < p->llcs; l++) {
-        unsigned llc = order[l];
-        size_t n = llc_available(c, llc, &o->used, avail);
-        if (n < vpl) {
-            snprintf(o->why, sizeof(o->why),
-                     "performance_mode: LLC group %u has %zu available CPUs, need %u for "
-                     "virtual LLC %u",
-                     llc, n, vpl, l);
-            return NEVER;
+    const struct ls_topology *topo = pn->c->topo;
+    size_t need = pn->p->llcs;
+    int single = -1;
+    for (size_t s = 0; s < pn->nn; s++)
+        if (v->n[s] >= need && (single < 0 || v->n[s] < v->n[single]))
+            single = (int)s;
+    memset(pn->take, 0, pn->nn * sizeof(*pn->take));
+    if (single >= 0) {
+        pn->take[single] = need;
+        *start = single;
+        return true;
+    }
+    uint64_t best = UINT64_MAX;
+    size_t *take = calloc(pn->nn, sizeof(*take));
+    if (!take)
+        return false;
+    for (size_t s = 0; s < pn->nn; s++) {
+        if (!v->n[s])
+            continue;
+        memset(take, 0, pn->nn * sizeof(*take));
+        size_t nord = ls_nodes_by_distance(topo, (int)s, pn->ord), acc = 0;
+        for (size_t k = 0; k < nord && acc < need; k++) {
+            size_t t = v->n[pn->ord[k]] < need - acc ? v->n[pn->ord[k]] : need - acc;
+            take[pn->ord[k]] = t;
+            acc += t;
         }
-        if (!llc_free(c, llc))
-            busy = true;
-        if (ls_cpuset_add(&o->nodes, (unsigned)c->topo->llcs[llc].node) < 0)
-            return NEVER;
-        for (unsigned k = 0; k < vpl; k++) {
-            o->assign[l * vpl + k] = (struct ls_assignment){l * vpl + k, avail[k]};
-            if (ls_cpuset_add(&o->used, avail[k]) < 0)
-                return NEVER;
+        if (acc < need)
+            continue;
+        uint64_t cost = 0;
+        for (size_t a = 0; a < pn->nn; a++)
+            for (size_t b = a + 1; b < pn->nn; b++)
+                if (take[a] && take[b])
+                    cost += (uint64_t)take[a] * take[b] * dist(topo, (int)a, (int)b);
+        if (cost < best) {
+            best = cost;
+            *start = (int)s;
+            memcpy(pn->take, take, pn->nn * sizeof(*take));
         }
     }
-    if (busy)
-        return BUSY;
-    /* Service CPU: a spare allowed CPU in our own LLCs (already exclusive to us), else the
-     * first allowed CPU whose LLC has no exclusive holder and that nobody has dedicated,
-     * preferring one on a node the vCPUs already use. */
-    o->service_cpu = o->service_llc = -1;
-    for (unsigned l = 0; l < p->llcs && o->service_cpu < 0; l++)
-        if (llc_available(c, order[l], &o->used, avail))
-            o->service_cpu = (int)avail[0];
-    for (int pass = 0; pass < 2 && o->service_cpu < 0; pass++) {
-        LS_CPUSET_FOREACH(cpu, &c->allowed)
-        {
-            int llc = (unsigned)cpu <= c->topo->max_cpu ? c->topo->cpu_llc[cpu] : -1;
-            if (llc < 0 || ls_cpuset_has(&o->used, (unsigned)cpu) || c->snap->llc_exclusive[llc] ||
-                ls_cpuset_has(&c->snap->cpu_held, (unsigned)cpu))
+    free(take);
+    return best != UINT64_MAX;
+}
+
+/* Virtual LLC -> host LLC in order[], and each guest node's host node (position). */
+static bool place(struct pin *pn, const struct view *v, unsigned *order, int *gnode)
+{
+    const struct ls_perf_topo *p = pn->p;
+    if (v->total < p->llcs)
+        return false;
+    if (p->nodes > 1 && place_distinct(pn, v, gnode)) {
+        pn->how = "each guest node on its own host node, the set with the least distances";
+        size_t k = 0;
+        for (unsigned g = 0; g < p->nodes; g++)
+            for (unsigned i = 0; i < pn->share[g]; i++)
+                order[k++] = v->node_llcs[gnode[g]][i];
+        return true;
+    }
+    int start;
+    if (!place_closest(pn, v, &start))
+        return false;
+    pn->how = pn->take[start] == p->llcs
+                  ? "all virtual LLCs on one host node, the tightest that holds them"
+                  : "no host node holds all virtual LLCs: the closest set of nodes";
+    /* Fill from the start node outwards, LLCs ascending within a node. */
+    size_t nord = ls_nodes_by_distance(pn->c->topo, start, pn->ord), k = 0;
+    for (size_t i = 0; i < nord; i++)
+        for (size_t t = 0; t < pn->take[pn->ord[i]]; t++)
+            order[k++] = v->node_llcs[pn->ord[i]][t];
+    for (unsigned g = 0, l = 0; g < p->nodes; l += pn->share[g], g++)
+        gnode[g] = pn->c->llc_node_pos[order[l]];
+    return true;
+}
+
+static bool not_used(const struct ls_plan_ctx *c, unsigned cpu, const void *used)
+{
+    (void)c;
+    return !ls_cpuset_has(used, cpu);
+}
+
+/* A CPU another job's reservation leaves alone enough for our service thread's LOCK_EX. */
+static bool service_ok(const struct ls_plan_ctx *c, unsigned cpu, const ls_cpuset *used)
+{
+    int llc = cpu <= c->topo->max_cpu ? c->topo->cpu_llc[cpu] : -1;
+    return llc >= 0 && ls_cpuset_has(&c->allowed, cpu) && !ls_cpuset_has(used, cpu) &&
+           !c->snap->llc_exclusive[llc] && ls_ctx_cpu_free(c, cpu);
+}
+
+/* Service CPU: a spare allowed CPU of our own LLCs (already exclusive to us), else the first
+ * free one on the guest's host nodes, else on the nearest node to them. */
+static void pick_service(const struct pin *pn, const unsigned *order, const int *gnode,
+                         const ls_cpuset *used, unsigned *avail, struct ls_plan *plan)
+{
+    const struct ls_plan_ctx *c = pn->c;
+    for (unsigned l = 0; l < pn->p->llcs; l++)
+        if (ls_take_by_core(c, order[l], not_used, used, 1, avail)) {
+            plan->service_cpu = (int)avail[0];
+            return;
+        }
+    size_t nord = ls_nodes_by_distance(c->topo, gnode[0], pn->ord);
+    for (int pass = 0; pass < 2; pass++) {
+        for (size_t k = 0; k < nord; k++) {
+            bool guest = false;
+            for (unsigned g = 0; g < pn->p->nodes; g++)
+                guest |= gnode[g] == pn->ord[k];
+            if (guest != (pass == 0))
                 continue;
-            if (pass == 0 && !ls_cpuset_has(&o->nodes, (unsigned)c->topo->llcs[llc].node))
-                continue;
-            o->service_cpu = cpu;
-            o->service_llc = llc;
-            break;
+            LS_CPUSET_FOREACH(cpu, &c->topo->nodes[pn->ord[k]].cpus)
+            {
+                if (service_ok(c, (unsigned)cpu, used)) {
+                    plan->service_cpu = cpu;
+                    plan->service_llc = c->topo->cpu_llc[cpu];
+                    return;
+                }
+            }
         }
     }
-    return o->service_cpu >= 0 ? FITS : BUSY;
+}
+
+static int oom(struct ls_error *err)
+{
+    return ls_fail(err, LS_ERR_SYSTEM, ENOMEM, "out of memory planning");
 }
 
 int ls_plan_pinning(const struct ls_plan_ctx *c, const struct ls_request *req, struct ls_plan *plan,
                     struct ls_error *err)
 {
+    const struct ls_topology *topo = c->topo;
     const struct ls_perf_topo *p = &req->perf;
     size_t vpl = (size_t)p->cores * p->threads, vcpus = p->llcs * vpl;
     if (vcpus + 1 > c->nallowed)
@@ -178,79 +253,126 @@ int ls_plan_pinning(const struct ls_plan_ctx *c, const struct ls_request *req, s
                        "performance_mode: need %zu CPUs (%zu vCPUs + 1 service) but only %zu "
                        "host CPUs available",
                        vcpus + 1, vcpus, c->nallowed);
-    struct pin_view v;
-    struct attempt_out o = {.used = LS_CPUSET_INIT, .nodes = LS_CPUSET_INIT};
+    size_t overlapping = 0, biggest = 0;
+    for (size_t i = 0; i < topo->nllcs; i++) {
+        overlapping += c->llc_allowed[i] > 0;
+        if (c->llc_allowed[i] > biggest)
+            biggest = c->llc_allowed[i];
+    }
+    if (p->llcs > overlapping)
+        return ls_fail(err, LS_ERR_UNSAT, ENOSPC,
+                       "performance_mode: need %u LLCs for %u virtual LLCs, but host has %zu LLC "
+                       "groups",
+                       p->llcs, p->llcs, overlapping);
+    size_t nn = topo->nnodes ? topo->nnodes : 1;
+    struct pin pn = {c, p, vpl, nn, NULL, NULL, NULL, NULL, NULL, ""};
+    struct view v = {0};
     unsigned *order = NULL, *avail = NULL;
-    size_t maxllc = 1;
-    for (size_t i = 0; i < c->topo->nllcs; i++)
-        if (c->topo->llcs[i].ncpus > maxllc)
-            maxllc = c->topo->llcs[i].ncpus;
+    int *gnode = NULL;
+    ls_cpuset used = LS_CPUSET_INIT;
     int rc = -1;
-    if (view_init(c, &v, false) < 0 || !(order = malloc(p->llcs * sizeof(*order))) ||
-        !(avail = malloc(maxllc * sizeof(*avail))) ||
-        !(o.assign = malloc(vcpus * sizeof(*o.assign)))) {
-        ls_fail(err, LS_ERR_SYSTEM, ENOMEM, "out of memory planning");
+    size_t maxllc = 1;
+    for (size_t i = 0; i < topo->nllcs; i++)
+        if (topo->llcs[i].ncpus > maxllc)
+            maxllc = topo->llcs[i].ncpus;
+    pn.share = malloc(p->nodes * sizeof(*pn.share));
+    pn.ord = malloc(nn * sizeof(*pn.ord));
+    pn.used = malloc(nn * sizeof(*pn.used));
+    pn.chosen = malloc((nn > p->nodes ? nn : p->nodes) * sizeof(*pn.chosen));
+    pn.take = malloc(nn * sizeof(*pn.take));
+    order = malloc(p->llcs * sizeof(*order));
+    avail = malloc(maxllc * sizeof(*avail));
+    gnode = malloc(p->nodes * sizeof(*gnode));
+    if (!pn.share || !pn.ord || !pn.used || !pn.chosen || !pn.take || !order || !avail || !gnode ||
+        !(plan->assignments = malloc(vcpus * sizeof(*plan->assignments)))) {
+        oom(err);
         goto out;
     }
-    if (p->llcs > v.nllcs) {
+    for (unsigned g = 0; g < p->nodes; g++)
+        pn.share[g] = p->llcs / p->nodes + (g < p->llcs % p->nodes ? 1 : 0);
+    /* An idle host decides unsatisfiable; the LLCs nobody holds decide busy. */
+    if (view_init(&pn, &v, false) < 0) {
+        oom(err);
+        goto out;
+    }
+    if (v.total < p->llcs) {
         ls_fail(err, LS_ERR_UNSAT, ENOSPC,
-                "performance_mode: need %u LLCs for %u virtual LLCs, but host has %zu LLC groups",
-                p->llcs, p->llcs, v.nllcs);
+                "performance_mode: a virtual LLC needs %zu CPUs (%ux%u) but only %zu of the "
+                "host's LLCs have that many allowed CPUs (the largest has %zu); %u needed",
+                vpl, p->cores, p->threads, v.total, biggest, p->llcs);
         goto out;
     }
-    /* The seed's rotations over every LLC first (two hosts' peers agree on them); when all
-     * of those are busy, the same placement over just the LLCs nobody holds. */
-    char first_why[256] = "";
-    bool found = false, some_busy = false;
-    size_t tried = 0;
-    for (int round = 0; round < 2 && !found; round++) {
-        if (round == 1) {
-            if (!some_busy)
-                break;
-            view_free(&v, c->topo->nnodes);
-            if (view_init(c, &v, true) < 0) {
-                ls_fail(err, LS_ERR_SYSTEM, ENOMEM, "out of memory planning");
+    view_free(&v, nn);
+    if (view_init(&pn, &v, true) < 0) {
+        oom(err);
+        goto out;
+    }
+    if (!place(&pn, &v, order, gnode)) {
+        ls_fail(err, LS_ERR_BUSY, EBUSY,
+                "no placement of %u virtual LLCs on whole LLCs nobody holds (%zu free LLCs "
+                "have the %zu CPUs each needs)",
+                p->llcs, v.total, vpl);
+        goto out;
+    }
+    for (unsigned l = 0; l < p->llcs; l++) {
+        /* Whole cores first: a guest core's threads land on one host core's siblings. */
+        size_t n = ls_take_by_core(c, order[l], not_used, &used, vpl, avail);
+        for (size_t k = 0; k < n; k++) {
+            plan->assignments[l * vpl + k] =
+                (struct ls_assignment){(unsigned)(l * vpl + k), avail[k]};
+            if (ls_cpuset_add(&used, avail[k]) < 0) {
+                oom(err);
                 goto out;
             }
-            if (v.nllcs < p->llcs)
-                break;
-        }
-        size_t start = ls_pid_hash(req->pid) % v.nllcs;
-        for (size_t t = 0; t < v.nllcs && !found; t++, tried++) {
-            enum attempt a = try_offset(c, &v, p, (start + t) % v.nllcs, order, avail, &o);
-            found = a == FITS;
-            some_busy |= a == BUSY;
-            if (a == NEVER && !first_why[0] && round == 0)
-                memcpy(first_why, o.why, sizeof(first_why));
         }
     }
-    if (!found) {
-        if (some_busy)
-            ls_fail(err, LS_ERR_BUSY, EBUSY,
-                    "no placement of %u virtual LLCs on whole LLCs nobody holds (tried %zu "
-                    "rotations)",
-                    p->llcs, tried);
-        else
-            ls_fail(err, LS_ERR_UNSAT, ENOSPC, "%s", first_why);
-        goto out;
-    }
-    if (ls_plan_set_llcs(plan, order, p->llcs) < 0 || ls_cpuset_copy(&plan->cpus, &o.used) < 0 ||
-        ls_cpuset_add(&plan->cpus, (unsigned)o.service_cpu) < 0) {
-        ls_fail(err, LS_ERR_SYSTEM, ENOMEM, "out of memory planning");
-        goto out;
-    }
-    plan->assignments = o.assign;
-    o.assign = NULL;
     plan->nassignments = vcpus;
-    plan->service_cpu = o.service_cpu;
-    plan->service_llc = o.service_llc;
+    plan->vcpus = vcpus;
+    plan->service_cpu = plan->service_llc = -1;
+    pick_service(&pn, order, gnode, &used, avail, plan);
+    if (plan->service_cpu < 0) {
+        ls_fail(err, LS_ERR_BUSY, EBUSY,
+                "performance_mode: no free allowed CPU for the service thread beside the %zu "
+                "vCPUs (every other one is held by another job)",
+                vcpus);
+        goto out;
+    }
+    plan->guest = *p;
+    plan->guest_host_node = malloc(p->nodes * sizeof(*plan->guest_host_node));
+    if (!plan->guest_host_node || ls_plan_set_llcs(plan, order, p->llcs) < 0 ||
+        ls_cpuset_copy(&plan->cpus, &used) < 0 ||
+        ls_cpuset_add(&plan->cpus, (unsigned)plan->service_cpu) < 0) {
+        oom(err);
+        goto out;
+    }
+    for (unsigned g = 0; g < p->nodes; g++)
+        plan->guest_host_node[g] = topo->nnodes ? topo->nodes[gnode[g]].id : 0;
+    ls_plan_explain(plan,
+                    "perf: %u virtual LLCs of %zu vCPUs on whole LLCs nobody holds (%zu free); %s",
+                    p->llcs, vpl, v.total, pn.how);
+    for (unsigned g = 0; g < p->nodes; g++)
+        ls_plan_explain(plan, "perf: guest node %u -> host node %d", g, plan->guest_host_node[g]);
+    ls_plan_explain(plan, "perf: service CPU %d %s", plan->service_cpu,
+                    plan->service_llc < 0 ? "is a spare CPU of our own LLCs"
+                                          : "is the first free CPU nearest the guest's nodes");
     rc = 0;
 out:
-    view_free(&v, c->topo->nnodes);
-    ls_cpuset_free(&o.used);
-    ls_cpuset_free(&o.nodes);
-    free(o.assign);
-    free(order);
-    free(avail);
+    view_free(&v, nn);
+    ls_cpuset_free(&used);
+    free(pn.share), free(pn.ord), free(pn.used), free(pn.chosen), free(pn.take);
+    free(order), free(avail), free(gnode);
     return rc;
+}
+
+unsigned ls_plan_vcpu_guest_node(const struct ls_plan *plan, unsigned vcpu)
+{
+    const struct ls_perf_topo *p = &plan->guest;
+    unsigned vpl = p->cores * p->threads;
+    if (!vpl || !p->nodes)
+        return 0;
+    unsigned l = vcpu / vpl, base = p->llcs / p->nodes, rem = p->llcs % p->nodes;
+    /* The first rem guest nodes hold base + 1 virtual LLCs each. */
+    if (l < rem * (base + 1))
+        return l / (base + 1);
+    return base ? rem + (l - rem * (base + 1)) / base : 0;
 }

@@ -51,6 +51,16 @@ int ls_plan_compute(const struct ls_topology *topo, const ls_cpuset *allowed,
     }
     if (ls_request_target(req, c.nallowed, &plan->target_cpus, err) < 0)
         goto out;
+    plan->vcpus = req->vcpus;
+    c.full_cores = req->smt == LS_SMT_FULL_CORES;
+    if (c.full_cores && !(req->mode == LS_MODE_EXCLUSIVE && req->has_perf) &&
+        plan->target_cpus % topo->max_threads) {
+        ls_fail(err, LS_ERR_UNSAT, EINVAL,
+                "--smt full-cores: %zu CPUs is not a whole number of this host's %u-thread "
+                "cores; ask for a multiple of %u",
+                plan->target_cpus, topo->max_threads, topo->max_threads);
+        goto out;
+    }
     switch (req->mode) {
     case LS_MODE_SHARED:
         rc = ls_plan_shared(&c, plan->target_cpus, plan, err);
@@ -67,6 +77,17 @@ int ls_plan_compute(const struct ls_topology *topo, const ls_cpuset *allowed,
     }
     if (rc == 0 && (ls_plan_set_mems(topo, plan) < 0 || ls_plan_add_warnings(topo, req, plan) < 0))
         rc = ls_fail(err, LS_ERR_SYSTEM, ENOMEM, "out of memory planning");
+    for (size_t p = 0; rc == 0 && p < topo->nnodes; p++)
+        if (topo->nodes[p].memoryless &&
+            ls_cpuset_has(&plan->mems, (unsigned)topo->nodes[p].mem_node) &&
+            ls_cpuset_intersects(&plan->cpus, &topo->nodes[p].cpus))
+            ls_plan_explain(plan,
+                            "mems: node %d has no memory (or the cgroup parent grants none); "
+                            "its CPUs use node %d's, the nearest with memory",
+                            topo->nodes[p].id, topo->nodes[p].mem_node);
+    if (rc == 0 && topo->max_threads > 1 && req->mode != LS_MODE_EXCLUSIVE)
+        ls_plan_explain(plan, "SMT: %u threads per core; CPUs taken as whole cores first%s",
+                        topo->max_threads, c.full_cores ? " and only (--smt full-cores)" : "");
 out:
     ls_ctx_free(&c);
 out_snap:
@@ -90,7 +111,8 @@ static int cmp_step(const void *a, const void *b)
 
 int ls_plan_lock_steps(const struct ls_plan *plan, struct ls_lock_step **steps, size_t *n)
 {
-    size_t ncpu = plan->mode == LS_MODE_DEDICATED ? ls_cpuset_count(&plan->cpus) : 0;
+    size_t ncpu = plan->mode == LS_MODE_DEDICATED ? ls_cpuset_count(&plan->cpus)
+                                                  : ls_cpuset_count(&plan->cpu_marks);
     size_t cap = plan->nlocked + ncpu + 2, k = 0;
     struct ls_lock_step *s = malloc(cap * sizeof(*s));
     if (!s)
@@ -104,6 +126,10 @@ int ls_plan_lock_steps(const struct ls_plan *plan, struct ls_lock_step **steps, 
     if (plan->mode == LS_MODE_DEDICATED) {
         LS_CPUSET_FOREACH(cpu, &plan->cpus)
         s[k++] = (struct ls_lock_step){LS_LOCK_CPU, (unsigned)cpu, LS_LOCK_EXCLUSIVE};
+    } else {
+        /* Shared mode marks the CPUs it runs on, so every mode sees how busy each CPU is. */
+        LS_CPUSET_FOREACH(cpu, &plan->cpu_marks)
+        s[k++] = (struct ls_lock_step){LS_LOCK_CPU, (unsigned)cpu, LS_LOCK_SHARED};
     }
     if (plan->service_cpu >= 0)
         s[k++] = (struct ls_lock_step){LS_LOCK_CPU, (unsigned)plan->service_cpu, LS_LOCK_EXCLUSIVE};
@@ -129,9 +155,15 @@ void ls_plan_free(struct ls_plan *plan)
     free(plan->locked_llcs);
     ls_cpuset_free(&plan->cpus);
     ls_cpuset_free(&plan->mems);
+    ls_cpuset_free(&plan->cpu_marks);
+    ls_cpuset_free(&plan->overlap);
     free(plan->assignments);
+    free(plan->guest_host_node);
     for (size_t i = 0; i < plan->nwarnings; i++)
         free(plan->warnings[i]);
     free(plan->warnings);
+    for (size_t i = 0; i < plan->nexplain; i++)
+        free(plan->explain[i]);
+    free(plan->explain);
     plan_reset(plan, plan->mode);
 }

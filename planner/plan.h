@@ -13,6 +13,11 @@
 
 enum ls_mode { LS_MODE_SHARED, LS_MODE_DEDICATED, LS_MODE_EXCLUSIVE };
 
+/* --smt: any = prefer whole cores (split one only when the budget needs it); full-cores =
+ * whole cores only (Kubernetes' full-pcpus-only): a budget that is not a whole number of
+ * cores is unsatisfiable, too few whole free cores is busy. */
+enum ls_smt { LS_SMT_ANY, LS_SMT_FULL_CORES };
+
 struct ls_perf_topo { /* --perf LLCSxCORESxTHREADS[,nodes=N] */
     unsigned llcs, cores, threads, nodes;
 };
@@ -24,7 +29,8 @@ struct ls_request {
     bool has_perf;      /* exclusive mode: virtual topology given */
     struct ls_perf_topo perf;
     size_t vcpus; /* declared vCPU count (perf or YAML), 0 when none */
-    unsigned pid; /* diffuses the exclusive-mode llc_offset; getpid() by default */
+    enum ls_smt smt;
+    unsigned pid; /* the requester; placement no longer depends on it (deterministic) */
     const volatile sig_atomic_t *stop; /* optional: waiting gives up (busy) once *stop != 0 */
 };
 
@@ -34,6 +40,10 @@ struct ls_snapshot {
     unsigned *llc_shared;    /* [nllcs] shared holders per LLC */
     unsigned *llc_exclusive; /* [nllcs] exclusive holders per LLC */
     ls_cpuset cpu_held;      /* CPUs with an exclusive per-CPU lock held */
+    /* [ncpus] LOCK_SH holders per CPU lockfile: shared-mode jobs marking the CPUs they run on.
+     * NULL (ncpus 0) = nobody marks a CPU. */
+    unsigned *cpu_shared;
+    size_t ncpus;
 };
 
 struct ls_assignment {
@@ -43,17 +53,24 @@ struct ls_assignment {
 struct ls_plan {
     enum ls_mode mode;
     size_t target_cpus;
+    size_t vcpus; /* the job's vCPU count (--perf, or declared): LLCSLICE_VCPUS; 0 = none */
     unsigned *locked_llcs; /* ascending = acquire order */
     size_t nlocked;
     ls_cpuset cpus;
     ls_cpuset mems;
     struct ls_assignment *assignments; /* exclusive mode */
     size_t nassignments;
-    int service_cpu; /* exclusive mode, else -1 */
-    int service_llc; /* exclusive mode: the service CPU's LLC when it is not one of locked_llcs
-                      * (then held LOCK_SH so no exclusive peer takes it), else -1 */
+    struct ls_perf_topo guest; /* exclusive --perf: the guest topology, else all 0 */
+    int *guest_host_node;      /* [guest.nodes] host node id of each guest node's LLCs */
+    int service_cpu;           /* exclusive mode, else -1 */
+    int service_llc;     /* exclusive mode: the service CPU's LLC when it is not one of locked_llcs
+                          * (then held LOCK_SH so no exclusive peer takes it), else -1 */
+    ls_cpuset cpu_marks; /* shared mode: CPUs marked LOCK_SH (cpus minus others' LOCK_EX ones) */
+    ls_cpuset overlap;   /* shared mode: CPUs of cpus other jobs also use (full host) */
     char **warnings;
     size_t nwarnings;
+    char **explain; /* which rule chose what, one line each (plan -v) */
+    size_t nexplain;
     int *fds; /* held lock fds, released by ls_plan_release */
     size_t nfds;
 };
@@ -72,6 +89,9 @@ int ls_perf_parse_as(const char *text, const char *what, struct ls_perf_topo *ou
                      struct ls_error *err);
 int ls_perf_check(const struct ls_perf_topo *t, const char *what, struct ls_error *err);
 int ls_mode_parse(const char *text, enum ls_mode *out, struct ls_error *err);
+/* "any" / "full-cores"; anything else is a usage error naming `what` (--smt, smt:). */
+int ls_smt_parse(const char *text, const char *what, enum ls_smt *out, struct ls_error *err);
+const char *ls_smt_name(enum ls_smt smt);
 const char *ls_mode_name(enum ls_mode mode);
 
 /* PLAN (pure): choose LLCs/CPUs for req given who holds what (snap NULL: nobody). No I/O.
@@ -108,7 +128,8 @@ int ls_plan_acquire_wait(const struct ls_topology *topo, const ls_cpuset *allowe
                          long long timeout_ms, void (*on_wait)(const char *who, void *ctx),
                          void *ctx, struct ls_plan *plan, struct ls_error *err);
 
-/* Warnings as in the seed: cross-node spill, overcommit (vCPUs > CPUs). Replaces the plan's
+/* Warnings: cross-node spill (only when no node could hold the budget), CPUs shared with
+ * other jobs (shared mode, full host), overcommit (vCPUs > CPUs). Replaces the plan's
  * warnings; ls_plan_compute (and so every acquire) already calls it. */
 int ls_plan_add_warnings(const struct ls_topology *topo, const struct ls_request *req,
                          struct ls_plan *plan);
@@ -138,11 +159,16 @@ int ls_plan_try_lock(const struct ls_lockdir *ld, struct ls_plan *plan, char *bu
 int ls_describe_holders(const struct ls_topology *topo, const ls_cpuset *allowed,
                         const struct ls_lockdir *ld, char **out, struct ls_error *err);
 
-/* Holders in table t that block `steps` (a shared LLC step is blocked by exclusive holders
- * only), same format; "" when none. */
+/* Holders in table t that block `steps` (a shared step, LLC or CPU mark, is blocked by
+ * exclusive holders only), same format; "" when none. */
 int ls_describe_conflicts(const struct ls_lockdir *ld, const struct ls_locktable *t,
                           const struct ls_lock_step *steps, size_t nsteps, char **out,
                           struct ls_error *err);
+
+/* The guest NUMA node of a vCPU of an exclusive --perf plan: virtual LLC l = vcpu / (cores x
+ * threads) belongs to guest node g when l falls in g's share (the first llcs % nodes guest
+ * nodes hold one virtual LLC more, as the seed's numa_aware_llc_order). */
+unsigned ls_plan_vcpu_guest_node(const struct ls_plan *plan, unsigned vcpu);
 
 void ls_plan_release(struct ls_plan *plan); /* closes fds: locks released */
 void ls_plan_free(struct ls_plan *plan);    /* releases and frees */

@@ -59,7 +59,8 @@ int ls_plan_dedicated(const struct ls_plan_ctx *c, size_t target, struct ls_plan
     for (unsigned i = 0; i < topo->nllcs; i++) {
         if (c->snap->llc_exclusive[i])
             continue;
-        free_cpus[i] = c->llc_allowed[i] - c->llc_cpu_held[i];
+        free_cpus[i] =
+            c->full_cores ? ls_whole_core_cpus(c, i, ls_cpu_ok_free, NULL) : ls_ctx_llc_free(c, i);
         if (!free_cpus[i])
             continue;
         ranked[nranked++] = i;
@@ -68,39 +69,45 @@ int ls_plan_dedicated(const struct ls_plan_ctx *c, size_t target, struct ls_plan
     if (target > total_free) {
         rc = ls_fail(err, LS_ERR_BUSY, EBUSY,
                      "%zu CPUs wanted but only %zu of the %zu allowed are free for a dedicated "
-                     "reservation, the rest being dedicated to other jobs or in LLCs held "
+                     "reservation%s, the rest being used by other jobs or in LLCs held "
                      "exclusively",
-                     target, total_free, c->nallowed);
+                     target, total_free, c->nallowed, c->full_cores ? " as whole cores" : "");
         goto out;
     }
     size_t npicked = 0;
     int single = best_single(c, free_cpus, target);
     if (single >= 0) {
         picked[npicked++] = (unsigned)single;
+        ls_plan_explain(plan,
+                        "dedicated: LLC %d holds all %zu CPUs (%zu free): LLCs other jobs use "
+                        "come first, then the tightest fit, so idle LLCs stay whole",
+                        single, target, free_cpus[single]);
     } else {
         struct ded_sort s = {c, free_cpus};
         qsort_r(ranked, nranked, sizeof(*ranked), cmp_packing, &s);
-        int seed = ls_seed_node_that_fits(c, ranked, nranked, free_cpus, target);
+        ls_plan_explain(plan,
+                        "dedicated: no single LLC has %zu free CPUs; LLCs other jobs use first, "
+                        "then the most free CPUs",
+                        target);
+        bool fits;
+        int seed = ls_seed_node_that_fits(c, ranked, nranked, free_cpus, target, &fits);
+        ls_explain_seed(c, plan, "free", c->llc_node_pos[ranked[0]], seed, fits, target);
         if (ls_walk_by_distance(c, ranked, nranked, free_cpus, seed, target, picked, &npicked) <
             0) {
             rc = ls_fail(err, LS_ERR_SYSTEM, ENOMEM, "out of memory planning");
             goto out;
         }
     }
-    /* Free CPUs ascending from each pick in pick order; the last pick gives only the rest. */
+    /* Free CPUs of each pick in pick order, whole cores first; the last pick gives only the
+     * rest. */
     size_t taken = 0;
     for (size_t k = 0; k < npicked && taken < target; k++) {
-        const struct ls_llc *llc = &topo->llcs[picked[k]];
-        for (size_t j = 0; j < llc->ncpus && taken < target; j++) {
-            unsigned cpu = llc->cpu_list[j];
-            if (!ls_cpuset_has(&c->allowed, cpu) || ls_cpuset_has(&c->snap->cpu_held, cpu))
-                continue;
-            if (ls_cpuset_add(&plan->cpus, cpu) < 0) {
-                rc = ls_fail(err, LS_ERR_SYSTEM, ENOMEM, "out of memory planning");
-                goto out;
-            }
-            taken++;
+        long n = ls_take_into(c, picked[k], ls_cpu_ok_free, NULL, target - taken, &plan->cpus);
+        if (n < 0) {
+            rc = ls_fail(err, LS_ERR_SYSTEM, ENOMEM, "out of memory planning");
+            goto out;
         }
+        taken += (size_t)n;
     }
     if (ls_plan_set_llcs(plan, picked, npicked) < 0)
         rc = ls_fail(err, LS_ERR_SYSTEM, ENOMEM, "out of memory planning");

@@ -55,6 +55,28 @@ int ls_mode_parse(const char *text, enum ls_mode *out, struct ls_error *err)
                    "--mode must be shared, dedicated or exclusive (got %s)", shown);
 }
 
+static const char *const smt_names[] = {[LS_SMT_ANY] = "any", [LS_SMT_FULL_CORES] = "full-cores"};
+
+const char *ls_smt_name(enum ls_smt smt)
+{
+    return (unsigned)smt < sizeof(smt_names) / sizeof(smt_names[0]) ? smt_names[smt] : "?";
+}
+
+int ls_smt_parse(const char *text, const char *what, enum ls_smt *out, struct ls_error *err)
+{
+    for (unsigned m = 0; m < sizeof(smt_names) / sizeof(smt_names[0]); m++) {
+        if (text && !strcmp(text, smt_names[m])) {
+            *out = (enum ls_smt)m;
+            return 0;
+        }
+    }
+    char shown[96];
+    ls_quote(text, shown, sizeof(shown));
+    return ls_fail(err, LS_ERR_USAGE, EINVAL,
+                   "%s must be any (prefer whole cores) or full-cores (whole cores only); got %s",
+                   what, shown);
+}
+
 /* Decimal 0..max at *p, advancing it; false on anything else. Range rules: perf_check. */
 static bool number(const char **p, unsigned max, unsigned *out)
 {

@@ -79,6 +79,9 @@ int ls_snapshot_take(const struct ls_topology *topo, const ls_cpuset *allowed,
                     snap->llc_exclusive[v]++;
                 else
                     snap->llc_shared[v]++;
+            } else if (e[k].mode == LS_LOCK_SHARED) {
+                if (v < snap->ncpus)
+                    snap->cpu_shared[v]++;
             } else if (ls_cpuset_add(&snap->cpu_held, v) < 0) {
                 oom(err);
                 goto fail;
@@ -95,6 +98,7 @@ void ls_snapshot_free(struct ls_snapshot *snap)
 {
     free(snap->llc_shared);
     free(snap->llc_exclusive);
+    free(snap->cpu_shared);
     ls_cpuset_free(&snap->cpu_held);
     memset(snap, 0, sizeof(*snap));
 }
@@ -186,8 +190,9 @@ int ls_describe_conflicts(const struct ls_lockdir *ld, const struct ls_locktable
         return oom(err);
     bool first = true;
     for (size_t i = 0; i < nsteps; i++) {
-        /* A shared LLC step only conflicts with exclusive holders. */
-        bool only_ex = steps[i].kind == LS_LOCK_LLC && steps[i].mode == LS_LOCK_SHARED;
+        /* A shared step (an LLC, or a shared job's CPU mark) only conflicts with exclusive
+         * holders. */
+        bool only_ex = steps[i].mode == LS_LOCK_SHARED;
         if (describe_one(f, &first, ld, t, steps[i].kind, steps[i].index, only_ex, err) < 0) {
             fclose(f);
             free(buf);

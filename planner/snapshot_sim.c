@@ -14,7 +14,9 @@ int ls_snapshot_idle(const struct ls_topology *topo, struct ls_snapshot *snap, s
     snap->nllcs = topo->nllcs;
     snap->llc_shared = calloc(topo->nllcs ? topo->nllcs : 1, sizeof(unsigned));
     snap->llc_exclusive = calloc(topo->nllcs ? topo->nllcs : 1, sizeof(unsigned));
-    if (!snap->llc_shared || !snap->llc_exclusive) {
+    snap->ncpus = (size_t)topo->max_cpu + 1;
+    snap->cpu_shared = calloc(snap->ncpus, sizeof(unsigned));
+    if (!snap->llc_shared || !snap->llc_exclusive || !snap->cpu_shared) {
         ls_snapshot_free(snap);
         return ls_fail(err, LS_ERR_SYSTEM, ENOMEM, "out of memory");
     }
@@ -29,7 +31,10 @@ int ls_snapshot_hold(struct ls_snapshot *snap, const struct ls_plan *plan, struc
         return ls_fail(err, LS_ERR_SYSTEM, ENOMEM, "out of memory");
     for (size_t i = 0; i < n; i++) {
         const struct ls_lock_step *s = &steps[i];
-        if (s->kind == LS_LOCK_CPU) {
+        if (s->kind == LS_LOCK_CPU && s->mode == LS_LOCK_SHARED) {
+            if (s->index < snap->ncpus)
+                snap->cpu_shared[s->index]++;
+        } else if (s->kind == LS_LOCK_CPU) {
             if (ls_cpuset_add(&snap->cpu_held, s->index) < 0)
                 return ls_fail(err, LS_ERR_SYSTEM, errno, "out of memory");
         } else if (s->index < snap->nllcs) {

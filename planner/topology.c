@@ -19,6 +19,7 @@ void ls_topology_free(struct ls_topology *topo)
     for (size_t i = 0; i < topo->nllcs; i++) {
         ls_cpuset_free(&topo->llcs[i].cpus);
         free(topo->llcs[i].cpu_list);
+        free(topo->llcs[i].core_list);
     }
     free(topo->llcs);
     for (size_t i = 0; i < topo->nnodes; i++) {
@@ -29,6 +30,7 @@ void ls_topology_free(struct ls_topology *topo)
     free(topo->distance);
     free(topo->cpu_llc);
     free(topo->cpu_node);
+    free(topo->cpu_core);
     for (size_t i = 0; i < topo->nwarnings; i++)
         free(topo->warnings[i]);
     free(topo->warnings);
@@ -190,13 +192,109 @@ static int fill_node_llcs(struct ls_topology *topo, struct ls_error *err)
     return 0;
 }
 
+/* Cores by their lowest CPU, siblings ascending. */
+static int cmp_core_order(const void *a, const void *b, void *ctx)
+{
+    const struct ls_topology *topo = ctx;
+    unsigned x = *(const unsigned *)a, y = *(const unsigned *)b;
+    int cx = topo->cpu_core[x], cy = topo->cpu_core[y];
+    if (cx != cy)
+        return cx < cy ? -1 : 1;
+    return x < y ? -1 : x > y;
+}
+
+/* Each LLC's core_list and the widest core; a CPU whose core is unknown or lies outside its
+ * LLC (siblings always share every cache level) is its own core. */
+static int fill_core_lists(struct ls_topology *topo, struct ls_error *err)
+{
+    size_t n = topo->max_cpu + 1u;
+    if (!topo->cpu_core) {
+        topo->cpu_core = malloc(n * sizeof(int));
+        if (!topo->cpu_core)
+            return oom(err);
+        for (size_t c = 0; c < n; c++)
+            topo->cpu_core[c] = -1;
+    }
+    for (size_t c = 0; c < n; c++) {
+        int core = topo->cpu_core[c];
+        if (topo->cpu_llc[c] < 0)
+            topo->cpu_core[c] = -1;
+        else if (core < 0 || (size_t)core > c || topo->cpu_llc[core] != topo->cpu_llc[c] ||
+                 topo->cpu_core[core] != core)
+            topo->cpu_core[c] = (int)c;
+    }
+    _cleanup_free_ unsigned *width = calloc(n, sizeof(unsigned));
+    if (!width)
+        return oom(err);
+    topo->max_threads = 1;
+    for (size_t i = 0; i < topo->nllcs; i++) {
+        struct ls_llc *l = &topo->llcs[i];
+        free(l->core_list);
+        l->core_list = malloc((l->ncpus ? l->ncpus : 1) * sizeof(unsigned));
+        if (!l->core_list)
+            return oom(err);
+        memcpy(l->core_list, l->cpu_list, l->ncpus * sizeof(unsigned));
+        qsort_r(l->core_list, l->ncpus, sizeof(unsigned), cmp_core_order, topo);
+        for (size_t k = 0; k < l->ncpus; k++) {
+            unsigned w = ++width[topo->cpu_core[l->cpu_list[k]]];
+            if (w > topo->max_threads)
+                topo->max_threads = w;
+        }
+    }
+    return 0;
+}
+
+void ls_topology_fill_mem_nodes(struct ls_topology *topo)
+{
+    for (size_t p = 0; p < topo->nnodes; p++) {
+        struct ls_node *node = &topo->nodes[p];
+        node->mem_node = node->id;
+        if (!node->memoryless)
+            continue;
+        const unsigned *row = topo->distance + p * topo->nnodes;
+        unsigned best = 0;
+        for (size_t q = 0; q < topo->nnodes; q++) {
+            if (topo->nodes[q].memoryless || row[q] >= 255)
+                continue;
+            if (!best || row[q] < best) {
+                best = row[q];
+                node->mem_node = topo->nodes[q].id;
+            }
+        }
+    }
+}
+
+int ls_topology_set_siblings(struct ls_topology *topo, const char *const *cores, size_t ncores,
+                             struct ls_error *err)
+{
+    for (size_t c = 0; c <= topo->max_cpu; c++)
+        topo->cpu_core[c] = (int)c;
+    ls_cpuset set = LS_CPUSET_INIT;
+    for (size_t i = 0; i < ncores; i++) {
+        ls_cpuset_clear(&set);
+        if (ls_cpuset_parse_list(&set, cores[i], strlen(cores[i]), "core", err) < 0) {
+            ls_cpuset_free(&set);
+            return -1;
+        }
+        int first = ls_cpuset_first(&set);
+        LS_CPUSET_FOREACH(cpu, &set)
+        {
+            if ((unsigned)cpu <= topo->max_cpu)
+                topo->cpu_core[cpu] = first;
+        }
+    }
+    ls_cpuset_free(&set);
+    return fill_core_lists(topo, err);
+}
+
 int ls_topology_finish(struct ls_topology *topo, struct ls_error *err)
 {
     if (topo->nllcs > 1)
         qsort(topo->llcs, topo->nllcs, sizeof(*topo->llcs), cmp_llc_first_cpu);
     if (fill_cpu_tables(topo, err) < 0 || assign_llc_nodes(topo, err) < 0 ||
-        fill_node_llcs(topo, err) < 0)
+        fill_node_llcs(topo, err) < 0 || fill_core_lists(topo, err) < 0)
         return -1;
+    ls_topology_fill_mem_nodes(topo);
     return 0;
 }
 

@@ -3,6 +3,7 @@
 #ifndef LLCSLICE_TOPOLOGY_H
 #define LLCSLICE_TOPOLOGY_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -18,6 +19,8 @@ struct ls_llc {
     int node;              /* majority home node of its CPUs, ties to the lowest id */
     int level;             /* cache level, 0 when the CPUs have no cache information */
     unsigned long size_kb; /* 0 when unknown */
+    unsigned *core_list;   /* the same CPUs grouped by core: cores by lowest CPU, siblings
+                            * ascending (topo->cpu_core gives each CPU's core) */
 };
 
 struct ls_node {
@@ -25,6 +28,10 @@ struct ls_node {
     ls_cpuset cpus; /* CPUs whose home node this is; empty for memory-only nodes */
     unsigned *llcs; /* indices of LLCs whose node is this one, ascending */
     size_t nllcs;
+    bool memoryless;              /* no memory: absent from node/has_memory, or MemTotal 0 */
+    unsigned long long memory_kb; /* MemTotal of nodeN/meminfo, 0 when unknown */
+    int mem_node;                 /* id of the node whose memory its CPUs use: itself, or
+                                   * for a memoryless node the nearest with memory */
 };
 
 struct ls_topology {
@@ -33,11 +40,13 @@ struct ls_topology {
     size_t nllcs;
     struct ls_node *nodes; /* ascending id */
     size_t nnodes;
-    unsigned *distance; /* nnodes x nnodes, row i/col j in `nodes` order */
-    unsigned max_cpu;   /* highest online CPU id; sizes the per-CPU tables */
-    int *cpu_llc;       /* [max_cpu+1] llc index, -1 when offline */
-    int *cpu_node;      /* [max_cpu+1] home node id, -1 when offline */
-    char **warnings;    /* things skipped or repaired while reading, for the user */
+    unsigned *distance;   /* nnodes x nnodes, row i/col j in `nodes` order */
+    unsigned max_cpu;     /* highest online CPU id; sizes the per-CPU tables */
+    int *cpu_llc;         /* [max_cpu+1] llc index, -1 when offline */
+    int *cpu_node;        /* [max_cpu+1] home node id, -1 when offline */
+    int *cpu_core;        /* [max_cpu+1] lowest online CPU of its core (SMT siblings), -1 offline */
+    unsigned max_threads; /* most online SMT siblings of any core (1 without SMT) */
+    char **warnings;      /* things skipped or repaired while reading, for the user */
     size_t nwarnings;
     uint64_t hugepages_2m_total, hugepages_2m_free;
 };
@@ -58,6 +67,26 @@ int ls_topology_finish(struct ls_topology *topo, struct ls_error *err);
 /* Append a printf-formatted warning; -1 on ENOMEM. */
 int ls_topology_warn(struct ls_topology *topo, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
+
+/* SMT siblings from cpuN/topology/thread_siblings_list (intersected with online), else CPUs
+ * with the same physical_package_id and core_id, else each CPU its own core; fills
+ * topo->cpu_core before ls_topology_finish. */
+int ls_topology_read_cores(const struct ls_root *root, struct ls_topology *topo,
+                           struct ls_error *err);
+/* Set each CPU's core from a sibling list per core ("0,16" ...; CPUs not named are their own
+ * core) and rebuild the LLCs' core_list: for tests and benches. */
+int ls_topology_set_siblings(struct ls_topology *topo, const char *const *cores, size_t ncores,
+                             struct ls_error *err);
+/* Node memory: node/has_memory (fallback MemTotal of nodeN/meminfo, which then also fills
+ * memory_kb; neither = has memory); then each node's mem_node. After ls_topology_finish. */
+int ls_topology_read_memory(const struct ls_root *root, struct ls_topology *topo,
+                            struct ls_error *err);
+/* memory_kb of every node from nodeN/meminfo (0 when unknown): for `topo` only, discovery
+ * reads it only where node/has_memory is missing. */
+void ls_topology_read_memory_sizes(const struct ls_root *root, struct ls_topology *topo);
+/* mem_node of every node: itself, or for a memoryless node the nearest node with memory by
+ * distance (ties to the lowest id; itself when no node has memory). */
+void ls_topology_fill_mem_nodes(struct ls_topology *topo);
 
 /* Position of node id in topo->nodes, or -1. */
 int ls_topology_node_pos(const struct ls_topology *topo, int node_id);

@@ -914,7 +914,8 @@ int ls_topology_discover(const struct ls_root *root, struct ls_topology *topo, s
         s.group[c] = -1;
     }
     if (read_nodes(&s, err) < 0 || read_llcs(&s, err) < 0 || read_hugepages(root, topo, err) < 0 ||
-        ls_topology_finish(topo, err) < 0)
+        ls_topology_read_cores(root, topo, err) < 0 || ls_topology_finish(topo, err) < 0 ||
+        ls_topology_read_memory(root, topo, err) < 0)
         goto out;
     r = 0;
 out:

@@ -34,6 +34,8 @@ static int reservation_target(const struct ls_acquire_args *a, const struct ls_p
         if (relax)
             memset(s.llc_exclusive, 0, s.nllcs * sizeof(unsigned));
         ls_cpuset_clear(&s.cpu_held);
+        if (s.cpu_shared)
+            memset(s.cpu_shared, 0, s.ncpus * sizeof(unsigned));
         struct ls_error e = {0};
         int rc = ls_waitq_apply(&p->queue, tk->ticket, tk->pid, &s);
         if (rc == 0)

@@ -302,6 +302,9 @@ static char *format_content(const struct ls_wait_ticket *tk, const struct ls_pla
             return NULL;
         int rc = 0;
         for (size_t i = 0; i < n && rc == 0; i++) {
+            /* A shared job's CPU marks reserve nothing: others may share those CPUs. */
+            if (steps[i].kind == LS_LOCK_CPU && steps[i].mode == LS_LOCK_SHARED)
+                continue;
             int k = steps[i].kind == LS_LOCK_CPU ? 2 : steps[i].mode == LS_LOCK_EXCLUSIVE ? 0 : 1;
             rc = ls_cpuset_add(&sets[k], steps[i].index);
         }

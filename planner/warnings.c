@@ -1,4 +1,5 @@
-/* The seed's user-facing warnings about a plan: cross-node spill and vCPU overcommit. */
+/* The user-facing warnings about a plan: cross-node spill, CPUs shared with other jobs on a
+ * full host, and the seed's vCPU overcommit. */
 #include "plan.h"
 #include "strv.h"
 
@@ -51,16 +52,61 @@ int ls_plan_add_warnings(const struct ls_topology *topo, const struct ls_request
     /* A pinned plan spanning no more nodes than the guest declares is what was asked for. */
     size_t nmems = ls_cpuset_count(&plan->mems);
     bool pinned = plan->mode == LS_MODE_EXCLUSIVE && req->has_perf;
-    if (nmems > 1 && !(pinned && nmems <= req->perf.nodes)) {
+    size_t guest_spread = 0; /* host nodes under the guest's LLCs (not its service CPU) */
+    if (pinned) {
+        ls_cpuset nodes = LS_CPUSET_INIT;
+        for (size_t i = 0; i < plan->nlocked; i++)
+            if (ls_cpuset_add(&nodes, (unsigned)topo->llcs[plan->locked_llcs[i]].node) < 0) {
+                ls_cpuset_free(&nodes);
+                return -1;
+            }
+        guest_spread = ls_cpuset_count(&nodes);
+        ls_cpuset_free(&nodes);
+    }
+    if (nmems > 1 && !(pinned && guest_spread <= req->perf.nodes)) {
         char *list = llc_list(topo, plan);
         if (!list)
             return -1;
+        /* Placement spills only when no single node could hold the budget (DESIGN.md), and a
+         * guest only when no set of its node count holds its virtual LLCs. */
+        char why[160];
+        if (pinned && req->perf.nodes == 1)
+            snprintf(why, sizeof(why), "no host node has the %u free LLCs the one-node guest needs",
+                     req->perf.llcs);
+        else if (pinned)
+            snprintf(why, sizeof(why),
+                     "no %u host nodes have the free LLCs the guest's %u nodes need",
+                     req->perf.nodes, req->perf.nodes);
+        else
+            snprintf(why, sizeof(why), "no single node has %zu allowed CPUs free for this job",
+                     ls_cpuset_count(&plan->cpus));
         int rc = add(plan,
-                     "llcslice: reserving LLCs %s across %zu NUMA nodes (preferred single-node "
-                     "contiguous unavailable). Job will run; memory-access latency may be "
-                     "higher.",
-                     list, nmems);
+                     "llcslice: reserving LLCs %s across %zu NUMA nodes (%s). Job will run; "
+                     "memory-access latency may be higher.",
+                     list, nmems, why);
         free(list);
+        if (rc < 0)
+            return -1;
+    }
+
+    /* Shared mode on a full host: name the CPUs other jobs also use (the acquire adds who). */
+    if (!ls_cpuset_empty(&plan->overlap)) {
+        ls_cpuset ex = LS_CPUSET_INIT;
+        if (ls_cpuset_copy(&ex, &plan->overlap) < 0)
+            return -1;
+        ls_cpuset_andnot(&ex, &plan->cpu_marks);
+        char *all = ls_cpuset_format(&plan->overlap), *held = ls_cpuset_format(&ex);
+        int rc = all && held
+                     ? add(plan,
+                           "llcslice: overcommit: the CPUs free of other jobs cannot hold %zu "
+                           "CPUs, so CPUs %s are shared with other jobs%s%s%s. Job will run; it "
+                           "competes with them for those CPUs.",
+                           ls_cpuset_count(&plan->cpus), all, *held ? " (" : "", *held ? held : "",
+                           *held ? " dedicated to another job)" : "")
+                     : -1;
+        free(all);
+        free(held);
+        ls_cpuset_free(&ex);
         if (rc < 0)
             return -1;
     }

@@ -10,6 +10,8 @@
 #include "../planner/cleanup.h"
 #include "../planner/size.h"
 #include "options.h"
+#include "../planner/ktstr.h"
+#include "grant.h"
 #include "plan_json.h"
 #include "reqopts.h"
 #include "vmm/layout.h"
@@ -17,8 +19,9 @@
 
 static void usage(FILE *out)
 {
-    fputs("Usage: llcslice plan [--cpus N|--cpu-cap N] [--mode MODE] [--perf SPEC] [--fsroot DIR]\n"
-          "                     [--allowed-cpus LIST] [--lock-dir DIR] [--lock-prefix P] [--json]\n"
+    fputs("Usage: llcslice plan [--cpus N|--cpu-cap N] [--mode MODE] [--perf SPEC] [--smt S]\n"
+          "                     [--fsroot DIR] [--allowed-cpus LIST] [--lock-dir DIR]\n"
+          "                     [--lock-prefix P] [--json] [-v]\n"
           "                     [--format text|json|qemu|libvirt] [--vm-memory SIZE]\n"
           "\n"
           "Show what 'llcslice run' would reserve right now given who holds which lock (and\n"
@@ -32,7 +35,10 @@ static void usage(FILE *out)
     fputs(ls_reqopts_help, out);
     fputs("  --json                 machine-readable output (keys: mode, target_cpus,\n"
           "                         locked_llcs, cpus, mems, warnings[], and in exclusive\n"
-          "                         mode assignments[] [vcpu, host_cpu], service_cpu)\n"
+          "                         mode assignments[] [vcpu, host_cpu], service_cpu; with\n"
+          "                         --perf guest, vcpu_guest_nodes, guest_host_nodes)\n"
+          "  -v, --verbose          explain the placement: which rule chose the LLCs, node,\n"
+          "                         CPUs and memory nodes (JSON: explain[])\n"
           "  --format FMT           text (default), json (= --json), or for a --perf plan:\n"
           "                         qemu: the qemu arguments 'run --vmm qemu' appends (-smp\n"
           "                         with one die per virtual LLC; with nodes=N, -m and -numa\n"
@@ -61,7 +67,7 @@ static int print_vm(int fmt, const struct ls_request *req, const struct ls_plan 
     return rc;
 }
 
-static void print_human(const struct ls_topology *topo, const struct ls_plan *p)
+static void print_human(const struct ls_topology *topo, const struct ls_plan *p, bool verbose)
 {
     _cleanup_free_ char *cpus = ls_cpuset_format(&p->cpus);
     _cleanup_free_ char *mems = ls_cpuset_format(&p->mems);
@@ -84,9 +90,30 @@ static void print_human(const struct ls_topology *topo, const struct ls_plan *p)
         for (size_t i = 0; i < p->nassignments; i++)
             printf("  vCPU %u -> CPU %u\n", p->assignments[i].vcpu, p->assignments[i].host_cpu);
     }
+    if (verbose) {
+        printf("why:\n");
+        for (size_t i = 0; i < p->nexplain; i++)
+            printf("  %s\n", p->explain[i]);
+    }
     fflush(stdout);
     for (size_t i = 0; i < p->nwarnings; i++)
         fprintf(stderr, "%s\n", p->warnings[i]);
+}
+
+static void print_json(const struct ls_plan *p, bool verbose)
+{
+    struct ls_json j;
+    ls_json_init(&j, stdout, true);
+    ls_json_obj_begin(&j, NULL);
+    ls_plan_json_members(&j, p);
+    if (verbose) {
+        ls_json_arr_begin(&j, "explain");
+        for (size_t i = 0; i < p->nexplain; i++)
+            ls_json_str(&j, NULL, p->explain[i]);
+        ls_json_arr_end(&j);
+    }
+    ls_json_obj_end(&j);
+    ls_json_finish(&j);
 }
 
 int ls_cmd_plan(int argc, char **argv)
@@ -97,11 +124,13 @@ int ls_cmd_plan(int argc, char **argv)
         {"format", required_argument, NULL, 'f'},
         {"vm-memory", required_argument, NULL, 'M'},
         {"cgroup-manager", required_argument, NULL, 'C'},
+        {"verbose", no_argument, NULL, 'v'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
     struct ls_reqopts ro = {0};
     int fmt = FMT_TEXT;
+    bool verbose = false;
     const char *vm_memory = NULL;
     int c;
     /* run's options too, so s/run/plan/ works on any run command line */
@@ -116,7 +145,7 @@ int ls_cmd_plan(int argc, char **argv)
     struct ls_getopt g;
     ls_getopt_init(&g, "plan", argc, argv, "+:hv", all);
     while ((c = ls_getopt_next(&g)) != -1) {
-        if ((g.index >= 0 && (size_t)g.index >= nown) || c == 'v') {
+        if ((g.index >= 0 && (size_t)g.index >= nown)) {
             ls_ignored_add(ignored, sizeof(ignored), g.index >= 0 ? all[g.index].name : NULL, c);
             continue;
         }
@@ -149,6 +178,9 @@ int ls_cmd_plan(int argc, char **argv)
                 return ls_usage_error("plan", "%s", merr.msg);
             break;
         }
+        case 'v':
+            verbose = true;
+            break;
         case 'h':
             usage(stdout);
             return 0;
@@ -185,12 +217,13 @@ int ls_cmd_plan(int argc, char **argv)
         ls_warn("plan ignores %s (they only matter to run)", ignored);
 
     struct ls_host host;
-    if (ls_host_load(&host, &ro.host, &err) < 0) {
+    if (ls_host_load(&host, &ro.host, &err) < 0 || ls_host_apply_grant(&host, NULL, &err) < 0) {
         ls_host_free(&host);
         return ls_report(&err);
     }
     struct ls_lockdir ld;
-    if (ls_lockdir_open_flags(&ld, ro.lock_dir, ro.lock_prefix, LS_LOCKDIR_OBSERVE, &err) < 0) {
+    if (ls_lockdir_open_flags(&ld, ro.lock_dir, ro.lock_prefix, LS_LOCKDIR_OBSERVE, &err) < 0 ||
+        ls_ktstr_check(&host.root, &host.topo, ld.prefix, &err) < 0) {
         ls_host_free(&host);
         return ls_report(&err);
     }
@@ -200,6 +233,9 @@ int ls_cmd_plan(int argc, char **argv)
     int rc = ls_pass_discover(&a, &pass, &err);
     if (rc == 0) {
         rc = ls_pass_plan(&a, &pass, 0, 0, &plan, &err);
+        if (rc == 0 && !ls_cpuset_empty(&plan.overlap) &&
+            ls_plan_name_overlap(&a, &pass, &plan) < 0)
+            rc = ls_fail(&err, LS_ERR_SYSTEM, ENOMEM, "out of memory");
         ls_pass_free(&pass);
         if (rc < 0 && err.category == LS_ERR_BUSY) {
             char why[sizeof(err.msg)], lead[96];
@@ -212,9 +248,9 @@ int ls_cmd_plan(int argc, char **argv)
         if (vm)
             rc = print_vm(fmt, &req, &plan, &host.topo, mem_bytes >> 20, &err);
         else if (fmt == FMT_JSON)
-            ls_plan_write_json(stdout, &plan, true);
+            print_json(&plan, verbose);
         else
-            print_human(&host.topo, &plan);
+            print_human(&host.topo, &plan, verbose);
         if (vm && rc == 0)
             for (size_t i = 0; i < plan.nwarnings; i++)
                 fprintf(stderr, "%s\n", plan.warnings[i]);

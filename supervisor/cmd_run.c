@@ -13,6 +13,8 @@
 #include "../planner/size.h"
 #include "../planner/trace.h"
 #include "options.h"
+#include "../planner/ktstr.h"
+#include "grant.h"
 #include "process.h"
 #include "reqopts.h"
 #include "runjob.h"
@@ -251,7 +253,9 @@ int ls_cmd_run(int argc, char **argv)
     struct ls_host host;
     struct ls_lockdir ld;
     if (ls_host_load(&host, &o.ro.host, &err) < 0 ||
-        ls_lockdir_open(&ld, o.ro.lock_dir, o.ro.lock_prefix, &err) < 0) {
+        ls_host_apply_grant(&host, o.cgroup_parent, &err) < 0 ||
+        ls_lockdir_open(&ld, o.ro.lock_dir, o.ro.lock_prefix, &err) < 0 ||
+        ls_ktstr_check(&host.root, &host.topo, ld.prefix, &err) < 0) {
         ls_host_free(&host);
         ls_seccomp_free(&sc);
         return ls_report(&err);

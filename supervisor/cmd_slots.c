@@ -15,6 +15,8 @@
 #include "../planner/duration.h"
 #include "logfile.h"
 #include "options.h"
+#include "../planner/ktstr.h"
+#include "grant.h"
 #include "slots_cmd.h"
 
 static const char usage[] =
@@ -130,7 +132,8 @@ static int run_file(const struct ls_slots *s, const struct ls_host *host, const 
     struct ls_error err = {0};
     struct ls_lockdir ld;
     if (ls_lockdir_open(&ld, lock_dir ? lock_dir : s->lock_dir,
-                        lock_prefix ? lock_prefix : s->lock_prefix, &err) < 0)
+                        lock_prefix ? lock_prefix : s->lock_prefix, &err) < 0 ||
+        ls_ktstr_check(&host->root, &host->topo, ld.prefix, &err) < 0)
         return ls_report(&err);
     _cleanup_free_ char *log_dir = log_dir_for(s, log_flag, &err);
     if (!log_dir)
@@ -263,7 +266,7 @@ int ls_cmd_slots(int argc, char **argv)
         ls_slots_free(&slots);
         return rc;
     }
-    if (ls_host_load(&host, &hopts, &err) < 0 ||
+    if (ls_host_load(&host, &hopts, &err) < 0 || ls_host_apply_grant(&host, NULL, &err) < 0 ||
         ls_slots_check_budgets(&slots, ls_cpuset_count(&host.allowed),
                                ls_cpuset_count(&host.topo.online), host.topo.nllcs, &err) < 0 ||
         build_filters(&slots, sc, &err) < 0) {

@@ -13,13 +13,15 @@ static const char topo_usage[] =
     "Usage: llcslice topo [--json] [--fsroot DIR] [--allowed-cpus LIST]\n"
     "\n"
     "Show the host as the planner sees it: LLC domains (index, CPUs, NUMA node, cache level\n"
-    "and size), NUMA nodes with their CPUs and distances, online and allowed CPUs, 2 MiB\n"
-    "hugepages.\n"
+    "and size), NUMA nodes with their CPUs, memory and distances, online and allowed CPUs,\n"
+    "SMT threads per core, 2 MiB hugepages. A node without memory lends its CPUs the memory\n"
+    "of its nearest node with memory (mem_node): that is what a plan's mems holds.\n"
     "\n"
     "Options:\n"
     "  --json               machine-readable output (keys: online_cpus, allowed_cpus,\n"
     "                       llcs[] {index, cpus, node, level, size_kb},\n"
-    "                       nodes[] {id, cpus, distances})\n"
+    "                       nodes[] {id, cpus, distances, has_memory, memory_kb,\n"
+    "                       mem_node}, threads_per_core)\n"
     "  --fsroot DIR         read sys/ and proc/stat under DIR instead of / (env LLCSLICE_FSROOT)\n"
     "  --allowed-cpus LIST  treat LIST as this process's allowed CPUs\n"
     "                       (env LLCSLICE_ALLOWED_CPUS)\n"
@@ -54,9 +56,13 @@ static void print_json(const struct ls_host *h)
         for (size_t k = 0; k < t->nnodes; k++)
             ls_json_uint(&j, NULL, t->distance[i * t->nnodes + k]);
         ls_json_arr_end(&j);
+        ls_json_bool(&j, "has_memory", !t->nodes[i].memoryless);
+        ls_json_uint(&j, "memory_kb", t->nodes[i].memory_kb);
+        ls_json_int(&j, "mem_node", t->nodes[i].mem_node);
         ls_json_obj_end(&j);
     }
     ls_json_arr_end(&j);
+    ls_json_uint(&j, "threads_per_core", t->max_threads);
     ls_json_obj_end(&j);
     ls_json_finish(&j);
 }
@@ -82,14 +88,22 @@ static void print_table(const struct ls_host *h)
             snprintf(size, sizeof(size), "-");
         printf("%-5u %-24s %-5d %-6s %s\n", l->index, cpus ? cpus : "?", l->node, level, size);
     }
-    printf("\n%-5s %-24s %s\n", "node", "CPUs", "distances");
-    printf("%-5s %-24s", "", "");
+    printf("\n%-5s %-24s %-12s %s\n", "node", "CPUs", "memory", "distances");
+    printf("%-5s %-24s %-12s", "", "", "");
     for (size_t k = 0; k < t->nnodes; k++)
         printf(" %4d", t->nodes[k].id);
     printf("\n");
     for (size_t i = 0; i < t->nnodes; i++) {
         _cleanup_free_ char *cpus = ls_cpuset_format(&t->nodes[i].cpus);
-        printf("%-5d %-24s", t->nodes[i].id, cpus && *cpus ? cpus : "(memory only)");
+        const struct ls_node *n = &t->nodes[i];
+        char mem[48];
+        if (n->memoryless)
+            snprintf(mem, sizeof(mem), "none (->%d)", n->mem_node);
+        else if (n->memory_kb)
+            snprintf(mem, sizeof(mem), "%.1f GiB", (double)n->memory_kb / (1024.0 * 1024.0));
+        else
+            snprintf(mem, sizeof(mem), "?");
+        printf("%-5d %-24s %-12s", n->id, cpus && *cpus ? cpus : "(memory only)", mem);
         for (size_t k = 0; k < t->nnodes; k++)
             printf(" %4u", t->distance[i * t->nnodes + k]);
         printf("\n");
@@ -97,6 +111,7 @@ static void print_table(const struct ls_host *h)
     printf("\n");
     print_set("online CPUs:", &t->online);
     print_set("allowed CPUs:", &h->allowed);
+    printf("%-14s %u\n", "SMT threads:", t->max_threads);
     printf("%-14s %llu total, %llu free\n",
            "hugepages 2M:", (unsigned long long)t->hugepages_2m_total,
            (unsigned long long)t->hugepages_2m_free);
@@ -146,6 +161,7 @@ int ls_cmd_topo(int argc, char **argv)
         ls_host_free(&host);
         return ls_report(&err);
     }
+    ls_topology_read_memory_sizes(&host.root, &host.topo);
     if (json)
         print_json(&host);
     else

@@ -8,7 +8,7 @@
 #include "../planner/cleanup.h"
 
 static const char *const ours[] = {"LLCSLICE_CPUS", "LLCSLICE_NCPUS", "LLCSLICE_MEMS",
-                                   "LLCSLICE_PLAN"};
+                                   "LLCSLICE_PLAN", "LLCSLICE_VCPUS"};
 
 static bool is_ours(const char *entry)
 {
@@ -37,12 +37,12 @@ static char **oom(char **env, struct ls_error *err)
 }
 
 char **ls_jobenv_build(char *const *base, const ls_cpuset *cpus, const ls_cpuset *mems,
-                       const char *plan_path, struct ls_error *err)
+                       const char *plan_path, size_t vcpus, struct ls_error *err)
 {
     size_t nbase = 0;
     while (base && base[nbase])
         nbase++;
-    char **env = calloc(nbase + 5, sizeof(*env));
+    char **env = calloc(nbase + 6, sizeof(*env));
     if (!env)
         return oom(env, err);
     size_t n = 0;
@@ -54,7 +54,7 @@ char **ls_jobenv_build(char *const *base, const ls_cpuset *cpus, const ls_cpuset
     }
     _cleanup_free_ char *cpu_list = ls_cpuset_format(cpus);
     _cleanup_free_ char *mem_list = ls_cpuset_format(mems);
-    char *add[4] = {NULL, NULL, NULL, NULL};
+    char *add[5] = {NULL, NULL, NULL, NULL, NULL};
     if (!cpu_list || !mem_list || asprintf(&add[0], "LLCSLICE_CPUS=%s", cpu_list) < 0)
         add[0] = NULL;
     if (asprintf(&add[1], "LLCSLICE_NCPUS=%zu", ls_cpuset_count(cpus)) < 0)
@@ -63,8 +63,11 @@ char **ls_jobenv_build(char *const *base, const ls_cpuset *cpus, const ls_cpuset
         add[2] = NULL;
     if (plan_path && asprintf(&add[3], "LLCSLICE_PLAN=%s", plan_path) < 0)
         add[3] = NULL;
-    bool ok = add[0] && add[1] && add[2] && (add[3] || !plan_path);
-    for (size_t i = 0; i < 4; i++)
+    /* The guest's vCPU count; LLCSLICE_NCPUS stays the cpuset size (vCPUs + service CPU). */
+    if (vcpus && asprintf(&add[4], "LLCSLICE_VCPUS=%zu", vcpus) < 0)
+        add[4] = NULL;
+    bool ok = add[0] && add[1] && add[2] && (add[3] || !plan_path) && (add[4] || !vcpus);
+    for (size_t i = 0; i < 5; i++)
         if (add[i])
             env[n++] = add[i]; /* owned by env from here, freed with it */
     if (!ok)

@@ -29,6 +29,23 @@ void ls_plan_json_members(struct ls_json *j, const struct ls_plan *p)
         else
             ls_json_null(j, "service_cpu");
     }
+    if (p->guest.llcs && p->guest_host_node) {
+        /* The guest topology and where it lives: vCPU -> guest node -> host node. */
+        ls_json_obj_begin(j, "guest");
+        ls_json_uint(j, "llcs", p->guest.llcs);
+        ls_json_uint(j, "cores", p->guest.cores);
+        ls_json_uint(j, "threads", p->guest.threads);
+        ls_json_uint(j, "nodes", p->guest.nodes);
+        ls_json_obj_end(j);
+        ls_json_arr_begin(j, "vcpu_guest_nodes");
+        for (size_t i = 0; i < p->nassignments; i++)
+            ls_json_uint(j, NULL, ls_plan_vcpu_guest_node(p, (unsigned)i));
+        ls_json_arr_end(j);
+        ls_json_arr_begin(j, "guest_host_nodes");
+        for (unsigned g = 0; g < p->guest.nodes; g++)
+            ls_json_int(j, NULL, p->guest_host_node[g]);
+        ls_json_arr_end(j);
+    }
 }
 
 void ls_plan_write_json(FILE *out, const struct ls_plan *p, bool pretty)

@@ -16,6 +16,9 @@ const char ls_reqopts_help[] =
     "                         CPU; exclusive (default with --perf): LOCK_EX on whole LLCs\n"
     "  --perf SPEC            virtual topology LLCSxCORESxTHREADS[,nodes=N]; in exclusive\n"
     "                         mode each virtual LLC gets a whole host LLC plus one service CPU\n"
+    "  --smt any|full-cores   any (default): whole SMT cores first, a core split only when\n"
+    "                         the budget ends inside one; full-cores: whole cores only (a\n"
+    "                         budget that is no whole number of cores is refused, 77)\n"
     "  --lock-dir DIR         lockfile directory (env LLCSLICE_LOCK_DIR, default /tmp)\n"
     "  --lock-prefix P        lockfile name prefix (env LLCSLICE_LOCK_PREFIX, default\n"
     "                         llcslice; ktstr shares ktstr's locks)\n"
@@ -45,6 +48,9 @@ int ls_reqopts_handle(struct ls_reqopts *o, int opt, const char *arg)
     case LS_OPT_PERF:
         o->perf = arg;
         return 1;
+    case LS_OPT_SMT:
+        o->smt = arg;
+        return 1;
     case LS_OPT_LOCK_DIR:
         o->lock_dir = arg;
         return 1;
@@ -72,6 +78,8 @@ int ls_reqopts_finish(struct ls_reqopts *o, struct ls_request *req, struct ls_er
     if (o->cpu_cap_flag)
         return ls_fail(err, LS_ERR_USAGE, EINVAL,
                        "--cpus and --cpu-cap are the same option; give only one");
+    if (o->smt && ls_smt_parse(o->smt, "--smt", &req->smt, err) < 0)
+        return -1;
     if (o->perf) {
         if (ls_perf_parse(o->perf, &req->perf, err) < 0)
             return -1;

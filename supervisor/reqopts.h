@@ -1,5 +1,5 @@
 /* The request options `plan` and `run` share: --cpus/--cpu-cap, --mode, --perf, --lock-dir,
- * --lock-prefix, --wait[=DURATION], plus the host options --fsroot and --allowed-cpus.
+ * --lock-prefix, --wait[=DURATION], --smt, plus the host options --fsroot and --allowed-cpus.
  * Splice LS_REQOPTS_LONGOPTS into a getopt_long table, pass every option to
  * ls_reqopts_handle, then ls_reqopts_finish builds the request. */
 #ifndef LLCSLICE_REQOPTS_H
@@ -21,6 +21,7 @@ enum {
     LS_OPT_WAIT,
     LS_OPT_FSROOT,
     LS_OPT_ALLOWED,
+    LS_OPT_SMT,
 };
 
 #define LS_REQOPTS_LONGOPTS                                                                        \
@@ -32,6 +33,7 @@ enum {
         {"lock-prefix", required_argument, NULL, LS_OPT_LOCK_PREFIX},                              \
         {"wait", optional_argument, NULL, LS_OPT_WAIT},                                            \
         {"fsroot", required_argument, NULL, LS_OPT_FSROOT},                                        \
+        {"smt", required_argument, NULL, LS_OPT_SMT},                                              \
     {                                                                                              \
         "allowed-cpus", required_argument, NULL, LS_OPT_ALLOWED                                    \
     }
@@ -44,6 +46,7 @@ struct ls_reqopts {
     const char *cpu_cap_flag;     /* set when both --cpus and --cpu-cap were given */
     const char *mode;
     const char *perf;
+    const char *smt;
     const char *lock_dir, *lock_prefix;
     bool wait;
     const char *wait_text; /* NULL: --wait without a value (forever) */

@@ -124,8 +124,8 @@ static int run_reserved(const struct ls_runjob *rj, struct ls_plan *plan, struct
         code = ls_report(&err);
         goto out;
     }
-    envp =
-        ls_jobenv_build(environ, &plan->cpus, &plan->mems, plan_path[0] ? plan_path : NULL, &err);
+    envp = ls_jobenv_build(environ, &plan->cpus, &plan->mems, plan_path[0] ? plan_path : NULL,
+                           plan->vcpus, &err);
     if (!envp) {
         code = ls_report(&err);
         goto out;

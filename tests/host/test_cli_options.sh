@@ -84,7 +84,7 @@ one_line_error "unknown option '--frobnicate' (see"
 ok "did you mean, for commands and options"
 
 run_rc 0 "$BIN" plan "${SIM[@]}" --cpus 1 --memory-max 1G --strict -v --seccomp build --wait 5m -- make -j8
-one_line_error "plan ignores --memory-max, --strict, -v, --seccomp, --wait, the command after --"
+one_line_error "plan ignores --memory-max, --strict, --seccomp, --wait, the command after --"
 grep -q "^CPUs:" "$T/out" || fail "no plan: $(cat "$T/out")"
 ok "plan takes run's command line and says what it ignores"
 

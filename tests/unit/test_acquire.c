@@ -5,6 +5,7 @@
 
 #include <fcntl.h>
 #include <sys/file.h>
+#include <sys/resource.h>
 
 #include "planner/acquire.h"
 #include "planner/waitq.h"
@@ -100,7 +101,7 @@ static void test_consolidates_onto_peer(void **state)
     acquire_ok(e, &r, &p);
     assert_llcs(&p, "2");
     assert_set(&p.cpus, "8-11");
-    assert_int_equal(p.nfds, 1);
+    assert_int_equal(p.nfds, 5); /* LLC 2 + a shared mark on each of its CPUs */
     assert_false(lock_free(e, LS_LOCK_LLC, 2, LS_LOCK_EXCLUSIVE));
     peer_end(&a);
     assert_false(lock_free(e, LS_LOCK_LLC, 2, LS_LOCK_EXCLUSIVE)); /* we still hold it */
@@ -242,7 +243,7 @@ static void test_try_lock_all_or_nothing(void **state)
     assert_true(lock_free(e, LS_LOCK_LLC, 0, LS_LOCK_EXCLUSIVE));
     peer_end(&a);
     assert_int_equal(ls_plan_try_lock(&e->ld, &p, what, sizeof(what), &err), 1);
-    assert_int_equal(p.nfds, 2);
+    assert_int_equal(p.nfds, 10); /* 2 LLCs + 8 CPU marks */
     ls_plan_free(&p);
 }
 
@@ -376,11 +377,193 @@ static void test_waiter_reservation_honoured(void **state)
     ls_plan_free(&p);
 }
 
+static int setup_two_cpus(void **state)
+{
+    return env_setup(state, 1, 2, 1);
+}
+
+/* Shared jobs mark their CPUs (LOCK_SH): two --cpus 1 jobs on a 2-CPU host get different
+ * CPUs, and a dedicated job then finds no free CPU there. */
+static void test_shared_jobs_mark_cpus(void **state)
+{
+    struct env *e = *state;
+    struct ls_request r = req_make(LS_MODE_SHARED, 1);
+    struct ls_plan a, b;
+    acquire_ok(e, &r, &a);
+    assert_set(&a.cpus, "0");
+    assert_set(&a.cpu_marks, "0");
+    assert_false(lock_free(e, LS_LOCK_CPU, 0, LS_LOCK_EXCLUSIVE));
+    assert_true(lock_free(e, LS_LOCK_CPU, 0, LS_LOCK_SHARED));
+    acquire_ok(e, &r, &b);
+    assert_set(&b.cpus, "1");
+    assert_int_equal(b.nwarnings, 0);
+    struct ls_request d = req_make(LS_MODE_DEDICATED, 1);
+    struct ls_plan p;
+    struct ls_error err = {0};
+    assert_int_equal(ls_plan_acquire(&e->topo, &e->allowed, &e->ld, &d, &p, &err), -1);
+    assert_int_equal(err.category, LS_ERR_BUSY);
+    ls_plan_free(&b);
+    /* A third shared job on the full host shares the least-used CPU and names its holder. */
+    struct ls_plan c;
+    r.cpus = 2;
+    acquire_ok(e, &r, &c);
+    assert_set(&c.cpus, "0-1");
+    assert_set(&c.overlap, "0");
+    assert_int_equal(c.nwarnings, 2);
+    assert_contains(c.warnings[0], "CPUs 0 are shared with other jobs");
+    char pid[64];
+    snprintf(pid, sizeof(pid), "CPU 0: pid %d", (int)getpid());
+    assert_contains(c.warnings[1], pid);
+    ls_plan_free(&c);
+    ls_plan_free(&a);
+    assert_true(lock_free(e, LS_LOCK_CPU, 0, LS_LOCK_EXCLUSIVE));
+}
+
+/* A dedicated peer's CPUs: a shared job avoids them while a free CPU exists, then runs on
+ * them unmarked (their LOCK_EX refuses LOCK_SH) and names the peer. */
+static void test_shared_beside_dedicated_peer(void **state)
+{
+    struct env *e = *state;
+    struct peer a = peer_hold(&e->ld, 0, 2, "llc:0:sh", "cpu:0:ex");
+    struct ls_request r = req_make(LS_MODE_SHARED, 1);
+    struct ls_plan p;
+    acquire_ok(e, &r, &p);
+    assert_set(&p.cpus, "1");
+    ls_plan_free(&p);
+    r.cpus = 2;
+    acquire_ok(e, &r, &p);
+    assert_set(&p.cpus, "0-1");
+    assert_set(&p.cpu_marks, "1");
+    assert_set(&p.overlap, "0");
+    assert_contains(p.warnings[0], "(0 dedicated to another job)");
+    char pid[64];
+    snprintf(pid, sizeof(pid), "CPU 0: pid %d", (int)a.pid);
+    assert_contains(p.warnings[1], pid);
+    assert_contains(p.warnings[1], "exclusive");
+    ls_plan_free(&p);
+    peer_end(&a);
+}
+
+/* The snapshot counts LOCK_SH holders per CPU lockfile, LOCK_EX ones as held. */
+static void test_snapshot_counts_cpu_marks(void **state)
+{
+    struct env *e = *state;
+    struct peer a = peer_hold(&e->ld, 0, 2, "cpu:1:sh", "cpu:2:ex");
+    struct peer b = peer_hold(&e->ld, 0, 1, "cpu:1:sh");
+    struct ls_locktable t = {0};
+    struct ls_snapshot s;
+    struct ls_error err = {0};
+    assert_int_equal(ls_locktable_read(&t, NULL, &err), 0);
+    assert_int_equal(ls_snapshot_take(&e->topo, &e->allowed, &e->ld, &t, &s, &err), 0);
+    assert_true(s.ncpus >= 16);
+    assert_int_equal(s.cpu_shared[1], 2);
+    assert_int_equal(s.cpu_shared[2], 0);
+    assert_set(&s.cpu_held, "2");
+    ls_snapshot_free(&s);
+    ls_locktable_free(&t);
+    peer_end(&a);
+    peer_end(&b);
+}
+
+/* Shared jobs starting at the same moment still see each other's marks ({prefix}-plan.lock
+ * serialises discover..acquire): four --cpus 1 jobs on a 4-CPU host get four CPUs. */
+static void test_concurrent_shared_distinct(void **state)
+{
+    struct env *e = *state;
+    int go[2], res[2];
+    assert_int_equal(pipe(go), 0);
+    assert_int_equal(pipe(res), 0);
+    pid_t kids[4];
+    for (int i = 0; i < 4; i++) {
+        kids[i] = fork();
+        assert_true(kids[i] >= 0);
+        if (kids[i] == 0) {
+            close(go[1]);
+            char c;
+            if (read(go[0], &c, 1) < 0) /* all start together when go closes */
+                _exit(2);
+            struct ls_request r = req_make(LS_MODE_SHARED, 1);
+            struct ls_plan p;
+            struct ls_error err = {0};
+            if (ls_plan_acquire(&e->topo, &e->allowed, &e->ld, &r, &p, &err) < 0)
+                _exit(3);
+            char buf[16];
+            int n = snprintf(buf, sizeof(buf), "%d\n", ls_cpuset_first(&p.cpus));
+            if (write(res[1], buf, (size_t)n) != n)
+                _exit(4);
+            close(res[1]);
+            for (int fd = 0; fd < 3; fd++) /* no test output pipe kept open by a holder */
+                close(fd);
+            pause(); /* hold until killed */
+            _exit(0);
+        }
+    }
+    close(go[0]);
+    close(res[1]);
+    close(go[1]);
+    FILE *f = fdopen(res[0], "r");
+    assert_non_null(f);
+    int cpus[4] = {-1, -1, -1, -1};
+    for (int i = 0; i < 4 && fscanf(f, "%d", &cpus[i]) == 1; i++)
+        ;
+    fclose(f);
+    for (int i = 0; i < 4; i++) { /* before any assertion: a failure leaves no holder behind */
+        kill(kids[i], SIGKILL);
+        waitpid(kids[i], NULL, 0);
+    }
+    int seen = 0;
+    for (int i = 0; i < 4; i++) {
+        if (cpus[i] < 0 || cpus[i] >= 4 || (seen & (1 << cpus[i])))
+            fail_msg("concurrent shared jobs got CPUs %d %d %d %d", cpus[0], cpus[1], cpus[2],
+                     cpus[3]);
+        seen |= 1 << cpus[i];
+    }
+}
+
+/* A shared plan holds one fd per CPU mark: past a low soft RLIMIT_NOFILE the acquire raises it
+ * (up to the hard limit) instead of failing with EMFILE. */
+static void test_marks_raise_fd_limit(void **state)
+{
+    struct env *e = *state;
+    struct ls_topology t;
+    topo_uniform(&t, 16, 8, 16);
+    ls_cpuset all = LS_CPUSET_INIT;
+    assert_int_equal(ls_cpuset_copy(&all, &t.online), 0);
+    pid_t pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        struct rlimit rl;
+        if (getrlimit(RLIMIT_NOFILE, &rl) < 0 || rl.rlim_max < 512)
+            _exit(0); /* cannot test here */
+        rl.rlim_cur = 64;
+        if (setrlimit(RLIMIT_NOFILE, &rl) < 0)
+            _exit(2);
+        struct ls_request r = req_make(LS_MODE_SHARED, 100);
+        struct ls_plan p;
+        struct ls_error err = {0};
+        if (ls_plan_acquire(&t, &all, &e->ld, &r, &p, &err) < 0)
+            _exit(3);
+        _exit(p.nfds >= 100 ? 0 : 4);
+    }
+    int st;
+    assert_int_equal(waitpid(pid, &st, 0), pid);
+    assert_true(WIFEXITED(st));
+    assert_int_equal(WEXITSTATUS(st), 0);
+    ls_cpuset_free(&all);
+    ls_topology_free(&t);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_snapshot_counts_real_holders, setup_flat4, teardown),
         cmocka_unit_test_setup_teardown(test_consolidates_onto_peer, setup_flat4, teardown),
+        cmocka_unit_test_setup_teardown(test_shared_jobs_mark_cpus, setup_two_cpus, teardown),
+        cmocka_unit_test_setup_teardown(test_shared_beside_dedicated_peer, setup_two_cpus,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_snapshot_counts_cpu_marks, setup_flat4, teardown),
+        cmocka_unit_test_setup_teardown(test_concurrent_shared_distinct, setup_one_llc, teardown),
+        cmocka_unit_test_setup_teardown(test_marks_raise_fd_limit, setup_one_llc, teardown),
         cmocka_unit_test_setup_teardown(test_avoids_exclusive_peer, setup_flat4, teardown),
         cmocka_unit_test_setup_teardown(test_exclusive_excluded_by_any_holder, setup_flat4,
                                         teardown),

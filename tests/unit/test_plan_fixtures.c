@@ -78,6 +78,25 @@ static void test_numa_8_nodes_distances(void **state)
         assert_true(p.service_llc >= 0);
         ls_plan_free(&p);
     }
+    /* --perf 2x4x1 (one guest node, one LLC per host node): the same plan for every pid, on
+     * two LLCs at the closest distance the host has (16; the seed paired some at 22). */
+    unsigned first[2] = {0, 0};
+    for (unsigned pid = 1; pid <= 12; pid++) {
+        r = req_make(LS_MODE_EXCLUSIVE, 0);
+        r.has_perf = true;
+        r.perf = (struct ls_perf_topo){2, 4, 1, 1};
+        r.vcpus = 8;
+        r.pid = pid * 7919;
+        plan_ok(&t, NULL, NULL, &r, &p);
+        assert_int_equal(p.nlocked, 2);
+        if (pid == 1)
+            memcpy(first, p.locked_llcs, sizeof(first));
+        assert_memory_equal(first, p.locked_llcs, sizeof(first));
+        assert_int_equal(ls_topology_distance(&t, t.llcs[first[0]].node, t.llcs[first[1]].node),
+                         16);
+        assert_int_equal(p.service_llc, -1); /* a spare CPU of our own LLCs */
+        ls_plan_free(&p);
+    }
     ls_snapshot_free(&s);
     ls_topology_free(&t);
 }
@@ -135,7 +154,7 @@ static void test_service_cpu_outside(void **state)
     r.perf = (struct ls_perf_topo){1, 3, 1, 1};
     struct ls_error err;
     plan_fails(&t, NULL, NULL, &r, LS_ERR_UNSAT, &err);
-    assert_contains(err.msg, "has 2 available CPUs, need 3");
+    assert_contains(err.msg, "a virtual LLC needs 3 CPUs (3x1) but only 0 of the host's LLCs");
     ls_topology_free(&t);
 }
 
@@ -156,6 +175,86 @@ static void test_single_cpu_llcs(void **state)
     ls_topology_free(&t);
 }
 
+/* SMT siblings from thread_siblings_list (0 and 16 share a core), else (package, core_id). */
+static void test_smt_fixtures(void **state)
+{
+    (void)state;
+    struct ls_topology t;
+    LOAD_OR_SKIP("32intel64-2p8co2t+8ve", &t);
+    assert_int_equal(t.max_threads, 2);
+    assert_int_equal(t.cpu_core[16], 0);
+    assert_int_equal(t.cpu_core[1], 1);
+    struct ls_request r = req_make(LS_MODE_DEDICATED, 4);
+    struct ls_plan p;
+    plan_ok(&t, NULL, NULL, &r, &p);
+    assert_set(&p.cpus, "0-1,16-17");
+    ls_plan_free(&p);
+    /* --smt full-cores in every mode: every CPU taken comes with its sibling. */
+    for (int mode = LS_MODE_SHARED; mode <= LS_MODE_EXCLUSIVE; mode++)
+        for (size_t b = 2; b <= 12; b += 2) {
+            r = req_make((enum ls_mode)mode, b);
+            r.smt = LS_SMT_FULL_CORES;
+            plan_ok(&t, NULL, NULL, &r, &p);
+            LS_CPUSET_FOREACH(cpu, &p.cpus)
+            for (unsigned d = 0; d <= t.max_cpu; d++)
+                if (t.cpu_core[d] == t.cpu_core[cpu])
+                    assert_true(ls_cpuset_has(&p.cpus, d));
+            ls_plan_free(&p);
+        }
+    ls_topology_free(&t);
+
+    LOAD_OR_SKIP("16em64t-4s2c2t", &t); /* no thread_siblings_list: core_id per package */
+    assert_int_equal(t.max_threads, 2);
+    for (unsigned c = 0; c <= t.max_cpu; c++) {
+        unsigned n = 0;
+        for (unsigned d = 0; d <= t.max_cpu; d++)
+            n += t.cpu_core[d] == t.cpu_core[c];
+        assert_int_equal(n, 2);
+    }
+    ls_topology_free(&t);
+
+    LOAD_OR_SKIP("16amd64-8n2c", &t); /* no SMT */
+    assert_int_equal(t.max_threads, 1);
+    ls_topology_free(&t);
+}
+
+/* Memoryless nodes (node/has_memory 5-10): CPUs of node 0 use node 5's memory (distance 11). */
+static void test_memoryless_fixture(void **state)
+{
+    (void)state;
+    struct ls_topology t;
+    LOAD_OR_SKIP("fakememinitiators-1np2c+1npp+gi", &t);
+    int p0 = ls_topology_node_pos(&t, 0), p5 = ls_topology_node_pos(&t, 5);
+    assert_true(t.nodes[p0].memoryless);
+    assert_false(t.nodes[p5].memoryless);
+    assert_int_equal(t.nodes[p0].mem_node, 5);
+    assert_int_equal(t.nodes[p5].memory_kb, 0); /* discovery reads no meminfo here... */
+    const char *fx = getenv("LLCSLICE_FIXTURES");
+    char dir[1024];
+    snprintf(dir, sizeof(dir), "%s/fakememinitiators-1np2c+1npp+gi",
+             fx ? fx : "/work/shared/fixtures/sysfs");
+    struct ls_root root;
+    struct ls_error err = {0};
+    assert_int_equal(ls_root_init(&root, dir, &err), 0);
+    ls_topology_read_memory_sizes(&root, &t); /* ... `topo` does */
+    assert_true(t.nodes[p5].memory_kb > 0);
+    assert_int_equal(t.nodes[p0].memory_kb, 0);
+    struct ls_request r = req_make(LS_MODE_SHARED, 2);
+    struct ls_plan p;
+    plan_ok(&t, NULL, NULL, &r, &p);
+    assert_set(&p.cpus, "0-1");
+    assert_set(&p.mems, "5");
+    ls_plan_free(&p);
+    ls_topology_free(&t);
+
+    LOAD_OR_SKIP("64amd64-4s2n4ca2co", &t); /* no has_memory: MemTotal decides */
+    for (size_t i = 0; i < t.nnodes; i++) {
+        assert_false(t.nodes[i].memoryless);
+        assert_int_equal(t.nodes[i].mem_node, t.nodes[i].id);
+    }
+    ls_topology_free(&t);
+}
+
 /* ---- invariants on every fixture ------------------------------------------------------- */
 
 static void check_plan(const struct ls_topology *t, const ls_cpuset *allowed,
@@ -166,9 +265,20 @@ static void check_plan(const struct ls_topology *t, const ls_cpuset *allowed,
         fail_msg("%s: %zu CPUs for a budget of %zu", fx, ls_cpuset_count(&p->cpus), p->target_cpus);
     assert_true(ls_cpuset_subset(&p->cpus, allowed));
     ls_cpuset mems = LS_CPUSET_INIT, covered = LS_CPUSET_INIT;
+    /* mems: the CPUs' nodes, a memoryless one replaced by its nearest node with memory. */
     LS_CPUSET_FOREACH(cpu, &p->cpus)
-    assert_int_equal(ls_cpuset_add(&mems, (unsigned)t->cpu_node[cpu]), 0);
+    {
+        const struct ls_node *n = &t->nodes[ls_topology_node_pos(t, t->cpu_node[cpu])];
+        assert_int_equal(ls_cpuset_add(&mems, (unsigned)n->mem_node), 0);
+        if (n->mem_node != n->id)
+            assert_true(n->memoryless);
+    }
     assert_true(ls_cpuset_equal(&mems, &p->mems));
+    /* Shared mode: a CPU another job holds is taken only as named overlap. */
+    if (r->mode == LS_MODE_SHARED && s)
+        LS_CPUSET_FOREACH(cpu, &p->cpus)
+    if (ls_cpuset_has(&s->cpu_held, (unsigned)cpu))
+        assert_true(ls_cpuset_has(&p->overlap, (unsigned)cpu));
     for (size_t i = 0; i < p->nlocked; i++) {
         unsigned l = p->locked_llcs[i];
         assert_true(l < t->nllcs);
@@ -290,7 +400,8 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_numa_8_nodes_distances),  cmocka_unit_test(test_interleaved_llcs),
         cmocka_unit_test(test_service_cpu_outside),     cmocka_unit_test(test_single_cpu_llcs),
-        cmocka_unit_test(test_invariants_all_fixtures),
+        cmocka_unit_test(test_invariants_all_fixtures), cmocka_unit_test(test_smt_fixtures),
+        cmocka_unit_test(test_memoryless_fixture),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

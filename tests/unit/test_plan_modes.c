@@ -4,14 +4,6 @@
 
 #include "planner/plan_internal.h"
 
-/* A pid whose hash rotates to `offset` among n LLCs. */
-static unsigned pid_for_offset(size_t offset, size_t n)
-{
-    for (unsigned pid = 1;; pid++)
-        if (ls_pid_hash(pid) % n == offset)
-            return pid;
-}
-
 static struct ls_request perf_req(unsigned llcs, unsigned cores, unsigned threads, unsigned nodes,
                                   unsigned pid)
 {
@@ -182,62 +174,53 @@ static void test_exclusive_whole_llcs(void **state)
 
 /* ---- exclusive --perf: pinning ------------------------------------------------------------ */
 
-static void test_pinning_sequential_and_rotation(void **state)
+/* Departure: deterministic. Every pid gets the same plan (the seed rotated by a pid hash), so
+ * `plan` predicts `run`; lowest free LLCs on one node, service CPU a spare of our own LLC. */
+static void test_pinning_deterministic(void **state)
 {
     (void)state;
     struct ls_topology t;
     topo_uniform(&t, 4, 4, 4);
     struct ls_snapshot s;
     snap_init(&s, &t);
-    struct ls_request r = perf_req(2, 2, 1, 1, pid_for_offset(1, 4));
-    struct ls_plan p;
-    plan_ok(&t, NULL, &s, &r, &p);
-    assert_int_equal(p.target_cpus, 5);
-    assert_llcs(&p, "1,2");
-    assert_assign(&p, (const unsigned[]){4, 5, 8, 9}, 4);
-    assert_int_equal(p.service_cpu, 6); /* spare CPU in our own LLC */
-    assert_int_equal(p.service_llc, -1);
-    assert_set(&p.cpus, "4-6,8-9");
-    assert_set(&p.mems, "0");
-    ls_plan_free(&p);
-    /* Another pid rotates elsewhere; wraps around. */
-    r.pid = pid_for_offset(3, 4);
-    plan_ok(&t, NULL, &s, &r, &p);
-    assert_llcs(&p, "0,3");
-    assert_assign(&p, (const unsigned[]){12, 13, 0, 1}, 4);
-    assert_int_equal(p.service_cpu, 14);
-    ls_plan_free(&p);
+    for (unsigned pid = 1; pid < 40; pid += 3) {
+        struct ls_request r = perf_req(2, 2, 1, 1, pid);
+        struct ls_plan p;
+        plan_ok(&t, NULL, &s, &r, &p);
+        assert_int_equal(p.target_cpus, 5);
+        assert_llcs(&p, "0,1");
+        assert_assign(&p, (const unsigned[]){0, 1, 4, 5}, 4);
+        assert_int_equal(p.service_cpu, 2); /* spare CPU in our own LLC */
+        assert_int_equal(p.service_llc, -1);
+        assert_set(&p.cpus, "0-2,4-5");
+        assert_set(&p.mems, "0");
+        assert_int_equal(p.guest.llcs, 2);
+        assert_int_equal(p.guest_host_node[0], 0);
+        ls_plan_free(&p);
+    }
     ls_snapshot_free(&s);
     ls_topology_free(&t);
 }
 
-/* The rotated choice is busy: other offsets are tried; any holder excludes an LLC. */
-static void test_pinning_busy_tries_other_offsets(void **state)
+/* Held LLCs are skipped (any holder, LLC or CPU); too few free ones is busy. */
+static void test_pinning_busy_uses_free_llcs(void **state)
 {
     (void)state;
     struct ls_topology t;
     topo_uniform(&t, 4, 4, 4);
     struct ls_snapshot s;
     snap_init(&s, &t);
-    s.llc_shared[2] = 1;
-    struct ls_request r = perf_req(2, 2, 1, 1, pid_for_offset(1, 4));
+    s.llc_shared[0] = 1;
+    struct ls_request r = perf_req(2, 2, 1, 1, 1);
     struct ls_plan p;
     plan_ok(&t, NULL, &s, &r, &p);
-    assert_llcs(&p, "0,3"); /* offsets 1 ([1,2]) and 2 ([2,3]) hit LLC 2 */
+    assert_llcs(&p, "1,2");
     ls_plan_free(&p);
-    set_parse(&s.cpu_held, "13");
+    set_parse(&s.cpu_held, "9");
     plan_ok(&t, NULL, &s, &r, &p);
-    assert_llcs(&p, "0,1"); /* offset 3 ([3,0]) hits CPU 13's holder; offset 0 fits */
+    assert_llcs(&p, "1,3"); /* CPU 9's holder takes LLC 2 out */
     ls_plan_free(&p);
-    /* Every rotation touches a held LLC, yet two free ones exist: placed on those. */
-    ls_cpuset_clear(&s.cpu_held);
-    s.llc_shared[2] = 0;
-    s.llc_shared[1] = 1;
     s.llc_exclusive[3] = 1;
-    plan_ok(&t, NULL, &s, &r, &p);
-    assert_llcs(&p, "0,2");
-    ls_plan_free(&p);
-    s.llc_exclusive[0] = 1;
     struct ls_error err;
     plan_fails(&t, NULL, &s, &r, LS_ERR_BUSY, &err);
     assert_contains(err.msg, "no placement of 2 virtual LLCs");
@@ -245,13 +228,14 @@ static void test_pinning_busy_tries_other_offsets(void **state)
     ls_topology_free(&t);
 }
 
-/* llcs=5 on 2 guest nodes: 3 + 2, each guest node on its own host node. */
+/* llcs=5 on 2 guest nodes: 3 + 2, each guest node on its own host node (as the seed at its
+ * offset 0); vCPU -> guest node and guest node -> host node maps. */
 static void test_pinning_numa_aware_order(void **state)
 {
     (void)state;
     struct ls_topology t;
     topo_uniform(&t, 8, 2, 4); /* node 0: LLC 0-3 (CPUs 0-7), node 1: LLC 4-7 (8-15) */
-    struct ls_request r = perf_req(5, 1, 1, 2, pid_for_offset(0, 8));
+    struct ls_request r = perf_req(5, 1, 1, 2, 7);
     struct ls_plan p;
     plan_ok(&t, NULL, NULL, &r, &p);
     assert_llcs(&p, "0,1,2,4,5");
@@ -259,23 +243,75 @@ static void test_pinning_numa_aware_order(void **state)
     assert_int_equal(p.service_cpu, 1);
     assert_set(&p.mems, "0-1");
     assert_int_equal(p.nwarnings, 0); /* two guest nodes on two host nodes: as asked */
+    unsigned want_g[] = {0, 0, 0, 1, 1};
+    for (unsigned v = 0; v < 5; v++)
+        assert_int_equal(ls_plan_vcpu_guest_node(&p, v), want_g[v]);
+    assert_int_equal(p.guest_host_node[0], 0);
+    assert_int_equal(p.guest_host_node[1], 1);
     ls_plan_free(&p);
-    /* Offset 5: node_offset 5/3 = 1 swaps the nodes, within-node offset 5 % 4 = 1. */
-    r.pid = pid_for_offset(5, 8);
-    plan_ok(&t, NULL, NULL, &r, &p);
-    assert_assign(&p, (const unsigned[]){10, 12, 14, 2, 4}, 5);
-    assert_llcs(&p, "1,2,5,6,7");
-    ls_plan_free(&p);
-    /* A host node with too few LLCs for ceil(5/2) = 3: sequential fallback. */
+    /* Node 1 has only 2 LLCs: enough for the second guest node's share (the seed wanted
+     * ceil(5/2) = 3 on every node and fell back to a sequential walk). */
     struct ls_topology t2;
     const char *lists[] = {"0-1", "2-3", "4-5", "6-7", "8-9", "10-11"};
     const int nodes[] = {0, 0, 0, 0, 1, 1};
     topo_make(&t2, lists, nodes, 6);
-    r.pid = pid_for_offset(0, 6);
     plan_ok(&t2, NULL, NULL, &r, &p);
+    assert_assign(&p, (const unsigned[]){0, 2, 4, 8, 10}, 5);
+    assert_int_equal(p.guest_host_node[1], 1);
+    ls_plan_free(&p);
+    /* Only 1 allowed LLC on node 1: no two distinct nodes hold 3 + 2; the closest set. */
+    plan_ok(&t2, "0-9", NULL, &r, &p);
     assert_assign(&p, (const unsigned[]){0, 2, 4, 6, 8}, 5);
+    assert_int_equal(p.guest_host_node[0], 0);
+    assert_int_equal(p.guest_host_node[1], 0);
     ls_plan_free(&p);
     ls_topology_free(&t2);
+    ls_topology_free(&t);
+}
+
+/* Departure: host LLCs minimise the guest's NUMA distances. 4 nodes x 2 LLCs; nodes 0-2 and
+ * 1-3 at 16, every other pair at 22 (the seed paired LLCs at 22 while 16 pairs were free). */
+static void test_pinning_closest_nodes(void **state)
+{
+    (void)state;
+    struct ls_topology t;
+    topo_uniform(&t, 8, 2, 2);
+    for (int a = 0; a < 4; a++)
+        for (int b = 0; b < 4; b++)
+            if (a != b)
+                set_distance(&t, a, b, (a % 2 == b % 2) ? 16 : 22);
+    struct ls_request r = perf_req(2, 1, 1, 2, 1); /* nodes=2: two distinct host nodes */
+    struct ls_plan p;
+    plan_ok(&t, NULL, NULL, &r, &p);
+    assert_llcs(&p, "0,4");
+    assert_int_equal(p.guest_host_node[0], 0);
+    assert_int_equal(p.guest_host_node[1], 2);
+    ls_plan_free(&p);
+    r = perf_req(2, 1, 1, 1, 1); /* one guest node: one host node */
+    plan_ok(&t, NULL, NULL, &r, &p);
+    assert_llcs(&p, "0,1");
+    assert_set(&p.mems, "0");
+    ls_plan_free(&p);
+    r = perf_req(4, 1, 1, 1, 1); /* no node has 4: the closest pair */
+    plan_ok(&t, NULL, NULL, &r, &p);
+    assert_llcs(&p, "0,1,4,5");
+    assert_set(&p.mems, "0,2");
+    ls_plan_free(&p);
+    struct ls_snapshot s;
+    snap_init(&s, &t);
+    s.llc_exclusive[0] = 1; /* node 0 has one free LLC: 1 + 2 with node 2, as close as 1 + 3 */
+    r = perf_req(3, 1, 1, 1, 1);
+    plan_ok(&t, NULL, &s, &r, &p);
+    assert_llcs(&p, "1,4,5");
+    ls_plan_free(&p);
+    r = perf_req(3, 1, 1, 3, 1); /* nodes=3: three distinct nodes, 0, 2 (16) and 1 (22) */
+    plan_ok(&t, NULL, &s, &r, &p);
+    assert_llcs(&p, "1,2,4");
+    assert_int_equal(p.guest_host_node[0], 0);
+    assert_int_equal(p.guest_host_node[1], 2);
+    assert_int_equal(p.guest_host_node[2], 1);
+    ls_plan_free(&p);
+    ls_snapshot_free(&s);
     ls_topology_free(&t);
 }
 
@@ -288,7 +324,7 @@ static void test_pinning_service_cpu(void **state)
     topo_uniform(&t, 4, 4, 2);
     struct ls_snapshot s;
     snap_init(&s, &t);
-    struct ls_request r = perf_req(1, 4, 1, 1, pid_for_offset(0, 4));
+    struct ls_request r = perf_req(1, 4, 1, 1, 1);
     struct ls_plan p;
     plan_ok(&t, NULL, &s, &r, &p);
     assert_llcs(&p, "0");
@@ -309,7 +345,7 @@ static void test_pinning_service_cpu(void **state)
     assert_int_equal(p.service_cpu, 8);
     assert_int_equal(p.service_llc, 2);
     assert_set(&p.mems, "0-1");
-    assert_int_equal(p.nwarnings, 1); /* one guest node, two host nodes */
+    assert_int_equal(p.nwarnings, 0); /* the guest on one node; only its service CPU is not */
     ls_plan_free(&p);
     /* Shared holders are fine, a dedicated CPU is not. */
     s.llc_exclusive[1] = 0;
@@ -341,14 +377,15 @@ static void test_pinning_unsatisfiable(void **state)
     assert_string_equal(err.msg,
                         "performance_mode: need 5 LLCs for 5 virtual LLCs, but host has 4 LLC "
                         "groups");
-    r = perf_req(1, 5, 1, 1, pid_for_offset(2, 4));
+    r = perf_req(1, 5, 1, 1, 1);
     plan_fails(&t, NULL, NULL, &r, LS_ERR_UNSAT, &err);
-    assert_string_equal(err.msg, "performance_mode: LLC group 2 has 4 available CPUs, need 5 for "
-                                 "virtual LLC 0");
+    assert_string_equal(err.msg, "performance_mode: a virtual LLC needs 5 CPUs (5x1) but only 0 "
+                                 "of the host's LLCs have that many allowed CPUs (the largest "
+                                 "has 4); 1 needed");
     /* The allowed set is the host: half LLCs are too small for 2x3. */
     r = perf_req(1, 3, 1, 1, 1);
     plan_fails(&t, "0-1,4-5,8-9,12-13", NULL, &r, LS_ERR_UNSAT, &err);
-    assert_contains(err.msg, "available CPUs, need 3 for virtual LLC 0");
+    assert_contains(err.msg, "a virtual LLC needs 3 CPUs (3x1) but only 0 of the host's LLCs");
     /* ... while one full LLC is enough when it is free, and busy (not unsat) when held. */
     r = perf_req(1, 3, 1, 1, 1);
     struct ls_plan p;
@@ -419,8 +456,9 @@ int main(void)
         cmocka_unit_test(test_dedicated_never_held_cpu_or_exclusive_llc),
         cmocka_unit_test(test_dedicated_node_packing_and_spill),
         cmocka_unit_test(test_exclusive_whole_llcs),
-        cmocka_unit_test(test_pinning_sequential_and_rotation),
-        cmocka_unit_test(test_pinning_busy_tries_other_offsets),
+        cmocka_unit_test(test_pinning_deterministic),
+        cmocka_unit_test(test_pinning_busy_uses_free_llcs),
+        cmocka_unit_test(test_pinning_closest_nodes),
         cmocka_unit_test(test_pinning_numa_aware_order),
         cmocka_unit_test(test_pinning_service_cpu),
         cmocka_unit_test(test_pinning_unsatisfiable),

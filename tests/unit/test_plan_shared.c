@@ -126,7 +126,7 @@ static void test_spill_by_distance(void **state)
     assert_int_equal(p.nwarnings, 1);
     assert_string_equal(p.warnings[0],
                         "llcslice: reserving LLCs [0 (node 0), 2 (node 2)] across 2 NUMA nodes "
-                        "(preferred single-node contiguous unavailable). Job will run; "
+                        "(no single node has 8 allowed CPUs free for this job). Job will run; "
                         "memory-access latency may be higher.");
     ls_plan_free(&p);
     set_distance(&t, 0, 3, 25);
@@ -371,7 +371,8 @@ static void test_overcommit_warnings(void **state)
     ls_topology_free(&t);
 }
 
-/* A dedicated job's CPUs are taken only when the chosen LLCs have no free CPU left. */
+/* Departure: a dedicated job's CPUs are never taken while an allowed CPU is free of them;
+ * an idle LLC is preferred to a held CPU (the old take used CPU 4 for a budget of 3). */
 static void test_shared_avoids_dedicated_cpus(void **state)
 {
     (void)state;
@@ -387,11 +388,163 @@ static void test_shared_avoids_dedicated_cpus(void **state)
     plan_ok(&t, NULL, &s, &r, &p);
     assert_llcs(&p, "1");
     assert_set(&p.cpus, "6-7");
+    assert_set(&p.cpu_marks, "6-7");
     ls_plan_free(&p);
-    r.cpus = 3; /* LLC 1 has only two free CPUs: the third is a held one */
+    r.cpus = 3; /* LLC 1 has only two free CPUs: an idle LLC rather than a held CPU */
     plan_ok(&t, NULL, &s, &r, &p);
-    assert_llcs(&p, "1");
-    assert_set(&p.cpus, "4,6-7");
+    assert_false(ls_cpuset_has(&p.cpus, 4) || ls_cpuset_has(&p.cpus, 5));
+    assert_int_equal(ls_cpuset_count(&p.cpus), 3);
+    assert_true(ls_cpuset_empty(&p.overlap));
+    assert_int_equal(p.nwarnings, 0);
+    ls_plan_free(&p);
+    r.cpus = 15; /* only 14 free: one dedicated CPU, named */
+    plan_ok(&t, NULL, &s, &r, &p);
+    assert_set(&p.cpus, "0-4,6-15");
+    assert_set(&p.overlap, "4");
+    assert_set(&p.cpu_marks, "0-3,6-15");
+    assert_int_equal(p.nwarnings, 1);
+    assert_contains(p.warnings[0], "CPUs 4 are shared with other jobs (4 dedicated to another "
+                                   "job)");
+    ls_plan_free(&p);
+    ls_snapshot_free(&s);
+    ls_topology_free(&t);
+}
+
+static void snap_mark(struct ls_snapshot *s, const struct ls_topology *t, unsigned cpu, unsigned n)
+{
+    if (!s->cpu_shared) {
+        s->ncpus = (size_t)t->max_cpu + 1;
+        s->cpu_shared = calloc(s->ncpus, sizeof(unsigned));
+        assert_non_null(s->cpu_shared);
+    }
+    s->cpu_shared[cpu] += n;
+}
+
+/* Departure: CPUs other shared jobs mark are not stacked on while free ones exist; the
+ * consolidation onto their LLC takes its unmarked CPUs. */
+static void test_shared_marks_not_stacked(void **state)
+{
+    (void)state;
+    struct ls_topology t;
+    topo_uniform(&t, 8, 8, 8); /* 64 CPUs, 8-CPU LLCs */
+    struct ls_snapshot s;
+    snap_init(&s, &t);
+    s.llc_shared[0] = 1;
+    for (unsigned c = 0; c < 4; c++)
+        snap_mark(&s, &t, c, 1);
+    struct ls_request r = req_make(LS_MODE_SHARED, 4);
+    struct ls_plan p;
+    plan_ok(&t, NULL, &s, &r, &p);
+    assert_llcs(&p, "0");
+    assert_set(&p.cpus, "4-7");
+    ls_plan_free(&p);
+    r.cpus = 8; /* LLC 0 has 4 free: the rest from the next LLC, never CPUs 0-3 */
+    plan_ok(&t, NULL, &s, &r, &p);
+    assert_set(&p.cpus, "4-11");
+    ls_plan_free(&p);
+    ls_snapshot_free(&s);
+    ls_topology_free(&t);
+
+    /* 2-CPU host: a second --cpus 1 job gets the other CPU. */
+    topo_uniform(&t, 1, 2, 1);
+    snap_init(&s, &t);
+    s.llc_shared[0] = 1;
+    snap_mark(&s, &t, 0, 1);
+    r.cpus = 1;
+    plan_ok(&t, NULL, &s, &r, &p);
+    assert_set(&p.cpus, "1");
+    ls_plan_free(&p);
+    ls_snapshot_free(&s);
+    ls_topology_free(&t);
+}
+
+/* Departure: on a full host the least-used CPUs are shared first (fewest marks), a
+ * dedicated CPU last; the overlap is named. */
+static void test_shared_full_host_least_used(void **state)
+{
+    (void)state;
+    struct ls_topology t;
+    topo_uniform(&t, 1, 4, 1);
+    struct ls_snapshot s;
+    snap_init(&s, &t);
+    s.llc_shared[0] = 3;
+    snap_mark(&s, &t, 0, 2);
+    snap_mark(&s, &t, 1, 1);
+    assert_int_equal(ls_cpuset_add(&s.cpu_held, 2), 0);
+    struct ls_request r = req_make(LS_MODE_SHARED, 2);
+    struct ls_plan p;
+    plan_ok(&t, NULL, &s, &r, &p);
+    assert_set(&p.cpus, "1,3");
+    assert_set(&p.overlap, "1");
+    assert_contains(p.warnings[0], "CPUs 1 are shared with other jobs. Job will run");
+    ls_plan_free(&p);
+    r.cpus = 3;
+    plan_ok(&t, NULL, &s, &r, &p);
+    assert_set(&p.cpus, "0-1,3");
+    ls_plan_free(&p);
+    r.cpus = 4;
+    plan_ok(&t, NULL, &s, &r, &p);
+    assert_set(&p.cpus, "0-3");
+    assert_set(&p.cpu_marks, "0-1,3");
+    assert_set(&p.overlap, "0-2");
+    ls_plan_free(&p);
+    ls_snapshot_free(&s);
+    ls_topology_free(&t);
+}
+
+/* Departure: a budget one node's free CPUs can hold stays on one node (the consolidation
+ * node, else the nearest that fits); no spill warning then. */
+static void test_no_needless_spill(void **state)
+{
+    (void)state;
+    struct ls_topology t;
+    topo_uniform(&t, 2, 8, 1); /* 2 nodes x 8 CPUs, one L3 each */
+    struct ls_request r = req_make(LS_MODE_SHARED, 4);
+    struct ls_plan p;
+    plan_ok(&t, "6-15", NULL, &r, &p);
+    assert_set(&p.cpus, "8-11");
+    assert_set(&p.mems, "1");
+    assert_int_equal(p.nwarnings, 0);
+    ls_plan_free(&p);
+    r.cpus = 9; /* no node has 9: the spill warning says so */
+    plan_ok(&t, "6-15", NULL, &r, &p);
+    assert_set(&p.mems, "0-1");
+    assert_int_equal(p.nwarnings, 1);
+    assert_contains(p.warnings[0], "no single node has 9 allowed CPUs free");
+    ls_plan_free(&p);
+    ls_topology_free(&t);
+
+    /* POWER9-like node ids 0 and 8; and an LLC of node 0 held exclusively. */
+    const char *lists[] = {"0-3", "4-7", "8-11", "12-15"};
+    int nodes[] = {0, 0, 8, 8};
+    topo_make(&t, lists, nodes, 4);
+    struct ls_snapshot s;
+    snap_init(&s, &t);
+    s.llc_exclusive[0] = 1;
+    r.cpus = 6;
+    plan_ok(&t, NULL, &s, &r, &p);
+    assert_llcs(&p, "2,3");
+    assert_set(&p.cpus, "8-13");
+    assert_set(&p.mems, "8");
+    assert_int_equal(p.nwarnings, 0);
+    ls_plan_free(&p);
+    ls_snapshot_free(&s);
+    ls_topology_free(&t);
+
+    /* 4 nodes: node 0 (consolidation) cannot hold 6; nodes 2 and 3 can, 3 is nearer. */
+    const char *l4[] = {"0-3", "4-11", "12-19", "20-27"};
+    int n4[] = {0, 1, 2, 3};
+    topo_make(&t, l4, n4, 4);
+    set_distance(&t, 0, 2, 40);
+    set_distance(&t, 0, 3, 30);
+    snap_init(&s, &t);
+    s.llc_shared[0] = 1;
+    snap_mark(&s, &t, 4, 1); /* node 1 has 6 free */
+    snap_mark(&s, &t, 5, 1);
+    r.cpus = 7;
+    plan_ok(&t, NULL, &s, &r, &p);
+    assert_set(&p.mems, "3");
+    assert_set(&p.cpus, "20-26");
     ls_plan_free(&p);
     ls_snapshot_free(&s);
     ls_topology_free(&t);
@@ -402,6 +555,9 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_fresh_host_takes_lowest_llcs),
         cmocka_unit_test(test_shared_avoids_dedicated_cpus),
+        cmocka_unit_test(test_shared_marks_not_stacked),
+        cmocka_unit_test(test_shared_full_host_least_used),
+        cmocka_unit_test(test_no_needless_spill),
         cmocka_unit_test(test_consolidation_onto_held_llcs),
         cmocka_unit_test(test_consolidation_order_ties),
         cmocka_unit_test(test_seed_node_and_greedy_fill),

@@ -41,22 +41,30 @@ static void test_jobenv(void **state)
     ls_cpuset cpus = LS_CPUSET_INIT, mems = LS_CPUSET_INIT;
     set_of(&cpus, "0-3,8");
     set_of(&mems, "0-1");
-    char *base[] = {"PATH=/bin",           "LLCSLICE_CPUS=99", "LLCSLICE_PLAN=/stale",
-                    "LLCSLICE_CPUSX=keep", "HOME=/root",       NULL};
+    char *base[] = {"PATH=/bin",
+                    "LLCSLICE_CPUS=99",
+                    "LLCSLICE_PLAN=/stale",
+                    "LLCSLICE_CPUSX=keep",
+                    "HOME=/root",
+                    "LLCSLICE_VCPUS=7",
+                    NULL};
     struct ls_error err = {0};
-    char **env = ls_jobenv_build(base, &cpus, &mems, NULL, &err);
+    char **env = ls_jobenv_build(base, &cpus, &mems, NULL, 0, &err);
     assert_non_null(env);
     assert_string_equal(find(env, "LLCSLICE_CPUS"), "0-3,8");
     assert_string_equal(find(env, "LLCSLICE_NCPUS"), "5");
     assert_string_equal(find(env, "LLCSLICE_MEMS"), "0-1");
-    assert_null(find(env, "LLCSLICE_PLAN")); /* an outer run's plan is not ours */
+    assert_null(find(env, "LLCSLICE_PLAN"));  /* an outer run's plan is not ours */
+    assert_null(find(env, "LLCSLICE_VCPUS")); /* nor its vCPU count */
     assert_string_equal(find(env, "LLCSLICE_CPUSX"), "keep");
     assert_string_equal(find(env, "PATH"), "/bin");
     assert_string_equal(find(env, "HOME"), "/root");
     ls_jobenv_free(env);
-    env = ls_jobenv_build(NULL, &cpus, &mems, "/tmp/p.json", &err);
+    env = ls_jobenv_build(NULL, &cpus, &mems, "/tmp/p.json", 8, &err);
     assert_non_null(env);
     assert_string_equal(find(env, "LLCSLICE_PLAN"), "/tmp/p.json");
+    assert_string_equal(find(env, "LLCSLICE_VCPUS"), "8"); /* NCPUS is the cpuset: 5 */
+    assert_string_equal(find(env, "LLCSLICE_NCPUS"), "5");
     ls_jobenv_free(env);
     ls_cpuset_free(&cpus);
     ls_cpuset_free(&mems);

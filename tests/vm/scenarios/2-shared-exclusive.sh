@@ -1,11 +1,13 @@
-# Scenario 2: four concurrent shared runs consolidate as the seed says (the LLCs with the most
-# holders first, their node filled before spilling); an exclusive --perf run is refused (75)
-# while they hold, waits for them with --wait, and then keeps shared runs off its LLCs.
+# Scenario 2: four concurrent shared runs: the first consolidates as the seed says (the LLCs
+# with the most holders first, their node filled before spilling); the others see its CPU
+# marks and take the least-used CPUs, so no CPU carries more runs than another (the seed
+# stacked all four on the same CPUs). An exclusive --perf run is refused (75) while they
+# hold, waits for them with --wait, and then keeps shared runs off its LLCs.
 #
 # Topology A (4 LLCs of 4, LLCs 0-1 on node 0, 2-3 on node 1): a foreign shared holder (what a
 # ktstr --cpu-cap build on the same lockfiles looks like) sits on LLC 2, so the seed picks LLC 2
-# as the seed, fills node 1 (LLCs 2, 3) and spills to LLC 0: every `--cpus 12` run gets LLCs
-# {0,2,3}; a lowest-index planner would take {0,1,2}. --perf 2x4x1 then needs two whole LLCs
+# as the seed, fills node 1 (LLCs 2, 3) and spills to LLC 0: the first `--cpus 12` run gets
+# LLCs {0,2,3}; a lowest-index planner would take {0,1,2}. --perf 2x4x1 then needs two whole LLCs
 # while only LLC 1 is free. Topology B (one LLC of 8): everything is LLC 0; --perf 1x4x1
 # conflicts with the shared holders and --perf 2x4x1 can never fit (77).
 . /vm/lib.sh
@@ -33,20 +35,37 @@ ls_bg s1 run --cpus $SHARE -- $(held_job s1 s.release)
 wait_job s1 60
 for i in 2 3 4; do ls_bg s$i run --cpus $SHARE -- $(held_job s$i s.release); done
 for i in 2 3 4; do wait_job s$i 60; done
+got=$(kv s1 cpus_allowed)
+cpus_eq "$got" "$WANT_CPUS" ||
+    fail "shared run s1 got CPUs $got (LLCs $(llcs_of "$got")); the seed consolidates onto LLCs $WANT_LLCS: CPUs $WANT_CPUS"
+cpus_eq "$(kv s1 mems_allowed)" "$WANT_MEMS" || fail "shared run s1 has mems $(kv s1 mems_allowed), want $WANT_MEMS"
+all=""
 for i in 1 2 3 4; do
     check_job s$i $SHARE
     got=$(kv s$i cpus_allowed)
-    cpus_eq "$got" "$WANT_CPUS" ||
-        fail "shared run s$i got CPUs $got (LLCs $(llcs_of "$got")); the seed consolidates onto LLCs $WANT_LLCS: CPUs $WANT_CPUS"
-    cpus_eq "$(kv s$i mems_allowed)" "$WANT_MEMS" || fail "shared run s$i has mems $(kv s$i mems_allowed), want $WANT_MEMS"
+    cpus_eq "$(kv s$i mems_allowed)" "$(nodes_of "$got")" ||
+        fail "shared run s$i has mems $(kv s$i mems_allowed) for CPUs $got"
+    all="$all $(cpus_list "$got" | tr '\n' ' ')"
 done
-# the lock table: 4 shared holders on each chosen LLC (+1 foreign on EXT), nothing elsewhere
+# every CPU carries the same number of the runs (the least-used CPUs are taken first)
+spread=$(for c in $all; do echo "$c"; done | sort -n | uniq -c | awk '{ print $1 }' | sort -n | uniq | tr '\n' ' ')
+want_each=$((4 * SHARE / $(cpus_count "$(online_cpus)")))
+[ "$spread" = "$want_each " ] ||
+    fail "4 shared runs of $SHARE CPUs stack unevenly: runs per CPU '$spread', want $want_each on each; CPUs:$(for i in 1 2 3 4; do printf ' s%s=%s' $i "$(kv s$i cpus_allowed)"; done)"
+# the lock table: on each LLC one shared holder per run using it (+1 foreign on EXT), and each
+# run marks every CPU it runs on (LOCK_SH on the CPU lockfile)
 for i in $(cpus_list "0-$(($(nllcs) - 1))"); do
     h=$(flock_holders "$(lockfile "$i")" 2>/dev/null | tr '\n' ' ')
     want=""
-    if cpus_subset "$i" "$WANT_LLCS"; then want="READ READ READ READ "; fi
+    for r in 1 2 3 4; do
+        cpus_subset "$i" "$(llcs_of "$(kv s$r cpus_allowed)")" && want="${want}READ "
+    done
     [ "$i" = "$EXT" ] && want="${want}READ "
-    [ "$h" = "$want" ] || fail "LLC $i lockfile holders are '$h', want '$want' (4 shared runs on LLCs $WANT_LLCS, foreign holder on $EXT)"
+    [ "$h" = "$want" ] || fail "LLC $i lockfile holders are '$h', want '$want' (runs on it, foreign holder on $EXT)"
+done
+for c in $(cpus_list "$(online_cpus)"); do
+    h=$(flock_holders "$LOCKS/llcslice-cpu-$c.lock" 2>/dev/null | wc -w | tr -d ' ')
+    [ "$h" = "$want_each" ] || fail "CPU $c lockfile has $h shared marks, want $want_each"
 done
 touch "$W/ext.release"
 
@@ -110,4 +129,4 @@ touch "$W/ex.release"
 ls_wait ex
 [ "$RC" = 0 ] || fail "exclusive run exited $RC: $(err_of ex)"
 [ -d "$CG$(kv ex cgroup)" ] && fail "exclusive run left its group $(kv ex cgroup) behind"
-pass "4 shared --cpus $SHARE on LLCs $WANT_LLCS ($WANT_CPUS); --perf $PERF: 75, then with --wait LLCs $ex_llcs (plan CPUs $host, cpuset $cpus); shared --cpus $SHARE beside it: 75$extra"
+pass "4 shared --cpus $SHARE: the first on LLCs $WANT_LLCS ($WANT_CPUS), $want_each runs on every CPU; --perf $PERF: 75, then with --wait LLCs $ex_llcs (plan CPUs $host, cpuset $cpus); shared --cpus $SHARE beside it: 75$extra"

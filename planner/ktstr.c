@@ -1,0 +1,103 @@
+/* Lockfile interop with ktstr (DESIGN.md "ktstr interop"): with prefix "ktstr", lockfile
+ * ktstr-llc-N must name the cache ktstr calls N. ktstr (src/topology.rs, TestTopology::
+ * from_system) keys each CPU's LLC by the `id` file of its highest-level cache index, falling
+ * back to the lowest CPU of that cache's shared_cpu_list, and numbers LLCs by ascending key;
+ * llcslice numbers them by lowest CPU. Where the two disagree the prefix is refused. */
+#include "ktstr.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cleanup.h"
+
+#define CPU_DIR "sys/devices/system/cpu"
+
+static long read_long(const struct ls_root *root, const char *fmt, unsigned cpu, int idx)
+{
+    _cleanup_free_ char *text = NULL;
+    size_t len = 0;
+    if (ls_root_read(root, &text, &len, fmt, cpu, idx) < 0)
+        return -1;
+    char *end;
+    errno = 0;
+    long v = strtol(text, &end, 10);
+    return errno || end == text || v < 0 ? -1 : v;
+}
+
+/* ktstr's LLC key of a CPU: the highest-level cache index's id, else the lowest CPU of its
+ * shared_cpu_list, else the CPU itself (no cache information: ktstr's single fallback LLC). */
+static long ktstr_key(const struct ls_root *root, unsigned cpu)
+{
+    long best_level = 0;
+    int best = -1;
+    for (int idx = 0; idx < 16; idx++) {
+        long level = read_long(root, CPU_DIR "/cpu%u/cache/index%d/level", cpu, idx);
+        if (level < 0 && !ls_root_exists(root, CPU_DIR "/cpu%u/cache/index%d", cpu, idx))
+            break; /* indexN directories are numbered without gaps */
+        if (level > best_level) {
+            best_level = level;
+            best = idx;
+        }
+    }
+    if (best < 0)
+        return 0; /* no cache information: ktstr reads index0, finds nothing, keys it 0 */
+    long id = read_long(root, CPU_DIR "/cpu%u/cache/index%d/id", cpu, best);
+    if (id >= 0)
+        return id;
+    ls_cpuset shared = LS_CPUSET_INIT;
+    struct ls_error e = {0};
+    long key = cpu;
+    if (ls_root_read_cpulist(root, &shared, &e, CPU_DIR "/cpu%u/cache/index%d/shared_cpu_list", cpu,
+                             best) == 0 &&
+        !ls_cpuset_empty(&shared))
+        key = ls_cpuset_first(&shared);
+    ls_cpuset_free(&shared);
+    return key;
+}
+
+int ls_ktstr_check(const struct ls_root *root, const struct ls_topology *topo, const char *prefix,
+                   struct ls_error *err)
+{
+    if (strcmp(prefix, "ktstr") || topo->nllcs == 0)
+        return 0;
+    _cleanup_free_ long *keys = malloc(topo->nllcs * sizeof(*keys));
+    if (!keys)
+        return ls_fail(err, LS_ERR_SYSTEM, ENOMEM, "out of memory");
+    for (size_t i = 0; i < topo->nllcs; i++) {
+        const struct ls_llc *l = &topo->llcs[i];
+        keys[i] = ktstr_key(root, l->cpu_list[0]);
+        /* ktstr groups CPU by CPU: one LLC of ours must be one key of theirs. Its first and
+         * last CPU are compared (every CPU would cost thousands of reads on big hosts). */
+        if (l->ncpus > 1) {
+            size_t k = l->ncpus - 1;
+            long other = ktstr_key(root, l->cpu_list[k]);
+            if (other != keys[i])
+                return ls_fail(err, LS_ERR_USAGE, EINVAL,
+                               "--lock-prefix ktstr: ktstr groups this host's CPUs into LLCs by "
+                               "the cache id file, which gives CPU %u id %ld but CPU %u of the "
+                               "same cache (llcslice LLC %zu) id %ld; ktstr-llc-N lockfiles "
+                               "would not name the same caches for both. Use another prefix",
+                               l->cpu_list[0], keys[i], l->cpu_list[k], i, other);
+        }
+    }
+    for (size_t i = 1; i < topo->nllcs; i++) {
+        if (keys[i] > keys[i - 1])
+            continue;
+        /* ktstr's N is the rank of the key: find where our LLC i lands for ktstr. */
+        size_t rank = 0;
+        for (size_t k = 0; k < topo->nllcs; k++)
+            rank += keys[k] < keys[i];
+        _cleanup_free_ char *cpus = ls_cpuset_format(&topo->llcs[i].cpus);
+        return ls_fail(err, LS_ERR_USAGE, EINVAL,
+                       "--lock-prefix ktstr: ktstr numbers LLCs by their cache id and llcslice "
+                       "by their lowest CPU, and on this host the two differ: llcslice's LLC %zu "
+                       "(CPUs %s, cache id %ld) is ktstr's LLC %zu%s, so ktstr-llc-N lockfiles "
+                       "would name different caches for the two. Use another --lock-prefix here",
+                       i, cpus ? cpus : "?", keys[i], rank,
+                       keys[i] == keys[i - 1] ? " too (ktstr sees one LLC where llcslice sees two)"
+                                              : "");
+    }
+    return 0;
+}

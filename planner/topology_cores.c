@@ -1,0 +1,109 @@
+/* SMT siblings: which online CPUs share a physical core (DESIGN.md "Placement": CPUs are taken
+ * as whole cores before a core is split). Read once per discovery, a file per core. */
+#include "topology.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cleanup.h"
+
+#define CPU_DIR "sys/devices/system/cpu"
+
+/* A decimal id file (core_id, physical_package_id); -1 when missing or garbage. */
+static long read_id(const struct ls_root *root, unsigned cpu, const char *leaf)
+{
+    _cleanup_free_ char *text = NULL;
+    size_t len = 0;
+    if (ls_root_read(root, &text, &len, CPU_DIR "/cpu%u/topology/%s", cpu, leaf) < 0)
+        return -1;
+    char *end;
+    errno = 0;
+    long v = strtol(text, &end, 10);
+    return errno || end == text || v < 0 ? -1 : v;
+}
+
+struct core_key {
+    long package, core;
+    unsigned cpu;
+};
+
+static int cmp_key(const void *a, const void *b)
+{
+    const struct core_key *x = a, *y = b;
+    if (x->package != y->package)
+        return x->package < y->package ? -1 : 1;
+    if (x->core != y->core)
+        return x->core < y->core ? -1 : 1;
+    return x->cpu < y->cpu ? -1 : x->cpu > y->cpu;
+}
+
+/* Old kernels without thread_siblings_list: CPUs with the same (package, core_id). */
+static int cores_by_id(const struct ls_root *root, struct ls_topology *topo, struct ls_error *err)
+{
+    size_t n = 0, cap = ls_cpuset_count(&topo->online);
+    _cleanup_free_ struct core_key *keys = malloc((cap ? cap : 1) * sizeof(*keys));
+    if (!keys)
+        return ls_fail(err, LS_ERR_SYSTEM, ENOMEM, "out of memory reading cores");
+    LS_CPUSET_FOREACH(cpu, &topo->online)
+    {
+        if (topo->cpu_core[cpu] >= 0)
+            continue;
+        long core = read_id(root, (unsigned)cpu, "core_id");
+        if (core < 0) {
+            topo->cpu_core[cpu] = cpu;
+            continue;
+        }
+        keys[n++] = (struct core_key){read_id(root, (unsigned)cpu, "physical_package_id"), core,
+                                      (unsigned)cpu};
+    }
+    qsort(keys, n, sizeof(*keys), cmp_key);
+    for (size_t i = 0, lead = 0; i < n; i++) {
+        if (keys[i].package != keys[lead].package || keys[i].core != keys[lead].core)
+            lead = i;
+        topo->cpu_core[keys[i].cpu] = (int)keys[lead].cpu;
+    }
+    return 0;
+}
+
+int ls_topology_read_cores(const struct ls_root *root, struct ls_topology *topo,
+                           struct ls_error *err)
+{
+    int last = ls_cpuset_last(&topo->online);
+    if (last < 0)
+        return 0;
+    free(topo->cpu_core);
+    topo->cpu_core = malloc(((size_t)last + 1) * sizeof(int));
+    if (!topo->cpu_core)
+        return ls_fail(err, LS_ERR_SYSTEM, ENOMEM, "out of memory reading cores");
+    for (int c = 0; c <= last; c++)
+        topo->cpu_core[c] = -1;
+    ls_cpuset sib = LS_CPUSET_INIT;
+    bool missing = false;
+    LS_CPUSET_FOREACH(cpu, &topo->online)
+    {
+        if (topo->cpu_core[cpu] >= 0)
+            continue; /* named by a sibling's file already: one read per core */
+        ls_cpuset_clear(&sib);
+        struct ls_error e = {0};
+        int r = ls_root_read_cpulist(root, &sib, &e, CPU_DIR "/cpu%d/topology/thread_siblings_list",
+                                     cpu);
+        if (r != 0) {
+            missing = true; /* absent or garbage: the core_id fallback decides */
+            continue;
+        }
+        ls_cpuset_and(&sib, &topo->online);
+        if (ls_cpuset_add(&sib, (unsigned)cpu) < 0) {
+            ls_cpuset_free(&sib);
+            return ls_fail(err, LS_ERR_SYSTEM, ENOMEM, "out of memory reading cores");
+        }
+        int lead = ls_cpuset_first(&sib);
+        LS_CPUSET_FOREACH(s, &sib)
+        {
+            if (topo->cpu_core[s] < 0)
+                topo->cpu_core[s] = lead;
+        }
+    }
+    ls_cpuset_free(&sib);
+    return missing ? cores_by_id(root, topo, err) : 0;
+}
