@@ -8,6 +8,7 @@ PACKAGES=(
     libcgroup-dev cgroup-tools libseccomp-dev libyaml-dev libcmocka-dev libjson-c-dev
     qemu-system-x86 busybox-static cpio
     util-linux procps python3 jq gdb
+    slurmctld slurmd slurm-client munge iproute2
 )
 if [[ "${1:-}" == "--bench" ]]; then
     PACKAGES+=(hwloc hyperfine)
