@@ -34,7 +34,7 @@ slurm_free_port() {
 
 slurm_logs() {
     local f
-    for f in "$SLURM_DIR"/log/*.log; do
+    for f in "$SLURM_DIR"/log/*.log "$SLURM_DIR"/log/*.out; do
         [[ -f $f ]] || continue
         echo "---- $f (last 60 lines)" >&2
         tail -n 60 "$f" >&2
