@@ -14,6 +14,7 @@
 #include "../planner/cleanup.h"
 #include "../planner/duration.h"
 #include "slots_cmd.h"
+#include "slots_slurm.h"
 
 static const char usage[] =
     "Usage: llcslice slots FILE.yaml [--check | --dry-run] [OPTIONS]\n"
@@ -29,6 +30,10 @@ static const char usage[] =
     "  --check               validate the whole file and print a summary of its jobs\n"
     "  --dry-run             print each job's plan as if the host were idle, and which jobs\n"
     "                        could run side by side (waves); takes no lock\n"
+    "  --slurm               with --dry-run: print a sh script that submits every job and\n"
+    "                        repeat to Slurm (sbatch; cpus, memory_max, timeout and after:\n"
+    "                        become --cpus-per-task, --mem, --time, --dependency), each\n"
+    "                        running 'llcslice run' on the node Slurm picks; pipe it into sh\n"
     "  --json                with --dry-run: the plans as JSON; when running: a JSON summary\n"
     "                        on stdout at the end (progress goes to stderr)\n"
     "  --tail                also print every job's output, each line prefixed with [JOB]\n"
@@ -180,7 +185,8 @@ int ls_cmd_slots(int argc, char **argv)
         OPT_LOCK_DIR,
         OPT_LOCK_PREFIX,
         OPT_FSROOT,
-        OPT_ALLOWED
+        OPT_ALLOWED,
+        OPT_SLURM
     };
     static const struct option opts[] = {
         {"check", no_argument, NULL, OPT_CHECK},
@@ -194,10 +200,11 @@ int ls_cmd_slots(int argc, char **argv)
         {"lock-prefix", required_argument, NULL, OPT_LOCK_PREFIX},
         {"fsroot", required_argument, NULL, OPT_FSROOT},
         {"allowed-cpus", required_argument, NULL, OPT_ALLOWED},
+        {"slurm", no_argument, NULL, OPT_SLURM},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
-    bool check = false, dry_run = false;
+    bool check = false, dry_run = false, slurm = false;
     const char *log_dir = NULL, *lock_dir = NULL, *lock_prefix = NULL, *kill_after = NULL;
     struct ls_slots_run_opts ro = {.kill_after_ms = 10000};
     struct ls_host_opts hopts = {0};
@@ -244,6 +251,9 @@ int ls_cmd_slots(int argc, char **argv)
             hopts.allowed = optarg;
             hopts.allowed_what = "--allowed-cpus";
             break;
+        case OPT_SLURM:
+            slurm = true;
+            break;
         case ':':
             return ls_usage_error("slots", "option '%s' needs a value", argv[optind - 1]);
         default:
@@ -259,6 +269,12 @@ int ls_cmd_slots(int argc, char **argv)
         return ls_usage_error("slots", "--check and --dry-run do not go together; pick one");
     if (check && ro.json)
         return ls_usage_error("slots", "--json goes with --dry-run or a run, not --check");
+    if (slurm && !dry_run)
+        return ls_usage_error("slots", "--slurm goes with --dry-run for now: 'llcslice slots "
+                                       "FILE --dry-run --slurm | sh' submits the jobs");
+    if (slurm && ro.json)
+        return ls_usage_error("slots",
+                              "--json does not go with --slurm (the output is a sh script)");
     if (log_dir && !*log_dir)
         return ls_usage_error("slots", "--log-dir needs a directory");
     if (kill_after) {
@@ -284,11 +300,21 @@ int ls_cmd_slots(int argc, char **argv)
         ls_slots_free(&slots);
         return rc;
     }
+    /* With --slurm budgets are for the nodes Slurm picks, not this (submit) host. */
     if (ls_host_load(&host, &hopts, &err) < 0 ||
-        ls_slots_check_budgets(&slots, ls_cpuset_count(&host.allowed),
-                               ls_cpuset_count(&host.topo.online), host.topo.nllcs, &err) < 0 ||
+        (!slurm &&
+         ls_slots_check_budgets(&slots, ls_cpuset_count(&host.allowed),
+                                ls_cpuset_count(&host.topo.online), host.topo.nllcs, &err) < 0) ||
         build_filters(&slots, sc, &err) < 0) {
         rc = ls_report(&err);
+    } else if (slurm) {
+        struct ls_slurm_opts so = {
+            .allowed_count = ls_cpuset_count(&host.allowed),
+            .log_dir = log_dir ? log_dir : slots.log_dir,
+            .lock_dir = lock_dir ? lock_dir : slots.lock_dir,
+            .lock_prefix = lock_prefix ? lock_prefix : slots.lock_prefix,
+        };
+        rc = ls_slots_slurm_script(&slots, &so, stdout, &err) < 0 ? ls_report(&err) : 0;
     } else if (check) {
         ls_slots_print_check(&slots, &host);
         rc = 0;
