@@ -92,6 +92,51 @@ for mode in affinity cgroup; do
         ok "$mode: beside a step holding CPU $(allowed "$T/hold.cpus"), the job follows its own step to CPU $(allowed "$T/$mode-other.job.cpus")"
     fi
 
+    if [[ $mode == affinity ]]; then
+        # slots --dry-run --slurm | sh: the jobs go through sbatch with their dependencies; a
+        # failed job's follower never runs, the others run llcslice run in their own step
+        mkdir -p "$T/slogs"
+        cat >"$T/s.yaml" <<EOF
+version: 1
+mode: shared
+log_dir: $T/slogs
+jobs:
+  - name: first
+    cpus: 1
+    command: echo "first on \$LLCSLICE_CPUS"
+  - name: second
+    after: [first]
+    cpus: 1
+    repeat: 2
+    command: echo "second \$SLURM_JOB_ID" >>$T/second.out
+  - name: bad
+    after: [first]
+    command: exit 3
+  - name: never
+    after: [bad]
+    command: touch $T/never.out
+EOF
+        run_rc 0 "$BIN" slots "$T/s.yaml" --dry-run --slurm --lock-dir "$L"
+        cp "$T/out" "$T/s.sh"
+        LLCSLICE=$BIN sh "$T/s.sh" >"$T/submit.out" 2>&1 || slurm_fail "submitting the script failed: $(cat "$T/submit.out")"
+        never=$(sed -n 's/^never: Slurm job \([0-9]*\)$/\1/p' "$T/submit.out")
+        [[ -n $never ]] || fail "no job id for 'never' in: $(cat "$T/submit.out")"
+        reason=
+        for _ in $(seq 1200); do
+            reason=$(squeue -h -j "$never" -o %r 2>/dev/null || true)
+            [[ $reason == DependencyNeverSatisfied && $(squeue -h | wc -l) -eq 1 ]] && break
+            sleep 0.25
+        done
+        [[ $reason == DependencyNeverSatisfied ]] || slurm_fail "'never' is not held back by its failed dependency (reason '$reason'): $(squeue)"
+        scancel "$never"
+        [[ $(wc -l <"$T/second.out") -eq 2 ]] || fail "second ran $(wc -l <"$T/second.out") times, want 2"
+        [[ ! -e $T/never.out ]] || fail "'never' ran although 'bad' failed"
+        grep -q '^first on [0-9]' "$T"/slogs/first.*.log || fail "first's log: $(cat "$T"/slogs/first.*.log)"
+        bad=$(sed -n 's/^bad: Slurm job \([0-9]*\)$/\1/p' "$T/submit.out")
+        scontrol show job "$bad" | grep -q 'ExitCode=3:0' || fail "bad's exit code: $(scontrol show job "$bad")"
+        ok "$mode: slots --dry-run --slurm | sh runs the jobs through sbatch (repeats and after: as dependencies); a failed job holds back its follower"
+    fi
+
     if [[ $mode == cgroup ]]; then
         step_cg=$(cat "$T/$mode-c1.step.cg")
         job_cg=$(cat "$T/$mode-c1.job.cg")
