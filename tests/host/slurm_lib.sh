@@ -51,12 +51,11 @@ slurm_fail() {
 # Step daemons (slurmstepd) this cluster started: they are not our children, but they log into
 # our slurmd.log, which no other process holds open.
 slurm_stepds() {
-    local f
-    for f in /proc/[0-9]*/fd/*; do
-        [[ $(readlink "$f" 2>/dev/null) == "$SLURM_DIR/"* ]] || continue
-        f=${f#/proc/}
-        [[ $(cat "/proc/${f%%/*}/comm" 2>/dev/null) == slurmstepd ]] && echo "${f%%/*}"
-    done | sort -u
+    local p
+    for p in $(pgrep -x slurmstepd); do
+        ls -l "/proc/$p/fd" 2>/dev/null | grep -qF -- "-> $SLURM_DIR/" && echo "$p"
+    done
+    return 0
 }
 
 slurm_stop() {
@@ -150,6 +149,8 @@ SelectTypeParameters=CR_CPU
 TaskPlugin=$task
 ProctrackType=$proctrack
 SchedulerType=sched/builtin
+# test all pending jobs (dependencies) every 2 s, not every 60 s
+SchedulerParameters=sched_interval=2
 MpiDefault=none
 ReturnToService=2
 JobCompType=jobcomp/none
