@@ -90,6 +90,25 @@ for mode in affinity cgroup; do
         touch "$T/hold.release"
         wait "$hold" || fail "the holding step failed: $(cat "$T/hold.out")"
         ok "$mode: beside a step holding CPU $(allowed "$T/hold.cpus"), the job follows its own step to CPU $(allowed "$T/$mode-other.job.cpus")"
+
+        # An llcslice outside Slurm holds a CPU (dedicated) in the same lock dir: a dedicated
+        # job inside a step that has both CPUs takes the other one (locks are per node).
+        rm -f "$T/hold.cpus" "$T/hold.release"
+        "$BIN" run --lock-dir "$L" --mode dedicated --cpus 1 -- sh -c \
+            'grep Cpus_allowed_list /proc/self/status >"$0"; while [ ! -e "$1" ]; do sleep 0.2; done' \
+            "$T/hold.cpus" "$T/hold.release" >"$T/hold.out" 2>&1 &
+        hold=$!
+        PIDS+=($hold)
+        for _ in $(seq 1200); do [[ -s $T/hold.cpus ]] && break; sleep 0.1; done
+        [[ -s $T/hold.cpus ]] || fail "the holding llcslice run did not start in 120 s: $(cat "$T/hold.out")"
+        srun -c2 "$BIN" run --lock-dir "$L" --mode dedicated --cpus 1 -- \
+            grep Cpus_allowed_list /proc/self/status >"$T/$mode-ded.job.cpus" 2>"$T/$mode-ded.err" ||
+            slurm_fail "srun -c2 llcslice run --mode dedicated failed: $(cat "$T/$mode-ded.err")"
+        touch "$T/hold.release"
+        wait "$hold" || fail "the holding llcslice run failed: $(cat "$T/hold.out")"
+        subset "$(allowed "$T/$mode-ded.job.cpus")" "$(allowed "$T/hold.cpus")" &&
+            fail "the dedicated job in the step took CPU $(allowed "$T/hold.cpus"), held by another llcslice on the node"
+        ok "$mode: a dedicated job in a step avoids the CPU another llcslice on the node holds ($(allowed "$T/hold.cpus"))"
     fi
 
     if [[ $mode == affinity ]]; then
