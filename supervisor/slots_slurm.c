@@ -151,6 +151,11 @@ int ls_slots_slurm_script(const struct ls_slots *s, const struct ls_slurm_opts *
           "set -e\n"
           "submit() { id=$(sbatch --parsable \"$@\") && echo \"${id%%;*}\"; }\n",
           out);
+    if (o->log_dir) { /* sbatch --output needs the directory (local runs create it too) */
+        fputs("mkdir -p -- ", out);
+        sh_word(out, o->log_dir);
+        fputc('\n', out);
+    }
     for (size_t k = 0; k < s->njobs; k++) {
         size_t i = s->order[k];
         const struct ls_slot_job *j = &s->jobs[i];

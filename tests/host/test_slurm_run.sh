@@ -114,11 +114,10 @@ for mode in affinity cgroup; do
     if [[ $mode == affinity ]]; then
         # slots --dry-run --slurm | sh: the jobs go through sbatch with their dependencies; a
         # failed job's follower never runs, the others run llcslice run in their own step
-        mkdir -p "$T/slogs"
         cat >"$T/s.yaml" <<EOF
 version: 1
 mode: shared
-log_dir: $T/slogs
+log_dir: $T/slogs  # the script creates it
 jobs:
   - name: first
     cpus: 1

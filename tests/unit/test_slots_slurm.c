@@ -79,6 +79,7 @@ static void test_resources_and_dependencies(void **state)
     struct ls_slurm_opts o = {.allowed_count = 8, .log_dir = "/srv/logs", .lock_dir = "/tmp/x y"};
     _cleanup_free_ char *text = script_for(&o);
 
+    has(text, "\nmkdir -p -- /srv/logs\n");
     /* build first (test and vm follow it), each repeat after the one before */
     _cleanup_free_ char *b1 = section(text, "# job 'build', run 1 of 2");
     has(b1, "j1_1=$(submit --output=/srv/logs/build.%j.log <<'LLCSLICE_SBATCH_EOF_1'\n");
@@ -114,6 +115,7 @@ static void test_no_log_dir_and_sh_syntax(void **state)
     struct ls_slurm_opts o = {.allowed_count = 8, .lock_prefix = "ktstr"};
     _cleanup_free_ char *text = script_for(&o);
     assert_null(strstr(text, "--output"));
+    assert_null(strstr(text, "mkdir"));
     has(text, "--lock-prefix ktstr -- ");
     char path[] = "/tmp/llcslice-slurm-XXXXXX";
     int fd = mkstemp(path);
