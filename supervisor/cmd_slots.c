@@ -30,10 +30,11 @@ static const char usage[] =
     "  --check               validate the whole file and print a summary of its jobs\n"
     "  --dry-run             print each job's plan as if the host were idle, and which jobs\n"
     "                        could run side by side (waves); takes no lock\n"
-    "  --slurm               with --dry-run: print a sh script that submits every job and\n"
-    "                        repeat to Slurm (sbatch; cpus, memory_max, timeout and after:\n"
-    "                        become --cpus-per-task, --mem, --time, --dependency), each\n"
-    "                        running 'llcslice run' on the node Slurm picks; pipe it into sh\n"
+    "  --slurm               submit every job and repeat to Slurm with sbatch instead (cpus,\n"
+    "                        memory_max, timeout and after: become --cpus-per-task, --mem,\n"
+    "                        --time, --dependency), each running 'llcslice run' on the node\n"
+    "                        Slurm picks, and print the Slurm job ids; with --dry-run print\n"
+    "                        the sh script that submits them instead\n"
     "  --json                with --dry-run: the plans as JSON; when running: a JSON summary\n"
     "                        on stdout at the end (progress goes to stderr)\n"
     "  --tail                also print every job's output, each line prefixed with [JOB]\n"
@@ -269,12 +270,11 @@ int ls_cmd_slots(int argc, char **argv)
         return ls_usage_error("slots", "--check and --dry-run do not go together; pick one");
     if (check && ro.json)
         return ls_usage_error("slots", "--json goes with --dry-run or a run, not --check");
-    if (slurm && !dry_run)
-        return ls_usage_error("slots", "--slurm goes with --dry-run for now: 'llcslice slots "
-                                       "FILE --dry-run --slurm | sh' submits the jobs");
+    if (slurm && check)
+        return ls_usage_error("slots", "--check does not go with --slurm");
     if (slurm && ro.json)
         return ls_usage_error("slots",
-                              "--json does not go with --slurm (the output is a sh script)");
+                              "--json does not go with --slurm (sbatch prints the job ids)");
     if (log_dir && !*log_dir)
         return ls_usage_error("slots", "--log-dir needs a directory");
     if (kill_after) {
@@ -314,7 +314,8 @@ int ls_cmd_slots(int argc, char **argv)
             .lock_dir = lock_dir ? lock_dir : slots.lock_dir,
             .lock_prefix = lock_prefix ? lock_prefix : slots.lock_prefix,
         };
-        rc = ls_slots_slurm_script(&slots, &so, stdout, &err) < 0 ? ls_report(&err) : 0;
+        rc = dry_run ? (ls_slots_slurm_script(&slots, &so, stdout, &err) < 0 ? ls_report(&err) : 0)
+                     : ls_slots_slurm_submit(&slots, &so);
     } else if (check) {
         ls_slots_print_check(&slots, &host);
         rc = 0;

@@ -2,11 +2,14 @@
  * node and its CPUs; on that node `llcslice run` places the job inside the step (README: Many
  * hosts). Dependencies use the job ids sbatch --parsable prints, kept in shell variables. */
 #include <errno.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 
 #include "../configs/slots_units.h"
 #include "../planner/cleanup.h"
+#include "cli.h"
 #include "slots_slurm.h"
 
 #define DELIM "LLCSLICE_SBATCH_EOF"
@@ -198,5 +201,39 @@ int ls_slots_slurm_script(const struct ls_slots *s, const struct ls_slurm_opts *
     if (fflush(out) != 0 || ferror(out))
         return ls_fail(err, LS_ERR_SYSTEM, errno ? errno : EIO, "cannot write the script: %s",
                        strerror(errno ? errno : EIO));
+    return 0;
+}
+
+int ls_slots_slurm_submit(const struct ls_slots *s, const struct ls_slurm_opts *o)
+{
+    struct ls_error err = {0};
+    fflush(stdout);
+    FILE *sh = popen("/bin/sh -s", "w");
+    if (!sh) {
+        ls_fail(&err, LS_ERR_SYSTEM, errno, "cannot start /bin/sh to run sbatch: %s",
+                strerror(errno));
+        return ls_report(&err);
+    }
+    /* sh stopping early (a failed sbatch under set -e) must not kill us with SIGPIPE */
+    struct sigaction ign = {.sa_handler = SIG_IGN}, old;
+    sigaction(SIGPIPE, &ign, &old);
+    int wrc = ls_slots_slurm_script(s, o, sh, &err);
+    int status = pclose(sh);
+    sigaction(SIGPIPE, &old, NULL);
+    if (status < 0) {
+        ls_fail(&err, LS_ERR_SYSTEM, errno, "waiting for /bin/sh: %s", strerror(errno));
+        return ls_report(&err);
+    }
+    if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+        /* sbatch said why on stderr; what was submitted before it stays queued */
+        ls_fail(&err, LS_ERR_SYSTEM, EIO,
+                "submitting to Slurm stopped (sh %s %d); jobs already submitted stay queued "
+                "(squeue), cancel them with scancel if needed",
+                WIFEXITED(status) ? "exited" : "killed by signal",
+                WIFEXITED(status) ? WEXITSTATUS(status) : WTERMSIG(status));
+        return ls_report(&err);
+    }
+    if (wrc < 0) /* sh succeeded on part of the script: say so */
+        return ls_report(&err);
     return 0;
 }

@@ -25,4 +25,9 @@ struct ls_slurm_opts {
 int ls_slots_slurm_script(const struct ls_slots *s, const struct ls_slurm_opts *o, FILE *out,
                           struct ls_error *err);
 
+/* slots --slurm: the same script run by /bin/sh (it prints each job id on stderr). Returns the
+ * exit code: 0 when every job was submitted, 125 when sh cannot be started, the script cannot be
+ * written or an sbatch failed (which stops the script). Does not follow the jobs. */
+int ls_slots_slurm_submit(const struct ls_slots *s, const struct ls_slurm_opts *o);
+
 #endif

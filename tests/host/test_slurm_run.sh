@@ -112,7 +112,7 @@ for mode in affinity cgroup; do
     fi
 
     if [[ $mode == affinity ]]; then
-        # slots --dry-run --slurm | sh: the jobs go through sbatch with their dependencies; a
+        # slots --slurm: the jobs go through sbatch with their dependencies; a
         # failed job's follower never runs, the others run llcslice run in their own step
         cat >"$T/s.yaml" <<EOF
 version: 1
@@ -135,8 +135,13 @@ jobs:
     command: touch $T/never.out
 EOF
         run_rc 0 "$BIN" slots "$T/s.yaml" --dry-run --slurm --lock-dir "$L"
-        cp "$T/out" "$T/s.sh"
-        LLCSLICE=$BIN sh "$T/s.sh" >"$T/submit.out" 2>&1 || slurm_fail "submitting the script failed: $(cat "$T/submit.out")"
+        sh -n "$T/out" || fail "the --dry-run --slurm script is not valid sh: $(cat "$T/out")"
+        # sbatch failing (here: a config without a cluster) fails the submission, saying so
+        : >"$T/empty.conf"
+        SLURM_CONF=$T/empty.conf run_rc 125 "$BIN" slots "$T/s.yaml" --slurm --lock-dir "$L"
+        grep -q 'submitting to Slurm stopped' "$T/err" || fail "no llcslice error for a failed sbatch: $(cat "$T/err")"
+        LLCSLICE=$BIN "$BIN" slots "$T/s.yaml" --slurm --lock-dir "$L" >"$T/submit.out" 2>&1 ||
+            slurm_fail "slots --slurm failed: $(cat "$T/submit.out")"
         never=$(sed -n 's/^never: Slurm job \([0-9]*\)$/\1/p' "$T/submit.out")
         [[ -n $never ]] || fail "no job id for 'never' in: $(cat "$T/submit.out")"
         reason=
@@ -152,7 +157,7 @@ EOF
         grep -q '^first on [0-9]' "$T"/slogs/first.*.log || fail "first's log: $(cat "$T"/slogs/first.*.log)"
         bad=$(sed -n 's/^bad: Slurm job \([0-9]*\)$/\1/p' "$T/submit.out")
         scontrol show job "$bad" | grep -q 'ExitCode=3:0' || fail "bad's exit code: $(scontrol show job "$bad")"
-        ok "$mode: slots --dry-run --slurm | sh runs the jobs through sbatch (repeats and after: as dependencies); a failed job holds back its follower"
+        ok "$mode: slots --slurm runs the jobs through sbatch (repeats and after: as dependencies); a failed job holds back its follower"
     fi
 
     if [[ $mode == cgroup ]]; then
