@@ -10,6 +10,7 @@ PACKAGES=(
     qemu-system-x86 busybox-static cpio mmdebstrap
     util-linux procps python3 jq gdb
     scdoc tmux debhelper dpkg-dev man-db
+    slurmctld slurmd slurm-client munge iproute2
 )
 if [[ "${1:-}" == "--bench" ]]; then
     PACKAGES+=(hwloc hyperfine)

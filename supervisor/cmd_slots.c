@@ -18,6 +18,7 @@
 #include "../planner/ktstr.h"
 #include "grant.h"
 #include "slots_cmd.h"
+#include "slots_slurm.h"
 
 static const char usage[] =
     "Usage: llcslice slots FILE.yaml [--check | --dry-run] [OPTIONS]\n"
@@ -35,6 +36,11 @@ static const char usage[] =
     "                        and print a summary of its jobs\n"
     "  --dry-run             print each job's plan as if the host were idle, and which jobs\n"
     "                        could run side by side (waves); takes no lock\n"
+    "  --slurm               submit every job and repeat to Slurm with sbatch instead (cpus,\n"
+    "                        memory_max, timeout and after: become --cpus-per-task, --mem,\n"
+    "                        --time, --dependency), each running 'llcslice run' on the node\n"
+    "                        Slurm picks, and print the Slurm job ids; with --dry-run print\n"
+    "                        the sh script that submits them instead\n"
     "  --json                with --check: the findings as JSON; with --dry-run: the plans\n"
     "                        as JSON; when running: a JSON summary on stdout at the end\n"
     "                        (progress goes to stderr); errors: {\"error\": {...}}\n"
@@ -166,7 +172,8 @@ int ls_cmd_slots(int argc, char **argv)
         OPT_LOCK_DIR,
         OPT_LOCK_PREFIX,
         OPT_FSROOT,
-        OPT_ALLOWED
+        OPT_ALLOWED,
+        OPT_SLURM
     };
     static const struct option opts[] = {
         {"check", no_argument, NULL, OPT_CHECK},
@@ -180,10 +187,11 @@ int ls_cmd_slots(int argc, char **argv)
         {"lock-prefix", required_argument, NULL, OPT_LOCK_PREFIX},
         {"fsroot", required_argument, NULL, OPT_FSROOT},
         {"allowed-cpus", required_argument, NULL, OPT_ALLOWED},
+        {"slurm", no_argument, NULL, OPT_SLURM},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
-    bool check = false, dry_run = false;
+    bool check = false, dry_run = false, slurm = false;
     const char *log_dir = NULL, *lock_dir = NULL, *lock_prefix = NULL, *kill_after = NULL;
     struct ls_slots_run_opts ro = {.kill_after_ms = 10000};
     struct ls_host_opts hopts = {0};
@@ -230,6 +238,9 @@ int ls_cmd_slots(int argc, char **argv)
             hopts.allowed = optarg;
             hopts.allowed_what = "--allowed-cpus";
             break;
+        case OPT_SLURM:
+            slurm = true;
+            break;
         default:
             return ls_getopt_error(&g);
         }
@@ -241,6 +252,11 @@ int ls_cmd_slots(int argc, char **argv)
                               argv[optind + 1]);
     if (check && dry_run)
         return ls_usage_error("slots", "--check and --dry-run do not go together; pick one");
+    if (slurm && check)
+        return ls_usage_error("slots", "--check does not go with --slurm");
+    if (slurm && ro.json)
+        return ls_usage_error("slots",
+                              "--json does not go with --slurm (sbatch prints the job ids)");
     if (log_dir && !*log_dir)
         return ls_usage_error("slots", "--log-dir needs a directory");
     if (kill_after) {
@@ -266,11 +282,22 @@ int ls_cmd_slots(int argc, char **argv)
         ls_slots_free(&slots);
         return rc;
     }
+    /* With --slurm budgets are for the nodes Slurm picks, not this (submit) host. */
     if (ls_host_load(&host, &hopts, &err) < 0 || ls_host_apply_grant(&host, NULL, &err) < 0 ||
-        ls_slots_check_budgets(&slots, ls_cpuset_count(&host.allowed),
-                               ls_cpuset_count(&host.topo.online), host.topo.nllcs, &err) < 0 ||
+        (!slurm &&
+         ls_slots_check_budgets(&slots, ls_cpuset_count(&host.allowed),
+                                ls_cpuset_count(&host.topo.online), host.topo.nllcs, &err) < 0) ||
         build_filters(&slots, sc, &err) < 0) {
         rc = ls_report(&err);
+    } else if (slurm) {
+        struct ls_slurm_opts so = {
+            .allowed_count = ls_cpuset_count(&host.allowed),
+            .log_dir = log_dir ? log_dir : slots.log_dir,
+            .lock_dir = lock_dir ? lock_dir : slots.lock_dir,
+            .lock_prefix = lock_prefix ? lock_prefix : slots.lock_prefix,
+        };
+        rc = dry_run ? (ls_slots_slurm_script(&slots, &so, stdout, &err) < 0 ? ls_report(&err) : 0)
+                     : ls_slots_slurm_submit(&slots, &so);
     } else if (check) {
         rc = ls_slots_check(&slots, &host, ro.json);
     } else if (dry_run) {
