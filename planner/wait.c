@@ -10,8 +10,12 @@
 #include <string.h>
 #include <time.h>
 
+/* Without a watch (inotify unavailable, e.g. out of instances) we poll with this backoff;
+ * with one, releases wake us and this slow poll is only a safety net (a lock dir on a
+ * filesystem whose changes inotify misses, a signal racing the sleep). */
 static const unsigned wait_delays_ms[] = {10, 50, 200, 500};
 #define NDELAYS (sizeof(wait_delays_ms) / sizeof(wait_delays_ms[0]))
+long long ls_wait_safety_poll_ms = 2000;
 
 static long long now_ms(void)
 {
@@ -86,9 +90,14 @@ int ls_plan_acquire_wait(const struct ls_topology *topo, const ls_cpuset *allowe
     if (ls_wait_register(ld, req->mode, target_cpus, &tk, err) < 0)
         return -1;
     char *last_who = NULL, why[512] = "";
+    /* Opened after the first pass fails, so jobs that never wait use no inotify instance
+     * (fs.inotify.max_user_instances is per user, 128 by default). */
+    struct ls_wait_wake wake = {.fd = -1};
+    bool wake_tried = false;
     rc = -1;
     for (unsigned attempt = 0;; attempt++) {
         struct ls_pass p;
+        ls_wait_wake_drain(&wake);
         int r = ls_pass_acquire(&a, tk.ticket, tk.pid, &p, plan, why, sizeof(why), err);
         if (r != 0) {
             ls_pass_free(&p);
@@ -126,13 +135,22 @@ int ls_plan_acquire_wait(const struct ls_topology *topo, const ls_cpuset *allowe
             ls_busy_error(&a, lead, why, err);
             break;
         }
-        long long delay = wait_delays_ms[attempt < NDELAYS ? attempt : NDELAYS - 1];
+        if (!wake_tried) {
+            wake_tried = true;
+            /* Releases between our pass and the watch are not seen: pass again at once. */
+            if (ls_wait_wake_open(&wake, ld, tk.ticket, tk.pid) == 0)
+                continue;
+        }
+        long long delay = wake.fd >= 0 ? ls_wait_safety_poll_ms
+                                       : wait_delays_ms[attempt < NDELAYS ? attempt : NDELAYS - 1];
         if (timeout_ms >= 0 && delay > timeout_ms - elapsed)
             delay = timeout_ms - elapsed;
         ls_trace_mark("wait-queue");
-        ls_sleep_ms((unsigned)delay);
+        if (wake.fd < 0 || ls_wait_wake_sleep(&wake, delay) < 0)
+            ls_sleep_ms((unsigned)delay);
         ls_trace_mark("wait-sleep");
     }
+    ls_wait_wake_close(&wake);
     free(last_who);
     ls_wait_unregister(&tk);
     return rc;
