@@ -90,10 +90,10 @@ int ls_plan_acquire_wait(const struct ls_topology *topo, const ls_cpuset *allowe
     if (ls_wait_register(ld, req->mode, target_cpus, &tk, err) < 0)
         return -1;
     char *last_who = NULL, why[512] = "";
-    /* Opened after the first pass fails, so jobs that never wait use no inotify instance
-     * (fs.inotify.max_user_instances is per user, 128 by default). */
+    /* Watching before the first pass, so no release after it goes unseen. Without inotify
+     * (fs.inotify.max_user_instances, per user, is used up) we poll. */
     struct ls_wait_wake wake = {.fd = -1};
-    bool wake_tried = false;
+    ls_wait_wake_open(&wake, ld, tk.ticket, tk.pid);
     rc = -1;
     for (unsigned attempt = 0;; attempt++) {
         struct ls_pass p;
@@ -112,6 +112,7 @@ int ls_plan_acquire_wait(const struct ls_topology *topo, const ls_cpuset *allowe
             ls_pass_free(&p);
             break;
         }
+        wake.on_release = have;
         char *who = waiting_for(&a, &p, &tk, have ? &target : NULL);
         if (have)
             ls_plan_free(&target);
@@ -134,12 +135,6 @@ int ls_plan_acquire_wait(const struct ls_topology *topo, const ls_cpuset *allowe
             ls_wait_unregister(&tk); /* so the error does not list us as queued ahead */
             ls_busy_error(&a, lead, why, err);
             break;
-        }
-        if (!wake_tried) {
-            wake_tried = true;
-            /* Releases between our pass and the watch are not seen: pass again at once. */
-            if (ls_wait_wake_open(&wake, ld, tk.ticket, tk.pid) == 0)
-                continue;
         }
         long long delay = wake.fd >= 0 ? ls_wait_safety_poll_ms
                                        : wait_delays_ms[attempt < NDELAYS ? attempt : NDELAYS - 1];

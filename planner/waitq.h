@@ -82,6 +82,10 @@ struct ls_wait_wake {
     unsigned long long ticket;
     pid_t pid;
     const char *prefix;
+    /* false when even with no holders at all the reservations of waiters ahead leave no room
+     * for us: then only those waiters (leaving, re-reserving) can change anything, and
+     * lockfile closes are ignored, so a release wakes the waiters that can use it, not all */
+    bool on_release;
 };
 
 /* Start watching ld's dir for the waiter (ticket, pid). 0 with w->fd >= 0 when watching, -1
