@@ -51,6 +51,7 @@ struct ls_sj {
     bool timed_out, stop_sent;
     unsigned kills; /* SIGKILLs sent: 1 = the shim, 2 = the supervisor too */
     int exit_code;  /* the last run's exit code; -1 none */
+    bool queued;    /* started though it did not fit the runner's view: one of the few waiters */
     char *log_path;
     char *note; /* who it waits for, why it was skipped or stopped; NULL none */
     /* --tail */
@@ -93,6 +94,19 @@ void ls_slots_view_summary(struct ls_slots_view *v, const struct ls_sj *sj, size
                            const char *log_dir);
 void ls_slots_view_json(FILE *out, const struct ls_slots *s, const struct ls_sj *sj, size_t n,
                         const char *log_dir, int exit_code);
+
+/* Admission (slots_admit.c): one view of the host per scheduling round, jobs planned into it
+ * in order. Without a view (begin failed) nothing fits: the runner then caps by CPU count. */
+struct ls_slots_admit {
+    bool ok;
+    struct ls_snapshot view; /* holders + every waiter's reservation + jobs admitted so far */
+};
+int ls_slots_admit_begin(struct ls_slots_admit *a, const struct ls_slots_run_opts *o,
+                         struct ls_error *err);
+/* Whether j fits beside what the view holds now; if it does, it is counted as held. */
+bool ls_slots_admit_fits(struct ls_slots_admit *a, const struct ls_slots_run_opts *o,
+                         const struct ls_slot_job *j);
+void ls_slots_admit_end(struct ls_slots_admit *a);
 
 uint64_t ls_mono_ms(void);
 double ls_wall_now(void);
