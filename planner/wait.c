@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 /* Without a watch (inotify unavailable, e.g. out of instances) we poll with this backoff;
  * with one, releases wake us and this slow poll is only a safety net (a lock dir on a
@@ -86,19 +87,41 @@ int ls_plan_acquire_wait(const struct ls_topology *topo, const ls_cpuset *allowe
     if (rc < 0)
         return -1;
 
-    struct ls_wait_ticket tk;
-    if (ls_wait_register(ld, req->mode, target_cpus, &tk, err) < 0)
-        return -1;
     char *last_who = NULL, why[512] = "";
     /* Watching before the first pass, so no release after it goes unseen. Without inotify
      * (fs.inotify.max_user_instances, per user, is used up) we poll. */
     struct ls_wait_wake wake = {.fd = -1};
-    ls_wait_wake_open(&wake, ld, tk.ticket, tk.pid);
+    ls_wait_wake_open(&wake, ld, ~0ull, getpid());
+    /* A newcomer queues behind every live waiter, so its first pass is the pass of a run
+     * that does not wait (every waiter ahead): only when that is busy does it join the
+     * queue, and the wait file is not written, renamed and removed for nothing. */
+    struct ls_pass first;
+    int r = ls_pass_acquire(&a, 0, 0, &first, plan, why, sizeof(why), err);
+    if (r != 0) {
+        ls_pass_free(&first);
+        ls_wait_wake_close(&wake);
+        return r > 0 ? 0 : -1;
+    }
+    struct ls_wait_ticket tk;
+    if (ls_wait_register(ld, req->mode, target_cpus, &tk, err) < 0) {
+        ls_pass_free(&first);
+        ls_wait_wake_close(&wake);
+        return -1;
+    }
+    wake.ticket = tk.ticket;
+    wake.pid = tk.pid;
+    bool have_first = true;
     rc = -1;
     for (unsigned attempt = 0;; attempt++) {
         struct ls_pass p;
-        ls_wait_wake_drain(&wake);
-        int r = ls_pass_acquire(&a, tk.ticket, tk.pid, &p, plan, why, sizeof(why), err);
+        if (have_first) {
+            p = first; /* busy, and discovered before we joined: nobody queued behind us */
+            have_first = false;
+            r = 0;
+        } else {
+            ls_wait_wake_drain(&wake);
+            r = ls_pass_acquire(&a, tk.ticket, tk.pid, &p, plan, why, sizeof(why), err);
+        }
         if (r != 0) {
             ls_pass_free(&p);
             rc = r > 0 ? 0 : -1;
