@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "cleanup.h"
@@ -568,27 +569,26 @@ static int cmp_level_desc(const void *a, const void *b)
 static int find_llc_full(struct scan *s, int cache, int cpu, const int *idx, size_t n, long *level,
                          struct ls_error *err);
 
-/* Whether cpu has layout l: the LLC index l found, of a cache type that can be one, and no
- * index beyond l's highest (a CPU with a cache level more would have one). Its levels are
- * then taken as l's. 1 yes, 0 no, -1 error (an unreadable type file). */
-static int has_layout(struct scan *s, int cpu, const struct layout *l, struct ls_error *err)
+/* Whether cpu has layout l: no index beyond l's highest (a CPU with one more cache level
+ * would have one) and l's LLC index with a type file; its levels and types are then taken as
+ * l's, two stats instead of a read per index. Its shared set is still read (the sibling
+ * cross-check). Anything else (a missing index, a type file that is not a file) goes to the
+ * full scan, which reads and reports it. */
+static bool has_layout(struct scan *s, int cpu, const struct layout *l)
 {
     char rel[64], buf[128];
-    if (faccessat(s->cpu_dirfd, cache_rel(cpu, index_file(l->max_index + 1, "", rel), buf), F_OK,
-                  0) == 0 ||
+    struct stat st;
+    if (fstatat(s->cpu_dirfd, cache_rel(cpu, index_file(l->max_index + 1, "", rel), buf), &st,
+                AT_SYMLINK_NOFOLLOW) == 0 ||
         (errno != ENOENT && errno != ENOTDIR))
-        return 0;
-    _cleanup_free_ char *type = NULL;
-    size_t len = 0;
-    int r = read_cache_file(s, -1, cpu, index_file(l->llc, "type", rel), &type, &len, err);
-    if (r != 0)
-        return r < 0 ? -1 : 0;
-    char *t = trim(type, len);
-    return !strcmp(t, "Unified") || !strcmp(t, "Data");
+        return false;
+    return fstatat(s->cpu_dirfd, cache_rel(cpu, index_file(l->llc, "type", rel), buf), &st, 0) ==
+               0 &&
+           S_ISREG(st.st_mode);
 }
 
 /* The highest-level Unified/Data cache index of cpu: -1 none, -2 error, else its number.
- * A CPU with the layout of CPUs scanned before costs a check and one type read (has_layout);
+ * A CPU with the layout of CPUs scanned before costs two stats (has_layout);
  * otherwise the full scan reads every index's level, then types from the highest level down
  * until one is Unified or Data. *cache is left open on cpuN/cache for the reads that follow
  * after a full scan, -1 otherwise (reads then go through the cpu dir). */
@@ -599,10 +599,7 @@ static int find_llc_index(struct scan *s, int cpu, long *level, int *cache, stru
         const struct layout *l = &s->layouts[i];
         if (l->llc < 0)
             continue;
-        int r = has_layout(s, cpu, l, err);
-        if (r < 0)
-            return -2;
-        if (r) {
+        if (has_layout(s, cpu, l)) {
             *level = l->level;
             return l->llc;
         }
