@@ -47,6 +47,17 @@ bool ls_slots_admit_fits(struct ls_slots_admit *a, const struct ls_slots_run_opt
     return rc == 0;
 }
 
+void ls_slots_admit_hold_run(struct ls_slots_admit *a, const struct ls_slots_run_opts *o,
+                             const struct ls_slot_job *j, const ls_cpuset *cpus)
+{
+    if (!a->ok)
+        return;
+    struct ls_request req;
+    ls_slot_job_request(j, ls_cpuset_count(&o->host->allowed), &req);
+    if (req.mode != LS_MODE_SHARED) /* shared CPUs are not the run's alone */
+        ls_cpuset_or(&a->view.cpu_held, cpus);
+}
+
 void ls_slots_admit_end(struct ls_slots_admit *a)
 {
     if (a->ok)

@@ -323,17 +323,22 @@ static void schedule(struct runner *r)
         if (r->o->max_jobs && r->active >= r->o->max_jobs)
             break; /* a run's end makes the next round */
         if (!viewed) {
-            /* Our runs not running yet: those that fit the view are counted as holding it
-             * (their locks may not show yet), the others (waiting: their own reservation is
-             * in the view) as waiters. */
+            /* Our running runs hold their CPUs until reaped (they release before they
+             * exit). Those not running yet: the ones that fit the view are counted as
+             * holding it (their locks may not show yet), the others (waiting: their own
+             * reservation is in the view) as waiters. */
             viewed = true;
             struct ls_error e = {0};
             ls_slots_admit_begin(&adm, r->o, &e);
-            for (size_t a = 0; adm.ok && a < r->active; a++) {
-                struct ls_sj *x = &r->sj[r->live[a]];
-                if (x->state != LS_SJ_RUNNING && !ls_slots_admit_fits(&adm, r->o, x->job))
-                    queued++;
-            }
+            for (int pass = 0; pass < 2; pass++)
+                for (size_t a = 0; adm.ok && a < r->active; a++) {
+                    struct ls_sj *x = &r->sj[r->live[a]];
+                    bool running = x->state == LS_SJ_RUNNING;
+                    if (pass == 0 && running && x->reserved)
+                        ls_slots_admit_hold_run(&adm, r->o, x->job, &x->cpus);
+                    else if (pass == 1 && !running && !ls_slots_admit_fits(&adm, r->o, x->job))
+                        queued++;
+                }
         }
         /* No view (the lock table unreadable): as many runs as CPUs, plus the waiters. */
         bool fits = adm.ok ? ls_slots_admit_fits(&adm, r->o, sj->job) : r->active < blind_cap;

@@ -106,6 +106,10 @@ int ls_slots_admit_begin(struct ls_slots_admit *a, const struct ls_slots_run_opt
 /* Whether j fits beside what the view holds now; if it does, it is counted as held. */
 bool ls_slots_admit_fits(struct ls_slots_admit *a, const struct ls_slots_run_opts *o,
                          const struct ls_slot_job *j);
+/* A running run's CPUs count as held until its supervisor is reaped: it releases its locks
+ * before it exits (cleanup, exit), and the view must not hand them out while it still lives. */
+void ls_slots_admit_hold_run(struct ls_slots_admit *a, const struct ls_slots_run_opts *o,
+                             const struct ls_slot_job *j, const ls_cpuset *cpus);
 void ls_slots_admit_end(struct ls_slots_admit *a);
 
 uint64_t ls_mono_ms(void);
