@@ -125,7 +125,9 @@ static void start_run(struct runner *r, size_t i)
     sj->kills = 0;
     int log_fd = open(sj->log_path, O_WRONLY | O_APPEND | O_CLOEXEC | O_NOFOLLOW);
     int sv[2] = {-1, -1};
-    if (log_fd < 0 || socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0) {
+    if (!sj->rbuf && !(sj->rbuf = malloc(LS_SJ_RBUF)))
+        errno = ENOMEM;
+    if (log_fd < 0 || !sj->rbuf || socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0) {
         int e = errno;
         if (log_fd >= 0)
             close(log_fd);
@@ -211,7 +213,7 @@ static void handle_line(struct runner *r, struct ls_sj *sj, char *line)
 static void read_reports(struct runner *r, struct ls_sj *sj)
 {
     while (sj->sock >= 0) {
-        size_t room = sizeof(sj->rbuf) - 1 - sj->rlen;
+        size_t room = LS_SJ_RBUF - 1 - sj->rlen;
         ssize_t got = recv(sj->sock, sj->rbuf + sj->rlen, room, 0);
         if (got < 0 && errno == EINTR)
             continue;
@@ -232,7 +234,7 @@ static void read_reports(struct runner *r, struct ls_sj *sj)
         }
         sj->rlen = strlen(start);
         memmove(sj->rbuf, start, sj->rlen + 1);
-        if (sj->rlen == sizeof(sj->rbuf) - 1)
+        if (sj->rlen == LS_SJ_RBUF - 1)
             sj->rlen = 0; /* no line is this long: drop it */
     }
 }
@@ -361,6 +363,8 @@ static void run_ended(struct runner *r, struct ls_sj *sj, int status)
         close(sj->sock);
         sj->sock = -1;
     }
+    free(sj->rbuf);
+    sj->rbuf = NULL;
     if (sj->shim_fd >= 0) {
         close(sj->shim_fd);
         sj->shim_fd = -1;
@@ -375,6 +379,8 @@ static void run_ended(struct runner *r, struct ls_sj *sj, int status)
     sj->exit_code = ls_exit_code_of_status(status);
     uint64_t now = ls_mono_ms();
     ls_slots_view_tail(&r->view, sj, true);
+    free(sj->tail_buf); /* a repeat reads its log on from tail_off with a fresh one */
+    sj->tail_buf = NULL;
     /* A run stopped at its timeout counts as timed out whatever its exit code. */
     if (sj->exit_code == 0 && !sj->timed_out && sj->run < sj->job->repeat && !r->stopping) {
         start_run(r, (size_t)(sj - r->sj));
@@ -586,6 +592,8 @@ out:;
         ls_cpuset_free(&r.sj[i].mems);
         free(r.sj[i].log_path);
         free(r.sj[i].note);
+        free(r.sj[i].rbuf);
+        free(r.sj[i].tail_buf);
     }
     free(r.sj);
     free(r.live);

@@ -11,6 +11,9 @@
 
 #include "slots_cmd.h"
 
+#define LS_SJ_RBUF 2048
+#define LS_SJ_TAIL_BUF 4096
+
 enum ls_sj_state {
     LS_SJ_PENDING,   /* its after: jobs have not all succeeded yet, or max_jobs is reached */
     LS_SJ_ACQUIRING, /* a run's supervisor is taking the reservation */
@@ -39,7 +42,8 @@ struct ls_sj {
     unsigned run; /* 1-based number of the current (or last) run; 0 before the first */
     pid_t pid;    /* the run's supervisor (a fork of the runner); 0 when none */
     int sock;     /* its report socket; -1 */
-    char rbuf[2048];
+    char *rbuf;   /* [LS_SJ_RBUF], only while a run is live: a 10,000-job runner forks often,
+                   * and every page it has touched is one more to copy-on-write per fork */
     size_t rlen;
     pid_t shim;           /* the run's init shim (from the report), 0 unknown */
     int shim_fd;          /* pidfd of the shim, -1 */
@@ -56,7 +60,7 @@ struct ls_sj {
     char *note; /* who it waits for, why it was skipped or stopped; NULL none */
     /* --tail */
     off_t tail_off;
-    char tail_buf[4096];
+    char *tail_buf; /* [LS_SJ_TAIL_BUF], allocated on the first --tail read */
     size_t tail_len;
 };
 
