@@ -47,19 +47,27 @@ bool ls_slots_admit_fits(struct ls_slots_admit *a, const struct ls_slots_run_opt
     return rc == 0;
 }
 
-void ls_slots_admit_hold_run(struct ls_slots_admit *a, const struct ls_slots_run_opts *o,
+bool ls_slots_admit_hold_run(struct ls_slots_admit *a, const struct ls_slots_run_opts *o,
                              const struct ls_slot_job *j, const ls_cpuset *cpus)
 {
     if (!a->ok)
-        return;
+        return true;
     struct ls_request req;
     ls_slot_job_request(j, ls_cpuset_count(&o->host->allowed), &req);
-    if (req.mode != LS_MODE_SHARED) /* shared CPUs are not the run's alone */
-        ls_cpuset_or(&a->view.cpu_held, cpus);
+    if (req.mode == LS_MODE_SHARED) /* shared CPUs are not the run's alone */
+        return true;
+    /* Another running run holds them now: this one has ended and released them (its exit
+     * is not reaped yet). */
+    if (ls_cpuset_intersects(&a->running, cpus))
+        return false;
+    ls_cpuset_or(&a->running, cpus);
+    ls_cpuset_or(&a->view.cpu_held, cpus);
+    return true;
 }
 
 void ls_slots_admit_end(struct ls_slots_admit *a)
 {
+    ls_cpuset_free(&a->running);
     if (a->ok)
         ls_snapshot_free(&a->view);
     a->ok = false;

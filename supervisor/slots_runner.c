@@ -337,7 +337,7 @@ static void schedule(struct runner *r)
                     struct ls_sj *x = &r->sj[r->live[a]];
                     bool running = x->state == LS_SJ_RUNNING;
                     if (pass == 0 && running && x->reserved)
-                        ls_slots_admit_hold_run(&adm, r->o, x->job, &x->cpus);
+                        queued += !ls_slots_admit_hold_run(&adm, r->o, x->job, &x->cpus);
                     else if (pass == 1 && !running && !ls_slots_admit_fits(&adm, r->o, x->job))
                         queued++;
                 }

@@ -104,6 +104,7 @@ void ls_slots_view_json(FILE *out, const struct ls_slots *s, const struct ls_sj 
 struct ls_slots_admit {
     bool ok;
     struct ls_snapshot view; /* holders + every waiter's reservation + jobs admitted so far */
+    ls_cpuset running;       /* CPUs of our running runs (not shared mode) */
 };
 int ls_slots_admit_begin(struct ls_slots_admit *a, const struct ls_slots_run_opts *o,
                          struct ls_error *err);
@@ -111,8 +112,9 @@ int ls_slots_admit_begin(struct ls_slots_admit *a, const struct ls_slots_run_opt
 bool ls_slots_admit_fits(struct ls_slots_admit *a, const struct ls_slots_run_opts *o,
                          const struct ls_slot_job *j);
 /* A running run's CPUs count as held until its supervisor is reaped: it releases its locks
- * before it exits (cleanup, exit), and the view must not hand them out while it still lives. */
-void ls_slots_admit_hold_run(struct ls_slots_admit *a, const struct ls_slots_run_opts *o,
+ * before it exits (cleanup, exit), and the view must not hand them out while it still lives.
+ * false: another running run already has them (this one ended; count it as a waiter). */
+bool ls_slots_admit_hold_run(struct ls_slots_admit *a, const struct ls_slots_run_opts *o,
                              const struct ls_slot_job *j, const ls_cpuset *cpus);
 void ls_slots_admit_end(struct ls_slots_admit *a);
 
