@@ -1,8 +1,8 @@
 #!/usr/bin/env python3
 """Sysfs trees for the benchmarks.
 
-  gen_sysfs.py synth DST NCPU PER_LLC NODES
-      A synthetic host: NCPU CPUs, 2 threads per core, PER_LLC CPUs per L3, NODES nodes,
+  gen_sysfs.py synth DST NCPU PER_LLC NODES [THREADS]
+      A synthetic host: NCPU CPUs, THREADS (default 2; POWER: 8) threads per core, PER_LLC CPUs per L3, NODES nodes,
       4 cache indices per CPU, sibling lists and the masks hwloc wants.
   gen_sysfs.py hwloc SRC DST
       Copy fixture SRC to DST and add what hwloc 2.9's sysfs reader insists on and the slimmed
@@ -54,14 +54,14 @@ def fmt_mask(cpus):
     return ",".join(h[i:i + 8] for i in range(0, len(h), 8))
 
 
-def synth(root, n, per, nodes):
+def synth(root, n, per, nodes, threads=2):
     cpu = "sys/devices/system/cpu"
     put(root, f"{cpu}/online", f"0-{n - 1}")
     put(root, f"{cpu}/possible", f"0-{n - 1}")
     per_node = n // nodes
     for c in range(n):
-        core, llc, node = c // 2 * 2, c // per * per, c // per_node
-        thr = [core, core + 1]
+        core, llc, node = c // threads * threads, c // per * per, c // per_node
+        thr = list(range(core, core + threads))
         pkg = list(range(node * per_node, (node + 1) * per_node))
         t = f"{cpu}/cpu{c}/topology"
         put(root, f"{t}/thread_siblings_list", fmt_list(thr))
@@ -69,7 +69,7 @@ def synth(root, n, per, nodes):
         put(root, f"{t}/core_siblings_list", fmt_list(pkg))
         put(root, f"{t}/core_siblings", fmt_mask(pkg))
         put(root, f"{t}/physical_package_id", str(node))
-        put(root, f"{t}/core_id", str(c // 2 % (per_node // 2)))
+        put(root, f"{t}/core_id", str(c // threads % max(1, per_node // threads)))
         for i, (lvl, typ, shared, size) in enumerate([
                 (1, "Data", thr, "32K"), (1, "Instruction", thr, "32K"),
                 (2, "Unified", thr, "1024K"), (3, "Unified", range(llc, llc + per), "16384K")]):
@@ -130,8 +130,9 @@ def hwloc(src, dst):
 
 
 if __name__ == "__main__":
-    if len(sys.argv) == 6 and sys.argv[1] == "synth":
-        synth(sys.argv[2], int(sys.argv[3]), int(sys.argv[4]), int(sys.argv[5]))
+    if len(sys.argv) in (6, 7) and sys.argv[1] == "synth":
+        synth(sys.argv[2], int(sys.argv[3]), int(sys.argv[4]), int(sys.argv[5]),
+              int(sys.argv[6]) if len(sys.argv) == 7 else 2)
     elif len(sys.argv) == 4 and sys.argv[1] == "hwloc":
         hwloc(sys.argv[2], sys.argv[3])
     else:

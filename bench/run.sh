@@ -31,9 +31,9 @@ WORK=$(mktemp -d -p "$base" llcslice-bench.XXXXXX)
 trap 'rm -rf "$WORK"' EXIT
 
 if ((QUICK)); then
-    TOPO_RUNS=5 PLAN_MS=40 LAUNCH_RUNS=8 CONT_REPEATS=1 MEM_RUNS=2
+    TOPO_RUNS=5 PLAN_MS=40 LAUNCH_RUNS=8 CONT_REPEATS=1 MEM_RUNS=2 SLOTS_SIZES="100 1000"
 else
-    TOPO_RUNS=30 PLAN_MS=300 LAUNCH_RUNS=30 CONT_REPEATS=3 MEM_RUNS=5
+    TOPO_RUNS=30 PLAN_MS=300 LAUNCH_RUNS=30 CONT_REPEATS=3 MEM_RUNS=5 SLOTS_SIZES="1000 10000"
 fi
 
 out=$WORK/out
@@ -51,13 +51,20 @@ section() { # name, command...
 
 python3 bench/gen_sysfs.py synth "$WORK/sim16" 64 4 2
 python3 bench/gen_sysfs.py synth "$WORK/sim4096" 4096 4 16
+python3 bench/gen_sysfs.py synth "$WORK/power256" 256 8 2 8
+python3 bench/gen_sysfs.py synth "$WORK/sim256" 256 16 2
+python3 bench/gen_sysfs.py synth "$WORK/sim128" 128 4 2
 
 mkdir -p "$WORK/topo" "$WORK/plan"
-section topo python3 bench/topo_vs_hwloc.py "$BIN" "$WORK/topo" "$FIXTURES" "$WORK/sim4096" "$TOPO_RUNS"
+section topo python3 bench/topo_vs_hwloc.py "$BIN" "$WORK/topo" "$FIXTURES" "$WORK/sim4096" "$TOPO_RUNS" \
+    "synthetic POWER 256 CPUs, 8 threads per core=$WORK/power256" \
+    "synthetic 256 CPUs / 16 LLCs / 2 nodes=$WORK/sim256"
 section plan "$BUILD/bench_plan" "$WORK/plan" "$PLAN_MS"
 section launch python3 bench/launch.py "$BIN" "$WORK" "$FIXTURES/8em64t-2s2ca2c" "$LAUNCH_RUNS"
 section contention python3 bench/contention.py "$BIN" "$WORK" "$WORK/sim16" "$CONT_REPEATS" 8 32 128
 section memory python3 bench/memory.py "$BIN" "$WORK" "$WORK/sim4096" "$MEM_RUNS"
+# shellcheck disable=SC2086 # two sizes
+section slots python3 bench/slots_scale.py "$BIN" "$WORK" "$WORK/sim128" 128 $SLOTS_SIZES
 
 elapsed=$(($(date +%s) - start))
 load_end=$(cut -d' ' -f1-3 /proc/loadavg)
@@ -89,7 +96,7 @@ cpuset_mount=$(awk '$3 == "cgroup" && $4 ~ /cpuset/ {print "cgroup v1 cpuset at 
     echo
     echo "## Targets"
     echo
-    cat "$out"/{topo,plan,launch,contention,memory}.md | sed -n 's/^TARGET: /- /p'
+    cat "$out"/{topo,plan,launch,contention,memory,slots}.md | sed -n 's/^TARGET: /- /p'
     echo
     echo "Where a target is missed, *What was profiled and fixed* below says why and what changed."
     echo
@@ -125,6 +132,10 @@ cpuset_mount=$(awk '$3 == "cgroup" && $4 ~ /cpuset/ {print "cgroup v1 cpuset at 
     echo
     sed 's/^TARGET: /- /' "$out/memory.md"
     echo
+    echo "## 6. Slot files at scale"
+    echo
+    sed 's/^TARGET: /- /' "$out/slots.md"
+    echo
     cat bench/FINDINGS.md
     echo
     echo "## Commands"
@@ -135,6 +146,9 @@ cpuset_mount=$(awk '$3 == "cgroup" && $4 ~ /cpuset/ {print "cgroup v1 cpuset at 
     echo "./scripts/deps.sh --bench"
     echo "python3 bench/gen_sysfs.py synth \$WORK/sim16 64 4 2"
     echo "python3 bench/gen_sysfs.py synth \$WORK/sim4096 4096 4 16"
+    echo "python3 bench/gen_sysfs.py synth \$WORK/power256 256 8 2 8"
+    echo "python3 bench/gen_sysfs.py synth \$WORK/sim256 256 16 2"
+    echo "python3 bench/gen_sysfs.py synth \$WORK/sim128 128 4 2"
     for c in "${CMDS[@]}"; do
         echo "${c//$WORK/\$WORK}" | sed "s|$ROOT/||g"
     done

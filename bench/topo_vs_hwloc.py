@@ -6,8 +6,9 @@ from hyperfine, user-space instructions from callgrind. A second ratio subtracts
 (`true`, measured in the same hyperfine run) from both medians: what each tool's own work costs.
 The raw wall ratio stays the headline. Prints a markdown section.
 
-Usage: topo_vs_hwloc.py BIN WORKDIR FIXTURES_DIR SYNTH_4096_FSROOT RUNS
-(SYNTH_4096_FSROOT: `gen_sysfs.py synth DIR 4096 4 16`)
+Usage: topo_vs_hwloc.py BIN WORKDIR FIXTURES_DIR SYNTH_4096_FSROOT RUNS [NAME=FSROOT...]
+(SYNTH_4096_FSROOT: `gen_sysfs.py synth DIR 4096 4 16`; NAME=FSROOT: more synthetic trees,
+e.g. a 256-CPU POWER host with 8 threads per core from `gen_sysfs.py synth DIR 256 8 2 8`)
 """
 import json
 import os
@@ -76,6 +77,9 @@ def main():
         run([sys.executable, os.path.join(HERE, "gen_sysfs.py"), "hwloc", src, dst])
         trees.append((name, dst))
     trees.append((SYNTH, synth))
+    for extra in sys.argv[6:]:
+        name, _, path = extra.partition("=")
+        trees.append((name, path))
 
     rows, worst, worst_cpu, worst_ir, worst_net = [], None, None, None, None
     for name, tree in trees:

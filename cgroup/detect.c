@@ -65,13 +65,42 @@ static bool hides(const char *later, const char *earlier)
     return earlier[n] == '\0' || earlier[n] == '/' || (n == 1 && later[0] == '/');
 }
 
+/* ls_cg_read, but /proc/self/mountinfo and /proc/self/cgroup are read once per process: a
+ * run looks for the cpuset (v2, then v1) and the memory hierarchy from the sweep, the sandbox
+ * and the host checks, which read each file 4-5 times. Keyed by pid: a forked child (which
+ * may have moved or unshared) reads its own. The caller frees its copy. */
+static int read_once(const char *path, char **out)
+{
+    static struct {
+        pid_t pid;
+        char *text[2];
+    } memo;
+    static const char *const cached[2] = {"/proc/self/mountinfo", "/proc/self/cgroup"};
+    int k = !strcmp(path, cached[0]) ? 0 : !strcmp(path, cached[1]) ? 1 : -1;
+    if (k < 0)
+        return ls_cg_read(path, out);
+    pid_t self = getpid();
+    if (memo.pid != self) {
+        free(memo.text[0]);
+        free(memo.text[1]);
+        memo.text[0] = memo.text[1] = NULL;
+        memo.pid = self;
+    }
+    if (!memo.text[k]) {
+        int r = ls_cg_read(path, &memo.text[k]);
+        if (r < 0)
+            return r;
+    }
+    return (*out = strdup(memo.text[k])) ? 0 : -ENOMEM;
+}
+
 /* The caller's path in the hierarchy from /proc/PID/cgroup: "0::" for v2, else the line whose
  * controller list names `controller`. 1 found, 0 not listed, -errno on read failure. */
 static int own_path(const char *proc_cgroup, enum ls_cg_version v, const char *controller,
                     char *out, size_t size)
 {
     _cleanup_free_ char *text = NULL;
-    int r = ls_cg_read(proc_cgroup, &text);
+    int r = read_once(proc_cgroup, &text);
     if (r < 0)
         return r;
     for (char *save = NULL, *line = strtok_r(text, "\n", &save); line;
@@ -119,7 +148,7 @@ int ls_cg_find_hier(const char *mountinfo, const char *proc_cgroup, const char *
 {
     memset(out, 0, sizeof(*out));
     _cleanup_free_ char *text = NULL;
-    int r = ls_cg_read(mountinfo, &text);
+    int r = read_once(mountinfo, &text);
     if (r < 0)
         return ls_fail(err, LS_ERR_SYSTEM, -r, "reading %s: %s", mountinfo, strerror(-r));
 

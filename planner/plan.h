@@ -119,10 +119,13 @@ int ls_plan_acquire(const struct ls_topology *topo, const ls_cpuset *allowed,
                     const struct ls_lockdir *ld, const struct ls_request *req, struct ls_plan *plan,
                     struct ls_error *err);
 
-/* Like ls_plan_acquire, but keeps retrying with backoff (10, 50, 200, then every 500 ms)
- * until acquired or timeout_ms passes (-1 = forever), then LS_ERR_BUSY. Queues fairly
+/* Like ls_plan_acquire, but keeps retrying until acquired or timeout_ms passes (-1 =
+ * forever), then LS_ERR_BUSY. Between passes it sleeps until a release or a waiter ahead
+ * leaving wakes it (inotify on the lock dir, waitq.h), at most ls_wait_safety_poll_ms; where
+ * inotify is unavailable it polls with backoff (10, 50, 200, then every 500 ms). Queues fairly
  * (waitq.h): reserves what it waits for so a stream of smaller requests cannot starve it.
  * on_wait (may be NULL) hears who we wait for once, and again whenever that changes. */
+extern long long ls_wait_safety_poll_ms; /* default 2000; tests raise it */
 int ls_plan_acquire_wait(const struct ls_topology *topo, const ls_cpuset *allowed,
                          const struct ls_lockdir *ld, const struct ls_request *req,
                          long long timeout_ms, void (*on_wait)(const char *who, void *ctx),

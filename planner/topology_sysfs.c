@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "cleanup.h"
@@ -19,6 +20,16 @@
 #define NODE_DIR "sys/devices/system/node"
 #define HUGE_DIR "sys/kernel/mm/hugepages/hugepages-2048kB"
 #define NO_PACKAGE INT_MIN /* package id not read yet */
+
+/* A cache layout a full scan found: the highest index number and which index is the LLC, at
+ * what level. CPUs of one kind have the same layout, so the levels of all their indices are
+ * read once per kind, not once per CPU (see find_llc_index). */
+#define MAX_LAYOUTS 4
+struct layout {
+    int max_index;
+    int llc; /* index number, -1 none */
+    long level;
+};
 
 struct scan {
     const struct ls_root *root;
@@ -37,6 +48,8 @@ struct scan {
     /* <root>/sys/devices/system/cpu held open: "cpuN/cache" opens relative to it walk two path
      * components instead of the whole root (-1: use the full path). */
     int cpu_dirfd;
+    struct layout layouts[MAX_LAYOUTS];
+    size_t nlayouts;
 };
 
 #define PATH_BUF (4352 + 128)
@@ -98,7 +111,11 @@ static const char *index_file(int idx, const char *leaf, char *buf)
 static int read_file(const struct ls_root *root, const char *rel, char **out, size_t *len,
                      struct ls_error *err)
 {
-    int r = ls_root_read(root, out, len, "%s", rel);
+    /* Sysfs attributes and dumped regular files: a short read is the end (ls_read_at). */
+    char full[4352];
+    int r = ls_root_path(root, full, sizeof(full), "%s", rel) < 0
+                ? -ENAMETOOLONG
+                : ls_read_at(AT_FDCWD, full, out, len);
     if (r == -ENOENT || r == -ENOTDIR)
         return 1;
     if (r < 0) {
@@ -507,11 +524,24 @@ static const char *cache_path(const struct scan *s, int cpu, const char *rel, ch
     return cpu_file(s, cpu, leaf, buf);
 }
 
-/* Read cpuN/cache/<rel> through the open cache dir: 0 ok, 1 missing, -1 error naming it. */
+/* 0 ok, 1 missing, -1 error naming the file. */
+/* "cpu<cpu>/cache/<rel>" into buf[128], relative to the cpu dir. */
+static const char *cache_rel(int cpu, const char *rel, char *buf)
+{
+    memcpy(buf, "cpu", 3);
+    char *p = put_uint(buf + 3, (unsigned)cpu);
+    memcpy(p, "/cache/", 7);
+    snprintf(p + 7, 128 - (size_t)(p + 7 - buf), "%s", rel);
+    return buf;
+}
+
+/* Read cpuN/cache/<rel> through the open cache dir, or (cache < 0) through the cpu dir. */
 static int read_cache_file(const struct scan *s, int cache, int cpu, const char *rel, char **out,
                            size_t *len, struct ls_error *err)
 {
-    int r = ls_read_at(cache, rel, out, len);
+    char buf[128];
+    int r = cache >= 0 ? ls_read_at(cache, rel, out, len)
+                       : ls_read_at(s->cpu_dirfd, cache_rel(cpu, rel, buf), out, len);
     if (r == -ENOENT || r == -ENOTDIR)
         return 1;
     if (r < 0) {
@@ -536,12 +566,44 @@ static int cmp_level_desc(const void *a, const void *b)
     return (x->index > y->index) - (x->index < y->index);
 }
 
+static int find_llc_full(struct scan *s, int cache, int cpu, const int *idx, size_t n, long *level,
+                         struct ls_error *err);
+
+/* Whether cpu has layout l: no index beyond l's highest (a CPU with one more cache level
+ * would have one) and l's LLC index with a type file; its levels and types are then taken as
+ * l's, two stats instead of a read per index. Its shared set is still read (the sibling
+ * cross-check). Anything else (a missing index, a type file that is not a file) goes to the
+ * full scan, which reads and reports it. */
+static bool has_layout(struct scan *s, int cpu, const struct layout *l)
+{
+    char rel[64], buf[128];
+    struct stat st;
+    if (fstatat(s->cpu_dirfd, cache_rel(cpu, index_file(l->max_index + 1, "", rel), buf), &st,
+                AT_SYMLINK_NOFOLLOW) == 0 ||
+        (errno != ENOENT && errno != ENOTDIR))
+        return false;
+    return fstatat(s->cpu_dirfd, cache_rel(cpu, index_file(l->llc, "type", rel), buf), &st, 0) ==
+               0 &&
+           S_ISREG(st.st_mode);
+}
+
 /* The highest-level Unified/Data cache index of cpu: -1 none, -2 error, else its number.
- * Reads every index's level, then types from the highest level down until one is Unified or
- * Data (usually one type file, not all). *cache is left open on cpuN/cache for the reads that
- * follow (NULL when the CPU has no cache directory). */
+ * A CPU with the layout of CPUs scanned before costs two stats (has_layout);
+ * otherwise the full scan reads every index's level, then types from the highest level down
+ * until one is Unified or Data. *cache is left open on cpuN/cache for the reads that follow
+ * after a full scan, -1 otherwise (reads then go through the cpu dir). */
 static int find_llc_index(struct scan *s, int cpu, long *level, int *cache, struct ls_error *err)
 {
+    *cache = -1;
+    for (size_t i = 0; s->cpu_dirfd >= 0 && i < s->nlayouts; i++) {
+        const struct layout *l = &s->layouts[i];
+        if (l->llc < 0)
+            continue;
+        if (has_layout(s, cpu, l)) {
+            *level = l->level;
+            return l->llc;
+        }
+    }
     char dir[PATH_BUF];
     const int flags = O_RDONLY | O_DIRECTORY | O_NONBLOCK | O_CLOEXEC;
     if (s->cpu_dirfd >= 0) {
@@ -564,6 +626,17 @@ static int find_llc_index(struct scan *s, int cpu, long *level, int *cache, stru
     size_t n = 0;
     if (list_numbered_fd(*cache, "index", &idx, &n, err) < 0)
         return -2;
+    int found = find_llc_full(s, *cache, cpu, idx, n, level, err);
+    if (found >= 0 && n && s->nlayouts < MAX_LAYOUTS)
+        s->layouts[s->nlayouts++] = (struct layout){idx[n - 1], found, *level};
+    return found;
+}
+
+/* find_llc_index's full scan over the listed indices: every level, then types from the
+ * highest level down. */
+static int find_llc_full(struct scan *s, int cache, int cpu, const int *idx, size_t n, long *level,
+                         struct ls_error *err)
+{
     _cleanup_free_ struct cache_level *lv = malloc((n ? n : 1) * sizeof(*lv));
     if (!lv) {
         oom(err);
@@ -575,7 +648,7 @@ static int find_llc_index(struct scan *s, int cpu, long *level, int *cache, stru
         _cleanup_free_ char *text = NULL;
         size_t len = 0;
         long v;
-        int r = read_cache_file(s, *cache, cpu, index_file(idx[i], "level", rel), &text, &len, err);
+        int r = read_cache_file(s, cache, cpu, index_file(idx[i], "level", rel), &text, &len, err);
         if (r < 0)
             return -2;
         if (r == 1 || parse_long(text, len, &v) != 0 || v < 1)
@@ -594,7 +667,7 @@ static int find_llc_index(struct scan *s, int cpu, long *level, int *cache, stru
         _cleanup_free_ char *type = NULL;
         size_t len = 0;
         int r =
-            read_cache_file(s, *cache, cpu, index_file(lv[i].index, "type", rel), &type, &len, err);
+            read_cache_file(s, cache, cpu, index_file(lv[i].index, "type", rel), &type, &len, err);
         if (r < 0)
             return -2;
         if (r == 1)

@@ -9,9 +9,14 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
+/* Without a watch (inotify unavailable, e.g. out of instances) we poll with this backoff;
+ * with one, releases wake us and this slow poll is only a safety net (a lock dir on a
+ * filesystem whose changes inotify misses, a signal racing the sleep). */
 static const unsigned wait_delays_ms[] = {10, 50, 200, 500};
 #define NDELAYS (sizeof(wait_delays_ms) / sizeof(wait_delays_ms[0]))
+long long ls_wait_safety_poll_ms = 2000;
 
 static long long now_ms(void)
 {
@@ -84,14 +89,50 @@ int ls_plan_acquire_wait(const struct ls_topology *topo, const ls_cpuset *allowe
     if (rc < 0)
         return -1;
 
-    struct ls_wait_ticket tk;
-    if (ls_wait_register(ld, req->mode, target_cpus, &tk, err) < 0)
-        return -1;
     char *last_who = NULL, why[512] = "";
+    /* Watching before the first pass, so no release after it goes unseen. Without inotify
+     * (fs.inotify.max_user_instances, per user, is used up) we poll. */
+    struct ls_wait_wake wake = {.fd = -1};
+    ls_wait_wake_open(&wake, ld, ~0ull, getpid());
+    /* A newcomer queues behind every live waiter, so its first pass is the pass of a run
+     * that does not wait (every waiter ahead): only when that is busy does it join the
+     * queue, and the wait file is not written, renamed and removed for nothing. */
+    struct ls_pass first;
+    int r = ls_pass_acquire(&a, 0, 0, &first, plan, why, sizeof(why), err);
+    if (r != 0) {
+        ls_pass_free(&first);
+        ls_wait_wake_close(&wake);
+        return r > 0 ? 0 : -1;
+    }
+    struct ls_wait_ticket tk;
+    if (ls_wait_register(ld, req->mode, target_cpus, &tk, err) < 0) {
+        ls_pass_free(&first);
+        ls_wait_wake_close(&wake);
+        return -1;
+    }
+    wake.ticket = tk.ticket;
+    wake.pid = tk.pid;
+    /* Waiters that joined between that pass and our registration are ahead of us: read the
+     * queue again (not /proc/locks) so the first reservation plans around theirs. */
+    ls_waitq_free(&first.queue);
+    if (ls_waitq_read_table(ld, &first.table, &first.queue, err) < 0) {
+        ls_pass_free(&first);
+        ls_wait_wake_close(&wake);
+        ls_wait_unregister(&tk);
+        return -1;
+    }
+    bool have_first = true;
     rc = -1;
     for (unsigned attempt = 0;; attempt++) {
         struct ls_pass p;
-        int r = ls_pass_acquire(&a, tk.ticket, tk.pid, &p, plan, why, sizeof(why), err);
+        if (have_first) {
+            p = first; /* busy, and discovered before we joined: nobody queued behind us */
+            have_first = false;
+            r = 0;
+        } else {
+            ls_wait_wake_drain(&wake);
+            r = ls_pass_acquire(&a, tk.ticket, tk.pid, &p, plan, why, sizeof(why), err);
+        }
         if (r != 0) {
             ls_pass_free(&p);
             rc = r > 0 ? 0 : -1;
@@ -105,6 +146,7 @@ int ls_plan_acquire_wait(const struct ls_topology *topo, const ls_cpuset *allowe
             ls_pass_free(&p);
             break;
         }
+        wake.on_release = have;
         char *who = waiting_for(&a, &p, &tk, have ? &target : NULL);
         if (have)
             ls_plan_free(&target);
@@ -128,13 +170,16 @@ int ls_plan_acquire_wait(const struct ls_topology *topo, const ls_cpuset *allowe
             ls_busy_error(&a, lead, why, err);
             break;
         }
-        long long delay = wait_delays_ms[attempt < NDELAYS ? attempt : NDELAYS - 1];
+        long long delay = wake.fd >= 0 ? ls_wait_safety_poll_ms
+                                       : wait_delays_ms[attempt < NDELAYS ? attempt : NDELAYS - 1];
         if (timeout_ms >= 0 && delay > timeout_ms - elapsed)
             delay = timeout_ms - elapsed;
         ls_trace_mark("wait-queue");
-        ls_sleep_ms((unsigned)delay);
+        if (wake.fd < 0 || ls_wait_wake_sleep(&wake, delay) < 0)
+            ls_sleep_ms((unsigned)delay);
         ls_trace_mark("wait-sleep");
     }
+    ls_wait_wake_close(&wake);
     free(last_who);
     ls_wait_unregister(&tk);
     return rc;

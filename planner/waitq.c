@@ -25,8 +25,8 @@ static unsigned long long now_ns(void)
     return (unsigned long long)ts.tv_sec * 1000000000ull + (unsigned long long)ts.tv_nsec;
 }
 
-/* "{prefix}-wait-<20 digits>-<pid>.lock" -> ticket, pid. */
-static bool parse_name(const char *name, const char *prefix, unsigned long long *ticket, pid_t *pid)
+bool ls_waitq_parse_name(const char *name, const char *prefix, unsigned long long *ticket,
+                         pid_t *pid)
 {
     size_t pl = strlen(prefix);
     if (strncmp(name, prefix, pl) || strncmp(name + pl, "-wait-", 6))
@@ -50,7 +50,7 @@ static bool parse_name(const char *name, const char *prefix, unsigned long long 
     return true;
 }
 
-static bool is_tmp_name(const char *name, const char *prefix)
+bool ls_waitq_is_tmp_name(const char *name, const char *prefix)
 {
     size_t pl = strlen(prefix);
     return !strncmp(name, prefix, pl) && !strncmp(name + pl, "-waittmp-", 9);
@@ -173,8 +173,8 @@ int ls_waitq_read_table(const struct ls_lockdir *ld, const struct ls_locktable *
     while ((de = readdir(d))) {
         unsigned long long ticket = 0;
         pid_t pid = 0;
-        bool tmp = is_tmp_name(de->d_name, ld->prefix);
-        if (!tmp && !parse_name(de->d_name, ld->prefix, &ticket, &pid))
+        bool tmp = ls_waitq_is_tmp_name(de->d_name, ld->prefix);
+        if (!tmp && !ls_waitq_parse_name(de->d_name, ld->prefix, &ticket, &pid))
             continue;
         _cleanup_close_ int fd =
             openat(dirfd(d), de->d_name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);

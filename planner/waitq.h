@@ -28,6 +28,12 @@ struct ls_waitq {
     size_t n;
 };
 
+/* "{prefix}-wait-<20 digits>-<pid>.lock" -> ticket, pid; false for any other name. */
+bool ls_waitq_parse_name(const char *name, const char *prefix, unsigned long long *ticket,
+                         pid_t *pid);
+/* "{prefix}-waittmp-...": a wait file being set up (not yet in the queue). */
+bool ls_waitq_is_tmp_name(const char *name, const char *prefix);
+
 /* Live waiters of ld's prefix; stale files of dead waiters are removed on the way. */
 int ls_waitq_read(const struct ls_lockdir *ld, struct ls_waitq *q, struct ls_error *err);
 /* The same, but a wait file that table t (this pass's /proc/locks) shows locked exclusively is
@@ -66,5 +72,32 @@ int ls_wait_register(const struct ls_lockdir *ld, enum ls_mode mode, size_t targ
 int ls_wait_reserve(struct ls_wait_ticket *tk, const struct ls_plan *target, struct ls_error *err);
 /* Leave the queue: remove the file, then drop its lock. */
 void ls_wait_unregister(struct ls_wait_ticket *tk);
+
+/* Waking on releases instead of polling: an inotify watch on the lock dir. A lockfile's close
+ * (a holder releasing or dying: the kernel closes its fds), and a waiter ahead leaving, dying
+ * or changing its reservation, wake the waiter; everything else (readers' closes of wait
+ * files, waiters behind us) is ignored. The same close events ktstr's queue waits on. */
+struct ls_wait_wake {
+    int fd; /* -1: no watch (inotify unavailable or out of instances): poll instead */
+    unsigned long long ticket;
+    pid_t pid;
+    const char *prefix;
+    /* false when even with no holders at all the reservations of waiters ahead leave no room
+     * for us: then only those waiters (leaving, re-reserving) can change anything, and
+     * lockfile closes are ignored, so a release wakes the waiters that can use it, not all */
+    bool on_release;
+};
+
+/* Start watching ld's dir for the waiter (ticket, pid). 0 with w->fd >= 0 when watching, -1
+ * with w->fd = -1 when inotify cannot be used here (e.g. fs.inotify.max_user_instances is
+ * used up); the caller then polls. Events before this call are not seen: pass once more. */
+int ls_wait_wake_open(struct ls_wait_wake *w, const struct ls_lockdir *ld,
+                      unsigned long long ticket, pid_t pid);
+/* Forget events so far (the pass about to start sees their effect). */
+void ls_wait_wake_drain(struct ls_wait_wake *w);
+/* Block up to ms milliseconds for a relevant event: 1 woken, 0 timed out or interrupted by a
+ * signal, -1 the watch broke (e.g. the lock dir was removed; w->fd is then -1). */
+int ls_wait_wake_sleep(struct ls_wait_wake *w, long long ms);
+void ls_wait_wake_close(struct ls_wait_wake *w);
 
 #endif

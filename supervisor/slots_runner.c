@@ -1,6 +1,8 @@
 /* The slot runner: one forked supervisor per job run (slots_child.c), and an event loop
- * (signalfd + poll on the runs' report sockets) that starts runs as after:, max_jobs and
- * repeat allow, enforces timeouts (SIGTERM, then SIGKILL of the run's shim after
+ * (signalfd + poll on the runs' report sockets) that starts runs as after:, max_jobs, repeat
+ * and room on the host allow (slots_admit.c: about as many as can run now plus a few
+ * waiters, so 10,000 pending jobs are not 10,000 supervisors), enforces timeouts (SIGTERM, then
+ * SIGKILL of the run's shim after
  * --kill-after), --fail-fast and Ctrl-C (SIGTERM to every run's supervisor, which forwards
  * it to its job, removes the cgroup and releases the locks itself). */
 #include <errno.h>
@@ -25,6 +27,12 @@
 
 #define TABLE_TICK_MS 1000
 #define TAIL_TICK_MS 200
+/* Runs started though the runner's view had no room for them: they wait in the lock dir's
+ * queue, reserving what they wait for (so a large job is not starved by small ones). */
+#define SLOTS_QUEUED 4
+/* With jobs held back, look at the host again this often even if none of our runs changed
+ * (someone else's holder may have left). */
+#define RESCAN_MS 1000
 
 struct runner {
     const struct ls_slots *s;
@@ -32,6 +40,11 @@ struct runner {
     struct ls_sj *sj;
     size_t n;
     unsigned active; /* runs whose supervisor has not been reaped */
+    size_t *live;    /* [active] indices of those runs */
+    size_t cursor;   /* jobs before order[cursor] are no longer pending */
+    size_t nfinal;   /* jobs in a final state */
+    bool dirty;      /* something changed since the last scheduling round */
+    bool deferred;   /* that round held back a job that may start */
     struct ls_slots_view view;
     int sfd;
     sigset_t orig_mask;
@@ -78,6 +91,8 @@ static void set_note(struct ls_sj *sj, const char *fmt, ...)
 
 static void change(struct runner *r, struct ls_sj *sj, enum ls_sj_state st)
 {
+    if (ls_sj_final(st) && !ls_sj_final(sj->state))
+        r->nfinal++;
     sj->state = st;
     ls_slots_view_changed(&r->view, sj, ls_mono_ms());
 }
@@ -111,7 +126,9 @@ static void start_run(struct runner *r, size_t i)
     struct ls_error lerr = {0};
     int log_fd = ls_log_open(sj->log_path, O_WRONLY | O_APPEND, &lerr);
     int sv[2] = {-1, -1};
-    if (log_fd < 0 || socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0) {
+    if (!sj->rbuf && !(sj->rbuf = malloc(LS_SJ_RBUF)))
+        errno = ENOMEM;
+    if (log_fd < 0 || !sj->rbuf || socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0) {
         int e = log_fd < 0 ? lerr.code : errno;
         if (log_fd >= 0)
             close(log_fd);
@@ -154,7 +171,7 @@ static void start_run(struct runner *r, size_t i)
     sj->pid = pid;
     sj->sock = sv[0];
     sj->rlen = 0;
-    r->active++;
+    r->live[r->active++] = i;
     change(r, sj, LS_SJ_ACQUIRING);
 }
 
@@ -202,13 +219,14 @@ static void handle_line(struct runner *r, struct ls_sj *sj, char *line)
     }
     free(sj->note);
     sj->note = NULL;
+    r->dirty = true; /* a waiter's place is free */
     change(r, sj, LS_SJ_RUNNING);
 }
 
 static void read_reports(struct runner *r, struct ls_sj *sj)
 {
     while (sj->sock >= 0) {
-        size_t room = sizeof(sj->rbuf) - 1 - sj->rlen;
+        size_t room = LS_SJ_RBUF - 1 - sj->rlen;
         ssize_t got = recv(sj->sock, sj->rbuf + sj->rlen, room, 0);
         if (got < 0 && errno == EINTR)
             continue;
@@ -229,7 +247,7 @@ static void read_reports(struct runner *r, struct ls_sj *sj)
         }
         sj->rlen = strlen(start);
         memmove(sj->rbuf, start, sj->rlen + 1);
-        if (sj->rlen == sizeof(sj->rbuf) - 1)
+        if (sj->rlen == LS_SJ_RBUF - 1)
             sj->rlen = 0; /* no line is this long: drop it */
     }
 }
@@ -288,12 +306,22 @@ static bool after_state(const struct runner *r, const struct ls_slot_job *j, siz
     return true;
 }
 
-/* Start what may start, skip what never will; jobs in run order (after: jobs first). */
+/* Start what may start, skip what never will; jobs in run order (after: jobs first). A job
+ * starts when it fits the host as the runner sees it (holders, reservations of waiters, our
+ * runs still acquiring), or as one of SLOTS_QUEUED waiters; the first that can do neither
+ * holds back the rest, so the order stays and a round costs O(jobs started). */
 static void schedule(struct runner *r)
 {
-    if (r->stopping)
+    if (r->stopping || !r->dirty)
         return;
-    for (size_t k = 0; k < r->n; k++) {
+    r->dirty = r->deferred = false;
+    while (r->cursor < r->n && r->sj[r->s->order[r->cursor]].state != LS_SJ_PENDING)
+        r->cursor++;
+    struct ls_slots_admit adm = {0};
+    bool viewed = false;
+    unsigned queued = 0;
+    size_t blind_cap = ls_cpuset_count(&r->o->host->allowed) + SLOTS_QUEUED;
+    for (size_t k = r->cursor; k < r->n; k++) {
         size_t i = r->s->order[k];
         struct ls_sj *sj = &r->sj[i];
         if (sj->state != LS_SJ_PENDING)
@@ -308,11 +336,37 @@ static void schedule(struct runner *r)
             continue;
         }
         if (r->o->max_jobs && r->active >= r->o->max_jobs)
-            continue;
+            break; /* a run's end makes the next round */
+        if (!viewed) {
+            /* Our running runs hold their CPUs until reaped (they release before they
+             * exit). Those not running yet: the ones that fit the view are counted as
+             * holding it (their locks may not show yet), the others (waiting: their own
+             * reservation is in the view) as waiters. */
+            viewed = true;
+            struct ls_error e = {0};
+            ls_slots_admit_begin(&adm, r->o, &e);
+            for (int pass = 0; pass < 2; pass++)
+                for (size_t a = 0; adm.ok && a < r->active; a++) {
+                    struct ls_sj *x = &r->sj[r->live[a]];
+                    bool running = x->state == LS_SJ_RUNNING;
+                    if (pass == 0 && running && x->reserved)
+                        queued += !ls_slots_admit_hold_run(&adm, r->o, x->job, &x->cpus);
+                    else if (pass == 1 && !running && !ls_slots_admit_fits(&adm, r->o, x->job))
+                        queued++;
+                }
+        }
+        /* No view (the lock table unreadable): as many runs as CPUs, plus the waiters. */
+        bool fits = adm.ok ? ls_slots_admit_fits(&adm, r->o, sj->job) : r->active < blind_cap;
+        if (!fits && (!adm.ok || queued >= SLOTS_QUEUED)) {
+            r->deferred = true;
+            break;
+        }
         start_run(r, i);
+        queued += !fits;
         if (r->stopping)
-            return;
+            break;
     }
+    ls_slots_admit_end(&adm);
 }
 
 static void run_ended(struct runner *r, struct ls_sj *sj, int status)
@@ -322,15 +376,24 @@ static void run_ended(struct runner *r, struct ls_sj *sj, int status)
         close(sj->sock);
         sj->sock = -1;
     }
+    free(sj->rbuf);
+    sj->rbuf = NULL;
     if (sj->shim_fd >= 0) {
         close(sj->shim_fd);
         sj->shim_fd = -1;
     }
     sj->pid = 0;
-    r->active--;
+    for (size_t k = 0; k < r->active; k++)
+        if (r->live[k] == (size_t)(sj - r->sj)) {
+            r->live[k] = r->live[--r->active];
+            break;
+        }
+    r->dirty = true;
     sj->exit_code = ls_exit_code_of_status(status);
     uint64_t now = ls_mono_ms();
     ls_slots_view_tail(&r->view, sj, true);
+    free(sj->tail_buf); /* a repeat reads its log on from tail_off with a fresh one */
+    sj->tail_buf = NULL;
     /* A run stopped at its timeout counts as timed out whatever its exit code. */
     if (sj->exit_code == 0 && !sj->timed_out && sj->run < sj->job->repeat && !r->stopping) {
         start_run(r, (size_t)(sj - r->sj));
@@ -371,9 +434,9 @@ static void reap(struct runner *r)
     int status;
     pid_t pid;
     while ((pid = waitpid(-1, &status, WNOHANG)) > 0)
-        for (size_t i = 0; i < r->n; i++)
-            if (r->sj[i].pid == pid) {
-                run_ended(r, &r->sj[i], status);
+        for (size_t k = 0; k < r->active; k++)
+            if (r->sj[r->live[k]].pid == pid) {
+                run_ended(r, &r->sj[r->live[k]], status);
                 break;
             }
 }
@@ -385,8 +448,8 @@ static long long enforce_timeouts(struct runner *r, uint64_t now)
     long long next = -1;
 #define SOONER(ms) (next = (next < 0 || (long long)(ms) < next) ? (long long)(ms) : next)
     uint64_t grace = r->o->kill_after_ms;
-    for (size_t i = 0; i < r->n; i++) {
-        struct ls_sj *sj = &r->sj[i];
+    for (size_t k = 0; k < r->active; k++) {
+        struct ls_sj *sj = &r->sj[r->live[k]];
         if (sj->pid <= 0)
             continue;
         if (sj->state == LS_SJ_RUNNING && sj->job->timeout_ms && !sj->term_ms) {
@@ -422,10 +485,7 @@ static long long enforce_timeouts(struct runner *r, uint64_t now)
 
 static bool all_final(const struct runner *r)
 {
-    for (size_t i = 0; i < r->n; i++)
-        if (!ls_sj_final(r->sj[i].state))
-            return false;
-    return r->active == 0;
+    return r->nfinal == r->n && r->active == 0;
 }
 
 static int loop(struct runner *r)
@@ -445,16 +505,22 @@ static int loop(struct runner *r)
             timeout = TABLE_TICK_MS;
         if (r->view.tail && (timeout < 0 || timeout > TAIL_TICK_MS))
             timeout = TAIL_TICK_MS;
+        if (r->deferred && (timeout < 0 || timeout > RESCAN_MS))
+            timeout = RESCAN_MS;
         size_t np = 0;
         pfd[np++] = (struct pollfd){.fd = r->sfd, .events = POLLIN};
-        for (size_t i = 0; i < r->n; i++)
+        for (size_t k = 0; k < r->active; k++) {
+            size_t i = r->live[k];
             if (r->sj[i].sock >= 0) {
                 who[np] = i;
                 pfd[np++] = (struct pollfd){.fd = r->sj[i].sock, .events = POLLIN};
             }
+        }
         int rc = poll(pfd, np, timeout < 0 ? -1 : (int)timeout);
         if (rc < 0 && errno != EINTR)
             return -1;
+        if (rc == 0 && r->deferred)
+            r->dirty = true;
         for (size_t k = 1; rc > 0 && k < np; k++)
             if (pfd[k].revents)
                 read_reports(r, &r->sj[who[k]]);
@@ -486,9 +552,12 @@ static int final_code(const struct runner *r)
 int ls_slots_run(const struct ls_slots *s, const struct ls_slots_run_opts *o)
 {
     struct ls_error err = {0};
-    struct runner r = {.s = s, .o = o, .n = s->njobs, .sfd = -1};
+    struct runner r = {.s = s, .o = o, .n = s->njobs, .sfd = -1, .dirty = true};
     r.sj = calloc(s->njobs, sizeof(*r.sj));
-    if (!r.sj) {
+    r.live = calloc(s->njobs + 1, sizeof(*r.live));
+    if (!r.sj || !r.live) {
+        free(r.sj);
+        free(r.live);
         ls_fail(&err, LS_ERR_SYSTEM, ENOMEM, "out of memory");
         return ls_report(&err);
     }
@@ -542,8 +611,11 @@ out:;
         ls_cpuset_free(&r.sj[i].mems);
         free(r.sj[i].log_path);
         free(r.sj[i].note);
+        free(r.sj[i].rbuf);
+        free(r.sj[i].tail_buf);
     }
     free(r.sj);
+    free(r.live);
     if (r.sfd >= 0)
         close(r.sfd);
     sigprocmask(SIG_SETMASK, &r.orig_mask, NULL);

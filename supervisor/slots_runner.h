@@ -12,6 +12,9 @@
 #include "runstats.h"
 #include "slots_cmd.h"
 
+#define LS_SJ_RBUF 2048
+#define LS_SJ_TAIL_BUF 4096
+
 enum ls_sj_state {
     LS_SJ_PENDING,   /* its after: jobs have not all succeeded yet, or max_jobs is reached */
     LS_SJ_ACQUIRING, /* a run's supervisor is taking the reservation */
@@ -40,7 +43,8 @@ struct ls_sj {
     unsigned run; /* 1-based number of the current (or last) run; 0 before the first */
     pid_t pid;    /* the run's supervisor (a fork of the runner); 0 when none */
     int sock;     /* its report socket; -1 */
-    char rbuf[2048];
+    char *rbuf;   /* [LS_SJ_RBUF], only while a run is live: a 10,000-job runner forks often,
+                   * and every page it has touched is one more to copy-on-write per fork */
     size_t rlen;
     pid_t shim;           /* the run's init shim (from the report), 0 unknown */
     int shim_fd;          /* pidfd of the shim, -1 */
@@ -52,13 +56,14 @@ struct ls_sj {
     bool timed_out, stop_sent;
     unsigned kills; /* SIGKILLs sent: 1 = the shim, 2 = the supervisor too */
     int exit_code;  /* the last run's exit code; -1 none */
+    bool queued;    /* started though it did not fit the runner's view: one of the few waiters */
     char *log_path;
     char *note;               /* who it waits for, why it was skipped or stopped; NULL none */
     struct ls_runstats stats; /* every run's: times summed, peak the largest */
     bool have_stats;
     /* --tail */
     off_t tail_off;
-    char tail_buf[4096];
+    char *tail_buf; /* [LS_SJ_TAIL_BUF], allocated on the first --tail read */
     size_t tail_len;
 };
 
@@ -97,6 +102,25 @@ void ls_slots_view_summary(struct ls_slots_view *v, const struct ls_sj *sj, size
                            const char *log_dir);
 void ls_slots_view_json(FILE *out, const struct ls_slots *s, const struct ls_sj *sj, size_t n,
                         const char *log_dir, int exit_code);
+
+/* Admission (slots_admit.c): one view of the host per scheduling round, jobs planned into it
+ * in order. Without a view (begin failed) nothing fits: the runner then caps by CPU count. */
+struct ls_slots_admit {
+    bool ok;
+    struct ls_snapshot view; /* holders + every waiter's reservation + jobs admitted so far */
+    ls_cpuset running;       /* CPUs of our running runs (not shared mode) */
+};
+int ls_slots_admit_begin(struct ls_slots_admit *a, const struct ls_slots_run_opts *o,
+                         struct ls_error *err);
+/* Whether j fits beside what the view holds now; if it does, it is counted as held. */
+bool ls_slots_admit_fits(struct ls_slots_admit *a, const struct ls_slots_run_opts *o,
+                         const struct ls_slot_job *j);
+/* A running run's CPUs count as held until its supervisor is reaped: it releases its locks
+ * before it exits (cleanup, exit), and the view must not hand them out while it still lives.
+ * false: another running run already has them (this one ended; count it as a waiter). */
+bool ls_slots_admit_hold_run(struct ls_slots_admit *a, const struct ls_slots_run_opts *o,
+                             const struct ls_slot_job *j, const ls_cpuset *cpus);
+void ls_slots_admit_end(struct ls_slots_admit *a);
 
 uint64_t ls_mono_ms(void);
 double ls_wall_now(void);

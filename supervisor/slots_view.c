@@ -235,11 +235,13 @@ void ls_slots_view_tail(struct ls_slots_view *v, struct ls_sj *sj, bool final)
 {
     if (!v->tail || !sj->log_path)
         return;
+    if (!sj->tail_buf && !(sj->tail_buf = malloc(LS_SJ_TAIL_BUF)))
+        return;
     _cleanup_close_ int fd = open(sj->log_path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
     if (fd < 0)
         return;
     for (;;) {
-        size_t room = sizeof(sj->tail_buf) - sj->tail_len;
+        size_t room = LS_SJ_TAIL_BUF - sj->tail_len;
         ssize_t got = pread(fd, sj->tail_buf + sj->tail_len, room, sj->tail_off);
         if (got <= 0)
             break;
@@ -252,7 +254,7 @@ void ls_slots_view_tail(struct ls_slots_view *v, struct ls_sj *sj, bool final)
         }
         sj->tail_len = (size_t)(end - start);
         memmove(sj->tail_buf, start, sj->tail_len);
-        if (sj->tail_len == sizeof(sj->tail_buf)) { /* a very long line: show it in pieces */
+        if (sj->tail_len == LS_SJ_TAIL_BUF) { /* a very long line: show it in pieces */
             fprintf(v->out, "[%s] %.*s\n", sj->job->name, (int)sj->tail_len, sj->tail_buf);
             sj->tail_len = 0;
         }

@@ -2,7 +2,9 @@
  * the fair queue: a large request is not starved by a stream of small dedicated jobs. */
 #include "plan_testlib.h"
 
+#include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <sys/select.h>
 
 #include "planner/waitq.h"
@@ -147,6 +149,131 @@ static void test_wait_reports_changes(void **state)
     peer_end(&b);
 }
 
+/* ---- waking on releases ------------------------------------------------------------------ */
+
+/* A child waiting (timeout 4 min) for r; it closes `drop` (peers' control pipes it must not
+ * keep open) and writes '1' (acquired) or '0' to the returned fd's pipe, then exits. */
+static pid_t waiter_start(struct env *e, struct ls_request r, const int *drop, size_t ndrop,
+                          int *res_out)
+{
+    int res[2];
+    assert_int_equal(pipe(res), 0);
+    pid_t pid = fork();
+    assert_true(pid >= 0);
+    if (pid) {
+        close(res[1]);
+        *res_out = res[0];
+        return pid;
+    }
+    close(res[0]);
+    for (size_t i = 0; i < ndrop; i++)
+        close(drop[i]);
+    struct ls_plan p;
+    struct ls_error err = {0};
+    int rc = ls_plan_acquire_wait(&e->topo, &e->allowed, &e->ld, &r, 240000, NULL, NULL, &p, &err);
+    if (write(res[1], rc == 0 ? "1" : "0", 1) < 0)
+        _exit(3);
+    _exit(0);
+}
+
+/* Whether pid has an inotify watch (its fdinfo lists "inotify wd:"). */
+static bool has_watch(pid_t pid)
+{
+    char dir[64];
+    snprintf(dir, sizeof(dir), "/proc/%d/fdinfo", (int)pid);
+    DIR *d = opendir(dir);
+    if (!d)
+        return false;
+    bool found = false;
+    struct dirent *de;
+    while (!found && (de = readdir(d))) {
+        char path[384], buf[4096];
+        snprintf(path, sizeof(path), "%s/%s", dir, de->d_name);
+        int fd = open(path, O_RDONLY | O_CLOEXEC);
+        if (fd < 0)
+            continue;
+        ssize_t n = read(fd, buf, sizeof(buf) - 1);
+        close(fd);
+        buf[n > 0 ? n : 0] = '\0';
+        found = strstr(buf, "inotify wd:") != NULL;
+    }
+    closedir(d);
+    return found;
+}
+
+/* Wait (bounded: 2 min) for a condition that another process brings about. */
+#define AWAIT(cond, what)                                                                          \
+    do {                                                                                           \
+        long long end_ = mono_ms() + 120000;                                                       \
+        while (!(cond)) {                                                                          \
+            if (mono_ms() > end_)                                                                  \
+                fail_msg("gave up waiting for %s", what);                                          \
+            struct timespec ts_ = {0, 5 * 1000000L};                                               \
+            nanosleep(&ts_, NULL);                                                                 \
+        }                                                                                          \
+    } while (0)
+
+static int read_result(int fd)
+{
+    char c = 0;
+    ssize_t n = read(fd, &c, 1); /* the waiter's own timeout bounds this */
+    close(fd);
+    return n == 1 && c == '1';
+}
+
+static bool only_waiter_reserves(const struct ls_lockdir *ld, pid_t pid)
+{
+    struct ls_waitq q;
+    struct ls_error err = {0};
+    bool yes = ls_waitq_read(ld, &q, &err) == 0 && q.n == 1 && q.w[0].reserves && q.w[0].pid == pid;
+    ls_waitq_free(&q);
+    return yes;
+}
+
+/* The release comes after the waiter is watching the lock dir, and the safety poll (10 min)
+ * is longer than the waiter's timeout (4 min): only the release's close event can wake it. */
+static void test_release_wakes_waiter(void **state)
+{
+    struct env *e = *state;
+    ls_wait_safety_poll_ms = 600000;
+    struct peer a = peer_hold(&e->ld, 0, 1, "llc:0:ex");
+    ls_cpuset_free(&e->allowed);
+    set_parse(&e->allowed, "0-1");
+    int res;
+    pid_t w = waiter_start(e, req_make(LS_MODE_SHARED, 2), &a.ctl, 1, &res);
+    AWAIT(has_watch(w), "the waiter to watch the lock dir");
+    peer_end(&a); /* release: the holder exits, the kernel closes its lockfile */
+    int got = read_result(res);
+    waitpid(w, NULL, 0);
+    ls_wait_safety_poll_ms = 2000;
+    assert_true(got);
+}
+
+/* A waiter ahead that dies (its wait file closes) wakes the waiter behind it, which could
+ * not plan around the dead one's reservation. */
+static void test_waiter_leaving_wakes(void **state)
+{
+    struct env *e = *state;
+    ls_wait_safety_poll_ms = 600000;
+    struct peer h = peer_hold(&e->ld, 0, 1, "llc:0:sh");
+    int res_a, res_b;
+    /* A wants the whole host exclusively and reserves both LLCs while h holds LLC 0. */
+    pid_t wa = waiter_start(e, req_make(LS_MODE_EXCLUSIVE, 4), &h.ctl, 1, &res_a);
+    AWAIT(only_waiter_reserves(&e->ld, wa), "waiter A to reserve");
+    /* B (1 dedicated CPU) fits on LLC 1 only by A's leave. */
+    int drop[] = {h.ctl, res_a};
+    pid_t wb = waiter_start(e, req_make(LS_MODE_DEDICATED, 1), drop, 2, &res_b);
+    AWAIT(has_watch(wb), "waiter B to watch the lock dir");
+    kill(wa, SIGKILL);
+    waitpid(wa, NULL, 0);
+    close(res_a);
+    int got = read_result(res_b);
+    waitpid(wb, NULL, 0);
+    peer_end(&h);
+    ls_wait_safety_poll_ms = 2000;
+    assert_true(got);
+}
+
 /* ---- anti-starvation ----------------------------------------------------------------- */
 
 /* A child that starts a 1-CPU dedicated job every 40 ms (each holds its CPU 150 ms when it
@@ -257,6 +384,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_wait_timeout, setup_2x2, teardown),
         cmocka_unit_test_setup_teardown(test_wait_reports_changes, setup_2x2, teardown),
         cmocka_unit_test_setup_teardown(test_large_request_not_starved, setup_2x2, teardown),
+        cmocka_unit_test_setup_teardown(test_release_wakes_waiter, setup_2x2, teardown),
+        cmocka_unit_test_setup_teardown(test_waiter_leaving_wakes, setup_2x2, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
