@@ -93,7 +93,9 @@ printf 'path %s\ncreated %s\n' "$old_g" "$(($(date +%s) - 3 * 86400))" >"$STATE/
 printf 'path %s\ncreated %s\n' "$young_g" "$(date +%s)" >"$STATE/orphans/young"
 printf 'path %s\ncreated 1\n' "$MNT/llcslice-$me-$mystart-0badc0ff" >"$STATE/orphans/stale"
 
-json=$("$BIN" sweep --json --max-age 24h)
+# Every llcslice on the machine shares the cgroup tree: a 125 may be another one's group that
+# failed (judged below: none of ours may be in .failed), and the counts include theirs.
+json=$("$BIN" sweep --json --max-age 24h) || true
 jq -e 'keys == ["failed","kept","removed"]' <<<"$json" >/dev/null || fail "keys: $json"
 jq -e '.removed[0] | keys == ["path","reason"]' <<<"$json" >/dev/null || fail "entry keys: $json"
 removed() { jq -e --arg p "$1" 'any(.removed[]; .path == $p)' <<<"$json" >/dev/null; }
@@ -107,6 +109,9 @@ removed "$old_g" || fail "old orphan not removed: $json"
 kept "$young_g" || fail "young orphan not reported as kept: $json"
 ! removed "$live_g" || fail "live owner's group removed"
 ! removed "$young_g" || fail "young orphan removed"
+for g in "$dead_g" "$reused_g" "$live_g" "$old_g" "$young_g" "$other_g"; do
+    ! jq -e --arg p "$g" 'any(.failed[]; .path == $p)' <<<"$json" >/dev/null || fail "failed on $g: $json"
+done
 [[ ! -d $dead_g && ! -d $reused_g && ! -d $old_g ]] || fail "groups still there"
 [[ -d $live_g && -d $young_g && -d $other_g ]] || fail "a group that must stay is gone"
 [[ ! -e $STATE/orphans/old && ! -e $STATE/orphans/stale && -e $STATE/orphans/young ]] ||
@@ -115,16 +120,16 @@ if removed "$dead_g"; then
     jq -e --arg p "$dead_g" '.removed[] | select(.path == $p) | .reason | test("owner pid [0-9]+ .* is gone")' \
         <<<"$json" >/dev/null || fail "reason for the dead owner: $json"
 fi
-for _ in $(seq 100); do kill -0 "$job" 2>/dev/null || break; sleep 0.02; done
+for _ in $(seq 6000); do kill -0 "$job" 2>/dev/null || break; sleep 0.05; done # 5 min bound
 if kill -0 "$job" 2>/dev/null; then
     [[ $(awk '{print $3}' "/proc/$job/stat") == Z ]] || fail "the job in the dead owner's group survived"
 fi
 ok "dead and reused owners' groups removed (job killed), live owner's kept, old orphan removed"
 
-out=$("$BIN" sweep)
+out=$("$BIN" sweep) || true
 grep -q "kept $young_g: orphan created" <<<"$out" || fail "text output: $out"
-grep -q "^sweep: 0 removed, 1 kept, 0 failed" <<<"$out" || fail "text summary: $out"
-out=$("$BIN" sweep --max-age 0)
+grep -Eq "^sweep: [0-9]+ removed, [1-9][0-9]* kept, [0-9]+ failed" <<<"$out" || fail "text summary: $out"
+out=$("$BIN" sweep --max-age 0) || true
 grep -q "^removed $young_g: orphan older" <<<"$out" || fail "--max-age 0: $out"
 [[ ! -d $young_g && -d $live_g ]] || fail "--max-age 0 result"
 ok "text output; --max-age 0 removes the young orphan"

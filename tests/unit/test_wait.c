@@ -3,6 +3,7 @@
 #include "plan_testlib.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <sys/select.h>
 
 #include "planner/waitq.h"
@@ -150,7 +151,8 @@ static void test_wait_reports_changes(void **state)
 /* ---- anti-starvation ----------------------------------------------------------------- */
 
 /* A child that starts a 1-CPU dedicated job every 40 ms (each holds its CPU 150 ms when it
- * gets one, and gives up after the usual retries otherwise) until its control pipe closes;
+ * gets one, and gives up after the usual retries otherwise) until its control pipe closes and
+ * at least one job got its CPU (a loaded machine may need a while for that: bound 2 min);
  * then it writes how many jobs got their CPU. */
 static pid_t feeder_start(struct env *e, int *ctl_out, int *res_out)
 {
@@ -169,19 +171,22 @@ static pid_t feeder_start(struct env *e, int *ctl_out, int *res_out)
     close(ctl[1]);
     close(res[0]);
     int jobs[2];
-    if (pipe(jobs) < 0)
+    if (pipe2(jobs, O_NONBLOCK) < 0)
         _exit(2);
-    long long end = mono_ms() + 30000;
+    long long end = mono_ms() + 120000;
     int got = 0, started = 0;
+    char c;
     while (mono_ms() < end) {
         struct timespec ts = {0, 40 * 1000000L};
         nanosleep(&ts, NULL);
-        /* Stop when the parent closes the control pipe. */
+        while (read(jobs[0], &c, 1) == 1)
+            got++;
+        /* Stop when the parent closes the control pipe and the stream was real. */
         struct timeval tv = {0, 0};
         fd_set rd;
         FD_ZERO(&rd);
         FD_SET(ctl[0], &rd);
-        if (select(ctl[0] + 1, &rd, NULL, NULL, &tv) > 0)
+        if (got > 0 && select(ctl[0] + 1, &rd, NULL, NULL, &tv) > 0)
             break;
         pid_t j = fork();
         if (j == 0) {
@@ -205,7 +210,6 @@ static pid_t feeder_start(struct env *e, int *ctl_out, int *res_out)
     while (waitpid(-1, NULL, 0) > 0)
         ;
     close(jobs[1]);
-    char c;
     while (read(jobs[0], &c, 1) == 1)
         got++;
     dprintf(res[1], "%d %d\n", got, started);
@@ -226,7 +230,8 @@ static void test_large_request_not_starved(void **state)
     struct ls_error err = {0};
     struct reports rep = {0};
     long long t0 = mono_ms();
-    int rc = ls_plan_acquire_wait(&e->topo, &e->allowed, &e->ld, &r, 15000, record, &rep, &p, &err);
+    int rc =
+        ls_plan_acquire_wait(&e->topo, &e->allowed, &e->ld, &r, 120000, record, &rep, &p, &err);
     long long waited = mono_ms() - t0;
     if (rc < 0)
         fail_msg("starved: %s", err.msg);
