@@ -37,7 +37,9 @@ static void reports_free(struct reports *r)
     r->n = 0;
 }
 
-/* The holder leaves after 300 ms; we waited, said for whom once, and got it. */
+/* The holder leaves after 300 ms; we waited, said for whom, and got it. Said once, but for
+ * the case a loaded machine makes visible: while the holder exits, /proc still lists its lock
+ * but no longer its command line, and the changed description is said again (same holder). */
 static void test_wait_until_released(void **state)
 {
     struct env *e = *state;
@@ -53,11 +55,15 @@ static void test_wait_until_released(void **state)
     assert_int_equal(
         ls_plan_acquire_wait(&e->topo, &e->allowed, &e->ld, &r, 10000, record, &rep, &p, &err), 0);
     assert_llcs(&p, "0");
-    assert_int_equal(rep.n, 1);
     char who[64];
     snprintf(who, sizeof(who), "LLC 0: pid %d (", (int)a.pid);
-    assert_contains(rep.msg[0], who);
-    assert_contains(rep.msg[0], ") exclusive");
+    assert_true(rep.n >= 1);
+    for (int i = 0; i < rep.n; i++) {
+        if (rep.n > 1)
+            print_message("  wait report %d: %s\n", i + 1, rep.msg[i]);
+        assert_contains(rep.msg[i], who);
+        assert_contains(rep.msg[i], ") exclusive");
+    }
     ls_plan_free(&p);
     reports_free(&rep);
     peer_end(&a);
@@ -103,21 +109,26 @@ static void test_wait_timeout(void **state)
     peer_end(&a);
 }
 
-/* Who we wait for is reported again only when it changes. Each report releases the next
- * holder, so the sequence does not depend on timing. */
+/* Who we wait for is reported again only when it changes. The first report releases holder A,
+ * the first one without A releases B, so the sequence does not depend on timing. An exiting A
+ * may be reported once more, described differently (its command line is gone from /proc while
+ * its lock is still listed): a loaded machine makes that window visible. */
 struct release_on_report {
     struct reports rep;
     struct peer *peers[2];
+    char wa[64];
 };
 
 static void record_and_release(const char *who, void *ctx)
 {
     struct release_on_report *x = ctx;
-    int n = x->rep.n;
     record(who, &x->rep);
-    if (n < 2 && x->peers[n]->ctl >= 0) {
-        close(x->peers[n]->ctl);
-        x->peers[n]->ctl = -1;
+    if (x->peers[0]->ctl >= 0) {
+        close(x->peers[0]->ctl);
+        x->peers[0]->ctl = -1;
+    } else if (x->peers[1]->ctl >= 0 && !strstr(who, x->wa)) {
+        close(x->peers[1]->ctl);
+        x->peers[1]->ctl = -1;
     }
 }
 
@@ -130,18 +141,23 @@ static void test_wait_reports_changes(void **state)
     struct ls_plan p;
     struct ls_error err = {0};
     struct release_on_report x = {.peers = {&a, &b}};
-    assert_int_equal(ls_plan_acquire_wait(&e->topo, &e->allowed, &e->ld, &r, 20000,
+    char wb[64];
+    snprintf(x.wa, sizeof(x.wa), "LLC 0: pid %d (", (int)a.pid);
+    snprintf(wb, sizeof(wb), "LLC 1: pid %d (", (int)b.pid);
+    assert_int_equal(ls_plan_acquire_wait(&e->topo, &e->allowed, &e->ld, &r, 300000,
                                           record_and_release, &x, &p, &err),
                      0);
     assert_llcs(&p, "0,1");
-    char wa[64], wb[64];
-    snprintf(wa, sizeof(wa), "LLC 0: pid %d (", (int)a.pid);
-    snprintf(wb, sizeof(wb), "LLC 1: pid %d (", (int)b.pid);
-    assert_int_equal(x.rep.n, 2);
-    assert_contains(x.rep.msg[0], wa);
+    assert_true(x.rep.n >= 2);
+    assert_contains(x.rep.msg[0], x.wa);
     assert_contains(x.rep.msg[0], wb);
-    assert_null(strstr(x.rep.msg[1], wa));
-    assert_contains(x.rep.msg[1], wb);
+    for (int i = 1; i < x.rep.n; i++) {
+        if (x.rep.n > 2)
+            print_message("  wait report %d: %s\n", i + 1, x.rep.msg[i]);
+        assert_contains(x.rep.msg[i], wb);
+    }
+    assert_null(strstr(x.rep.msg[x.rep.n - 1], x.wa));
+    assert_int_equal(x.rep.n, 2 + (x.rep.n > 2 && strstr(x.rep.msg[1], x.wa) != NULL));
     ls_plan_free(&p);
     reports_free(&x.rep);
     peer_end(&a);
