@@ -39,7 +39,13 @@ for user in "${USERS[@]}"; do
     WAITER=$!
     PIDS+=($WAITER)
     wait_until 'grep -q "waiting for" "$T/err2" || ! kill -0 $WAITER 2>/dev/null'
-    grep -q "waiting for" "$T/err2" || fail "$user: the second run is not waiting: $(cat "$T/err2")"
+    if ! grep -q "waiting for" "$T/err2"; then
+        set +e
+        wait "$WAITER"
+        wrc=$?
+        set -e
+        fail "$user: the second run is not waiting: it exited $wrc (count: $(cat "$T/count" 2>/dev/null)): $(cat "$T/err2")"
+    fi
     touch "$T/release"
     set +e
     wait "$RUN"
