@@ -10,6 +10,10 @@ T=$(realpath "$T")
 chmod 1777 "$T" # the unprivileged (nobody) runs share it
 L=$T/locks
 mkdir -m 1777 "$L"
+# Orphan markers of this test's runs stay here, and its sweeps read no other llcslice's markers
+# (the default /run/llcslice is shared with every llcslice on the machine).
+export LLCSLICE_STATE_DIR=$T/state
+mkdir -m 1777 "$LLCSLICE_STATE_DIR"
 PIDS=()
 cleanup() {
     for p in "${PIDS[@]}"; do kill -KILL "$p" 2>/dev/null || true; done
@@ -23,6 +27,21 @@ n=0
 ok() { n=$((n + 1)); echo "ok $n - $*"; }
 
 now_ms() { echo $(($(date +%s%N) / 1000000)); }
+
+# wait_until CONDITION | wait_until WHAT CONDITION | wait_until WHAT CMD ARGS...: poll every
+# 50 ms until the condition (a shell expression, eval'd) or the command succeeds; fail naming
+# WHAT only after WAIT_BOUND seconds. Never assert on how long something took: on a loaded
+# 2-core machine under valgrind everything is slow, and only "never" is a bug.
+WAIT_BOUND=${LLCSLICE_TEST_WAIT_BOUND:-300}
+wait_until() {
+    local what=$1 end=$((SECONDS + WAIT_BOUND))
+    (($# > 1)) && shift
+    while true; do
+        if (($# == 1)); then eval "$1" && return 0; else "$@" && return 0; fi
+        ((SECONDS < end)) || fail "waited ${WAIT_BOUND} s for: $what"
+        sleep 0.05
+    done
+}
 
 # Run as an unprivileged user (no cgroup write access, no pid namespace).
 NOBODY=(setpriv --reuid=nobody --regid=nogroup --clear-groups --inh-caps=-all)
@@ -55,6 +74,16 @@ no_locks_held() {
     local held
     held=$("$BIN" locks --lock-dir "$L" --json | jq '[.llcs[].holders[], .cpus[].holders[]] | length')
     [[ $held -eq 0 ]] || fail "locks still held in $L: $("$BIN" locks --lock-dir "$L")"
+}
+
+# sweep [ARGS...]: llcslice sweep --json, output in $T/sweep. Every llcslice on the machine shares
+# the cgroup tree, so exit 125 may be another one's group that failed: callers judge their own.
+sweep() {
+    set +e
+    "$BIN" sweep --json "$@" >"$T/sweep" 2>"$T/sweep.err"
+    local rc=$?
+    set -e
+    [[ $rc -eq 0 || $rc -eq 125 ]] || fail "sweep exited $rc: $(cat "$T/sweep.err")"
 }
 
 # Processes whose command line is exactly "sleep MARKER".

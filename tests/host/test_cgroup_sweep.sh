@@ -58,14 +58,16 @@ cleanup() {
 trap cleanup EXIT
 
 start_of() { awk '{sub(/.*\) /, ""); print $20}' "/proc/$1/stat"; }
-# A group directly under the hierarchy root, cpuset ready for tasks on v1; path in $G.
+# A group directly under the hierarchy root, cpuset ready for tasks on v1; path in $G. The
+# dead and reused owners' groups are fair game for every llcslice on the machine (each run
+# sweeps): one may remove them at any moment, even before they are set up.
 mkgroup() {
     G=$MNT/$1
     GROUPS_MADE+=("$G")
     mkdir "$G"
     if [[ $V == 1 ]]; then
-        cat "$MNT/cpuset.cpus" >"$G/cpuset.cpus"
-        cat "$MNT/cpuset.mems" >"$G/cpuset.mems"
+        { cat "$MNT/cpuset.cpus" >"$G/cpuset.cpus" && cat "$MNT/cpuset.mems" >"$G/cpuset.mems"; } 2>/dev/null ||
+            [[ ! -d $G ]] || fail "cannot set up $G"
     fi
 }
 
@@ -86,14 +88,24 @@ sleep 300 &
 job=$!
 disown "$job" # no "Killed" job report when sweep kills it
 PIDS+=("$job")
-echo "$job" >"$dead_g/cgroup.procs" 2>/dev/null || [[ $V == 2 ]] || fail "cannot move the job in"
+moved=1
+if ! echo "$job" >"$dead_g/cgroup.procs" 2>/dev/null; then
+    if [[ ! -d $dead_g ]]; then
+        moved=0 # another llcslice's sweep took the group first
+        kill -9 "$job"
+    else
+        [[ $V == 2 ]] || fail "cannot move the job in"
+    fi
+fi
 
 mkdir -p "$STATE/orphans"
 printf 'path %s\ncreated %s\n' "$old_g" "$(($(date +%s) - 3 * 86400))" >"$STATE/orphans/old"
 printf 'path %s\ncreated %s\n' "$young_g" "$(date +%s)" >"$STATE/orphans/young"
 printf 'path %s\ncreated 1\n' "$MNT/llcslice-$me-$mystart-0badc0ff" >"$STATE/orphans/stale"
 
-json=$("$BIN" sweep --json --max-age 24h)
+# Every llcslice on the machine shares the cgroup tree: a 125 may be another one's group that
+# failed (judged below: none of ours may be in .failed), and the counts include theirs.
+json=$("$BIN" sweep --json --max-age 24h) || true
 jq -e 'keys == ["failed","kept","removed"]' <<<"$json" >/dev/null || fail "keys: $json"
 jq -e '.removed[0] | keys == ["path","reason"]' <<<"$json" >/dev/null || fail "entry keys: $json"
 removed() { jq -e --arg p "$1" 'any(.removed[]; .path == $p)' <<<"$json" >/dev/null; }
@@ -107,6 +119,9 @@ removed "$old_g" || fail "old orphan not removed: $json"
 kept "$young_g" || fail "young orphan not reported as kept: $json"
 ! removed "$live_g" || fail "live owner's group removed"
 ! removed "$young_g" || fail "young orphan removed"
+for g in "$dead_g" "$reused_g" "$live_g" "$old_g" "$young_g" "$other_g"; do
+    ! jq -e --arg p "$g" 'any(.failed[]; .path == $p)' <<<"$json" >/dev/null || fail "failed on $g: $json"
+done
 [[ ! -d $dead_g && ! -d $reused_g && ! -d $old_g ]] || fail "groups still there"
 [[ -d $live_g && -d $young_g && -d $other_g ]] || fail "a group that must stay is gone"
 [[ ! -e $STATE/orphans/old && ! -e $STATE/orphans/stale && -e $STATE/orphans/young ]] ||
@@ -115,16 +130,18 @@ if removed "$dead_g"; then
     jq -e --arg p "$dead_g" '.removed[] | select(.path == $p) | .reason | test("owner pid [0-9]+ .* is gone")' \
         <<<"$json" >/dev/null || fail "reason for the dead owner: $json"
 fi
-for _ in $(seq 100); do kill -0 "$job" 2>/dev/null || break; sleep 0.02; done
+for _ in $(seq 6000); do kill -0 "$job" 2>/dev/null || break; sleep 0.05; done # 5 min bound
 if kill -0 "$job" 2>/dev/null; then
     [[ $(awk '{print $3}' "/proc/$job/stat") == Z ]] || fail "the job in the dead owner's group survived"
 fi
-ok "dead and reused owners' groups removed (job killed), live owner's kept, old orphan removed"
+how="job killed"
+((moved)) || how="another llcslice swept the group before the job was in"
+ok "dead and reused owners' groups removed ($how), live owner's kept, old orphan removed"
 
-out=$("$BIN" sweep)
+out=$("$BIN" sweep) || true
 grep -q "kept $young_g: orphan created" <<<"$out" || fail "text output: $out"
-grep -q "^sweep: 0 removed, 1 kept, 0 failed" <<<"$out" || fail "text summary: $out"
-out=$("$BIN" sweep --max-age 0)
+grep -Eq "^sweep: [0-9]+ removed, [1-9][0-9]* kept, [0-9]+ failed" <<<"$out" || fail "text summary: $out"
+out=$("$BIN" sweep --max-age 0) || true
 grep -q "^removed $young_g: orphan older" <<<"$out" || fail "--max-age 0: $out"
 [[ ! -d $young_g && -d $live_g ]] || fail "--max-age 0 result"
 ok "text output; --max-age 0 removes the young orphan"

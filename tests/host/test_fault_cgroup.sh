@@ -44,7 +44,7 @@ start_job() { # start_job CMD: llcslice run under $P in the background; JOB, GRO
         >"$T/out" 2>"$T/err" &
     JOB=$!
     PIDS+=($JOB)
-    for _ in $(seq 200); do [[ -e $T/started ]] && break; sleep 0.05; done
+    wait_until '[[ -e $T/started ]] || ! kill -0 $JOB 2>/dev/null'
     [[ -e $T/started ]] || fail "job never started: $(cat "$T/err")"
     GROUP=$(find "$P" -mindepth 1 -maxdepth 1 -type d -name "llcslice-$JOB-*")
     [[ -n $GROUP ]] || fail "no job group under $P"
@@ -53,19 +53,20 @@ start_job() { # start_job CMD: llcslice run under $P in the background; JOB, GRO
     [[ -n $CPU ]] || fail "the job's supervisor holds no CPU"
 }
 finish_job() { touch "$T/release"; set +e; wait "$JOB"; RC=$?; set -e; rm -f "$T/release"; }
-WAIT_RELEASE="t=0; while [ ! -e $T/release ] && [ \$t -lt 1200 ]; do sleep 0.05; t=\$((t+1)); done"
+WAIT_RELEASE="t=0; while [ ! -e $T/release ] && [ \$t -lt 6000 ]; do sleep 0.05; t=\$((t+1)); done"
 cpu_busy() { run_rc 75 "$BIN" run --lock-dir "$L" --mode dedicated --cpus 1 --allowed-cpus "$CPU" -- true; }
 
 # ---- stopped like a systemd unit: everything in the group killed, groups removed
 make_parent
 start_job "touch $T/started; sleep $MARK & exec sleep $MARK"
 cpu_busy
-for _ in 1 2 3; do
+# Killed processes leave the group when they are reaped: retry until it can go.
+kill_all_rmdir() {
     for pid in $(cat "$GROUP/$(procs_file)" 2>/dev/null); do kill -KILL "$pid" 2>/dev/null || true; done
-    rmdir "$GROUP" 2>/dev/null && break
-    sleep 0.1
-done
-rmdir "$P" 2>/dev/null || { sleep 0.5; rmdir "$P"; }
+    rmdir "$GROUP" 2>/dev/null || [[ ! -d $GROUP ]]
+}
+wait_until "the stopped job's group to go" kill_all_rmdir
+wait_until "the stopped parent to go" 'rmdir "$P" 2>/dev/null || [[ ! -d $P ]]'
 finish_job
 [[ $RC -eq 137 ]] || fail "stopped: llcslice exit $RC, want 137 (job killed by SIGKILL): $(cat "$T/err")"
 [[ $(count_sleepers "$MARK") -eq 0 ]] || fail "stopped: job processes left"
@@ -87,19 +88,19 @@ grep -q "disappeared while the job ran" "$T/err" || fail "renamed: no warning: $
 no_locks_held
 # Left at its new place, unless a concurrent run's sweep (every run sweeps) got there first.
 moved=$P-moved/$(basename "$GROUP")
-"$BIN" sweep >/dev/null
-[[ ! -d $moved ]] || fail "renamed: sweep left $moved"
+sweep
+[[ ! -d $moved ]] || fail "renamed: sweep left $moved: $(cat "$T/sweep")"
 rmdir "$P-moved"
 ok "parent renamed under the job: job finished (0), one warning, CPU $CPU released, group swept"
 
 # ---- the job moved out, its group and parent removed: the CPUs stay held until it ends
 make_parent
 start_job "touch $T/started; $WAIT_RELEASE; echo done"
-for _ in 1 2 3; do
+move_out_rmdir() {
     for pid in $(cat "$GROUP/$(procs_file)" 2>/dev/null); do echo "$pid" >"$MNT/$(procs_file)" 2>/dev/null || true; done
-    rmdir "$GROUP" 2>/dev/null && break
-    sleep 0.1
-done
+    rmdir "$GROUP" 2>/dev/null || [[ ! -d $GROUP ]]
+}
+wait_until "the job's group to empty and go" move_out_rmdir
 rmdir "$P"
 cpu_busy
 finish_job

@@ -27,19 +27,27 @@ for user in "${USERS[@]}"; do
     [[ $user == nobody ]] && pre=("${NOBODY[@]}")
     rm -f "$T/count"
     "${pre[@]}" "$BIN" run --lock-dir "$L" --mode dedicated --cpus "$(nproc)" -- \
-        sh -c "perl -e '$SPAWN' 1000 $MARK; t=0; while [ \$(pgrep -c -f -x 'sleep $MARK') -lt 1000 ] && [ \$t -lt 600 ]; do sleep 0.1; t=\$((t+1)); done; touch $T/spawned; t=0; while [ ! -e $T/release ] && [ \$t -lt 600 ]; do sleep 0.1; t=\$((t+1)); done; exit 3" \
+        sh -c "perl -e '$SPAWN' 1000 $MARK; t=0; while [ \$(pgrep -c -f -x 'sleep $MARK') -lt 1000 ] && [ \$t -lt 3000 ]; do sleep 0.1; t=\$((t+1)); done; touch $T/spawned; t=0; while [ ! -e $T/release ] && [ \$t -lt 3000 ]; do sleep 0.1; t=\$((t+1)); done; exit 3" \
         >"$T/out" 2>"$T/err" &
     RUN=$!
     PIDS+=($RUN)
-    for _ in $(seq 1200); do [[ -e $T/spawned ]] && break; sleep 0.05; done
+    wait_until '[[ -e $T/spawned ]] || ! kill -0 $RUN 2>/dev/null'
     [[ -e $T/spawned ]] || fail "$user: the daemons were never all up: $(cat "$T/err")"
     # Queue the counting run behind the job, then let the job exit.
     "${pre[@]}" "$BIN" run --lock-dir "$L" --mode dedicated --cpus 1 --wait=300s -- \
         sh -c "pgrep -c -f -x 'sleep $MARK' > $T/count" 2>"$T/err2" &
     WAITER=$!
     PIDS+=($WAITER)
-    for _ in $(seq 600); do grep -q "waiting for" "$T/err2" && break; sleep 0.05; done
-    grep -q "waiting for" "$T/err2" || fail "$user: the second run is not waiting: $(cat "$T/err2")"
+    # (not "|| ! kill -0 $WAITER": once, under valgrind at load 100, that ended the wait while
+    # the waiter was alive and waiting)
+    wait_until 'grep -q "waiting for" "$T/err2" || [[ -s $T/count ]]'
+    if ! grep -q "waiting for" "$T/err2"; then
+        set +e
+        wait "$WAITER"
+        wrc=$?
+        set -e
+        fail "$user: the second run is not waiting: it exited $wrc (count: $(cat "$T/count" 2>/dev/null)): $(cat "$T/err2")"
+    fi
     touch "$T/release"
     set +e
     wait "$RUN"

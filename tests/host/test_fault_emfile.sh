@@ -62,7 +62,7 @@ if cgroup_usable; then
         >"$T/job.out" 2>"$T/job.err" &
     JOB=$!
     PIDS+=($JOB)
-    for _ in $(seq 200); do [[ -e $T/started ]] && break; sleep 0.05; done
+    wait_until '[[ -e $T/started ]] || ! kill -0 $JOB 2>/dev/null'
     group=$(groups_of "$JOB")
     [[ -n $group ]] || fail "the live job has no cgroup"
     for lim in 4 5 6 7 8 10 12; do

@@ -40,7 +40,7 @@ GDB
         --cpus 1 -- sh -c "touch $T/started; exec sleep $MARK" >"$T/gdb.out" 2>&1 &
     local gdbpid=$!
     PIDS+=($gdbpid)
-    for _ in $(seq 1200); do [[ -e $T/at ]] && break; sleep 0.05; done
+    wait_until '[[ -e $T/at ]] || ! kill -0 $gdbpid 2>/dev/null'
     [[ -e $T/at ]] || fail "$what: gdb never reached $fn: $(tail -5 "$T/gdb.out")"
     local pid="" p
     for p in $(pgrep -P "$gdbpid"); do
@@ -62,17 +62,14 @@ GDB
         [[ -n $group ]] || fail "$what: no cgroup at $fn"
     fi
     if [[ $fn == ls_job_wait ]]; then
-        for _ in $(seq 200); do [[ -e $T/started ]] && break; sleep 0.05; done
+        wait_until '[[ -e $T/started ]]'
         [[ -e $T/started ]] || fail "$what: the job did not start"
     fi
 
     kill -KILL "$pid"
     touch "$T/go"
     wait "$gdbpid" 2>/dev/null || true
-    local t0
-    t0=$(now_ms)
-    while [[ $(count_sleepers "$MARK") -gt 0 && $(($(now_ms) - t0)) -lt 5000 ]]; do sleep 0.05; done
-    [[ $(count_sleepers "$MARK") -eq 0 ]] || fail "$what: the job outlived its supervisor"
+    wait_until "$what: the job to die with its supervisor" '[[ $(count_sleepers "$MARK") -eq 0 ]]'
     if [[ $fn != ls_job_wait ]]; then
         [[ ! -e $T/started ]] || fail "$what: the job started after its supervisor died"
     fi
@@ -81,8 +78,8 @@ GDB
     local left=""
     if [[ -n $group && -d $group ]]; then
         left="; its cgroup was left and sweep removed it"
-        "$BIN" sweep >/dev/null
-        [[ ! -d $group ]] || fail "$what: sweep did not remove $group"
+        sweep
+        [[ ! -d $group ]] || fail "$what: sweep did not remove $group: $(cat "$T/sweep")"
     fi
     [[ -z $(groups_of "$pid") ]] || fail "$what: groups left after sweep: $(groups_of "$pid")"
     run_rc 0 "$BIN" run --lock-dir "$L" --mode dedicated --cpus 1 --allowed-cpus "$cpu" -- true

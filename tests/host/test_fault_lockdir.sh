@@ -23,7 +23,7 @@ if [[ $FAULT_NS == 1 ]]; then
     mount -o remount,bind,ro "$T/ro"
     setsid flock -o -s "$L/llcslice-llc-0.lock" sleep 300 &
     PIDS+=($!)
-    for _ in $(seq 100); do grep -q "FLOCK .* $! " /proc/locks && break; sleep 0.05; done
+    wait_until 'grep -q "FLOCK .* $! " /proc/locks'
     run_rc 64 "$BIN" run --lock-dir "$T/ro" -- touch "$M"
     one_line_error "read-only filesystem"
     [[ ! -e $M ]] || fail "ro: the job ran"
@@ -105,7 +105,7 @@ failed_cleanly 125 "hard links" "$M"
 [[ $(fingerprint "$T/victim") == "$before" ]] || fail "victim changed through a hard link"
 rm -f "$L"/*.lock
 mkfifo -m 0666 "$L/llcslice-llc-0.lock"
-run_rc 125 timeout 20 "$BIN" run --lock-dir "$L" -- touch "$M"
+run_rc 125 timeout 300 "$BIN" run --lock-dir "$L" -- touch "$M" # a hang guard, not a speed limit
 failed_cleanly 125 "FIFO" "$M"
 rm -f "$L"/*.lock
 ok "dangling symlink (target not created), hard link (victim untouched), FIFO (no hang): refused"

@@ -17,7 +17,7 @@ M=$T/ran
 setsid flock -o -s "$L/llcslice-llc-0.lock" sleep 300 &
 HOLDER=$!
 PIDS+=($HOLDER)
-for _ in $(seq 100); do grep -q "FLOCK .* $HOLDER " /proc/locks && break; sleep 0.05; done
+wait_until 'grep -q "FLOCK .* $HOLDER " /proc/locks'
 real=$(grep "FLOCK .* $HOLDER " /proc/locks | head -1 | sed 's/^[0-9]*: //')
 [[ -n $real ]] || fail "holder $HOLDER never showed up in /proc/locks"
 dev=$(awk '{print $6}' <<<"$real" | cut -d: -f1-2)

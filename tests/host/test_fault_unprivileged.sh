@@ -16,7 +16,7 @@ OTHER=(setpriv --reuid=4242 --regid=4242 --clear-groups --inh-caps=-all)
 D=$MNT/lsdeleg-$$
 drop_delegation() { # everything still in D is this test's: kill it, remove the groups
     local i
-    for i in 1 2 3 4 5; do
+    for i in $(seq 50); do
         find "$D" -name tasks -exec cat {} + 2>/dev/null | xargs -r kill -KILL 2>/dev/null || true
         find "$D" -mindepth 1 -depth -type d -exec rmdir {} + 2>/dev/null || true
         rmdir "$D" 2>/dev/null && return 0 # bare return in a trap would return 1
@@ -58,7 +58,7 @@ as_delegated "$BIN" run --lock-dir "$L" --mode dedicated --cpus 1 -- \
     sh -c "touch $T/started; exec sleep 5555.$$" >"$T/job.out" 2>"$T/job.err" &
 JOB=$!
 PIDS+=($JOB)
-for _ in $(seq 200); do [[ -e $T/started ]] && break; sleep 0.05; done
+wait_until '[[ -e $T/started ]] || ! kill -0 $JOB 2>/dev/null'
 [[ -e $T/started ]] || fail "nobody's dedicated job did not start: $(cat "$T/job.err")"
 run_rc 75 "$BIN" run --lock-dir "$L" --mode dedicated --cpus 1 --allowed-cpus "$LASTCPU" -- true
 grep -qE "CPU $LASTCPU: pid [0-9]+ \(.*\) exclusive" "$T/err" ||

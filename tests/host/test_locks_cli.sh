@@ -29,7 +29,7 @@ hold() { # hold -s|-x FILE
     setsid flock -o "$1" "$2" sleep 300 &
     local pid=$!
     PIDS+=("$pid")
-    for _ in $(seq 100); do
+    for _ in $(seq 6000); do # 5 min bound: slow is not wrong
         grep -q "FLOCK .* $pid " /proc/locks && { HELD=$pid; return; }
         sleep 0.05
     done
@@ -106,7 +106,7 @@ ok "symlinked lockfile reported and skipped"
 # ---- --watch: re-prints until SIGINT (json: one document per line), SIGTERM for the table
 "$BIN" locks --lock-dir "$D" --json --watch 100ms >"$D/watch.out" 2>"$D/watch.err" &
 w=$!
-for _ in $(seq 200); do
+for _ in $(seq 6000); do # 5 min bound: slow is not wrong
     [[ $(wc -l <"$D/watch.out") -ge 3 ]] && break
     sleep 0.05
 done
@@ -120,7 +120,7 @@ while read -r line; do
 done <"$D/watch.out"
 "$BIN" locks --lock-dir "$D" --watch 1s >"$D/watch2.out" 2>&1 &
 w=$!
-for _ in $(seq 200); do
+for _ in $(seq 6000); do # 5 min bound: slow is not wrong
     grep -q "LOCK" "$D/watch2.out" && break
     sleep 0.05
 done

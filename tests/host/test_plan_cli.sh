@@ -27,7 +27,7 @@ hold() { # hold -s|-x FILE: a flock(1) holder in its own process group, visible 
     setsid flock -o "$1" "$2" sleep 300 &
     local pid=$!
     PIDS+=("$pid")
-    for _ in $(seq 100); do
+    for _ in $(seq 6000); do # 5 min bound: slow is not wrong
         grep -q "FLOCK .* $pid " /proc/locks && { HELD=$pid; return; }
         sleep 0.05
     done

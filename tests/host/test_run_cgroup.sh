@@ -43,10 +43,10 @@ run_rc 0 "$BIN" run --lock-dir "$L" --cpus "$NALLOWED" -- sh -c "$probe"
 ok "--cpus $NALLOWED: Cpus_allowed_list $ALLOWED"
 
 # ---- the group exists while the job runs, with the plan in cpuset.cpus
-"$BIN" run --lock-dir "$L" --cpus 1 -- sh -c "echo \$LLCSLICE_CPUS > $T/cpus; sleep 30" 2>"$T/err" &
+"$BIN" run --lock-dir "$L" --cpus 1 -- sh -c "echo \$LLCSLICE_CPUS > $T/cpus; sleep 600" 2>"$T/err" &
 pid=$!
 PIDS+=($pid)
-for _ in $(seq 100); do [[ -s $T/cpus && -n $(groups_of $pid) ]] && break; sleep 0.05; done
+wait_until '[[ -s $T/cpus && -n $(groups_of $pid) ]] || ! kill -0 $pid 2>/dev/null'
 g=$(groups_of $pid | head -1)
 [[ -n $g ]] || fail "no group while the job runs"
 [[ $(cat "$g/cpuset.cpus") == "$(cat "$T/cpus")" ]] || fail "$g/cpuset.cpus $(cat "$g/cpuset.cpus") != $(cat "$T/cpus")"

@@ -70,10 +70,10 @@ else
 fi
 
 # ---- busy (75): every CPU held dedicated by another run
-"$BIN" run --lock-dir "$L" --mode dedicated --cpus "$(nproc)" -- sh -c "touch $T/held; sleep 30" &
+"$BIN" run --lock-dir "$L" --mode dedicated --cpus "$(nproc)" -- sh -c "touch $T/held; sleep 600" &
 holder=$!
 PIDS+=($holder)
-for _ in $(seq 200); do [[ -e $T/held ]] && break; sleep 0.05; done
+wait_until '[[ -e $T/held ]] || ! kill -0 $holder 2>/dev/null'
 HOLDER=$holder bad 75 "pid $holder" --mode dedicated --cpus 1 -- true
 HOLDER=$holder bad 75 "pid $holder" --mode exclusive -- true
 kill -TERM $holder

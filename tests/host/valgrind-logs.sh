@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Runs after every host test of the valgrind pass (ctest fixture cleanup): any non-empty
-# memcheck log is a memory error or a leak in llcslice; print them all and fail.
+# memcheck log is a memory error or a leak in llcslice; print them all and fail. The wrapper
+# writes each invocation's log into its own LOGS/vg.XXXXXX/ directory: search the whole tree.
 set -uo pipefail
 logs=${LLCSLICE_VALGRIND_LOGS:?}
 total=$(find "$logs" -name '*.log' | wc -l)
@@ -20,7 +21,6 @@ if [[ -n $bad ]]; then
     exit 1
 fi
 ((total > 0)) || { echo "FAIL: no valgrind logs in $logs: was LLCSLICE_BIN the wrapper?"; exit 1; }
-unwrapped=0
-[[ -f $logs/unwrapped ]] && unwrapped=$(wc -l <"$logs/unwrapped")
+unwrapped=$(find "$logs" -name unwrapped -exec cat {} + | wc -l)
 echo "ok - $total llcslice processes under valgrind: zero errors, zero definite/indirect leaks" \
     "($unwrapped runs unwrapped: a seccomp profile, or a TMPDIR valgrind cannot use)"

@@ -196,8 +196,8 @@ static void test_parse_100k(void **state)
     assert_int_equal(total, flock_lines);
     print_message("100k lines: parse+sort %.1f ms, 160k lookups %.1f ms (%zu FLOCK holders)\n",
                   (t1 - t0) * 1e3, (t2 - t1) * 1e3, flock_lines);
-    /* Generous: only catches quadratic behaviour, not noise. */
-    assert_true(t1 - t0 < 5.0);
+    /* Times are printed, not asserted (a loaded machine is slow): bench/bench_plan.c measures
+     * read+parse. */
     ls_locktable_free(&t);
     free(text);
 }

@@ -38,7 +38,9 @@ static void reports_free(struct reports *r)
     r->n = 0;
 }
 
-/* The holder leaves after 300 ms; we waited, said for whom once, and got it. */
+/* The holder leaves after 300 ms; we waited, said for whom, and got it. Said once, but for
+ * the case a loaded machine makes visible: while the holder exits, /proc still lists its lock
+ * but no longer its command line, and the changed description is said again (same holder). */
 static void test_wait_until_released(void **state)
 {
     struct env *e = *state;
@@ -54,11 +56,15 @@ static void test_wait_until_released(void **state)
     assert_int_equal(
         ls_plan_acquire_wait(&e->topo, &e->allowed, &e->ld, &r, 10000, record, &rep, &p, &err), 0);
     assert_llcs(&p, "0");
-    assert_int_equal(rep.n, 1);
     char who[64];
     snprintf(who, sizeof(who), "LLC 0: pid %d (", (int)a.pid);
-    assert_contains(rep.msg[0], who);
-    assert_contains(rep.msg[0], ") exclusive");
+    assert_true(rep.n >= 1);
+    for (int i = 0; i < rep.n; i++) {
+        if (rep.n > 1)
+            print_message("  wait report %d: %s\n", i + 1, rep.msg[i]);
+        assert_contains(rep.msg[i], who);
+        assert_contains(rep.msg[i], ") exclusive");
+    }
     ls_plan_free(&p);
     reports_free(&rep);
     peer_end(&a);
@@ -104,21 +110,26 @@ static void test_wait_timeout(void **state)
     peer_end(&a);
 }
 
-/* Who we wait for is reported again only when it changes. Each report releases the next
- * holder, so the sequence does not depend on timing. */
+/* Who we wait for is reported again only when it changes. The first report releases holder A,
+ * the first one without A releases B, so the sequence does not depend on timing. An exiting A
+ * may be reported once more, described differently (its command line is gone from /proc while
+ * its lock is still listed): a loaded machine makes that window visible. */
 struct release_on_report {
     struct reports rep;
     struct peer *peers[2];
+    char wa[64];
 };
 
 static void record_and_release(const char *who, void *ctx)
 {
     struct release_on_report *x = ctx;
-    int n = x->rep.n;
     record(who, &x->rep);
-    if (n < 2 && x->peers[n]->ctl >= 0) {
-        close(x->peers[n]->ctl);
-        x->peers[n]->ctl = -1;
+    if (x->peers[0]->ctl >= 0) {
+        close(x->peers[0]->ctl);
+        x->peers[0]->ctl = -1;
+    } else if (x->peers[1]->ctl >= 0 && !strstr(who, x->wa)) {
+        close(x->peers[1]->ctl);
+        x->peers[1]->ctl = -1;
     }
 }
 
@@ -131,18 +142,23 @@ static void test_wait_reports_changes(void **state)
     struct ls_plan p;
     struct ls_error err = {0};
     struct release_on_report x = {.peers = {&a, &b}};
-    assert_int_equal(ls_plan_acquire_wait(&e->topo, &e->allowed, &e->ld, &r, 20000,
+    char wb[64];
+    snprintf(x.wa, sizeof(x.wa), "LLC 0: pid %d (", (int)a.pid);
+    snprintf(wb, sizeof(wb), "LLC 1: pid %d (", (int)b.pid);
+    assert_int_equal(ls_plan_acquire_wait(&e->topo, &e->allowed, &e->ld, &r, 300000,
                                           record_and_release, &x, &p, &err),
                      0);
     assert_llcs(&p, "0,1");
-    char wa[64], wb[64];
-    snprintf(wa, sizeof(wa), "LLC 0: pid %d (", (int)a.pid);
-    snprintf(wb, sizeof(wb), "LLC 1: pid %d (", (int)b.pid);
-    assert_int_equal(x.rep.n, 2);
-    assert_contains(x.rep.msg[0], wa);
+    assert_true(x.rep.n >= 2);
+    assert_contains(x.rep.msg[0], x.wa);
     assert_contains(x.rep.msg[0], wb);
-    assert_null(strstr(x.rep.msg[1], wa));
-    assert_contains(x.rep.msg[1], wb);
+    for (int i = 1; i < x.rep.n; i++) {
+        if (x.rep.n > 2)
+            print_message("  wait report %d: %s\n", i + 1, x.rep.msg[i]);
+        assert_contains(x.rep.msg[i], wb);
+    }
+    assert_null(strstr(x.rep.msg[x.rep.n - 1], x.wa));
+    assert_int_equal(x.rep.n, 2 + (x.rep.n > 2 && strstr(x.rep.msg[1], x.wa) != NULL));
     ls_plan_free(&p);
     reports_free(&x.rep);
     peer_end(&a);
@@ -277,7 +293,8 @@ static void test_waiter_leaving_wakes(void **state)
 /* ---- anti-starvation ----------------------------------------------------------------- */
 
 /* A child that starts a 1-CPU dedicated job every 40 ms (each holds its CPU 150 ms when it
- * gets one, and gives up after the usual retries otherwise) until its control pipe closes;
+ * gets one, and gives up after the usual retries otherwise) until its control pipe closes and
+ * at least one job got its CPU (a loaded machine may need a while for that: bound 2 min);
  * then it writes how many jobs got their CPU. */
 static pid_t feeder_start(struct env *e, int *ctl_out, int *res_out)
 {
@@ -296,19 +313,22 @@ static pid_t feeder_start(struct env *e, int *ctl_out, int *res_out)
     close(ctl[1]);
     close(res[0]);
     int jobs[2];
-    if (pipe(jobs) < 0)
+    if (pipe2(jobs, O_NONBLOCK) < 0)
         _exit(2);
-    long long end = mono_ms() + 30000;
+    long long end = mono_ms() + 120000;
     int got = 0, started = 0;
+    char c;
     while (mono_ms() < end) {
         struct timespec ts = {0, 40 * 1000000L};
         nanosleep(&ts, NULL);
-        /* Stop when the parent closes the control pipe. */
+        while (read(jobs[0], &c, 1) == 1)
+            got++;
+        /* Stop when the parent closes the control pipe and the stream was real. */
         struct timeval tv = {0, 0};
         fd_set rd;
         FD_ZERO(&rd);
         FD_SET(ctl[0], &rd);
-        if (select(ctl[0] + 1, &rd, NULL, NULL, &tv) > 0)
+        if (got > 0 && select(ctl[0] + 1, &rd, NULL, NULL, &tv) > 0)
             break;
         pid_t j = fork();
         if (j == 0) {
@@ -332,7 +352,6 @@ static pid_t feeder_start(struct env *e, int *ctl_out, int *res_out)
     while (waitpid(-1, NULL, 0) > 0)
         ;
     close(jobs[1]);
-    char c;
     while (read(jobs[0], &c, 1) == 1)
         got++;
     dprintf(res[1], "%d %d\n", got, started);
@@ -353,7 +372,8 @@ static void test_large_request_not_starved(void **state)
     struct ls_error err = {0};
     struct reports rep = {0};
     long long t0 = mono_ms();
-    int rc = ls_plan_acquire_wait(&e->topo, &e->allowed, &e->ld, &r, 15000, record, &rep, &p, &err);
+    int rc =
+        ls_plan_acquire_wait(&e->topo, &e->allowed, &e->ld, &r, 120000, record, &rep, &p, &err);
     long long waited = mono_ms() - t0;
     if (rc < 0)
         fail_msg("starved: %s", err.msg);
