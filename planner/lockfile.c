@@ -183,6 +183,15 @@ int ls_lock_try(int fd, enum ls_lock_mode mode, struct ls_error *err)
     }
 }
 
+void ls_lock_release(int fd)
+{
+    if (fd < 0)
+        return;
+    while (flock(fd, LOCK_UN) < 0 && errno == EINTR)
+        ;
+    close(fd);
+}
+
 int ls_lock_acquire(const struct ls_lockdir *ld, enum ls_lock_kind kind, unsigned n,
                     enum ls_lock_mode mode, int *fd_out, struct ls_error *err)
 {

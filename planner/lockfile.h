@@ -59,6 +59,12 @@ int ls_lock_open(const struct ls_lockdir *ld, enum ls_lock_kind kind, unsigned n
 /* Non-blocking flock on an open lockfile fd: 1 acquired, 0 busy, -1 error. */
 int ls_lock_try(int fd, enum ls_lock_mode mode, struct ls_error *err);
 
+/* Release a held lock: flock(LOCK_UN), then close(). The unlock comes first because the
+ * kernel reports a close (inotify IN_CLOSE, which ktstr's queue waits on) before it drops the
+ * flock of the last descriptor, so a waiter woken by the close could find the lock still held.
+ * LOCK_UN acts on the open file description: every dup of fd loses the lock too. */
+void ls_lock_release(int fd);
+
 /* ls_lock_open + ls_lock_try: 1 with *fd_out holding the lock, 0 busy (nothing left open),
  * -1 error. */
 int ls_lock_acquire(const struct ls_lockdir *ld, enum ls_lock_kind kind, unsigned n,

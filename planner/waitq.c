@@ -417,7 +417,7 @@ void ls_wait_unregister(struct ls_wait_ticket *tk)
 {
     if (tk->fd >= 0) {
         unlink(tk->path);
-        close(tk->fd);
+        ls_lock_release(tk->fd);
     }
     tk->fd = -1;
     free(tk->content);
