@@ -122,6 +122,16 @@ void ls_plan_release(struct ls_plan *plan)
     plan->nfds = 0;
 }
 
+void ls_plan_forget(struct ls_plan *plan)
+{
+    for (size_t i = 0; i < plan->nfds; i++)
+        if (plan->fds[i] >= 0)
+            close(plan->fds[i]);
+    free(plan->fds);
+    plan->fds = NULL;
+    plan->nfds = 0;
+}
+
 void ls_plan_free(struct ls_plan *plan)
 {
     ls_plan_release(plan);

@@ -144,7 +144,10 @@ int ls_describe_conflicts(const struct ls_lockdir *ld, const struct ls_locktable
                           const struct ls_lock_step *steps, size_t nsteps, char **out,
                           struct ls_error *err);
 
-void ls_plan_release(struct ls_plan *plan); /* closes fds: locks released */
-void ls_plan_free(struct ls_plan *plan);    /* releases and frees */
+void ls_plan_release(struct ls_plan *plan); /* LOCK_UN + close each fd: locks released */
+/* Close the fds without unlocking: another holder of the same open files (the lock keeper,
+ * supervisor/keeper.h) keeps the locks and releases them itself. */
+void ls_plan_forget(struct ls_plan *plan);
+void ls_plan_free(struct ls_plan *plan); /* releases and frees */
 
 #endif

@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "../cgroup/cgroup.h"
+#include "../planner/duration.h"
 #include "../planner/size.h"
 #include "../planner/trace.h"
 #include "process.h"
@@ -39,6 +40,9 @@ static void usage(FILE *out)
           "                         build never needs; log: the same syscalls are allowed but\n"
           "                         logged by the kernel (audit); none: no filter (default)\n"
           "  --seccomp-deny LIST    also deny these syscalls (name,name) with EPERM\n"
+          "  --kill-after DURATION  when the job ends or is stopped, what is left of it gets\n"
+          "                         SIGTERM, then SIGKILL this long after (default 10s; 0 =\n"
+          "                         at once)\n"
           "  -v, --verbose          say what was reserved and where the job runs\n"
           "  -h, --help             this text\n"
           "\n"
@@ -59,8 +63,12 @@ static void usage(FILE *out)
           "CAP_SYS_ADMIN, so setuid programs keep working in a job run by root.\n"
           "\n"
           "Signals: SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1 and SIGUSR2 are forwarded to the\n"
-          "job. If llcslice itself is killed, the job and everything it started are killed\n"
-          "with it; 'llcslice sweep' (and every run) removes the cgroup left behind.\n"
+          "job; after SIGINT, SIGTERM, SIGHUP or SIGQUIT, what is still running after\n"
+          "--kill-after gets SIGKILL. When CMD exits, what it left running gets SIGTERM, then\n"
+          "SIGKILL after --kill-after. If llcslice itself is killed, the job is ended the same\n"
+          "way, and the reservation stays held (by a small 'llcslice-keep' process) until every\n"
+          "process of the job is gone; 'llcslice sweep' (and every run) removes a cgroup left\n"
+          "behind.\n"
           "\n"
           "Exit status: the job's (128+N when signal N killed it); 64 usage error; 75 busy\n"
           "(after retries, or after --wait); 77 this host can never satisfy the request; 125\n"
@@ -74,6 +82,7 @@ enum {
     OPT_STRICT,
     OPT_SECCOMP,
     OPT_SECCOMP_DENY,
+    OPT_KILL_AFTER,
 };
 
 struct run_opts {
@@ -81,6 +90,7 @@ struct run_opts {
     const char *memory_max_text;
     const char *cgroup_parent;
     const char *seccomp, *seccomp_deny;
+    const char *kill_after;
     bool strict, verbose;
     char **cmd;
 };
@@ -95,6 +105,7 @@ static int parse(int argc, char **argv, struct run_opts *o, bool *done)
         {"strict", no_argument, NULL, OPT_STRICT},
         {"seccomp", required_argument, NULL, OPT_SECCOMP},
         {"seccomp-deny", required_argument, NULL, OPT_SECCOMP_DENY},
+        {"kill-after", required_argument, NULL, OPT_KILL_AFTER},
         {"verbose", no_argument, NULL, 'v'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
@@ -122,6 +133,9 @@ static int parse(int argc, char **argv, struct run_opts *o, bool *done)
             break;
         case OPT_SECCOMP_DENY:
             o->seccomp_deny = optarg;
+            break;
+        case OPT_KILL_AFTER:
+            o->kill_after = optarg;
             break;
         case 'v':
             o->verbose = true;
@@ -166,6 +180,9 @@ int ls_cmd_run(int argc, char **argv)
     uint64_t memory_max = 0;
     if (o.memory_max_text &&
         ls_size_parse(o.memory_max_text, "--memory-max", &memory_max, &err) < 0)
+        return ls_usage_error("run", "%s", err.msg);
+    long long kill_after_ms = 10000;
+    if (o.kill_after && ls_duration_parse(o.kill_after, "--kill-after", &kill_after_ms, &err) < 0)
         return ls_usage_error("run", "%s", err.msg);
     struct ls_seccomp sc;
     if (ls_seccomp_build(&sc, o.seccomp, o.seccomp_deny, &err) < 0) {
@@ -215,6 +232,7 @@ int ls_cmd_run(int argc, char **argv)
         .cgroup_parent = o.cgroup_parent,
         .strict = o.strict,
         .verbose = o.verbose,
+        .kill_after_ms = kill_after_ms,
     };
     int stop_signal;
     int code = ls_runjob(&rj, &stop_signal);
