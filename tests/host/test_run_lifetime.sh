@@ -97,3 +97,29 @@ if can_drop_privs; then
         || fail "the CPU was not freed after the job ended"
     ok "nobody: a job that SIGSTOPs its shim and SIGKILLs its supervisor keeps its CPU held and is still ended (SIGKILL after --kill-after)"
 fi
+
+# --- `llcslice slots` SIGKILLed: a run's timeout and its escalation still hold --------------
+# The per-run supervisor enforces them itself: the stubborn job (SIGTERM ignored, timeout 1s)
+# is SIGKILLed, the CPU then freed, although nothing is left of the runner.
+MARK=7783.$$
+cat >"$T/stub.yaml" <<YAML
+jobs:
+  - name: stubborn
+    mode: dedicated
+    cpus: 1
+    timeout: 1s
+    command: trap '' TERM; touch $T/stub.started; sleep $MARK
+YAML
+rm -f "$T/stub.started"
+"$BIN" slots "$T/stub.yaml" --lock-dir "$L" --allowed-cpus "$CPU" --log-dir "$T/stublogs" \
+    --kill-after 1s >"$T/s.out" 2>"$T/s.err" &
+runner=$!
+PIDS+=($runner)
+for _ in $(seq 1200); do [[ -e $T/stub.started ]] && break; sleep 0.05; done
+[[ -e $T/stub.started ]] || fail "the slot job did not start: $(cat "$T/s.err")"
+kill -KILL "$runner"
+for _ in $(seq 1200); do [[ $(count_sleepers "$MARK") -eq 0 ]] && break; sleep 0.05; done
+[[ $(count_sleepers "$MARK") -eq 0 ]] || fail "the slot job ran on after its runner was SIGKILLed: $(cat "$T/stublogs/stubborn.log")"
+"$BIN" run --lock-dir "$L" --mode dedicated --cpus 1 --allowed-cpus "$CPU" --wait=5m -- true ||
+    fail "the slot job's CPU was not freed"
+ok "slots SIGKILLed: its SIGTERM-ignoring job was still SIGKILLed (timeout + --kill-after) and its CPU freed"
