@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -120,6 +121,45 @@ static void cgroup_kill(const struct ls_keeper_spec *s)
     v1_procs(s->cgroup_dir, true, 0); /* v1, or v2 before cgroup.kill (5.14) */
 }
 
+/* SIGKILL every process with a descriptor on the marker pipe (inode ino): what is left of a
+ * job without a cgroup once its shim is gone. Processes we may not look at are skipped. */
+static void marker_kill(ino_t ino)
+{
+    DIR *proc = opendir("/proc");
+    if (!proc)
+        return;
+    char want[64];
+    snprintf(want, sizeof(want), "pipe:[%llu]", (unsigned long long)ino);
+    pid_t self = getpid();
+    struct dirent *de;
+    while ((de = readdir(proc))) {
+        if (!isdigit((unsigned char)de->d_name[0]))
+            continue;
+        pid_t pid = (pid_t)atoi(de->d_name);
+        if (pid == self)
+            continue;
+        char dir[64];
+        snprintf(dir, sizeof(dir), "/proc/%d/fd", (int)pid);
+        DIR *fds = opendir(dir);
+        if (!fds)
+            continue;
+        struct dirent *fe;
+        while ((fe = readdir(fds))) {
+            char link[64];
+            ssize_t n = readlinkat(dirfd(fds), fe->d_name, link, sizeof(link) - 1);
+            if (n <= 0)
+                continue;
+            link[n] = '\0';
+            if (strcmp(link, want) == 0) {
+                kill(pid, SIGKILL);
+                break;
+            }
+        }
+        closedir(fds);
+    }
+    closedir(proc);
+}
+
 /* Keep only the listed descriptors (and 0-2, pointed at /dev/null: a keeper that outlives
  * the supervisor must not hold its terminal or a pipe a caller waits on). */
 static void keep_only(const int *keep, size_t nkeep)
@@ -182,6 +222,8 @@ __attribute__((noreturn)) static void keeper_main(const struct ls_keeper_spec *s
         free(keep);
     }
 
+    struct stat mst;
+    ino_t marker_ino = s->marker_fd >= 0 && fstat(s->marker_fd, &mst) == 0 ? mst.st_ino : 0;
     bool shim_gone = pidfd < 0, marker_eof = s->marker_fd < 0, supervisor_gone = false;
     long long kill_at = -1;
     int kills = 0;
@@ -227,6 +269,8 @@ __attribute__((noreturn)) static void keeper_main(const struct ls_keeper_spec *s
             if (!shim_gone && pidfd >= 0)
                 pidfd_signal(pidfd, SIGKILL);
             cgroup_kill(s);
+            if (shim_gone && !marker_eof && marker_ino)
+                marker_kill(marker_ino); /* the shim could not end them (killed by the job) */
             kill_at = mono_ms() + (kills++ < 100 ? 100 : 1000);
         }
     }

@@ -8,7 +8,8 @@
  *     no pid in cgroup.procs of the group and its children on v1).
  * So SIGKILL of the supervisor (which drops its own copies at once) cannot free CPUs a job
  * still runs on. When the supervisor is gone before the job, the keeper also wakes a shim the
- * job stopped and, past twice the grace period, SIGKILLs the shim and the cgroup's processes.
+ * job stopped and, past twice the grace period, SIGKILLs the shim, the cgroup's processes
+ * and (once the shim is gone) every process still holding the marker pipe.
  * What it cannot guarantee without root is in docs/SECURITY.md. */
 #ifndef LLCSLICE_KEEPER_H
 #define LLCSLICE_KEEPER_H

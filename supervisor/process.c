@@ -188,7 +188,7 @@ static void reap_all(void)
 /* Signals between supervisor and shim: the supervisor died (PR_SET_PDEATHSIG), and the
  * supervisor's "grace is over, kill everything now". */
 #define SIG_PARENT_GONE SIGRTMAX
-#define SIG_KILL_NOW (SIGRTMAX - 1)
+#define SIG_KILL_NOW LS_SIG_KILL_NOW
 
 static long long mono_ms(void)
 {

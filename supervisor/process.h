@@ -54,6 +54,10 @@ struct ls_job {
         -1, false, -1, -1, NULL, -1, false                                                         \
     }
 
+/* Sent to the shim: SIGKILL everything of the job now (the grace is over). Unlike SIGKILL of
+ * the shim itself, this leaves nothing orphaned when the shim is a subreaper. */
+#define LS_SIG_KILL_NOW (SIGRTMAX - 1)
+
 /* Create the shim, parked until ls_job_start. */
 int ls_job_spawn(struct ls_job *job, const struct ls_job_spec *spec, struct ls_error *err);
 int ls_job_start(struct ls_job *job, struct ls_error *err);

@@ -51,16 +51,18 @@ static int pidfd_open_compat(pid_t pid)
 #endif
 }
 
-/* SIGKILL the run's shim (so its job and all it started): through the pidfd when there is
- * one, which cannot hit a recycled pid. */
+/* Have the run's shim SIGKILL its job and all it started (LS_SIG_KILL_NOW: a SIGKILL of a
+ * subreaper shim itself would orphan them): through the pidfd when there is one, which
+ * cannot hit a recycled pid. */
 static void kill_shim(struct ls_sj *sj)
 {
 #ifdef SYS_pidfd_send_signal
-    if (sj->shim_fd >= 0 && syscall(SYS_pidfd_send_signal, sj->shim_fd, SIGKILL, NULL, 0) == 0)
+    if (sj->shim_fd >= 0 &&
+        syscall(SYS_pidfd_send_signal, sj->shim_fd, LS_SIG_KILL_NOW, NULL, 0) == 0)
         return;
 #endif
     if (sj->shim_fd < 0 && sj->shim > 0 && sj->pid > 0)
-        kill(sj->shim, SIGKILL);
+        kill(sj->shim, LS_SIG_KILL_NOW);
 }
 
 static void set_note(struct ls_sj *sj, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
