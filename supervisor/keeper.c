@@ -197,9 +197,13 @@ __attribute__((noreturn)) static void keeper_main(const struct ls_keeper_spec *s
     setsid();
     prctl(PR_SET_PDEATHSIG, 0);
     prctl(PR_SET_NAME, "llcslice-keep");
-    for (int sig = 1; sig < NSIG; sig++)
-        if (sig != SIGKILL && sig != SIGSTOP && sig != SIGCHLD && sig != SIGCONT)
-            signal(sig, SIG_IGN);
+    /* Stray signals (a terminal's, a group kill's, a job's) must not end the keeper. */
+    static const int ignored[] = {SIGHUP,  SIGINT,  SIGQUIT, SIGTERM, SIGUSR1, SIGUSR2,
+                                  SIGPIPE, SIGALRM, SIGTSTP, SIGTTIN, SIGTTOU};
+    for (size_t i = 0; i < sizeof(ignored) / sizeof(ignored[0]); i++)
+        signal(ignored[i], SIG_IGN);
+    for (int sig = SIGRTMIN; sig <= SIGRTMAX; sig++)
+        signal(sig, SIG_IGN);
     sigset_t none;
     sigemptyset(&none);
     sigprocmask(SIG_SETMASK, &none, NULL);
