@@ -1,6 +1,7 @@
 /* The lock keeper (keeper.h): holds the reservation's locks until every process of the job
  * is gone, whatever happens to the supervisor. */
 #include "keeper.h"
+#include "process.h"
 
 #include <ctype.h>
 #include <dirent.h>
@@ -22,17 +23,6 @@
 #include "../planner/lockfile.h"
 
 #define POLL_MS 20 /* how often an emptying cgroup is looked at (v1 has no notification) */
-
-static int pidfd_open_compat(pid_t pid)
-{
-#ifdef SYS_pidfd_open
-    return (int)syscall(SYS_pidfd_open, pid, 0);
-#else
-    (void)pid;
-    errno = ENOSYS;
-    return -1;
-#endif
-}
 
 static void pidfd_signal(int pidfd, int sig)
 {
@@ -286,7 +276,7 @@ __attribute__((noreturn)) static void keeper_main(const struct ls_keeper_spec *s
 int ls_keeper_start(struct ls_keeper *k, const struct ls_keeper_spec *spec, struct ls_error *err)
 {
     *k = (struct ls_keeper)LS_KEEPER_INIT;
-    int pidfd = pidfd_open_compat(spec->shim);
+    int pidfd = ls_pidfd_open(spec->shim);
     if (pidfd < 0 && errno != ENOSYS)
         return ls_fail(err, LS_ERR_SYSTEM, errno, "cannot watch the job (pidfd_open): %s",
                        strerror(errno));

@@ -76,6 +76,17 @@ static void report(int fd, enum report_kind kind, int value)
     while (n < 0 && errno == EINTR);
 }
 
+int ls_pidfd_open(pid_t pid)
+{
+#ifdef SYS_pidfd_open
+    return (int)syscall(SYS_pidfd_open, pid, 0);
+#else
+    (void)pid;
+    errno = ENOSYS;
+    return -1;
+#endif
+}
+
 int ls_exit_code_of_status(int status)
 {
     if (WIFEXITED(status))

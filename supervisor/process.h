@@ -75,6 +75,10 @@ void ls_job_abort(struct ls_job *job);
  * executable) with err. Lets run refuse a missing command before reserving anything. */
 int ls_command_lookup(const char *name, char *path, size_t size, struct ls_error *err);
 
+/* pidfd_open(2): a descriptor that names process pid and no later process reusing its pid;
+ * -1 with errno (ENOSYS before Linux 5.3). */
+int ls_pidfd_open(pid_t pid);
+
 /* A wait status as a shell reports it: the exit code, or 128+N for signal N. */
 int ls_exit_code_of_status(int status);
 

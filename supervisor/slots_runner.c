@@ -40,17 +40,6 @@ struct runner {
     bool failed;     /* the runner itself failed to start a run */
 };
 
-static int pidfd_open_compat(pid_t pid)
-{
-#ifdef SYS_pidfd_open
-    return (int)syscall(SYS_pidfd_open, pid, 0);
-#else
-    (void)pid;
-    errno = ENOSYS;
-    return -1;
-#endif
-}
-
 /* Have the run's shim SIGKILL its job and all it started (LS_SIG_KILL_NOW: a SIGKILL of a
  * subreaper shim itself would orphan them): through the pidfd when there is one, which
  * cannot hit a recycled pid. */
@@ -183,7 +172,7 @@ static void handle_line(struct runner *r, struct ls_sj *sj, char *line)
     sj->shim = shim;
     if (sj->shim_fd >= 0)
         close(sj->shim_fd);
-    sj->shim_fd = pidfd_open_compat(shim);
+    sj->shim_fd = ls_pidfd_open(shim);
     sj->run_start_ms = ls_mono_ms();
     if (!sj->start_ms) {
         sj->start_ms = sj->run_start_ms;
