@@ -28,7 +28,7 @@ w=$(jq -c '.waiters[0]' "$T/out")
 jq -e --argjson p "$waiter" --argjson c "$CPU" '.waiters[0] | .position == 1 and .pid == $p and
     .mode == "dedicated" and .target_cpus == 1 and .reserves.cpus == [$c] and .malformed == false
     and (.since | test("^[0-9]{4}-[0-9]{2}-[0-9]{2}T")) and .waiting_s >= 0
-    and (.cmdline | contains("--wait")) and (.wait_file | contains("-wait-"))' "$T/out" >/dev/null ||
+    and (.cmdline | contains("--wait") or contains("valgrind")) and (.wait_file | contains("-wait-"))' "$T/out" >/dev/null ||
     fail "waiter entry: $w"
 [[ ! -s $T/err ]] || fail "warnings for a well-formed waiter: $(cat "$T/err")"
 run_rc 0 "$BIN" locks --lock-dir "$L"
