@@ -228,20 +228,24 @@ static int read_whole(const char *path, char **out, size_t *len, unsigned *calls
     return 0;
 }
 
-/* Entries of a and b, each once (a and b sorted). */
+/* Entries of a or b (both sorted), as a multiset: an entry twice in one (one process holding
+ * a file through two open descriptions) stays twice, one in both is kept once. */
 static int table_union(struct ls_locktable *a, const struct ls_locktable *b)
 {
     size_t n = a->n + b->n;
     struct ls_lock_entry *v = malloc((n ? n : 1) * sizeof(*v));
     if (!v)
         return -1;
-    memcpy(v, a->entries, a->n * sizeof(*v));
-    memcpy(v + a->n, b->entries, b->n * sizeof(*v));
-    qsort(v, n, sizeof(*v), cmp_entry);
-    size_t k = 0;
-    for (size_t i = 0; i < n; i++)
-        if (k == 0 || cmp_entry(&v[k - 1], &v[i]) != 0)
-            v[k++] = v[i];
+    size_t i = 0, j = 0, k = 0;
+    while (i < a->n || j < b->n) {
+        int c = i == a->n ? 1 : j == b->n ? -1 : cmp_entry(&a->entries[i], &b->entries[j]);
+        if (c <= 0)
+            v[k++] = a->entries[i++];
+        else
+            v[k++] = b->entries[j++];
+        if (c == 0)
+            j++;
+    }
     free(a->entries);
     a->entries = v;
     a->n = k;
