@@ -78,7 +78,7 @@ if can_drop_privs; then
     MARK=7782.$$
     rm -f "$T/detached"
     "${NOBODY[@]}" "$BIN" run --lock-dir "$L" --mode dedicated --cpus 1 --allowed-cpus "$CPU" \
-        --kill-after 5s -- sh -c "trap '' TERM; sup=\$(cut -d' ' -f4 /proc/\$PPID/stat); kill -STOP \$PPID; kill -KILL \$sup; touch $T/detached; exec sleep $MARK" \
+        --kill-after 5s -- sh -c "trap '' TERM; echo \$PPID >$T/shim; sup=\$(cut -d' ' -f4 /proc/\$PPID/stat); kill -STOP \$PPID; kill -KILL \$sup; touch $T/detached; exec sleep $MARK" \
         >"$T/a.out" 2>"$T/a.err" &
     PIDS+=($!)
     for _ in $(seq 1200); do [[ -e $T/detached ]] && break; sleep 0.05; done
@@ -100,6 +100,9 @@ if can_drop_privs; then
     [[ $(count_sleepers "$MARK") -eq 0 ]] || fail "the job that stopped its shim was never ended"
     "${NOBODY[@]}" "$BIN" run --lock-dir "$L" --mode dedicated --cpus 1 --allowed-cpus "$CPU" --wait=5m -- true \
         || fail "the CPU was not freed after the job ended"
+    # Under valgrind pidfd_open is missing, so the keeper cannot wake the stopped shim (which
+    # holds nothing any more): do not leave it behind.
+    [[ ${LLCSLICE_VALGRIND:-} == 1 ]] && { kill -KILL "$(cat "$T/shim")" 2>/dev/null || true; }
     ok "nobody: a job that SIGSTOPs its shim and SIGKILLs its supervisor keeps its CPU held and is still ended (SIGKILL after --kill-after)"
 fi
 
