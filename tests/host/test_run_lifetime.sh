@@ -53,8 +53,9 @@ for user in "${USERS[@]}"; do
     # the second run is queued behind the first before the kill
     for _ in $(seq 600); do grep -q "waiting for" "$T/b.err" && break; sleep 0.05; done
     grep -q "waiting for" "$T/b.err" || fail "$user: the second run is not waiting: $(cat "$T/b.err")"
+    for _ in $(seq 600); do [[ $(count_sleepers "$MARK") -eq 2 ]] && break; sleep 0.05; done
+    [[ $(count_sleepers "$MARK") -eq 2 ]] || fail "$user: the job's two sleeps did not start"
     kill -KILL "$a"
-    [[ $(count_sleepers "$MARK") -eq 2 ]] || fail "$user: the job did not outlive its supervisor's SIGKILL (by design, for --kill-after)"
     for _ in $(seq 6000); do [[ -e $T/b.started ]] && break; sleep 0.05; done
     [[ -e $T/b.started ]] || fail "$user: the second job never started: $(cat "$T/b.err")"
     left=$(count_sleepers "$MARK" || true)
