@@ -64,7 +64,7 @@ int ls_plan_try_lock(const struct ls_lockdir *ld, struct ls_plan *plan, char *bu
     if (rc != 1) {
         /* All or nothing: drop what we got so racing peers see a consistent state. */
         while (held)
-            close(fds[--held]);
+            ls_lock_release(fds[--held]);
         free(fds);
         return rc;
     }

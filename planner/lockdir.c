@@ -274,6 +274,7 @@ int ls_lockdir_open_flags(struct ls_lockdir *ld, const char *dir, const char *pr
     snprintf(ld->prefix, sizeof(ld->prefix), "%s", prefix);
     ld->dev_major = major;
     ld->dev_minor = minor;
+    ld->confirm_free = (flags & LS_LOCKDIR_OBSERVE) || ls_pidns_nested();
     return 0;
 }
 

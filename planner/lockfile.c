@@ -10,6 +10,7 @@
 #include <string.h>
 #include <sys/file.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <unistd.h>
 
 #include "cleanup.h"
@@ -183,6 +184,79 @@ int ls_lock_try(int fd, enum ls_lock_mode mode, struct ls_error *err)
     }
 }
 
+void ls_lock_release(int fd)
+{
+    if (fd < 0)
+        return;
+    while (flock(fd, LOCK_UN) < 0 && errno == EINTR)
+        ;
+    close(fd);
+}
+
+int ls_lock_probe(const struct ls_lockdir *ld, enum ls_lock_kind kind, unsigned n,
+                  enum ls_lock_mode *mode)
+{
+    char path[PATH_MAX];
+    if (ls_lock_path(ld, kind, n, path, sizeof(path)) < 0)
+        return 0;
+    _cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY);
+    struct stat st;
+    if (fd < 0 || fstat(fd, &st) < 0 || !S_ISREG(st.st_mode))
+        return 0; /* absent (nobody holds it) or not ours to judge */
+    int r;
+    while ((r = flock(fd, LOCK_SH | LOCK_NB)) < 0 && errno == EINTR)
+        ;
+    if (r < 0) {
+        if (errno != EWOULDBLOCK)
+            return 0;
+        *mode = LS_LOCK_EXCLUSIVE;
+        return 1;
+    }
+    while ((r = flock(fd, LOCK_EX | LOCK_NB)) < 0 && errno == EINTR)
+        ;
+    int e = errno;
+    flock(fd, LOCK_UN);
+    if (r < 0 && e == EWOULDBLOCK) {
+        *mode = LS_LOCK_SHARED;
+        return 1;
+    }
+    return 0;
+}
+
+bool ls_pidns_nested(void)
+{
+    /* In the host's pid namespace pid 2 is always kthreadd; a child namespace shows no
+     * kernel threads. NSpid alone does not tell when /proc is the namespace's own (as in an
+     * llcslice job: it lists levels from there down), nor can NS_GET_PARENT look past it. */
+    _cleanup_close_ int kt = open("/proc/2/comm", O_RDONLY | O_CLOEXEC);
+    char comm[32];
+    ssize_t c = kt >= 0 ? read(kt, comm, sizeof(comm) - 1) : -1;
+    if (c < 8 || memcmp(comm, "kthreadd", 8) != 0)
+        return true;
+    _cleanup_close_ int fd = open("/proc/self/status", O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return false;
+    char buf[4096];
+    ssize_t r = read(fd, buf, sizeof(buf) - 1);
+    if (r <= 0)
+        return false;
+    buf[r] = '\0';
+    const char *p = strstr(buf, "\nNSpid:");
+    if (!p)
+        return false;
+    p += 8;
+    const char *end = strchr(p, '\n');
+    size_t fields = 0;
+    bool in = false;
+    for (; *p && p != end; p++) {
+        bool digit = *p >= '0' && *p <= '9';
+        if (digit && !in)
+            fields++;
+        in = digit;
+    }
+    return fields > 1;
+}
+
 int ls_lock_acquire(const struct ls_lockdir *ld, enum ls_lock_kind kind, unsigned n,
                     enum ls_lock_mode mode, int *fd_out, struct ls_error *err)
 {
@@ -351,6 +425,28 @@ void ls_pid_cmdline(pid_t pid, char *buf, size_t size)
     }
 }
 
+/* Whether process pid has a descriptor open on the file (dev, ino): the lock's holder, or a
+ * process that inherited it. 1 yes, 0 no (a reused pid), -1 cannot tell (no permission to
+ * look at its descriptors, or it is gone). */
+static int holds_file(pid_t pid, dev_t dev, ino_t ino)
+{
+    char dir[64];
+    snprintf(dir, sizeof(dir), "/proc/%d/fd", (int)pid);
+    _cleanup_closedir_ DIR *d = opendir(dir);
+    if (!d)
+        return -1;
+    int dfd = dirfd(d);
+    struct dirent *de;
+    while ((de = readdir(d))) {
+        if (de->d_name[0] < '0' || de->d_name[0] > '9')
+            continue;
+        struct stat st;
+        if (fstatat(dfd, de->d_name, &st, 0) == 0 && st.st_dev == dev && st.st_ino == ino)
+            return 1;
+    }
+    return 0;
+}
+
 int ls_lock_holders(const struct ls_lockdir *ld, const struct ls_locktable *t,
                     unsigned long long inode, struct ls_holder **out, size_t *n,
                     struct ls_error *err)
@@ -364,10 +460,17 @@ int ls_lock_holders(const struct ls_lockdir *ld, const struct ls_locktable *t,
     struct ls_holder *h = calloc(cnt, sizeof(*h));
     if (!h)
         return ls_fail(err, LS_ERR_SYSTEM, ENOMEM, "out of memory listing lock holders");
+    struct stat ds; /* stat's device of files in the dir (mountinfo's may differ: btrfs) */
+    dev_t dev = stat(ld->dir, &ds) == 0 ? ds.st_dev : makedev(ld->dev_major, ld->dev_minor);
     for (size_t i = 0; i < cnt; i++) {
         h[i].pid = e[i].pid;
         h[i].mode = e[i].mode;
         ls_pid_cmdline(e[i].pid, h[i].cmdline, sizeof(h[i].cmdline));
+        /* /proc/locks names the pid that took the lock, looked up now: once that process is
+         * gone (the lock lives on in a keeper or an inherited descriptor) the pid may belong
+         * to someone unrelated. Name a process only if it has the lockfile open. */
+        if (e[i].pid > 0 && holds_file(e[i].pid, dev, (ino_t)inode) == 0)
+            snprintf(h[i].cmdline, sizeof(h[i].cmdline), "?");
     }
     *out = h;
     *n = cnt;

@@ -16,6 +16,10 @@ struct ls_lockdir {
     char dir[4096];
     char prefix[128];
     unsigned dev_major, dev_minor; /* the dir's filesystem, as /proc/locks names it */
+    /* Probe (ls_lock_probe) every lockfile /proc/locks shows free before calling it free:
+     * set for observers (plan, locks), whose answer nothing else corrects, and inside a pid
+     * namespace other than the host's, whose /proc/locks omits locks held outside it. */
+    bool confirm_free;
 };
 
 /* Resolve --lock-dir/LLCSLICE_LOCK_DIR (default /tmp) and --lock-prefix/LLCSLICE_LOCK_PREFIX
@@ -65,6 +69,25 @@ int ls_lock_open(const struct ls_lockdir *ld, enum ls_lock_kind kind, unsigned n
 /* Non-blocking flock on an open lockfile fd: 1 acquired, 0 busy, -1 error. */
 int ls_lock_try(int fd, enum ls_lock_mode mode, struct ls_error *err);
 
+/* Release a held lock: flock(LOCK_UN), then close(). The unlock comes first because the
+ * kernel reports a close (inotify IN_CLOSE, which ktstr's queue waits on) before it drops the
+ * flock of the last descriptor, so a waiter woken by the close could find the lock still held.
+ * LOCK_UN acts on the open file description: every dup of fd loses the lock too. */
+void ls_lock_release(int fd);
+
+/* Whether a lockfile is held, by trying it: LOCK_SH|LOCK_NB (fails: an exclusive holder),
+ * then LOCK_EX|LOCK_NB (fails: shared holders), each dropped at once. Sees every holder,
+ * whatever /proc/locks shows this process. 1 held (*mode says how), 0 free or absent. A
+ * probe holds the lock for a moment: a racing non-blocking acquirer may see it busy once and
+ * retries, as it does for any holder. */
+int ls_lock_probe(const struct ls_lockdir *ld, enum ls_lock_kind kind, unsigned n,
+                  enum ls_lock_mode *mode);
+
+/* Whether this process runs in a pid namespace other than the host's: /proc/2 is not
+ * kthreadd (a child namespace's own /proc shows no kernel threads), or /proc/self/status
+ * NSpid has more than one entry (the host's /proc). */
+bool ls_pidns_nested(void);
+
 /* ls_lock_open + ls_lock_try: 1 with *fd_out holding the lock, 0 busy (nothing left open),
  * -1 error. */
 int ls_lock_acquire(const struct ls_lockdir *ld, enum ls_lock_kind kind, unsigned n,
@@ -86,7 +109,9 @@ int ls_lockdir_scan(const struct ls_lockdir *ld, enum ls_lock_kind kind, unsigne
 struct ls_holder {
     pid_t pid;
     enum ls_lock_mode mode;
-    char cmdline[160]; /* from /proc/PID/cmdline, NULs as spaces, "?" when gone */
+    char cmdline[160]; /* from /proc/PID/cmdline, NULs as spaces, "?" when gone, when the
+                        * process with that pid holds no descriptor of the lockfile (a
+                        * reused pid), or when the holder is unknown (pid 0) */
 };
 
 /* One pass over /proc/locks: FLOCK entries keyed by device+inode for fast lookup. */

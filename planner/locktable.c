@@ -185,12 +185,13 @@ int ls_locktable_parse(struct ls_locktable *t, const char *text, size_t len, str
     return 0;
 }
 
-int ls_locktable_read(struct ls_locktable *t, const char *path, struct ls_error *err)
+/* The whole file in *buf (caller frees), with the number of read() calls it took. */
+static int read_whole(const char *path, char **out, size_t *len, unsigned *calls,
+                      struct ls_error *err)
 {
-    t->entries = NULL;
-    t->n = 0;
-    if (!path)
-        path = "/proc/locks";
+    *out = NULL;
+    *len = 0;
+    *calls = 0;
     _cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC);
     if (fd < 0)
         return ls_fail(err, LS_ERR_SYSTEM, errno,
@@ -220,10 +221,83 @@ int ls_locktable_read(struct ls_locktable *t, const char *path, struct ls_error 
         if (r == 0)
             break;
         used += (size_t)r;
+        (*calls)++;
     }
-    if (ls_locktable_parse(t, buf, used, err) < 0)
-        return ls_error_prefix(err, "%s", path);
+    *out = LS_STEAL(buf);
+    *len = used;
     return 0;
+}
+
+/* Entries of a or b (both sorted), as a multiset: an entry twice in one (one process holding
+ * a file through two open descriptions) stays twice, one in both is kept once. */
+static int table_union(struct ls_locktable *a, const struct ls_locktable *b)
+{
+    size_t n = a->n + b->n;
+    struct ls_lock_entry *v = malloc((n ? n : 1) * sizeof(*v));
+    if (!v)
+        return -1;
+    size_t i = 0, j = 0, k = 0;
+    while (i < a->n || j < b->n) {
+        int c = i == a->n ? 1 : j == b->n ? -1 : cmp_entry(&a->entries[i], &b->entries[j]);
+        if (c <= 0)
+            v[k++] = a->entries[i++];
+        else
+            v[k++] = b->entries[j++];
+        if (c == 0)
+            j++;
+    }
+    free(a->entries);
+    a->entries = v;
+    a->n = k;
+    return 0;
+}
+
+#define CONSISTENT_TRIES 4
+
+int ls_locktable_read(struct ls_locktable *t, const char *path, struct ls_error *err)
+{
+    t->entries = NULL;
+    t->n = 0;
+    if (!path)
+        path = "/proc/locks";
+    /* The kernel fills one read() from one walk of the lock list, but a walk yields about a
+     * page: a longer file comes from several walks, and locks taken or dropped between them
+     * shift the rest, so a held lock can be missed. Such a read is repeated until two agree;
+     * if churn never lets them, the union of the last two is used (a lock in either was held
+     * a moment ago: never reported free by mistake, at worst busy a moment too long). */
+    _cleanup_free_ char *prev = NULL;
+    size_t prev_len = 0;
+    for (int attempt = 0;; attempt++) {
+        char *buf;
+        size_t len;
+        unsigned calls;
+        if (read_whole(path, &buf, &len, &calls, err) < 0)
+            return -1;
+        bool settled = calls <= 1 || (prev && prev_len == len && memcmp(prev, buf, len) == 0);
+        if (settled || attempt + 1 >= CONSISTENT_TRIES) {
+            int rc = ls_locktable_parse(t, buf, len, err);
+            free(buf);
+            if (rc < 0)
+                return ls_error_prefix(err, "%s", path);
+            if (settled || !prev)
+                return 0;
+            struct ls_locktable old;
+            if (ls_locktable_parse(&old, prev, prev_len, err) < 0) {
+                ls_locktable_free(t);
+                return ls_error_prefix(err, "%s", path);
+            }
+            rc = table_union(t, &old);
+            ls_locktable_free(&old);
+            if (rc < 0) {
+                ls_locktable_free(t);
+                return ls_fail(err, LS_ERR_SYSTEM, ENOMEM, "out of memory reading %s", path);
+            }
+            return 0;
+        }
+        free(prev);
+        prev = buf;
+        prev_len = len;
+    }
 }
 
 void ls_locktable_free(struct ls_locktable *t)

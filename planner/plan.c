@@ -142,6 +142,15 @@ int ls_plan_lock_steps(const struct ls_plan *plan, struct ls_lock_step **steps, 
 void ls_plan_release(struct ls_plan *plan)
 {
     for (size_t i = 0; i < plan->nfds; i++)
+        ls_lock_release(plan->fds[i]);
+    free(plan->fds);
+    plan->fds = NULL;
+    plan->nfds = 0;
+}
+
+void ls_plan_forget(struct ls_plan *plan)
+{
+    for (size_t i = 0; i < plan->nfds; i++)
         if (plan->fds[i] >= 0)
             close(plan->fds[i]);
     free(plan->fds);

@@ -173,7 +173,10 @@ int ls_describe_conflicts(const struct ls_lockdir *ld, const struct ls_locktable
  * nodes hold one virtual LLC more, as the seed's numa_aware_llc_order). */
 unsigned ls_plan_vcpu_guest_node(const struct ls_plan *plan, unsigned vcpu);
 
-void ls_plan_release(struct ls_plan *plan); /* closes fds: locks released */
-void ls_plan_free(struct ls_plan *plan);    /* releases and frees */
+void ls_plan_release(struct ls_plan *plan); /* LOCK_UN + close each fd: locks released */
+/* Close the fds without unlocking: another holder of the same open files (the lock keeper,
+ * supervisor/keeper.h) keeps the locks and releases them itself. */
+void ls_plan_forget(struct ls_plan *plan);
+void ls_plan_free(struct ls_plan *plan); /* releases and frees */
 
 #endif

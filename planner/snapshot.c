@@ -40,8 +40,9 @@ int ls_snapshot_take(const struct ls_topology *topo, const ls_cpuset *allowed,
 {
     if (ls_snapshot_idle(topo, snap, err) < 0)
         return -1;
-    /* Nobody holds anything on the lock dir's filesystem: no file to look at. */
-    if (!ls_locktable_has_device(t, ld->dev_major, ld->dev_minor))
+    /* Nobody holds anything on the lock dir's filesystem: no file to look at (unless what
+     * /proc/locks shows must be confirmed by probing). */
+    if (!ld->confirm_free && !ls_locktable_has_device(t, ld->dev_major, ld->dev_minor))
         return 0;
     /* One readdir; a stat only where the dirent cannot vouch for the inode. */
     bool trust_dirent = dirent_ino_is_inode(ld->dir);
@@ -73,6 +74,11 @@ int ls_snapshot_take(const struct ls_topology *topo, const ls_cpuset *allowed,
         }
         const struct ls_lock_entry *e;
         size_t cnt = ls_locktable_find(t, ld->dev_major, ld->dev_minor, ino, &e);
+        struct ls_lock_entry probed;
+        if (cnt == 0 && ld->confirm_free && ls_lock_probe(ld, kind, v, &probed.mode) == 1) {
+            e = &probed; /* held by someone /proc/locks did not show (yet, or to us) */
+            cnt = 1;
+        }
         for (size_t k = 0; k < cnt; k++) {
             if (kind == LS_LOCK_LLC) {
                 if (e[k].mode == LS_LOCK_EXCLUSIVE)
@@ -116,6 +122,14 @@ static int describe_one(FILE *f, bool *first, const struct ls_lockdir *ld,
     size_t n = 0;
     if (ls_lock_holders(ld, t, ino, &h, &n, err) < 0)
         return -1;
+    enum ls_lock_mode mode;
+    if (n == 0 && ld->confirm_free && ls_lock_probe(ld, kind, v, &mode) == 1) {
+        h = calloc(1, sizeof(*h)); /* held by someone /proc/locks does not show us */
+        if (!h)
+            return oom(err);
+        h[0] = (struct ls_holder){.pid = 0, .mode = mode, .cmdline = "?"};
+        n = 1;
+    }
     if (only_exclusive) {
         size_t k = 0;
         for (size_t i = 0; i < n; i++)

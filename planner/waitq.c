@@ -103,8 +103,9 @@ static void waiter_free(struct ls_waiter *w)
     ls_cpuset_free(&w->cpus);
 }
 
-/* Read a live waiter's file; a torn read (rewrite in progress) is retried. */
-static void read_waiter(int fd, struct ls_waiter *w)
+/* Read a live waiter's file; a torn read (rewrite in progress) is retried. false: it never
+ * parsed. */
+static bool read_waiter(int fd, struct ls_waiter *w)
 {
     for (int attempt = 0; attempt < 3; attempt++) {
         char buf[4096];
@@ -112,27 +113,28 @@ static void read_waiter(int fd, struct ls_waiter *w)
         char *text = buf;
         struct stat st;
         if (fstat(fd, &st) < 0 || st.st_size < 0 || (size_t)st.st_size > WAIT_MAX_FILE)
-            return;
+            return false;
         size_t cap = sizeof(buf);
         if ((size_t)st.st_size + 1 > cap) {
             cap = (size_t)st.st_size + 1;
             text = big = malloc(cap);
             if (!big)
-                return;
+                return false;
         }
         ssize_t n = pread(fd, text, cap - 1, 0);
         if (n < 0)
-            return;
+            return false;
         text[n] = '\0';
         waiter_free(w);
         w->reserves = false;
         if (parse_content(text, w))
-            return;
+            return true;
         waiter_free(w);
         w->reserves = false;
         struct timespec ms = {0, 1000000};
         nanosleep(&ms, NULL);
     }
+    return false;
 }
 
 static int cmp_waiter(const void *a, const void *b)
@@ -204,7 +206,8 @@ int ls_waitq_read_table(const struct ls_lockdir *ld, const struct ls_locktable *
         memset(w, 0, sizeof(*w));
         w->ticket = ticket;
         w->pid = pid;
-        read_waiter(fd, w);
+        w->uid = st.st_uid;
+        w->malformed = !read_waiter(fd, w); /* written before it is renamed into place */
     }
     if (q->n)
         qsort(q->w, q->n, sizeof(*q->w), cmp_waiter);
@@ -420,7 +423,7 @@ void ls_wait_unregister(struct ls_wait_ticket *tk)
 {
     if (tk->fd >= 0) {
         unlink(tk->path);
-        close(tk->fd);
+        ls_lock_release(tk->fd);
     }
     tk->fd = -1;
     free(tk->content);

@@ -21,6 +21,8 @@ struct ls_waiter {
     size_t target_cpus;
     bool reserves;                  /* false: waiting but no plan to reserve yet */
     ls_cpuset llc_ex, llc_sh, cpus; /* the reserved locks */
+    bool malformed;                 /* its file never parsed: it reserves nothing */
+    uid_t uid;                      /* owner of its file */
 };
 
 struct ls_waitq {

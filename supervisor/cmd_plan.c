@@ -47,6 +47,8 @@ static void usage(FILE *out)
           "                         (topology, NUMA cells) and <numatune> for a domain XML\n"
           "  --vm-memory SIZE       guest memory split over the guest NUMA nodes in the qemu\n"
           "                         and libvirt formats (default 1G)\n"
+          "  --cgroup-parent PATH   plan inside what this cgroup grants (cpuset.cpus.effective),\n"
+          "                         as run --cgroup-parent would; default: our own cgroup\n"
           "  --cgroup-manager M     accepted (and checked) so a 'run' command line can be\n"
           "                         reused; the plan does not depend on it\n"
           "  -h, --help             this text\n",
@@ -121,6 +123,7 @@ int ls_cmd_plan(int argc, char **argv)
     static const struct option longopts[] = {
         LS_REQOPTS_LONGOPTS,
         {"json", no_argument, NULL, 'j'},
+        {"cgroup-parent", required_argument, NULL, 'P'},
         {"format", required_argument, NULL, 'f'},
         {"vm-memory", required_argument, NULL, 'M'},
         {"cgroup-manager", required_argument, NULL, 'C'},
@@ -131,6 +134,7 @@ int ls_cmd_plan(int argc, char **argv)
     struct ls_reqopts ro = {0};
     int fmt = FMT_TEXT;
     bool verbose = false;
+    const char *cgroup_parent = NULL;
     const char *vm_memory = NULL;
     int c;
     /* run's options too, so s/run/plan/ works on any run command line */
@@ -152,6 +156,9 @@ int ls_cmd_plan(int argc, char **argv)
         if (ls_reqopts_handle(&ro, c, optarg))
             continue;
         switch (c) {
+        case 'P':
+            cgroup_parent = optarg;
+            break;
         case 'j':
             fmt = FMT_JSON;
             break;
@@ -217,7 +224,7 @@ int ls_cmd_plan(int argc, char **argv)
         ls_warn("plan ignores %s (they only matter to run)", ignored);
 
     struct ls_host host;
-    if (ls_host_load(&host, &ro.host, &err) < 0 || ls_host_apply_grant(&host, NULL, &err) < 0) {
+    if (ls_host_load(&host, &ro.host, &err) < 0 || ls_host_apply_grant(&host, cgroup_parent, &err) < 0) {
         ls_host_free(&host);
         return ls_report(&err);
     }

@@ -60,6 +60,9 @@ static void usage(FILE *out)
           "                         LLCSLICE_PLAN gets \"applied\". Needs --perf\n"
           "  --vmm-timeout DURATION how long qemu may take to answer on QMP (default 60s);\n"
           "                         then it is killed and run exits 125\n"
+          "  --kill-after DURATION  when the job ends or is stopped, what is left of it gets\n"
+          "                         SIGTERM, then SIGKILL this long after (default 10s; 0 =\n"
+          "                         at once)\n"
           "  -v, --verbose          say what was reserved and where the job runs, and at the end\n"
           "                         what it cost: wall and CPU time, peak memory, OOM kills\n"
           "  -h, --help             this text\n"
@@ -81,8 +84,12 @@ static void usage(FILE *out)
           "CAP_SYS_ADMIN, so setuid programs keep working in a job run by root.\n"
           "\n"
           "Signals: SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1 and SIGUSR2 are forwarded to the\n"
-          "job. If llcslice itself is killed, the job and everything it started are killed\n"
-          "with it; 'llcslice sweep' (and every run) removes the cgroup left behind.\n"
+          "job; after SIGINT, SIGTERM, SIGHUP or SIGQUIT, what is still running after\n"
+          "--kill-after gets SIGKILL. When CMD exits, what it left running gets SIGTERM, then\n"
+          "SIGKILL after --kill-after. If llcslice itself is killed, the job is ended the same\n"
+          "way, and the reservation stays held (by a small 'llcslice-keep' process) until every\n"
+          "process of the job is gone; 'llcslice sweep' (and every run) removes a cgroup left\n"
+          "behind.\n"
           "\n"
           "Exit status: the job's (128+N when signal N killed it); 64 usage error; 75 busy\n"
           "(after retries, or after --wait); 77 this host can never satisfy the request; 125\n"
@@ -100,6 +107,7 @@ enum {
     OPT_VMM_TIMEOUT,
     OPT_CGROUP_MANAGER,
     OPT_SLICE,
+    OPT_KILL_AFTER,
 };
 
 struct run_opts {
@@ -108,6 +116,7 @@ struct run_opts {
     const char *cgroup_parent;
     const char *seccomp, *seccomp_deny;
     const char *vmm, *vmm_timeout;
+    const char *kill_after;
     bool strict, verbose;
     char **cmd;
     const char *cgroup_manager, *slice;
@@ -126,6 +135,7 @@ const struct option *ls_run_options(void)
         {"vmm-timeout", required_argument, NULL, OPT_VMM_TIMEOUT},
         {"cgroup-manager", required_argument, NULL, OPT_CGROUP_MANAGER},
         {"slice", required_argument, NULL, OPT_SLICE},
+        {"kill-after", required_argument, NULL, OPT_KILL_AFTER},
         {"verbose", no_argument, NULL, 'v'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
@@ -172,6 +182,9 @@ static int parse(int argc, char **argv, struct run_opts *o, bool *done)
             break;
         case OPT_SLICE:
             o->slice = optarg;
+            break;
+        case OPT_KILL_AFTER:
+            o->kill_after = optarg;
             break;
         case 'v':
             o->verbose = true;
@@ -234,6 +247,9 @@ int ls_cmd_run(int argc, char **argv)
                     strchr(o.slice, '/')))
         return ls_usage_error("run", "--slice '%s': a systemd slice unit name, like llcslice.slice",
                               o.slice);
+    long long kill_after_ms = 10000;
+    if (o.kill_after && ls_duration_parse(o.kill_after, "--kill-after", &kill_after_ms, &err) < 0)
+        return ls_usage_error("run", "%s", err.msg);
     struct ls_seccomp sc;
     if (ls_seccomp_build(&sc, o.seccomp, o.seccomp_deny, &err) < 0) {
         if (err.category == LS_ERR_USAGE)
@@ -293,6 +309,7 @@ int ls_cmd_run(int argc, char **argv)
         .vmm = o.vmm ? &vmm : NULL,
         .cgroup_manager = manager,
         .slice = o.slice,
+        .kill_after_ms = kill_after_ms,
     };
     int stop_signal;
     int code = ls_runjob(&rj, &stop_signal);

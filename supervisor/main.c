@@ -1,6 +1,8 @@
 /* llcslice: reserve an LLC/NUMA-aware CPU slice, hold it with flock, run a job inside it. */
+#include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "../configs/suggest.h"
 #include "cli.h"
@@ -47,8 +49,27 @@ static int unknown_command(const char *cmd, const char *const *names, size_t n)
     return ls_usage_error(NULL, "unknown command '%s'%s", cmd, hint);
 }
 
+/* Started with 0, 1 or 2 closed (`2>&-`, some daemons and CI agents), the first files we open
+ * would take those numbers and our warnings would land in a lockfile or a wait file others
+ * parse. Fill each closed one with /dev/null before anything else is opened. */
+static void standard_fds_open(void)
+{
+    for (int fd = 0; fd <= 2; fd++) {
+        if (fcntl(fd, F_GETFD) >= 0)
+            continue;
+        int nfd = open("/dev/null", fd == 0 ? O_RDONLY : O_WRONLY);
+        if (nfd < 0)
+            _exit(125);  /* nowhere safe to write: say nothing rather than corrupt a file */
+        if (nfd != fd) { /* cannot happen (lower ones are open by now), but be sure */
+            dup2(nfd, fd);
+            close(nfd);
+        }
+    }
+}
+
 int main(int argc, char **argv)
 {
+    standard_fds_open();
     ls_proctitle_init(argc, argv); /* before anything keeps a pointer into environ */
     if (argc < 2) {
         fputs(usage, stderr);

@@ -4,6 +4,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <sched.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -75,6 +76,17 @@ static void report(int fd, enum report_kind kind, int value)
     while (n < 0 && errno == EINTR);
 }
 
+int ls_pidfd_open(pid_t pid)
+{
+#ifdef SYS_pidfd_open
+    return (int)syscall(SYS_pidfd_open, pid, 0);
+#else
+    (void)pid;
+    errno = ENOSYS;
+    return -1;
+#endif
+}
+
 int ls_exit_code_of_status(int status)
 {
     if (WIFEXITED(status))
@@ -86,7 +98,7 @@ int ls_exit_code_of_status(int status)
 
 /* The shim never execs, so it drops what exec would: every close-on-exec fd (lockfiles,
  * cgroup and sysfs files) except its two pipe ends. The job must not keep a lock alive. */
-static void close_cloexec_fds(int keep1, int keep2)
+static void close_cloexec_fds(int keep1, int keep2, int keep3)
 {
     DIR *dir = opendir("/proc/self/fd");
     if (dir) {
@@ -96,7 +108,7 @@ static void close_cloexec_fds(int keep1, int keep2)
             if (!isdigit((unsigned char)de->d_name[0]))
                 continue;
             int fd = atoi(de->d_name);
-            if (fd == dfd || fd == keep1 || fd == keep2)
+            if (fd == dfd || fd == keep1 || fd == keep2 || fd == keep3)
                 continue;
             int flags = fcntl(fd, F_GETFD);
             if (flags >= 0 && (flags & FD_CLOEXEC))
@@ -109,7 +121,7 @@ static void close_cloexec_fds(int keep1, int keep2)
     if (max < 0 || max > 65536)
         max = 65536;
     for (int fd = 3; fd < max; fd++) {
-        if (fd == keep1 || fd == keep2)
+        if (fd == keep1 || fd == keep2 || fd == keep3)
             continue;
         int flags = fcntl(fd, F_GETFD);
         if (flags >= 0 && (flags & FD_CLOEXEC))
@@ -184,23 +196,75 @@ static void reap_all(void)
         ;
 }
 
-/* Without a pid namespace: SIGKILL everything below us until nothing is left. Orphans come
- * back to us (we are a child subreaper), so repeating the pass catches late forks. */
-static void kill_descendants(void)
+/* Signals between supervisor and shim: the supervisor died (PR_SET_PDEATHSIG), and the
+ * supervisor's "grace is over, kill everything now". */
+#define SIG_PARENT_GONE SIGRTMAX
+#define SIG_KILL_NOW LS_SIG_KILL_NOW
+
+static long long mono_ms(void)
 {
-    pid_t self = getpid();
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Send sig to everything of the job but the shim: as a namespace's init, kill(-1) reaches
+ * every other process of the namespace; as a subreaper, every descendant. */
+static void signal_rest(bool pidns, int sig)
+{
+    if (pidns) {
+        kill(-1, sig);
+        return;
+    }
+    pid_t *pids;
+    size_t n = list_descendants(getpid(), &pids);
+    for (size_t i = 0; i < n; i++)
+        kill(pids[i], sig);
+    free(pids);
+}
+
+/* Whether anything of the job is left, reaping what ended. Orphans come back to us (init or
+ * subreaper), so no child means no descendant. */
+static bool anything_left(void)
+{
+    reap_all();
+    return waitpid(-1, NULL, WNOHANG) == 0;
+}
+
+/* SIGKILL everything below us until nothing is left; repeated passes catch late forks. */
+static void kill_rest(bool pidns)
+{
     for (int round = 0; round < 100000; round++) {
-        reap_all();
-        pid_t *pids;
-        size_t n = list_descendants(self, &pids);
-        for (size_t i = 0; i < n; i++)
-            kill(pids[i], SIGKILL);
-        free(pids);
-        if (n == 0 && waitpid(-1, NULL, WNOHANG) < 0)
+        if (!anything_left())
             return;
+        signal_rest(pidns, SIGKILL);
         struct timespec ts = {0, 1000000};
         nanosleep(&ts, NULL);
     }
+}
+
+/* End what is left of the job: SIGTERM and SIGCONT (a stopped process cannot act on the
+ * TERM), then SIGKILL once grace_ms passed or the supervisor says so (SIG_KILL_NOW). */
+static void end_rest(bool pidns, int sfd, long long grace_ms)
+{
+    if (!anything_left())
+        return;
+    signal_rest(pidns, SIGTERM);
+    signal_rest(pidns, SIGCONT);
+    long long deadline = mono_ms() + (grace_ms > 0 ? grace_ms : 0);
+    while (anything_left()) {
+        long long left = deadline - mono_ms();
+        if (left <= 0)
+            break;
+        struct pollfd pfd = {.fd = sfd, .events = POLLIN};
+        if (poll(&pfd, 1, left > 100 ? 100 : (int)left) > 0) {
+            struct signalfd_siginfo si;
+            if (read(sfd, &si, sizeof(si)) == (ssize_t)sizeof(si) &&
+                (int)si.ssi_signo == SIG_KILL_NOW)
+                break;
+        }
+    }
+    kill_rest(pidns);
 }
 
 __attribute__((noreturn)) static void job_exec(const struct ls_job_spec *spec, int report_wr)
@@ -235,27 +299,22 @@ struct shim_args {
     const struct ls_job_spec *spec;
     bool pidns;
     pid_t supervisor;
-    int go_rd, report_wr;
+    int go_rd, report_wr, marker_wr;
 };
-
-static int parent_death_signal(bool pidns)
-{
-    return pidns ? SIGKILL : SIGRTMAX;
-}
 
 __attribute__((noreturn)) static void shim_main(const struct shim_args *a)
 {
-    /* Die with the supervisor. As pid 1 that kills the whole namespace; without one, a
-     * catchable signal lets us kill what the job left first. */
-    prctl(PR_SET_PDEATHSIG, parent_death_signal(a->pidns));
+    /* End the job (gracefully) when the supervisor dies. */
+    prctl(PR_SET_PDEATHSIG, SIG_PARENT_GONE);
     if (!a->pidns)
         prctl(PR_SET_CHILD_SUBREAPER, 1);
-    close_cloexec_fds(a->go_rd, a->report_wr);
+    close_cloexec_fds(a->go_rd, a->report_wr, a->marker_wr);
+    fcntl(a->marker_wr, F_SETFD, 0); /* every job process inherits the marker */
 
     sigset_t set;
     forwarded_set(&set);
-    if (!a->pidns)
-        sigaddset(&set, SIGRTMAX);
+    sigaddset(&set, SIG_PARENT_GONE);
+    sigaddset(&set, SIG_KILL_NOW);
     sigprocmask(SIG_BLOCK, &set, NULL);
     int sfd = signalfd(-1, &set, SFD_CLOEXEC);
     if (sfd < 0) {
@@ -285,14 +344,17 @@ __attribute__((noreturn)) static void shim_main(const struct shim_args *a)
         job_exec(a->spec, a->report_wr);
     }
 
+    close(a->marker_wr); /* the job has it; ours would keep the pipe open after the job */
+
     int status = 0;
+    long long grace = a->spec->kill_after_ms;
     for (;;) {
         struct signalfd_siginfo si;
         n = read(sfd, &si, sizeof(si));
         if (n != (ssize_t)sizeof(si)) {
             if (n < 0 && errno == EINTR)
                 continue;
-            kill(job, SIGKILL); /* cannot watch the job any more: do not leave it running */
+            kill_rest(a->pidns); /* cannot watch the job any more: do not leave it running */
             waitpid(job, &status, 0);
             break;
         }
@@ -308,21 +370,22 @@ __attribute__((noreturn)) static void shim_main(const struct shim_args *a)
                 }
             if (done)
                 break;
-        } else if (!a->pidns && sig == SIGRTMAX) {
+        } else if (sig == SIG_PARENT_GONE) {
             if (getppid() != a->supervisor) {
-                kill_descendants();
-                _exit(128 + SIGKILL);
+                end_rest(a->pidns, sfd, grace); /* the job itself too */
+                _exit(128 + SIGTERM);
             }
+        } else if (sig == SIG_KILL_NOW) {
+            grace = 0; /* the supervisor's grace for the job is over */
+            kill_rest(a->pidns);
         } else if (si.ssi_code == SI_KERNEL && getpgid(job) == getpgrp()) {
             /* The terminal signalled the whole foreground group: the job has it already. */
         } else {
             kill(job, sig);
         }
     }
-    if (!a->pidns)
-        kill_descendants();
-    /* With a pid namespace the kernel kills and reaps the rest when we, its init, exit;
-     * our parent hears of our exit only after that. */
+    /* What the job left running: SIGTERM, then SIGKILL after the grace period. */
+    end_rest(a->pidns, sfd, grace);
     report(a->report_wr, REPORT_STATUS, status);
     _exit(ls_exit_code_of_status(status));
 }
@@ -347,7 +410,7 @@ int ls_job_spawn(struct ls_job *job, const struct ls_job_spec *spec, struct ls_e
     job->spec = spec;
     if (!spec->sig || !spec->sig->blocked)
         return ls_fail(err, LS_ERR_SYSTEM, EINVAL, "internal: signals must be blocked first");
-    int go[2], rep[2];
+    int go[2], rep[2], mark[2];
     if (pipe2(go, O_CLOEXEC) < 0)
         return ls_fail(err, LS_ERR_SYSTEM, errno, "pipe: %s", strerror(errno));
     if (pipe2(rep, O_CLOEXEC) < 0) {
@@ -356,8 +419,19 @@ int ls_job_spawn(struct ls_job *job, const struct ls_job_spec *spec, struct ls_e
         close(go[1]);
         return ls_fail(err, LS_ERR_SYSTEM, e, "pipe: %s", strerror(e));
     }
-    struct shim_args args = {
-        .spec = spec, .supervisor = getpid(), .go_rd = go[0], .report_wr = rep[1]};
+    if (pipe2(mark, O_CLOEXEC) < 0) {
+        int e = errno;
+        close(go[0]);
+        close(go[1]);
+        close(rep[0]);
+        close(rep[1]);
+        return ls_fail(err, LS_ERR_SYSTEM, e, "pipe: %s", strerror(e));
+    }
+    struct shim_args args = {.spec = spec,
+                             .supervisor = getpid(),
+                             .go_rd = go[0],
+                             .report_wr = rep[1],
+                             .marker_wr = mark[1]};
 
     pid_t pid = -1;
     if (!spec->no_pidns) {
@@ -376,9 +450,11 @@ int ls_job_spawn(struct ls_job *job, const struct ls_job_spec *spec, struct ls_e
     int fork_errno = errno;
     close(go[0]);
     close(rep[1]);
+    close(mark[1]);
     if (pid < 0) {
         close(go[1]);
         close(rep[0]);
+        close(mark[0]);
         return ls_fail(err, LS_ERR_SYSTEM, fork_errno, "cannot fork the job: %s",
                        strerror(fork_errno));
     }
@@ -386,6 +462,7 @@ int ls_job_spawn(struct ls_job *job, const struct ls_job_spec *spec, struct ls_e
     job->pidns = args.pidns;
     job->go_fd = go[1];
     job->report_fd = rep[0];
+    job->marker_fd = mark[0];
     return 0;
 }
 
@@ -438,14 +515,58 @@ static int decide(const struct ls_job *job, int shim_status, struct ls_error *er
     return ls_exit_code_of_status(have_status ? status : shim_status);
 }
 
+static bool terminating(int sig)
+{
+    return sig == SIGINT || sig == SIGTERM || sig == SIGHUP || sig == SIGQUIT;
+}
+
 int ls_job_wait(struct ls_job *job, struct ls_error *err)
 {
     sigset_t set;
     forwarded_set(&set);
     int status = 0;
+    long long now = mono_ms();
+    long long timeout_at = job->spec->timeout_ms > 0 ? now + job->spec->timeout_ms : -1;
+    long long kill_at = -1; /* the grace after a terminating signal ends here */
+    int kills = 0;
     for (;;) {
+        long long next = timeout_at;
+        if (kill_at >= 0 && (next < 0 || kill_at < next))
+            next = kill_at;
         siginfo_t si;
-        int sig = sigwaitinfo(&set, &si);
+        int sig;
+        if (next < 0) {
+            sig = sigwaitinfo(&set, &si);
+        } else {
+            long long left = next - mono_ms();
+            if (left < 0)
+                left = 0;
+            struct timespec ts = {left / 1000, (long)(left % 1000) * 1000000L};
+            sig = sigtimedwait(&set, &si, &ts);
+        }
+        if (sig < 0 && errno == EAGAIN) {
+            now = mono_ms();
+            if (timeout_at >= 0 && now >= timeout_at) {
+                timeout_at = -1;
+                job->timed_out = true;
+                kill(job->shim, SIGTERM);
+                if (kill_at < 0)
+                    kill_at = now + job->spec->kill_after_ms;
+            }
+            if (kill_at >= 0 && now >= kill_at) {
+                /* The shim kills everything of the job; a shim that cannot (stopped by the
+                 * job, without a pid namespace) is killed itself a grace later, and the
+                 * keeper holds the locks while anything of the job is left. */
+                kill(job->shim, SIGCONT);
+                kill(job->shim, kills == 0 ? SIG_KILL_NOW : SIGKILL);
+                kills++;
+                kill_at =
+                    kills < 2
+                        ? now + (job->spec->kill_after_ms > 1000 ? job->spec->kill_after_ms : 1000)
+                        : -1;
+            }
+            continue;
+        }
         if (sig < 0) {
             if (errno == EINTR)
                 continue;
@@ -464,11 +585,17 @@ int ls_job_wait(struct ls_job *job, struct ls_error *err)
         /* A terminal's signal reached the job's process group (ours) already. */
         if (si.si_code != SI_KERNEL)
             kill(job->shim, sig);
+        if (terminating(sig) && kill_at < 0)
+            kill_at = mono_ms() + job->spec->kill_after_ms;
     }
     job->shim = -1;
     int code = decide(job, status, err);
     close(job->report_fd);
     job->report_fd = -1;
+    if (job->marker_fd >= 0) { /* nobody took it for a keeper */
+        close(job->marker_fd);
+        job->marker_fd = -1;
+    }
     return code;
 }
 
@@ -487,6 +614,10 @@ void ls_job_abort(struct ls_job *job)
     if (job->report_fd >= 0) {
         close(job->report_fd);
         job->report_fd = -1;
+    }
+    if (job->marker_fd >= 0) {
+        close(job->marker_fd);
+        job->marker_fd = -1;
     }
 }
 

@@ -1,9 +1,10 @@
 /* The job's process tree: supervisor -> init shim -> job. The shim is pid 1 of a new pid
  * namespace when we may create one (root; the job then gets that namespace's /proc in a
- * mount namespace of its own), else a child subreaper; either way it dies with
- * the supervisor (PR_SET_PDEATHSIG) and takes every process the job started with it, and it
- * exits only once the job and all of its leftovers are gone. So the supervisor can hold the
- * locks exactly as long as anything of the job runs. */
+ * mount namespace of its own), else a child subreaper. It exits only once the job and all of
+ * its leftovers are gone: when the job's main process ends, or the supervisor dies
+ * (PR_SET_PDEATHSIG), what is left gets SIGTERM (and SIGCONT), then SIGKILL after the grace
+ * period. Every job process inherits the write end of a marker pipe, so the lock keeper
+ * (keeper.h), which reads the other end, sees EOF only once they are all gone. */
 #ifndef LLCSLICE_PROCESS_H
 #define LLCSLICE_PROCESS_H
 
@@ -33,6 +34,8 @@ struct ls_job_spec {
     const struct ls_seccomp *seccomp; /* NULL: none */
     const struct ls_sigstate *sig;    /* required: what the job gets back */
     bool no_pidns;                    /* skip the pid namespace (tests of the fallback) */
+    long long kill_after_ms; /* grace between SIGTERM and SIGKILL when ending (0: at once) */
+    long long timeout_ms;    /* > 0: the job gets SIGTERM this long after it started */
 };
 
 struct ls_job {
@@ -41,17 +44,26 @@ struct ls_job {
     int go_fd;     /* one byte starts the job; closing it makes the shim exit */
     int report_fd; /* failure reports and the job's wait status, from shim and job */
     const struct ls_job_spec *spec;
+    int marker_fd;  /* read end of the marker pipe: EOF once every job process is gone; the
+                     * caller hands it to the keeper and closes it */
+    bool timed_out; /* ls_job_wait ended the job at spec->timeout_ms */
 };
 
 #define LS_JOB_INIT                                                                                \
     {                                                                                              \
-        -1, false, -1, -1, NULL                                                                    \
+        -1, false, -1, -1, NULL, -1, false                                                         \
     }
+
+/* Sent to the shim: SIGKILL everything of the job now (the grace is over). Unlike SIGKILL of
+ * the shim itself, this leaves nothing orphaned when the shim is a subreaper. */
+#define LS_SIG_KILL_NOW (SIGRTMAX - 1)
 
 /* Create the shim, parked until ls_job_start. */
 int ls_job_spawn(struct ls_job *job, const struct ls_job_spec *spec, struct ls_error *err);
 int ls_job_start(struct ls_job *job, struct ls_error *err);
-/* Forward signals until the shim (so the job and everything it started) is gone. Returns
+/* Forward signals until the shim (so the job and everything it started) is gone. A
+ * terminating signal (INT, TERM, HUP, QUIT) forwarded, or spec->timeout_ms reached (the job
+ * gets SIGTERM), is followed by SIGKILL of everything left after spec->kill_after_ms. Returns
  * the exit code llcslice should end with: the job's own code, 128+N when signal N killed
  * it; 127/126 when the command was not found / not executable and 125 when the job could
  * not be set up, those three with err explaining. */
@@ -62,6 +74,10 @@ void ls_job_abort(struct ls_job *job);
 /* execvp's lookup without executing: 0 with the path, or 127 (not found) / 126 (found but not
  * executable) with err. Lets run refuse a missing command before reserving anything. */
 int ls_command_lookup(const char *name, char *path, size_t size, struct ls_error *err);
+
+/* pidfd_open(2): a descriptor that names process pid and no later process reusing its pid;
+ * -1 with errno (ENOSYS before Linux 5.3). */
+int ls_pidfd_open(pid_t pid);
 
 /* A wait status as a shell reports it: the exit code, or 128+N for signal N. */
 int ls_exit_code_of_status(int status);

@@ -12,6 +12,7 @@
 #include "confine.h"
 #include "hostwarn.h"
 #include "jobenv.h"
+#include "keeper.h"
 #include "planfile.h"
 #include "process.h"
 #include "vmm/vmm.h"
@@ -118,6 +119,7 @@ static int run_reserved(const struct ls_runjob *rj, struct ls_plan *plan, struct
     char plan_path[4096] = "";
     char **envp = NULL;
     struct ls_job job = LS_JOB_INIT;
+    struct ls_keeper keeper = LS_KEEPER_INIT;
     if (plan->mode == LS_MODE_EXCLUSIVE &&
         ls_planfile_write(plan, plan_path, sizeof(plan_path), &err) < 0) {
         plan_path[0] = '\0';
@@ -138,8 +140,34 @@ static int run_reserved(const struct ls_runjob *rj, struct ls_plan *plan, struct
         }
         argv = rj->vmm->argv;
     }
-    struct ls_job_spec spec = {.argv = argv, .envp = envp, .seccomp = rj->seccomp, .sig = sig};
+    struct ls_job_spec spec = {.argv = argv,
+                               .envp = envp,
+                               .seccomp = rj->seccomp,
+                               .sig = sig,
+                               .kill_after_ms = rj->kill_after_ms,
+                               .timeout_ms = rj->timeout_ms};
     if (ls_job_spawn(&job, &spec, &err) < 0) {
+        code = ls_report(&err);
+        goto out;
+    }
+    if (!job.pidns)
+        ls_warn("no pid namespace for the job (that needs root): a job that kills both its "
+                "supervisor and its lock keeper (they run as the same user) could keep running "
+                "on CPUs shown free; see docs/SECURITY.md");
+    struct ls_keeper_spec ks = {
+        .fds = plan->fds,
+        .nfds = plan->nfds,
+        .shim = job.shim,
+        .marker_fd = job.marker_fd,
+        .cgroup_dir = conf->kind == LS_CONFINE_CGROUP ? conf->sb.path : NULL,
+        .cg_version = conf->kind == LS_CONFINE_CGROUP ? conf->sb.version : LS_CG_NONE,
+        .kill_after_ms = rj->kill_after_ms,
+    };
+    int kept = ls_keeper_start(&keeper, &ks, &err);
+    close(job.marker_fd); /* the keeper's copy is the one that must see EOF */
+    job.marker_fd = -1;
+    if (kept < 0) {
+        ls_job_abort(&job);
         code = ls_report(&err);
         goto out;
     }
@@ -187,6 +215,12 @@ out:
         ls_vmm_finish(rj->vmm);
     ls_confine_release(conf);
     free(conf);
+    if (keeper.pid > 0) {
+        /* The keeper releases (LOCK_UN, close) once it sees the job gone; our copies are
+         * only closed, since an unlock of ours would drop its locks too. */
+        ls_plan_forget(plan);
+        ls_keeper_finish(&keeper);
+    }
     if (plan_path[0])
         unlink(plan_path);
     ls_jobenv_free(envp);

@@ -1,8 +1,9 @@
 /* The core of `llcslice run`, shared with the slot runner so both go one path: acquire (or wait
  * for) the reservation, print the host warnings, confine, spawn the job through process.h,
  * forward signals until it and everything it started are gone, remove its cgroup, release the
- * locks. Validation (options, seccomp filter, command lookup) and the orphan sweep are the
- * caller's, before this. */
+ * locks. The locks are held by a keeper process (keeper.h) as well as by us, so they outlive a
+ * supervisor killed before its job. Validation (options, seccomp filter, command lookup) and the
+ * orphan sweep are the caller's, before this. */
 #ifndef LLCSLICE_RUNJOB_H
 #define LLCSLICE_RUNJOB_H
 
@@ -31,6 +32,8 @@ struct ls_runjob {
                                   * 4G"); may be NULL */
     const char *cgroup_parent;
     bool strict, verbose;
+    long long kill_after_ms; /* grace between SIGTERM and SIGKILL when the job ends */
+    long long timeout_ms;    /* > 0: the job gets SIGTERM this long after it started */
     /* Hooks, each may be NULL. on_wait: who the reservation waits for (default: a line on
      * stderr). on_start: the reservation is held and the job started in the shim `shim`. */
     void (*on_wait)(const char *who, void *ctx);

@@ -137,6 +137,10 @@ void ls_slots_child_main(const struct ls_slots_child *c)
         .seccomp = &c->o->seccomp[c->index],
         .memory_max = j->memory_max,
         .memory_max_text = j->memory_max ? limit : NULL,
+        .kill_after_ms = (long long)c->o->kill_after_ms,
+        /* The runner enforces the timeout; this is the backstop should the runner itself be
+         * killed, a second later so the runner's (which counts from exec) normally wins. */
+        .timeout_ms = j->timeout_ms ? (long long)j->timeout_ms + 1000 : 0,
         .on_wait = report_wait,
         .on_start = report_start,
         .on_end = report_end,

@@ -54,27 +54,18 @@ struct runner {
     bool failed;     /* the runner itself failed to start a run */
 };
 
-static int pidfd_open_compat(pid_t pid)
-{
-#ifdef SYS_pidfd_open
-    return (int)syscall(SYS_pidfd_open, pid, 0);
-#else
-    (void)pid;
-    errno = ENOSYS;
-    return -1;
-#endif
-}
-
-/* SIGKILL the run's shim (so its job and all it started): through the pidfd when there is
- * one, which cannot hit a recycled pid. */
+/* Have the run's shim SIGKILL its job and all it started (LS_SIG_KILL_NOW: a SIGKILL of a
+ * subreaper shim itself would orphan them): through the pidfd when there is one, which
+ * cannot hit a recycled pid. */
 static void kill_shim(struct ls_sj *sj)
 {
 #ifdef SYS_pidfd_send_signal
-    if (sj->shim_fd >= 0 && syscall(SYS_pidfd_send_signal, sj->shim_fd, SIGKILL, NULL, 0) == 0)
+    if (sj->shim_fd >= 0 &&
+        syscall(SYS_pidfd_send_signal, sj->shim_fd, LS_SIG_KILL_NOW, NULL, 0) == 0)
         return;
 #endif
     if (sj->shim_fd < 0 && sj->shim > 0 && sj->pid > 0)
-        kill(sj->shim, SIGKILL);
+        kill(sj->shim, LS_SIG_KILL_NOW);
 }
 
 static void set_note(struct ls_sj *sj, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -211,7 +202,7 @@ static void handle_line(struct runner *r, struct ls_sj *sj, char *line)
     sj->shim = shim;
     if (sj->shim_fd >= 0)
         close(sj->shim_fd);
-    sj->shim_fd = pidfd_open_compat(shim);
+    sj->shim_fd = ls_pidfd_open(shim);
     sj->run_start_ms = ls_mono_ms();
     if (!sj->start_ms) {
         sj->start_ms = sj->run_start_ms;

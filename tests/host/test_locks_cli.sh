@@ -38,7 +38,7 @@ hold() { # hold -s|-x FILE
 
 # ---- empty dir
 out=$("$BIN" locks --lock-dir "$D" --json)
-[[ $(jq -c . <<<"$out") == '{"llcs":[],"cpus":[]}' ]] || fail "empty dir json: $out"
+[[ $(jq -c . <<<"$out") == '{"llcs":[],"cpus":[],"waiters":[]}' ]] || fail "empty dir json: $out"
 "$BIN" locks --lock-dir "$D" | grep -q "0 LLC and 0 CPU lockfiles" || fail "empty table"
 ok "empty lock dir"
 
@@ -48,7 +48,7 @@ hold -s "$D/llcslice-llc-1.lock"; s2=$HELD
 hold -x "$D/llcslice-cpu-2.lock"; x1=$HELD
 touch "$D/llcslice-llc-0.lock" "$D/llcslice-llc-10.lock" "$D/other-llc-3.lock" "$D/llcslice-llc-07.lock"
 json=$("$BIN" locks --lock-dir "$D" --json)
-jq -e '(keys == ["cpus","llcs"])' <<<"$json" >/dev/null || fail "top-level keys: $json"
+jq -e '(keys == ["cpus","llcs","waiters"])' <<<"$json" >/dev/null || fail "top-level keys: $json"
 [[ $(jq -c '[.llcs[].index]' <<<"$json") == "[0,1,10]" ]] || fail "llc order: $json"
 [[ $(jq -c '[.cpus[].index]' <<<"$json") == "[2]" ]] || fail "cpu list: $json"
 jq -e --arg f "$D/llcslice-llc-1.lock" '.llcs[1].lockfile == $f' <<<"$json" >/dev/null || fail "lockfile path"
@@ -132,7 +132,7 @@ ok "--watch repeats until SIGINT/SIGTERM, exit 0"
 
 # ---- read-only lock dir: observing still works
 if [[ $(id -u) == 0 ]] && MNT=$D/ro && mkdir "$MNT" && mount -t tmpfs -o ro,size=64k llcslice-ro "$MNT" 2>/dev/null; then
-    [[ $("$BIN" locks --lock-dir "$MNT" --json | jq -c .) == '{"llcs":[],"cpus":[]}' ]] || fail "ro dir"
+    [[ $("$BIN" locks --lock-dir "$MNT" --json | jq -c .) == '{"llcs":[],"cpus":[],"waiters":[]}' ]] || fail "ro dir"
     umount "$MNT"; MNT=
     ok "read-only lock dir can be observed"
 else

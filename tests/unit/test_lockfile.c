@@ -842,6 +842,28 @@ static void test_lock_try_errors(void **state)
     assert_non_null(strstr(err.msg, "LOCK_SH"));
 }
 
+/* Release unlocks before closing: with a dup of the descriptor still open (as a keeper or
+ * job process holds one), close() alone would keep the lock; LOCK_UN drops it for every dup. */
+static void test_release_unlocks(void **state)
+{
+    struct fx *f = *state;
+    struct ls_lockdir ld;
+    open_dir(&ld, f->dir, NULL);
+    struct ls_error err = {0};
+    int fd = -1;
+    assert_int_equal(ls_lock_acquire(&ld, LS_LOCK_CPU, 3, LS_LOCK_EXCLUSIVE, &fd, &err), 1);
+    int copy = dup(fd);
+    assert_true(copy >= 0);
+    int other = -1;
+    assert_int_equal(ls_lock_acquire(&ld, LS_LOCK_CPU, 3, LS_LOCK_EXCLUSIVE, &other, &err), 0);
+    ls_lock_release(fd);
+    assert_int_equal(fcntl(fd, F_GETFD), -1); /* closed */
+    assert_int_equal(ls_lock_acquire(&ld, LS_LOCK_CPU, 3, LS_LOCK_EXCLUSIVE, &other, &err), 1);
+    ls_lock_release(other);
+    close(copy);
+    ls_lock_release(-1); /* nothing held: a no-op */
+}
+
 static void test_scan(void **state)
 {
     struct fx *f = *state;
@@ -1009,6 +1031,7 @@ int main(int argc, char **argv)
         cmocka_unit_test_setup_teardown(test_cross_process_tmpfs, setup_tmpfs, teardown),
         T(test_lock_try_errors),
         T(test_scan),
+        T(test_release_unlocks),
         T(test_cmdline),
         T(test_format_holders),
     };

@@ -170,7 +170,8 @@ static void test_signal_forwarded(void **state)
     char marker[64];
     make_marker(marker, sizeof(marker));
     char *argv[] = {"sleep", marker, NULL};
-    struct ls_job_spec spec = {.argv = argv, .envp = environ, .sig = &sig, .no_pidns = no_pidns};
+    struct ls_job_spec spec = {
+        .argv = argv, .envp = environ, .sig = &sig, .no_pidns = no_pidns, .kill_after_ms = 600000};
     struct ls_job job;
     assert_int_equal(ls_job_spawn(&job, &spec, &err), 0);
     assert_int_equal(ls_job_start(&job, &err), 0);
@@ -180,6 +181,75 @@ static void test_signal_forwarded(void **state)
     assert_int_equal(ls_job_wait(&job, &err), 143);
     ls_signals_restore(&sig);
     assert_int_equal(count_marker(marker), 0);
+}
+
+/* Run argv with a grace period and a timeout; returns the exit code, *timed_out. */
+static int run_graceful(char *const *argv, long long kill_after_ms, long long timeout_ms,
+                        bool send_term, bool *timed_out)
+{
+    struct ls_sigstate sig = {0};
+    struct ls_error err = {0};
+    assert_int_equal(ls_signals_block(&sig, &err), 0);
+    struct ls_job_spec spec = {.argv = argv,
+                               .envp = environ,
+                               .sig = &sig,
+                               .no_pidns = no_pidns,
+                               .kill_after_ms = kill_after_ms,
+                               .timeout_ms = timeout_ms};
+    struct ls_job job;
+    assert_int_equal(ls_job_spawn(&job, &spec, &err), 0);
+    assert_int_equal(ls_job_start(&job, &err), 0);
+    if (send_term) {
+        usleep(200000);
+        kill(getpid(), SIGTERM);
+    }
+    int code = ls_job_wait(&job, &err);
+    close(job.marker_fd);
+    ls_signals_restore(&sig);
+    *timed_out = job.timed_out;
+    return code;
+}
+
+/* What the job leaves running gets SIGTERM first (a handler runs), then SIGKILL after the
+ * grace period (one that ignores SIGTERM is gone too); the job's own code is returned. */
+static void test_leftovers_graceful(void **state)
+{
+    (void)state;
+    char marker[64], flag[128], script[512];
+    make_marker(marker, sizeof(marker));
+    snprintf(flag, sizeof(flag), "/tmp/llcslice-graceful-%d", (int)getpid());
+    unlink(flag);
+    snprintf(script, sizeof(script),
+             "sh -c 'trap \"touch %s; exit 0\" TERM; while :; do sleep 0.05; done' & "
+             "sh -c \"trap '' TERM; exec sleep %s\" & sleep 0.3; exit 5",
+             flag, marker);
+    char *argv[] = {"sh", "-c", script, NULL};
+    bool timed_out;
+    assert_int_equal(run_graceful(argv, 500, 0, false, &timed_out), 5);
+    assert_false(timed_out);
+    assert_int_equal(access(flag, F_OK), 0); /* the handler ran: SIGTERM came first */
+    assert_int_equal(count_marker(marker), 0);
+    unlink(flag);
+}
+
+/* A forwarded SIGTERM the job ignores, and a timeout: SIGKILL after the grace period. */
+static void test_escalation(void **state)
+{
+    (void)state;
+    char marker[64], script[256];
+    make_marker(marker, sizeof(marker));
+    snprintf(script, sizeof(script), "trap '' TERM; exec sleep %s", marker);
+    char *argv[] = {"sh", "-c", script, NULL};
+    bool timed_out;
+    assert_int_equal(run_graceful(argv, 300, 0, true, &timed_out), 137);
+    assert_false(timed_out);
+    assert_int_equal(count_marker(marker), 0);
+    assert_int_equal(run_graceful(argv, 300, 300, false, &timed_out), 137);
+    assert_true(timed_out);
+    assert_int_equal(count_marker(marker), 0);
+    char *polite[] = {"sleep", marker, NULL}; /* dies of the timeout's SIGTERM */
+    assert_int_equal(run_graceful(polite, 60000, 300, false, &timed_out), 143);
+    assert_true(timed_out);
 }
 
 /* Lock fds are close-on-exec: neither the shim nor the job may keep a lock alive. The check
@@ -291,6 +361,8 @@ int main(void)
         BOTH(test_signal_forwarded),
         BOTH(test_lock_fds_not_inherited),
         BOTH(test_supervisor_killed),
+        BOTH(test_leftovers_graceful),
+        BOTH(test_escalation),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
