@@ -224,7 +224,8 @@ int ls_cmd_plan(int argc, char **argv)
         ls_warn("plan ignores %s (they only matter to run)", ignored);
 
     struct ls_host host;
-    if (ls_host_load(&host, &ro.host, &err) < 0 || ls_host_apply_grant(&host, cgroup_parent, &err) < 0) {
+    if (ls_host_load(&host, &ro.host, &err) < 0 ||
+        ls_host_apply_grant(&host, cgroup_parent, &err) < 0) {
         ls_host_free(&host);
         return ls_report(&err);
     }

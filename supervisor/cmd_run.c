@@ -243,6 +243,15 @@ int ls_cmd_run(int argc, char **argv)
     if (o.cgroup_manager &&
         ls_cg_manager_parse(o.cgroup_manager, "--cgroup-manager", &manager, &err) < 0)
         return ls_usage_error("run", "%s", err.msg);
+    /* Checked before anything is reserved (confine.c applies the same rules to slot jobs). */
+    const char *manager_env = getenv("LLCSLICE_CGROUP_MANAGER");
+    enum ls_cg_manager effective = manager;
+    if (!o.cgroup_manager && manager_env && *manager_env &&
+        ls_cg_manager_parse(manager_env, "LLCSLICE_CGROUP_MANAGER", &effective, &err) < 0)
+        return ls_usage_error("run", "%s", err.msg);
+    if (effective == LS_CGM_SYSTEMD && o.cgroup_parent)
+        return ls_usage_error("run", "--cgroup-parent is for the cgroupfs manager; with systemd, "
+                                     "jobs run in scopes of a slice: use --slice NAME");
     if (o.slice && (strlen(o.slice) < 7 || strcmp(o.slice + strlen(o.slice) - 6, ".slice") ||
                     strchr(o.slice, '/')))
         return ls_usage_error("run", "--slice '%s': a systemd slice unit name, like llcslice.slice",

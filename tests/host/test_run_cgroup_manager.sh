@@ -40,6 +40,11 @@ ok "bad --slice: 64"
 run_rc 64 "$BIN" run --lock-dir "$L" --cgroup-manager systemd --cgroup-parent /x -- true
 one_line_error "--slice"
 ok "--cgroup-parent with systemd: 64, points at --slice"
+mkdir "$T/fresh-locks"
+LLCSLICE_CGROUP_MANAGER=bogus run_rc 64 "$BIN" run --lock-dir "$T/fresh-locks" --cpus 1 -- true
+one_line_error "LLCSLICE_CGROUP_MANAGER: unknown cgroup manager 'bogus'"
+[[ -z $(ls "$T/fresh-locks") ]] || fail "a bad LLCSLICE_CGROUP_MANAGER reserved before it was refused"
+ok "bad LLCSLICE_CGROUP_MANAGER: 64 before anything is reserved"
 run_rc 0 "$BIN" plan --lock-dir "$L" --cpus 1 --cgroup-manager systemd
 run_rc 64 "$BIN" plan --lock-dir "$L" --cpus 1 --cgroup-manager docker
 ok "plan accepts and checks --cgroup-manager"
