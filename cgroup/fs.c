@@ -39,6 +39,27 @@ int ls_cg_read(const char *path, char **out)
     return ls_root_read(&host, out, &len, "%s", path[0] == '/' ? path + 1 : path);
 }
 
+int ls_cg_effective_cmp(const char *dir, const char *file, const ls_cpuset *want, char **got_text,
+                        char **want_text, char *path, size_t path_size, struct ls_error *err)
+{
+    *got_text = *want_text = NULL;
+    snprintf(path, path_size, "%s/%s", dir, file);
+    _cleanup_free_ char *text = NULL;
+    int r = ls_cg_read(path, &text);
+    if (r < 0)
+        return ls_fail(err, LS_ERR_SYSTEM, -r, "reading %s: %s", path, strerror(-r));
+    ls_cpuset got = LS_CPUSET_INIT;
+    if (ls_cpuset_parse_list(&got, text, strlen(text), path, err) < 0)
+        return -1;
+    bool same = ls_cpuset_equal(&got, want);
+    if (!same) {
+        *got_text = ls_cpuset_format(&got);
+        *want_text = ls_cpuset_format(want);
+    }
+    ls_cpuset_free(&got);
+    return same;
+}
+
 int ls_cg_readf(char **out, const char *fmt, ...)
 {
     char path[8192];

@@ -58,6 +58,11 @@ bool ls_cg_has_word(const char *list, const char *word); /* space/comma/newline 
 /* pids listed in a cgroup.procs / tasks file; *n = 0 for an empty or vanished group. */
 int ls_cg_read_pids(const char *path, pid_t **pids, size_t *n);
 bool ls_cg_is_dir(const char *path);
+/* Compare the cpuset list in <dir>/<file> (an .effective file read back after configuring a
+ * group) with want: 1 equal, 0 not (*got_text, *want_text then the two lists, to free), -1
+ * with err (a read error names path, which is filled in either way; path_size >= 256). */
+int ls_cg_effective_cmp(const char *dir, const char *file, const ls_cpuset *want, char **got_text,
+                        char **want_text, char *path, size_t path_size, struct ls_error *err);
 
 /* ---- owners (owner.c) ---- */
 /* starttime (field 22 of /proc/PID/stat, clock ticks since boot); 0 if the process is gone. */

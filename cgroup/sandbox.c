@@ -77,21 +77,11 @@ static int v1_clip(const struct ls_cg_hier *h, const char *parent_rel, const cha
 static int check_effective(struct ls_sandbox *sb, const char *file, const char *what,
                            const ls_cpuset *want, bool explicit_budget, struct ls_error *err)
 {
-    _cleanup_free_ char *text = NULL;
+    _cleanup_free_ char *g = NULL, *w = NULL;
     char path[8300];
-    snprintf(path, sizeof(path), "%s/%s", sb->path, file);
-    int r = ls_cg_read(path, &text);
-    if (r < 0)
-        return ls_fail(err, LS_ERR_SYSTEM, -r, "reading %s: %s", path, strerror(-r));
-    ls_cpuset got = LS_CPUSET_INIT;
-    if (ls_cpuset_parse_list(&got, text, strlen(text), path, err) < 0)
-        return -1;
-    bool same = ls_cpuset_equal(&got, want);
-    _cleanup_free_ char *g = ls_cpuset_format(&got);
-    _cleanup_free_ char *w = ls_cpuset_format(want);
-    ls_cpuset_free(&got);
-    if (same)
-        return 0;
+    int r = ls_cg_effective_cmp(sb->path, file, want, &g, &w, path, sizeof(path), err);
+    if (r != 0)
+        return r < 0 ? -1 : 0;
     if (explicit_budget)
         return ls_fail(err, LS_ERR_UNSAT, ERANGE,
                        "the cgroup gives the job %s %s, not the planned %s (%s): the parent "
