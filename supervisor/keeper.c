@@ -161,22 +161,7 @@ static void keep_only(const int *keep, size_t nkeep)
         if (null > 2)
             close(null);
     }
-    DIR *dir = opendir("/proc/self/fd");
-    if (!dir)
-        return;
-    int dfd = dirfd(dir);
-    struct dirent *de;
-    while ((de = readdir(dir))) {
-        if (!isdigit((unsigned char)de->d_name[0]))
-            continue;
-        int fd = atoi(de->d_name);
-        bool kept = fd <= 2 || fd == dfd;
-        for (size_t i = 0; i < nkeep && !kept; i++)
-            kept = keep[i] == fd;
-        if (!kept)
-            close(fd);
-    }
-    closedir(dir);
+    ls_fds_close_except(keep, nkeep, false);
 }
 
 __attribute__((noreturn)) static void keeper_main(const struct ls_keeper_spec *s, int pidfd,

@@ -96,9 +96,27 @@ int ls_exit_code_of_status(int status)
     return LS_EXIT_SYSTEM;
 }
 
-/* The shim never execs, so it drops what exec would: every close-on-exec fd (lockfiles,
- * cgroup and sysfs files) except its two pipe ends. The job must not keep a lock alive. */
-static void close_cloexec_fds(int keep1, int keep2, int keep3)
+static bool fd_kept(int fd, const int *keep, size_t nkeep)
+{
+    for (size_t i = 0; i < nkeep; i++)
+        if (keep[i] == fd)
+            return true;
+    return false;
+}
+
+static void close_unless_kept(int fd, const int *keep, size_t nkeep, bool cloexec_only)
+{
+    if (fd <= 2 || fd_kept(fd, keep, nkeep))
+        return;
+    if (cloexec_only) {
+        int flags = fcntl(fd, F_GETFD);
+        if (flags < 0 || !(flags & FD_CLOEXEC))
+            return;
+    }
+    close(fd);
+}
+
+void ls_fds_close_except(const int *keep, size_t nkeep, bool cloexec_only)
 {
     DIR *dir = opendir("/proc/self/fd");
     if (dir) {
@@ -108,11 +126,8 @@ static void close_cloexec_fds(int keep1, int keep2, int keep3)
             if (!isdigit((unsigned char)de->d_name[0]))
                 continue;
             int fd = atoi(de->d_name);
-            if (fd == dfd || fd == keep1 || fd == keep2 || fd == keep3)
-                continue;
-            int flags = fcntl(fd, F_GETFD);
-            if (flags >= 0 && (flags & FD_CLOEXEC))
-                close(fd);
+            if (fd != dfd)
+                close_unless_kept(fd, keep, nkeep, cloexec_only);
         }
         closedir(dir);
         return;
@@ -120,13 +135,8 @@ static void close_cloexec_fds(int keep1, int keep2, int keep3)
     long max = sysconf(_SC_OPEN_MAX);
     if (max < 0 || max > 65536)
         max = 65536;
-    for (int fd = 3; fd < max; fd++) {
-        if (fd == keep1 || fd == keep2 || fd == keep3)
-            continue;
-        int flags = fcntl(fd, F_GETFD);
-        if (flags >= 0 && (flags & FD_CLOEXEC))
-            close(fd);
-    }
+    for (int fd = 3; fd < max; fd++)
+        close_unless_kept(fd, keep, nkeep, cloexec_only);
 }
 
 struct pid_pair {
@@ -308,7 +318,10 @@ __attribute__((noreturn)) static void shim_main(const struct shim_args *a)
     prctl(PR_SET_PDEATHSIG, SIG_PARENT_GONE);
     if (!a->pidns)
         prctl(PR_SET_CHILD_SUBREAPER, 1);
-    close_cloexec_fds(a->go_rd, a->report_wr, a->marker_wr);
+    /* The shim never execs, so it drops what exec would: every close-on-exec fd (lockfiles,
+     * cgroup and sysfs files) except its pipe ends. The job must not keep a lock alive. */
+    const int keep[] = {a->go_rd, a->report_wr, a->marker_wr};
+    ls_fds_close_except(keep, sizeof(keep) / sizeof(keep[0]), true);
     fcntl(a->marker_wr, F_SETFD, 0); /* every job process inherits the marker */
 
     sigset_t set;

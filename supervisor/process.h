@@ -79,6 +79,10 @@ int ls_command_lookup(const char *name, char *path, size_t size, struct ls_error
  * -1 with errno (ENOSYS before Linux 5.3). */
 int ls_pidfd_open(pid_t pid);
 
+/* Close this process's descriptors above 2 except keep[0..nkeep) (with cloexec_only, only the
+ * close-on-exec ones): what a forked child that never execs must drop. */
+void ls_fds_close_except(const int *keep, size_t nkeep, bool cloexec_only);
+
 /* A wait status as a shell reports it: the exit code, or 128+N for signal N. */
 int ls_exit_code_of_status(int status);
 
