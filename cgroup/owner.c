@@ -18,36 +18,21 @@
 
 #include "internal.h"
 #include "planner/cleanup.h"
+#include "planner/procstat.h"
 
 /* Field 22 of <procdir>/stat: 1 with *start, 0 when the process is gone or a zombie (an exited
  * owner), -errno when /proc cannot tell (EMFILE, ENOMEM, ...): then nobody may call it gone. */
 static int start_at(const char *procdir, unsigned long long *start)
 {
-    _cleanup_free_ char *stat = NULL;
-    int r = ls_cg_readf(&stat, "%s/stat", procdir);
-    if (r == -ENOENT || r == -ESRCH)
-        return 0;
-    if (r < 0)
+    struct ls_proc_stat st;
+    int r = ls_proc_stat_read(procdir, &st);
+    if (r <= 0)
         return r;
-    /* comm may hold spaces and parentheses: fields restart after the last ')'. */
-    char *p = strrchr(stat, ')');
-    if (!p || p[1] != ' ')
-        return -EIO;
-    p++;
-    if (p[1] == 'Z' || p[1] == 'X')
+    if (st.state == 'Z' || st.state == 'X')
         return 0;
-    /* p is at the space before field 3 (state); step to the one before field 22. */
-    for (int field = 3; field < 22; field++) {
-        p = strchr(p + 1, ' ');
-        if (!p)
-            return -EIO;
-    }
-    char *end;
-    errno = 0;
-    unsigned long long v = strtoull(p + 1, &end, 10);
-    if (errno || end == p + 1 || v == 0)
+    if (st.start == 0)
         return -EIO;
-    *start = v;
+    *start = st.start;
     return 1;
 }
 

@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include "../planner/cleanup.h"
+#include "../planner/procstat.h"
 
 extern char **environ;
 
@@ -157,21 +158,12 @@ static size_t list_descendants(pid_t root, pid_t **out)
         if (!isdigit((unsigned char)de->d_name[0]))
             continue;
         int pid = atoi(de->d_name);
-        char path[64], buf[512];
-        snprintf(path, sizeof(path), "/proc/%d/stat", pid);
-        int fd = open(path, O_RDONLY | O_CLOEXEC);
-        if (fd < 0)
+        char dir[32];
+        snprintf(dir, sizeof(dir), "/proc/%d", pid);
+        struct ls_proc_stat st;
+        if (ls_proc_stat_read(dir, &st) != 1)
             continue;
-        ssize_t len = read(fd, buf, sizeof(buf) - 1);
-        close(fd);
-        if (len <= 0)
-            continue;
-        buf[len] = '\0';
-        char *paren = strrchr(buf, ')'); /* comm may hold spaces and parentheses */
-        char state;
-        int ppid;
-        if (!paren || sscanf(paren + 1, " %c %d", &state, &ppid) != 2)
-            continue;
+        int ppid = st.ppid;
         if (n == cap) {
             cap = cap ? cap * 2 : 256;
             struct pid_pair *grown = realloc(all, cap * sizeof(*all));

@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "../../planner/cleanup.h"
+#include "../../planner/procstat.h"
 
 /* Thread tid of pid: its id in the innermost pid namespace (last NSpid field); tid itself
  * when the kernel has no NSpid (before 4.1) or the thread is gone. */
@@ -114,27 +115,16 @@ static int list_threads(pid_t pid, pid_t **tids, long **ns, size_t *n)
 /* ms since the process started (its /proc/PID/stat starttime against CLOCK_BOOTTIME). */
 static double age_ms(pid_t pid)
 {
-    char path[64], buf[1024];
-    snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
-    _cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC);
-    ssize_t n = fd >= 0 ? read(fd, buf, sizeof(buf) - 1) : -1;
-    if (n <= 0)
-        return -1;
-    buf[n] = '\0';
-    char *p = strrchr(buf, ')'); /* comm may hold spaces */
-    if (!p)
-        return -1;
-    unsigned long long start = 0;
-    /* after ')': state is field 3, starttime field 22 */
-    if (sscanf(p + 2,
-               "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %*u %*u %*d %*d %*d %*d %*d "
-               "%*d %llu",
-               &start) != 1)
+    char dir[32];
+    snprintf(dir, sizeof(dir), "/proc/%d", (int)pid);
+    struct ls_proc_stat st;
+    if (ls_proc_stat_read(dir, &st) != 1)
         return -1;
     struct timespec ts;
     clock_gettime(CLOCK_BOOTTIME, &ts);
     long hz = sysconf(_SC_CLK_TCK);
-    return (double)ts.tv_sec * 1e3 + ts.tv_nsec / 1e6 - (double)start * 1e3 / (hz > 0 ? hz : 100);
+    return (double)ts.tv_sec * 1e3 + ts.tv_nsec / 1e6 -
+           (double)st.start * 1e3 / (hz > 0 ? hz : 100);
 }
 
 int ls_pin_apply(struct ls_pin_state *st, pid_t pid, const struct ls_qmp_vcpu *vcpus, size_t nvcpus,
@@ -196,15 +186,10 @@ int ls_pin_apply(struct ls_pin_state *st, pid_t pid, const struct ls_qmp_vcpu *v
  * as a shell running `qemu & llcslice pin --follow; wait` is). */
 static bool exited(pid_t pid)
 {
-    char path[64], buf[512];
-    snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
-    _cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC);
-    ssize_t n = fd >= 0 ? read(fd, buf, sizeof(buf) - 1) : -1;
-    if (n <= 0)
-        return true;
-    buf[n] = '\0';
-    const char *p = strrchr(buf, ')');
-    return !p || p[1] != ' ' || p[2] == 'Z' || p[2] == 'X';
+    char dir[32];
+    snprintf(dir, sizeof(dir), "/proc/%d", (int)pid);
+    struct ls_proc_stat st;
+    return ls_proc_stat_read(dir, &st) != 1 || st.state == 'Z' || st.state == 'X';
 }
 
 int ls_pin_rescan(struct ls_pin_state *st)

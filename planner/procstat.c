@@ -1,0 +1,56 @@
+#include "procstat.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+int ls_proc_stat_parse(const char *text, struct ls_proc_stat *st)
+{
+    const char *p = strrchr(text, ')');
+    if (!p || p[1] != ' ' || !p[2])
+        return -EIO;
+    st->state = p[2];
+    p += 2; /* at field 3 */
+    char *end;
+    errno = 0;
+    long ppid = strtol(p + 1, &end, 10);
+    if (errno || end == p + 1)
+        return -EIO;
+    st->ppid = (pid_t)ppid;
+    /* step from field 3 to the space before field 22 */
+    for (int field = 3; field < 22; field++) {
+        p = strchr(p + 1, ' ');
+        if (!p)
+            return -EIO;
+    }
+    errno = 0;
+    unsigned long long v = strtoull(p + 1, &end, 10);
+    if (errno || end == p + 1)
+        return -EIO;
+    st->start = v;
+    return 0;
+}
+
+int ls_proc_stat_read(const char *procdir, struct ls_proc_stat *st)
+{
+    char path[128], buf[2048]; /* 52 fields of at most 20 digits, comm of 16 */
+    int n = snprintf(path, sizeof(path), "%s/stat", procdir);
+    if (n < 0 || (size_t)n >= sizeof(path))
+        return -ENAMETOOLONG;
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return errno == ENOENT || errno == ESRCH ? 0 : -errno;
+    ssize_t len = read(fd, buf, sizeof(buf) - 1);
+    int e = errno;
+    close(fd);
+    if (len < 0)
+        return e == ESRCH ? 0 : -e;
+    if (len == 0)
+        return 0;
+    buf[len] = '\0';
+    int r = ls_proc_stat_parse(buf, st);
+    return r < 0 ? r : 1;
+}

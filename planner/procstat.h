@@ -1,0 +1,22 @@
+/* One reader of /proc/PID/stat: state, parent and start time, for the owner checks of cgroup
+ * names, the shim's descendant scan and the VMM driver. */
+#ifndef LLCSLICE_PROCSTAT_H
+#define LLCSLICE_PROCSTAT_H
+
+#include <sys/types.h>
+
+struct ls_proc_stat {
+    char state;               /* field 3: R, S, D, Z (zombie), X (dead), ... */
+    pid_t ppid;               /* field 4 */
+    unsigned long long start; /* field 22: clock ticks after boot */
+};
+
+/* Parse the text of a stat file (proc(5)); comm may hold spaces and parentheses, so fields
+ * restart after the last ')'. 0, or -EIO when it does not parse. */
+int ls_proc_stat_parse(const char *text, struct ls_proc_stat *st);
+
+/* Read and parse <procdir>/stat (procdir like "/proc/42" or "/proc/self"): 1 with *st, 0 when
+ * the process is gone (ENOENT/ESRCH), -errno when /proc cannot tell (EMFILE, ENOMEM, -EIO). */
+int ls_proc_stat_read(const char *procdir, struct ls_proc_stat *st);
+
+#endif
