@@ -61,7 +61,7 @@ run_rc 64 "$BIN" run --cpus
 one_line_error "option '--cpus' needs a value"
 ok "a missing value is never taken from '--' or the next option"
 
-for c in run plan topo locks slots sweep; do
+for c in run plan topo locks slots sweep pin; do
     run_rc 0 "$BIN" help "$c"
     grep -q "^Usage: llcslice $c" "$T/out" || fail "help $c: $(head -1 "$T/out")"
 done
@@ -81,6 +81,12 @@ run_rc 64 "$BIN" slots --chekc x.yaml
 one_line_error "did you mean '--check'?"
 run_rc 64 "$BIN" locks --frobnicate
 one_line_error "unknown option '--frobnicate' (see"
+run_rc 64 "$BIN" pin --qpm x.sock
+one_line_error "unknown option '--qpm'; did you mean '--qmp'?"
+run_rc 64 "$BIN" pin --plan --qmp x.sock
+one_line_error "option '--plan' needs a value"
+run_rc 64 "$BIN" pin --follow=yes --qmp x.sock
+one_line_error "option '--follow' takes no value"
 ok "did you mean, for commands and options"
 
 run_rc 0 "$BIN" plan "${SIM[@]}" --cpus 1 --memory-max 1G --strict -v --seccomp build --wait 5m -- make -j8
@@ -110,6 +116,7 @@ json_error 64 usage locks --json --lock-dir "$T/missing"
 json_error 64 usage sweep --json --max-age soon
 json_error 64 usage slots "$T/missing.yaml" --json
 json_error 64 usage slots --json --bogus "$T/f.yaml"
+json_error 64 usage pin --json --bogus
 run_rc 64 "$BIN" topo --bogus
 [[ ! -s $T/out ]] || fail "an error without --json wrote stdout"
-ok "--json errors are a JSON object on stdout for topo, plan, locks, sweep, slots"
+ok "--json errors are a JSON object on stdout for topo, plan, locks, sweep, slots, pin"
