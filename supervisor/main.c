@@ -1,4 +1,5 @@
 /* llcslice: reserve an LLC/NUMA-aware CPU slice, hold it with flock, run a job inside it. */
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -31,7 +32,8 @@ static const char usage[] =
     "\n"
     "Environment (options beat it; man llcslice, ENVIRONMENT): LLCSLICE_LOCK_DIR,\n"
     "LLCSLICE_LOCK_PREFIX, LLCSLICE_CPU_CAP, LLCSLICE_ALLOWED_CPUS, LLCSLICE_FSROOT,\n"
-    "LLCSLICE_STATE_DIR, LLCSLICE_WAIT_REPORT_INTERVAL, LLCSLICE_TRACE_TIMING.\n"
+    "LLCSLICE_STATE_DIR, LLCSLICE_CGROUP_MANAGER, LLCSLICE_WAIT_REPORT_INTERVAL,\n"
+    "LLCSLICE_TRACE_TIMING.\n"
     "\n"
     "Exit codes: the job's own status (128+N for signal N); 64 usage error; 75 resources\n"
     "busy; 77 this host can never satisfy the request; 125 internal or system failure;\n"
@@ -55,7 +57,12 @@ int main(int argc, char **argv)
         return 64;
     }
     const char *cmd = argv[1];
-    if (!strcmp(cmd, "-h") || !strcmp(cmd, "--help") || (!strcmp(cmd, "help") && argc == 2)) {
+    /* "help", "help help", "help --help": this text (help is no command of the table) */
+    bool help_self =
+        !strcmp(cmd, "help") &&
+        (argc == 2 || (argc == 3 && (!strcmp(argv[2], "help") || !strcmp(argv[2], "-h") ||
+                                     !strcmp(argv[2], "--help"))));
+    if (!strcmp(cmd, "-h") || !strcmp(cmd, "--help") || help_self) {
         fputs(usage, stdout);
         return 0;
     }

@@ -65,6 +65,11 @@ for c in run plan topo locks slots sweep pin; do
     run_rc 0 "$BIN" help "$c"
     grep -q "^Usage: llcslice $c" "$T/out" || fail "help $c: $(head -1 "$T/out")"
 done
+for h in help --help -h; do
+    run_rc 0 "$BIN" help "$h"
+    grep -q "^Usage: llcslice COMMAND" "$T/out" || fail "help $h: $(cat "$T/out" "$T/err")"
+done
+grep -q LLCSLICE_CGROUP_MANAGER "$T/out" || fail "llcslice --help does not name LLCSLICE_CGROUP_MANAGER"
 run_rc 64 "$BIN" help tpo
 one_line_error "unknown command 'tpo'; did you mean 'topo'?"
 ok "help CMD prints that command's help"
