@@ -125,3 +125,17 @@ json_error 64 usage pin --json --bogus
 run_rc 64 "$BIN" topo --bogus
 [[ ! -s $T/out ]] || fail "an error without --json wrote stdout"
 ok "--json errors are a JSON object on stdout for topo, plan, locks, sweep, slots, pin"
+
+# Each command's man page (doc/llcslice-CMD.1.scd) names every long option its --help names.
+SRC=${LLCSLICE_SRC:-$(dirname "$0")/../..}
+for c in run plan topo locks slots sweep pin; do
+    "$BIN" "$c" --help >"$T/h"
+    for o in $(grep -oE -- '^  (-[a-zA-Z], )?--[a-z][a-z-]+' "$T/h" | grep -oE -- '--[a-z-]+'); do
+        # plan takes run's options "as for llcslice-run(1)"
+        [[ $c == plan ]] && "$BIN" run --help | grep -qE -- "$o\b" &&
+            grep -qF -- "*$o" "$SRC/doc/llcslice-run.1.scd" && continue
+        grep -qF -- "*$o" "$SRC/doc/llcslice-$c.1.scd" ||
+            fail "llcslice-$c(1) does not document $o, which 'llcslice $c --help' lists"
+    done
+done
+ok "every option of every command's --help is in its man page"
