@@ -139,3 +139,14 @@ for c in run plan topo locks slots sweep pin; do
     done
 done
 ok "every option of every command's --help is in its man page"
+
+# README.md names every option of every command's --help (-v for --verbose).
+for c in run plan topo locks slots sweep pin; do
+    "$BIN" "$c" --help >"$T/h"
+    for o in $(grep -oE -- '^  (-[a-zA-Z], )?--[a-z][a-z-]+' "$T/h" | grep -oE -- '--[a-z-]+'); do
+        [[ $o == --verbose ]] && o=-v
+        grep -qE -- "(^|[^a-z-])$o([^a-z-]|$)" "$SRC/README.md" ||
+            fail "README.md does not mention $c's $o"
+    done
+done
+ok "README.md mentions every option of every command"
