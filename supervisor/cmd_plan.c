@@ -130,6 +130,8 @@ int ls_cmd_plan(int argc, char **argv)
     };
     struct ls_reqopts ro = {0};
     int fmt = FMT_TEXT;
+    bool json_flag = false;
+    const char *format = NULL;
     bool verbose = false;
     const char *vm_memory = NULL;
     int c;
@@ -153,9 +155,10 @@ int ls_cmd_plan(int argc, char **argv)
             continue;
         switch (c) {
         case 'j':
-            fmt = FMT_JSON;
+            json_flag = true;
             break;
         case 'f':
+            format = optarg;
             if (!strcmp(optarg, "text"))
                 fmt = FMT_TEXT;
             else if (!strcmp(optarg, "json"))
@@ -188,6 +191,12 @@ int ls_cmd_plan(int argc, char **argv)
             return ls_getopt_error(&g);
         }
     }
+    /* --json is --format json: with another --format one of them would be ignored */
+    if (json_flag && format && fmt != FMT_JSON)
+        return ls_usage_error("plan", "--json and --format %s contradict each other; give one",
+                              format);
+    if (json_flag)
+        fmt = FMT_JSON;
     bool dashdash = optind > 1 && !strcmp(argv[optind - 1], "--");
     if (optind < argc && !dashdash)
         return ls_usage_error("plan", "unexpected argument '%s'", argv[optind]);

@@ -122,6 +122,8 @@ json_error 64 usage sweep --json --max-age soon
 json_error 64 usage slots "$T/missing.yaml" --json
 json_error 64 usage slots --json --bogus "$T/f.yaml"
 json_error 64 usage pin --json --bogus
+json_error 64 usage plan --json --format qemu --perf 1x1x1 "${SIM[@]}"
+grep -qF "contradict" "$T/err" || fail "plan --json --format qemu: $(cat "$T/err")"
 run_rc 64 "$BIN" topo --bogus
 [[ ! -s $T/out ]] || fail "an error without --json wrote stdout"
 ok "--json errors are a JSON object on stdout for topo, plan, locks, sweep, slots, pin"
