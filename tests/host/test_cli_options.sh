@@ -59,7 +59,9 @@ run_rc 64 "$BIN" run --lock-dir --cpus 2 -- true
 one_line_error "option '--lock-dir' needs a value"
 run_rc 64 "$BIN" run --cpus
 one_line_error "option '--cpus' needs a value"
-ok "a missing value is never taken from '--' or the next option"
+run_rc 64 "$BIN" run --wait -5s -- true
+one_line_error "--wait '-5s' is not a valid duration: it is negative"
+ok "a missing value is never taken from '--' or the next option; --wait -5s is a negative duration"
 
 for c in run plan topo locks slots sweep pin; do
     run_rc 0 "$BIN" help "$c"
