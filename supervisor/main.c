@@ -1,4 +1,5 @@
 /* llcslice: reserve an LLC/NUMA-aware CPU slice, hold it with flock, run a job inside it. */
+#include <errno.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
@@ -49,6 +50,20 @@ static int unknown_command(const char *cmd, const char *const *names, size_t n)
     return ls_usage_error(NULL, "unknown command '%s'%s", cmd, hint);
 }
 
+/* rc, or 125 when rc is 0 but stdout could not be written (a full disk, a closed pipe): a
+ * script must not take a truncated plan or JSON document for a whole one. */
+static int output_checked(int rc)
+{
+    if (fflush(stdout) == 0 && !ferror(stdout))
+        return rc;
+    if (rc != 0)
+        return rc;
+    struct ls_error err = {0};
+    ls_fail(&err, LS_ERR_SYSTEM, errno, "writing the output failed: %s",
+            strerror(errno ? errno : EIO));
+    return ls_report(&err);
+}
+
 int main(int argc, char **argv)
 {
     ls_proctitle_init(argc, argv); /* before anything keeps a pointer into environ */
@@ -64,11 +79,11 @@ int main(int argc, char **argv)
                                      !strcmp(argv[2], "--help"))));
     if (!strcmp(cmd, "-h") || !strcmp(cmd, "--help") || help_self) {
         fputs(usage, stdout);
-        return 0;
+        return output_checked(0);
     }
     if (!strcmp(cmd, "-V") || !strcmp(cmd, "--version")) {
         printf("llcslice %s\n", LLCSLICE_VERSION);
-        return 0;
+        return output_checked(0);
     }
     static const struct {
         const char *name;
@@ -93,6 +108,6 @@ int main(int argc, char **argv)
     }
     for (size_t i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++)
         if (!strcmp(cmd, cmds[i].name))
-            return cmds[i].fn(argc - 1, argv + 1);
+            return output_checked(cmds[i].fn(argc - 1, argv + 1));
     return unknown_command(cmd, names, ncmds + 1);
 }

@@ -155,3 +155,20 @@ for c in run plan topo locks slots sweep pin; do
     done
 done
 ok "README.md mentions every option of every command"
+
+# Output that cannot be written (a full disk) is exit 125, never a silent 0 with a truncated
+# plan or JSON document.
+if [[ -w /dev/full ]]; then
+    for args in "topo --json --fsroot $HOST" "plan ${SIM[*]}" "plan --json ${SIM[*]}" \
+        "slots $T/f.yaml --check --fsroot $HOST" "slots $T/f.yaml --dry-run --json --fsroot $HOST" \
+        "--help" "run --help" "--version"; do
+        set +e
+        # shellcheck disable=SC2086
+        "$BIN" $args >/dev/full 2>"$T/err"
+        rc=$?
+        set -e
+        [[ $rc == 125 ]] && grep -q "writing the output failed" "$T/err" ||
+            fail "llcslice $args >/dev/full exited $rc: $(cat "$T/err")"
+    done
+    ok "a failed write of the output is exit 125"
+fi
