@@ -130,7 +130,7 @@ int ls_cmd_plan(int argc, char **argv)
     };
     struct ls_reqopts ro = {0};
     int fmt = FMT_TEXT;
-    bool json_flag = false;
+    bool json_flag = false, manager_given = false;
     const char *format = NULL;
     bool verbose = false;
     const char *vm_memory = NULL;
@@ -179,6 +179,7 @@ int ls_cmd_plan(int argc, char **argv)
             struct ls_error merr = {0};
             if (ls_cg_manager_parse(optarg, "--cgroup-manager", &m, &merr) < 0)
                 return ls_usage_error("plan", "%s", merr.msg);
+            manager_given = true;
             break;
         }
         case 'v':
@@ -190,6 +191,14 @@ int ls_cmd_plan(int argc, char **argv)
         default:
             return ls_getopt_error(&g);
         }
+    }
+    /* checked as run checks it: a plan that run would refuse is no plan */
+    const char *cgm = getenv("LLCSLICE_CGROUP_MANAGER");
+    if (!manager_given && cgm && *cgm) {
+        enum ls_cg_manager m;
+        struct ls_error merr = {0};
+        if (ls_cg_manager_parse(cgm, "LLCSLICE_CGROUP_MANAGER", &m, &merr) < 0)
+            return ls_usage_error("plan", "%s", merr.msg);
     }
     /* --json is --format json: with another --format one of them would be ignored */
     if (json_flag && format && fmt != FMT_JSON)

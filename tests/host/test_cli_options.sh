@@ -124,6 +124,8 @@ json_error 64 usage sweep --json --max-age soon
 json_error 64 usage slots "$T/missing.yaml" --json
 json_error 64 usage slots --json --bogus "$T/f.yaml"
 json_error 64 usage pin --json --bogus
+run_rc 64 env LLCSLICE_CGROUP_MANAGER=foo "$BIN" plan "${SIM[@]}"
+one_line_error "LLCSLICE_CGROUP_MANAGER: unknown cgroup manager 'foo'"
 json_error 64 usage plan --json --format qemu --perf 1x1x1 "${SIM[@]}"
 grep -qF "contradict" "$T/err" || fail "plan --json --format qemu: $(cat "$T/err")"
 run_rc 64 "$BIN" topo --bogus
