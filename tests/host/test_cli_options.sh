@@ -124,6 +124,10 @@ json_error 64 usage sweep --json --max-age soon
 json_error 64 usage slots "$T/missing.yaml" --json
 json_error 64 usage slots --json --bogus "$T/f.yaml"
 json_error 64 usage pin --json --bogus
+run_rc 64 "$BIN" slots "$T/f.yaml" --log-dir /etc/passwd --lock-dir "$L" --fsroot "$HOST"
+one_line_error "log directory /etc/passwd is not a writable directory; pick another with --log-dir"
+run_rc 64 "$BIN" slots "$T/f.yaml" --log-dir /etc/passwd/x --lock-dir "$L" --fsroot "$HOST"
+one_line_error "cannot create the log directory /etc/passwd/x: Not a directory; pick another"
 run_rc 64 env LLCSLICE_CGROUP_MANAGER=foo "$BIN" plan "${SIM[@]}"
 one_line_error "LLCSLICE_CGROUP_MANAGER: unknown cgroup manager 'foo'"
 json_error 64 usage plan --json --format qemu --perf 1x1x1 "${SIM[@]}"
