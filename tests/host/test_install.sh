@@ -14,7 +14,7 @@ for f in bin/llcslice lib/tmpfiles.d/llcslice.conf share/bash-completion/complet
     share/man/man5/llcslice-slots.yaml.5 share/man/man1/llcslice.1; do
     [[ -e $P/$f ]] || fail "not installed: $f"
 done
-for c in run plan topo locks slots sweep; do
+for c in run plan topo locks slots sweep pin; do
     [[ -s $P/share/man/man1/llcslice-$c.1 ]] || fail "no man page for $c"
 done
 ok "binary, man pages, completion, examples, docs and tmpfiles.d installed"
