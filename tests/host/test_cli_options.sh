@@ -128,6 +128,8 @@ run_rc 64 "$BIN" slots "$T/f.yaml" --log-dir /etc/passwd --lock-dir "$L" --fsroo
 one_line_error "log directory /etc/passwd is not a writable directory; pick another with --log-dir"
 run_rc 64 "$BIN" slots "$T/f.yaml" --log-dir /etc/passwd/x --lock-dir "$L" --fsroot "$HOST"
 one_line_error "cannot create the log directory /etc/passwd/x: Not a directory; pick another"
+run_rc 64 "$BIN" run --strict "${SIM[@]}" -- true
+one_line_error "--strict with a simulated host (--fsroot)"
 run_rc 64 env LLCSLICE_CGROUP_MANAGER=foo "$BIN" plan "${SIM[@]}"
 one_line_error "LLCSLICE_CGROUP_MANAGER: unknown cgroup manager 'foo'"
 json_error 64 usage plan --json --format qemu --perf 1x1x1 "${SIM[@]}"
