@@ -6,7 +6,7 @@ _llcslice() {
         cur=${COMP_WORDS[COMP_CWORD]}
         prev=${COMP_WORDS[COMP_CWORD - 1]}
     }
-    local commands="run plan topo locks slots sweep help"
+    local commands="run plan topo locks slots sweep pin help"
     cmd=${COMP_WORDS[1]:-}
     if ((COMP_CWORD == 1)); then
         COMPREPLY=($(compgen -W "$commands --help --version" -- "$cur"))
@@ -25,7 +25,7 @@ _llcslice() {
         COMPREPLY=($(compgen -W "${commands% help}" -- "$cur"))
         return
         ;;
-    run | plan | topo | locks | slots | sweep) ;;
+    run | plan | topo | locks | slots | sweep | pin) ;;
     *) return ;;
     esac
     case $prev in
@@ -33,12 +33,17 @@ _llcslice() {
     --seccomp) COMPREPLY=($(compgen -W "build log none" -- "$cur")); return ;;
     --memory-max) COMPREPLY=($(compgen -W "max" -- "$cur")); return ;;
     --wait) COMPREPLY=($(compgen -W "forever 30s 5m 30m 1h" -- "$cur")); return ;;
+    --smt) COMPREPLY=($(compgen -W "any full-cores" -- "$cur")); return ;;
+    --format) COMPREPLY=($(compgen -W "text json qemu libvirt" -- "$cur")); return ;;
+    --cgroup-manager) COMPREPLY=($(compgen -W "auto systemd cgroupfs" -- "$cur")); return ;;
+    --vmm) COMPREPLY=($(compgen -W "qemu" -- "$cur")); return ;;
+    --qmp | --plan) COMPREPLY=($(compgen -f -- "$cur")); return ;;
     --lock-dir | --log-dir | --fsroot | --cgroup-parent)
         COMPREPLY=($(compgen -d -- "$cur"))
         return
         ;;
     --cpus | --cpu-cap | --perf | --lock-prefix | --allowed-cpus | --watch | --max-age | \
-        --kill-after | --seccomp-deny)
+        --kill-after | --seccomp-deny | --timeout | --vm-memory | --vmm-timeout | --slice)
         return
         ;;
     esac

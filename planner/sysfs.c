@@ -23,9 +23,14 @@ int ls_root_init_from(struct ls_root *root, const char *dir, const char *what, s
         return 0;
     struct stat st;
     if (stat(dir, &st) < 0)
-        return ls_fail(err, LS_ERR_USAGE, errno, "%s %s: %s", what, dir, strerror(errno));
+        return ls_fail(err, LS_ERR_USAGE, errno,
+                       "%s %s: %s; give the root of a dumped sysfs tree (DIR/sys/devices/...)",
+                       what, dir, strerror(errno));
     if (!S_ISDIR(st.st_mode))
-        return ls_fail(err, LS_ERR_USAGE, ENOTDIR, "%s %s: not a directory", what, dir);
+        return ls_fail(err, LS_ERR_USAGE, ENOTDIR,
+                       "%s %s: not a directory; give the root of a dumped sysfs tree "
+                       "(DIR/sys/devices/...)",
+                       what, dir);
     size_t n = strlen(dir);
     while (n > 1 && dir[n - 1] == '/')
         n--;

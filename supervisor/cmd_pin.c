@@ -9,6 +9,7 @@
 
 #include "../planner/duration.h"
 #include "cli.h"
+#include "options.h"
 #include "vmm/pin.h"
 #include "vmm/planread.h"
 #include "vmm/qmp.h"
@@ -74,9 +75,9 @@ int ls_cmd_pin(int argc, char **argv)
     const char *sock = NULL, *plan_path = NULL, *timeout_text = NULL;
     bool follow = false, json = false;
     int c;
-    opterr = 0;
-    optind = 0;
-    while ((c = getopt_long(argc, argv, "+:h", longopts, NULL)) != -1) {
+    struct ls_getopt g;
+    ls_getopt_init(&g, "pin", argc, argv, "+:h", longopts);
+    while ((c = ls_getopt_next(&g)) != -1) {
         switch (c) {
         case OPT_QMP:
             sock = optarg;
@@ -96,12 +97,8 @@ int ls_cmd_pin(int argc, char **argv)
         case 'h':
             usage(stdout);
             return 0;
-        case ':':
-            return ls_usage_error("pin", "option '%s' needs a value", argv[optind - 1]);
         default:
-            if (optopt > 0 && optopt < 256)
-                return ls_usage_error("pin", "unknown option '-%c'", optopt);
-            return ls_usage_error("pin", "unknown option '%s'", argv[optind - 1]);
+            return ls_getopt_error(&g);
         }
     }
     if (optind < argc)

@@ -133,6 +133,8 @@ int ls_cmd_plan(int argc, char **argv)
     };
     struct ls_reqopts ro = {0};
     int fmt = FMT_TEXT;
+    bool json_flag = false, manager_given = false;
+    const char *format = NULL;
     bool verbose = false;
     const char *cgroup_parent = NULL;
     const char *vm_memory = NULL;
@@ -160,9 +162,10 @@ int ls_cmd_plan(int argc, char **argv)
             cgroup_parent = optarg;
             break;
         case 'j':
-            fmt = FMT_JSON;
+            json_flag = true;
             break;
         case 'f':
+            format = optarg;
             if (!strcmp(optarg, "text"))
                 fmt = FMT_TEXT;
             else if (!strcmp(optarg, "json"))
@@ -183,6 +186,7 @@ int ls_cmd_plan(int argc, char **argv)
             struct ls_error merr = {0};
             if (ls_cg_manager_parse(optarg, "--cgroup-manager", &m, &merr) < 0)
                 return ls_usage_error("plan", "%s", merr.msg);
+            manager_given = true;
             break;
         }
         case 'v':
@@ -195,6 +199,20 @@ int ls_cmd_plan(int argc, char **argv)
             return ls_getopt_error(&g);
         }
     }
+    /* checked as run checks it: a plan that run would refuse is no plan */
+    const char *cgm = getenv("LLCSLICE_CGROUP_MANAGER");
+    if (!manager_given && cgm && *cgm) {
+        enum ls_cg_manager m;
+        struct ls_error merr = {0};
+        if (ls_cg_manager_parse(cgm, "LLCSLICE_CGROUP_MANAGER", &m, &merr) < 0)
+            return ls_usage_error("plan", "%s", merr.msg);
+    }
+    /* --json is --format json: with another --format one of them would be ignored */
+    if (json_flag && format && fmt != FMT_JSON)
+        return ls_usage_error("plan", "--json and --format %s contradict each other; give one",
+                              format);
+    if (json_flag)
+        fmt = FMT_JSON;
     bool dashdash = optind > 1 && !strcmp(argv[optind - 1], "--");
     if (optind < argc && !dashdash)
         return ls_usage_error("plan", "unexpected argument '%s'", argv[optind]);

@@ -292,6 +292,13 @@ int ls_cmd_run(int argc, char **argv)
         ls_seccomp_free(&sc);
         return ls_usage_error("run", "%s", err.msg);
     }
+    if (o.strict && !ls_root_is_host(&host.root)) { /* --strict promises confinement */
+        ls_host_free(&host);
+        ls_seccomp_free(&sc);
+        return ls_usage_error("run",
+                              "--strict with a simulated host (--fsroot): its CPUs are not this "
+                              "machine's, so the job is never confined; drop one of them");
+    }
     if (ls_root_is_host(&host.root)) {
         struct ls_error serr = {0};
         if (ls_cgroup_sweep(LS_SWEEP_DEFAULT_MAX_AGE, &serr) < 0)

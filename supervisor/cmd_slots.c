@@ -131,6 +131,19 @@ static char *log_dir_for(const struct ls_slots *s, const char *flag, struct ls_e
     return out;
 }
 
+/* *field = strdup(value) when value is set; -1 on ENOMEM. */
+static int override(char **field, const char *value)
+{
+    if (!value)
+        return 0;
+    char *copy = strdup(value);
+    if (!copy)
+        return -1;
+    free(*field);
+    *field = copy;
+    return 0;
+}
+
 static int run_file(const struct ls_slots *s, const struct ls_host *host, const char *lock_dir,
                     const char *lock_prefix, const char *log_flag,
                     const struct ls_slots_run_opts *base, const struct ls_seccomp *sc)
@@ -299,7 +312,15 @@ int ls_cmd_slots(int argc, char **argv)
         rc = dry_run ? (ls_slots_slurm_script(&slots, &so, stdout, &err) < 0 ? ls_report(&err) : 0)
                      : ls_slots_slurm_submit(&slots, &so);
     } else if (check) {
-        rc = ls_slots_check(&slots, &host, ro.json);
+        /* the header shows what a run would use: the command line beats the file */
+        if (override(&slots.lock_dir, lock_dir) < 0 ||
+            override(&slots.lock_prefix, lock_prefix) < 0 ||
+            override(&slots.log_dir, log_dir) < 0) {
+            ls_fail(&err, LS_ERR_SYSTEM, ENOMEM, "out of memory");
+            rc = ls_report(&err);
+        } else {
+            rc = ls_slots_check(&slots, &host, ro.json);
+        }
     } else if (dry_run) {
         rc = ls_slots_dry_run(&slots, &host, ro.json);
     } else {

@@ -2,6 +2,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -62,17 +63,26 @@ int ls_log_dir_prepare(const char *dir, const char *what, struct ls_error *err)
             continue;
         char was = *c;
         *c = '\0';
-        if (mkdir(p, 0755) < 0 && errno != EEXIST)
-            return ls_fail(err, LS_ERR_SYSTEM, errno, "cannot create the log directory %s: %s", p,
-                           strerror(errno));
+        if (mkdir(p, 0755) < 0 && errno != EEXIST) {
+            /* a path the user named that cannot be a directory: a usage error, like a bad
+             * lock dir */
+            int e = errno;
+            bool usage = e == ENOENT || e == ENOTDIR || e == EACCES || e == EROFS || e == EPERM;
+            return ls_fail(err, usage ? LS_ERR_USAGE : LS_ERR_SYSTEM, e,
+                           "cannot create the log directory %s: %s; pick another with --log-dir "
+                           "or log_dir:",
+                           p, strerror(e));
+        }
         if (!(*c = was))
             break;
     }
     struct stat st;
     errno = 0;
     if (stat(dir, &st) < 0 || !S_ISDIR(st.st_mode) || access(dir, W_OK | X_OK) < 0)
-        return ls_fail(err, LS_ERR_SYSTEM, errno ? errno : ENOTDIR,
-                       "log directory %s is not a writable directory", dir);
+        return ls_fail(err, LS_ERR_USAGE, errno ? errno : ENOTDIR,
+                       "log directory %s is not a writable directory; pick another with "
+                       "--log-dir or log_dir:",
+                       dir);
     return ls_dir_check_trusted(dir, what, "log dir",
                                 "replace a job's log with a link or a FIFO, or read and alter "
                                 "its output",

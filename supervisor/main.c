@@ -1,5 +1,7 @@
 /* llcslice: reserve an LLC/NUMA-aware CPU slice, hold it with flock, run a job inside it. */
+#include <errno.h>
 #include <fcntl.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -33,7 +35,8 @@ static const char usage[] =
     "\n"
     "Environment (options beat it; man llcslice, ENVIRONMENT): LLCSLICE_LOCK_DIR,\n"
     "LLCSLICE_LOCK_PREFIX, LLCSLICE_CPU_CAP, LLCSLICE_ALLOWED_CPUS, LLCSLICE_FSROOT,\n"
-    "LLCSLICE_STATE_DIR, LLCSLICE_WAIT_REPORT_INTERVAL, LLCSLICE_TRACE_TIMING.\n"
+    "LLCSLICE_STATE_DIR, LLCSLICE_CGROUP_MANAGER, LLCSLICE_WAIT_REPORT_INTERVAL,\n"
+    "LLCSLICE_TRACE_TIMING.\n"
     "\n"
     "Exit codes: the job's own status (128+N for signal N); 64 usage error; 75 resources\n"
     "busy; 77 this host can never satisfy the request; 125 internal or system failure;\n"
@@ -67,6 +70,20 @@ static void standard_fds_open(void)
     }
 }
 
+/* rc, or 125 when rc is 0 but stdout could not be written (a full disk, a closed pipe): a
+ * script must not take a truncated plan or JSON document for a whole one. */
+static int output_checked(int rc)
+{
+    if (fflush(stdout) == 0 && !ferror(stdout))
+        return rc;
+    if (rc != 0)
+        return rc;
+    struct ls_error err = {0};
+    ls_fail(&err, LS_ERR_SYSTEM, errno, "writing the output failed: %s",
+            strerror(errno ? errno : EIO));
+    return ls_report(&err);
+}
+
 int main(int argc, char **argv)
 {
     standard_fds_open();
@@ -76,13 +93,18 @@ int main(int argc, char **argv)
         return 64;
     }
     const char *cmd = argv[1];
-    if (!strcmp(cmd, "-h") || !strcmp(cmd, "--help") || (!strcmp(cmd, "help") && argc == 2)) {
+    /* "help", "help help", "help --help": this text (help is no command of the table) */
+    bool help_self =
+        !strcmp(cmd, "help") &&
+        (argc == 2 || (argc == 3 && (!strcmp(argv[2], "help") || !strcmp(argv[2], "-h") ||
+                                     !strcmp(argv[2], "--help"))));
+    if (!strcmp(cmd, "-h") || !strcmp(cmd, "--help") || help_self) {
         fputs(usage, stdout);
-        return 0;
+        return output_checked(0);
     }
     if (!strcmp(cmd, "-V") || !strcmp(cmd, "--version")) {
         printf("llcslice %s\n", LLCSLICE_VERSION);
-        return 0;
+        return output_checked(0);
     }
     static const struct {
         const char *name;
@@ -107,6 +129,6 @@ int main(int argc, char **argv)
     }
     for (size_t i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++)
         if (!strcmp(cmd, cmds[i].name))
-            return cmds[i].fn(argc - 1, argv + 1);
+            return output_checked(cmds[i].fn(argc - 1, argv + 1));
     return unknown_command(cmd, names, ncmds + 1);
 }

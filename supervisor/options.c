@@ -59,7 +59,9 @@ int ls_getopt_next(struct ls_getopt *g)
         const char *next = g->argv[optind];
         long long ms;
         struct ls_error e = {0};
-        if (!strcmp(next, "forever") || ls_duration_parse(next, NULL, &ms, &e) == 0)
+        /* "-5s" is a negative duration, not options -5 -s: take it so its parser says so */
+        bool negative = next[0] == '-' && next[1] >= '0' && next[1] <= '9';
+        if (!strcmp(next, "forever") || negative || ls_duration_parse(next, NULL, &ms, &e) == 0)
             optarg = g->argv[optind++];
     } else if (o->has_arg == required_argument && !attached && optarg && optarg[0] == '-' &&
                optarg[1] == '-') {

@@ -27,9 +27,10 @@ void ls_getopt_init(struct ls_getopt *g, const char *cmd, int argc, char **argv,
                     const char *shortopts, const struct option *longopts);
 
 /* Like getopt_long (optarg and optind as usual), plus:
- * - an optional_argument option given as "--opt WORD" takes WORD when it parses as a duration
- *   or is "forever" (the only optional values llcslice has are durations: --wait); tables
- *   with such options go with shortopts starting "+" (no argv permutation to disturb);
+ * - an optional_argument option given as "--opt WORD" takes WORD when it parses as a duration,
+ *   is "forever" or looks like a negative number ("-5s": for the duration's own error) (the only
+ * optional values llcslice has are durations: --wait); tables with such options go with shortopts
+ * starting "+" (no argv permutation to disturb);
  * - a required value that is "--" or another long option ("--memory-max -- true") is a
  *   missing value, not the value.
  * Every error returns '?'; then `return ls_getopt_error(g);` prints it (exit 64). */

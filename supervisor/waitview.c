@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "../planner/duration.h"
+#include "cli.h"
 
 static long long mono_ms(void)
 {
@@ -42,6 +43,10 @@ void ls_waitview_init(struct ls_waitview *v, FILE *out, long long timeout_ms)
     struct ls_error e = {0};
     if (env && *env && ls_duration_parse(env, NULL, &ms, &e) == 0 && ms > 0)
         v->interval_ms = ms;
+    else if (env && *env)
+        ls_warn("LLCSLICE_WAIT_REPORT_INTERVAL '%s' is not a duration above zero (e.g. 30s, "
+                "5m); reporting every %llds",
+                env, v->interval_ms / 1000);
     pthread_mutex_init(&v->lock, NULL);
     pthread_cond_init(&v->cond, NULL);
 }

@@ -84,3 +84,13 @@ uint64_t ls_vm_node_mem_mib(const struct ls_vm_layout *l, uint64_t total_mib, un
         return total_mib;
     return total_mib / l->nnodes + (node < total_mib % l->nnodes ? 1 : 0);
 }
+
+int ls_vm_mem_check(const struct ls_vm_layout *l, uint64_t total_mib, struct ls_error *err)
+{
+    if (total_mib >= l->nnodes)
+        return 0;
+    return ls_fail(err, LS_ERR_USAGE, EINVAL,
+                   "guest memory %lluM leaves some of the %u guest NUMA nodes without memory; "
+                   "give at least %uM (--vm-memory, or qemu's -m)",
+                   (unsigned long long)total_mib, l->nnodes, l->nnodes);
+}

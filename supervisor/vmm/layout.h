@@ -40,4 +40,8 @@ void ls_vm_layout_free(struct ls_vm_layout *l);
 /* Guest memory per node in MiB: total split evenly, the first nodes taking the remainder. */
 uint64_t ls_vm_node_mem_mib(const struct ls_vm_layout *l, uint64_t total_mib, unsigned node);
 
+/* 0, or -1 with a usage error when total_mib leaves a guest NUMA node without memory (qemu
+ * refuses a size=0 memory backend). */
+int ls_vm_mem_check(const struct ls_vm_layout *l, uint64_t total_mib, struct ls_error *err);
+
 #endif

@@ -9,6 +9,8 @@
 int ls_libvirt_print(FILE *out, const struct ls_vm_layout *l, const ls_cpuset *mems,
                      uint64_t mem_mib, struct ls_error *err)
 {
+    if (ls_vm_mem_check(l, mem_mib, err) < 0)
+        return -1;
     _cleanup_free_ char *nodeset = ls_cpuset_format(mems);
     if (!nodeset)
         return ls_fail(err, LS_ERR_SYSTEM, ENOMEM, "out of memory");

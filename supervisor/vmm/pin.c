@@ -244,8 +244,10 @@ int ls_pin_record(const struct ls_pin_state *st, const char *plan_path, struct l
     json_object *plan = json_object_from_file(plan_path);
     if (!plan || !json_object_is_type(plan, json_type_object)) {
         json_object_put(plan);
-        return ls_fail(err, LS_ERR_SYSTEM, EINVAL, "cannot read the plan file %s: %s", plan_path,
-                       json_util_get_last_err() ? json_util_get_last_err() : "not a JSON object");
+        const char *why = json_util_get_last_err();
+        why = why ? why : "not a JSON object";
+        return ls_fail(err, LS_ERR_SYSTEM, EINVAL, "cannot read the plan file %s: %.*s", plan_path,
+                       (int)strcspn(why, "\n"), why);
     }
     json_object_object_add(plan, "applied", applied_json(st));
     size_t len = strlen(plan_path);

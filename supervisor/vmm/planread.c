@@ -30,8 +30,10 @@ int ls_plan_pins_read(const char *path, struct ls_plan_pins *out, struct ls_erro
     int rc = -1;
     if (!root) {
         const char *why = json_util_get_last_err();
-        ls_fail(err, LS_ERR_USAGE, errno ? errno : EINVAL, "cannot read the plan file %s: %s", path,
-                why ? why : "not JSON");
+        why = why ? why : "not JSON";
+        /* json-c's message ends in a newline: keep the error one line */
+        ls_fail(err, LS_ERR_USAGE, errno ? errno : EINVAL, "cannot read the plan file %s: %.*s",
+                path, (int)strcspn(why, "\n"), why);
         goto out;
     }
     if (!json_object_is_type(root, json_type_object) ||

@@ -146,6 +146,8 @@ char **ls_qemu_args_build(const struct ls_vm_layout *l, uint64_t mem_mib, bool m
 {
     char **v = NULL;
     size_t n = 0;
+    if (ls_vm_mem_check(l, mem_mib, err) < 0)
+        return NULL;
     _cleanup_free_ char *smp = ls_qemu_smp(l);
     bool ok = smp && push(&v, &n, "-smp") == 0 && push(&v, &n, "%s", smp) == 0;
     if (ok && l->nnodes && !mem_given)

@@ -71,7 +71,7 @@ expect 64 "option '--allowed-cpus' needs a value" -- topo --fsroot "$FIX" --allo
 expect 64 "unexpected argument 'extra'" -- topo extra
 
 # --fsroot problems.
-expect 64 "--fsroot $TMP/nope" -- topo --fsroot "$TMP/nope"
+expect 64 "--fsroot $TMP/nope: No such file or directory; give the root of a dumped sysfs tree" -- topo --fsroot "$TMP/nope"
 expect 64 "LLCSLICE_FSROOT $TMP/nope" LLCSLICE_FSROOT="$TMP/nope" -- topo
 touch "$TMP/file"
 expect 64 "$TMP/file: not a directory" -- topo --fsroot "$TMP/file"

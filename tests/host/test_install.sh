@@ -14,7 +14,7 @@ for f in bin/llcslice lib/tmpfiles.d/llcslice.conf share/bash-completion/complet
     share/man/man5/llcslice-slots.yaml.5 share/man/man1/llcslice.1; do
     [[ -e $P/$f ]] || fail "not installed: $f"
 done
-for c in run plan topo locks slots sweep; do
+for c in run plan topo locks slots sweep pin; do
     [[ -s $P/share/man/man1/llcslice-$c.1 ]] || fail "no man page for $c"
 done
 ok "binary, man pages, completion, examples, docs and tmpfiles.d installed"
@@ -59,6 +59,10 @@ comp llcslice run --me | grep -qx -- --memory-max || fail "run option completion
 comp llcslice slots --ch | grep -qx -- --check || fail "slots option completion"
 [[ $(comp llcslice run --mode d) == dedicated ]] || fail "value completion: $(comp llcslice run --mode d)"
 [[ $(comp llcslice help sl) == slots ]] || fail "help completion"
+[[ $(comp llcslice pi) == pin ]] || fail "pin command completion: $(comp llcslice pi)"
+comp llcslice pin --q | grep -qx -- --qmp || fail "pin option completion: $(comp llcslice pin --q)"
+[[ $(comp llcslice plan --format l) == libvirt ]] || fail "--format completion"
+[[ $(comp llcslice run --smt f) == full-cores ]] || fail "--smt completion"
 ok "bash completion: commands, options, values"
 if command -v zsh >/dev/null; then
     zsh -n "$P/share/zsh/site-functions/_llcslice" || fail "zsh completion does not parse"

@@ -26,6 +26,7 @@ echo '{"mode": "shared", "cpus": [0]}' >"$T/shared.json"
 run_rc 64 "$BIN" pin --qmp "$T/q.sock" --plan "$T/shared.json"
 grep -q "not a performance-mode plan" "$T/err" || fail "shared plan: $(cat "$T/err")"
 run_rc 64 "$BIN" pin --qmp "$T/q.sock" --plan "$T/missing.json"
+one_line_error "cannot read the plan file $T/missing.json"
 echo '{"mode": "exclusive", "assignments": [[0, 0]], "service_cpu": 1}' >"$T/plan.json"
 run_rc 125 "$BIN" pin --qmp "$T/q.sock" --plan "$T/plan.json" --timeout 1s
 grep -q "did not open its QMP socket" "$T/err" || fail "timeout: $(cat "$T/err")"

@@ -16,6 +16,11 @@ run_rc 64 "${P[@]}" --perf 2x2x1 --format xml
 grep -q "want text, json, qemu or libvirt" "$T/err" || fail "--format xml: $(cat "$T/err")"
 run_rc 64 "${P[@]}" --perf 2x2x1 --vm-memory 1G
 run_rc 64 "${P[@]}" --perf 2x2x1 --format qemu --vm-memory 1.5M
+for f in qemu libvirt; do # one MiB for two guest nodes: qemu refuses a size=0 backend
+    run_rc 64 "${P[@]}" --perf 2x2x1,nodes=2 --format $f --vm-memory 1M
+    one_line_error "give at least 2M"
+    [[ ! -s $T/out ]] || fail "$f with --vm-memory 1M printed: $(cat "$T/out")"
+done
 ok "usage errors: qemu format without --perf, unknown format, --vm-memory misuse"
 
 run_rc 0 "${P[@]}" --perf 2x2x1 --format qemu

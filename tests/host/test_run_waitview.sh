@@ -36,6 +36,15 @@ wait "$waiter" || fail "waiter exited $?: $(cat "$T/err")"
 ! grep -q $'\r' "$T/err" || fail "carriage returns without a terminal"
 ok "no terminal: periodic lines with the time waited of the limit and the holder"
 
+hold
+run_rc 75 env LLCSLICE_WAIT_REPORT_INTERVAL=soon "$BIN" run --lock-dir "$L" --mode dedicated \
+    --cpus 1 --wait 1s -- true
+grep -q "LLCSLICE_WAIT_REPORT_INTERVAL 'soon' is not a duration" "$T/err" ||
+    fail "a bad LLCSLICE_WAIT_REPORT_INTERVAL is ignored silently: $(cat "$T/err")"
+rm "$T/hold"
+wait "$HOLDER"
+ok "a bad LLCSLICE_WAIT_REPORT_INTERVAL is named in a warning"
+
 command -v tmux >/dev/null || { echo "ok # skip tmux missing"; exit 0; }
 SOCK=$T/tmux.sock
 hold

@@ -115,6 +115,11 @@ if [ "$have_topology" = 1 ]; then
     [ "$rc" = 64 ] || fail "budget via env exited $rc"
     grep -q "asks for 12 CPUs but only 4 are allowed here" "$TMP/err" ||
         fail "budget via env: $(cat "$TMP/err")"
+    # The header names the lock dir, prefix and log dir a run would use: flags beat the file.
+    run slots --check --fsroot "$HOST64" --lock-dir "$TMP" --lock-prefix pfx --log-dir "$TMP/l" \
+        "$SRC/configs/examples/vm-tests.yaml"
+    grep -qF "lock dir: $TMP  lock prefix: pfx  log dir: $TMP/l " "$TMP/out" ||
+        fail "--check header ignores --lock-dir/--lock-prefix/--log-dir: $(sed -n 2p "$TMP/out")"
 fi
 
 if [ "$failures" -gt 0 ]; then
