@@ -135,7 +135,9 @@ static bool apply(struct srun *runs, size_t n, const char *line)
         unsigned code = 0, sig = 0;
         if (ec && sscanf(ec, "%u:%u", &code, &sig) >= 1)
             r->exit_code = sig ? 128 + (int)sig : (int)code;
-        if (st != LS_SJ_DONE && reason && strcmp(reason, "None"))
+        /* the exit code says it already, as a local run's summary leaves it to the code */
+        if (st != LS_SJ_DONE && reason && strcmp(reason, "None") &&
+            strcmp(reason, "NonZeroExitCode"))
             r->why = strdup(reason);
     }
     return true;
