@@ -8,6 +8,7 @@
 
 #include "../configs/slots.h"
 #include "../planner/error.h"
+#include "slots_runner.h"
 
 struct ls_slurm_opts {
     size_t allowed_count;    /* this host's allowed CPUs: what cpus: N% is a share of */
@@ -33,6 +34,22 @@ int ls_slots_slurm_script(const struct ls_slots *s, const struct ls_slurm_opts *
  * script; what was submitted stays queued). */
 int ls_slots_slurm_submit(const struct ls_slots *s, const struct ls_slurm_opts *o,
                           unsigned long **ids);
+
+/* One job as a line of `scontrol show job -o` describes it. */
+struct ls_slurm_job {
+    unsigned long id;
+    enum ls_sj_state state; /* JobState mapped: PENDING/REQUEUED pending, CONFIGURING/RUNNING/
+                             * COMPLETING/SUSPENDED running, COMPLETED done, TIMEOUT/DEADLINE
+                             * timeout, CANCELLED/PREEMPTED stopped, any other failed */
+    bool final;             /* the job has ended */
+    int exit_code;          /* ExitCode C:S -> C, or 128+S when signal S ended it; -1 not final */
+    double start, end;      /* unix seconds from StartTime/EndTime (local time); 0 unknown */
+    char *reason, *node, *log; /* Reason, NodeList, StdOut; NULL when absent ("(null)") */
+};
+/* Parse one line; -1 when it is not a job line (no JobId= or JobState=). Free with
+ * ls_slurm_job_free also after an error. */
+int ls_slurm_job_parse(const char *line, struct ls_slurm_job *j);
+void ls_slurm_job_free(struct ls_slurm_job *j);
 
 /* slots --slurm after the submission: follow the jobs (ids as ls_slots_slurm_submit gives
  * them) with `scontrol show job -o`, polling every 1 s, slowing to every 10 s while nothing

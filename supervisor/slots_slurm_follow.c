@@ -89,58 +89,87 @@ static void cancel(unsigned long id)
             ;
 }
 
+void ls_slurm_job_free(struct ls_slurm_job *j)
+{
+    free(j->reason);
+    free(j->node);
+    free(j->log);
+    memset(j, 0, sizeof(*j));
+}
+
+int ls_slurm_job_parse(const char *line, struct ls_slurm_job *j)
+{
+    memset(j, 0, sizeof(*j));
+    j->exit_code = -1;
+    if (strncmp(line, "JobId=", 6))
+        return -1;
+    char *end;
+    j->id = strtoul(line + 6, &end, 10);
+    _cleanup_free_ char *state = field(line, "JobState");
+    if (!j->id || end == line + 6 || !state)
+        return -1;
+    j->state = map_state(state, &j->final);
+    j->reason = field(line, "Reason");
+    j->node = field(line, "NodeList");
+    if (j->node && !strcmp(j->node, "(null)")) {
+        free(j->node);
+        j->node = NULL;
+    }
+    j->log = field(line, "StdOut");
+    _cleanup_free_ char *start = field(line, "StartTime");
+    _cleanup_free_ char *endt = field(line, "EndTime");
+    _cleanup_free_ char *ec = field(line, "ExitCode");
+    if (j->state != LS_SJ_PENDING) /* a pending job's StartTime is Slurm's forecast */
+        j->start = slurm_time(start);
+    if (j->final) {
+        j->end = slurm_time(endt);
+        unsigned code = 0, sig = 0;
+        if (ec && sscanf(ec, "%u:%u", &code, &sig) >= 1)
+            j->exit_code = sig ? 128 + (int)sig : (int)code;
+    }
+    return 0;
+}
+
 /* Apply one scontrol line to the run it names, if it is one of ours; true when it changed. */
 static bool apply(struct srun *runs, size_t n, const char *line)
 {
-    if (strncmp(line, "JobId=", 6))
+    struct ls_slurm_job j;
+    if (ls_slurm_job_parse(line, &j) < 0)
         return false;
-    unsigned long id = strtoul(line + 6, NULL, 10);
     struct srun *r = NULL;
     for (size_t i = 0; i < n && !r; i++)
-        if (runs[i].id == id)
+        if (runs[i].id == j.id)
             r = &runs[i];
-    if (!r)
-        return false;
-    r->listed = true;
-    if (ls_sj_final(r->st))
-        return false;
-    _cleanup_free_ char *state = field(line, "JobState");
-    _cleanup_free_ char *reason = field(line, "Reason");
-    if (!state)
-        return false;
-    bool final;
-    enum ls_sj_state st = map_state(state, &final);
-    if (st == LS_SJ_PENDING && reason && !strcmp(reason, "DependencyNeverSatisfied")) {
+    bool changed = false;
+    if (r)
+        r->listed = true;
+    if (!r || ls_sj_final(r->st)) {
+        /* not ours, or already ended */
+    } else if (j.state == LS_SJ_PENDING && j.reason &&
+               !strcmp(j.reason, "DependencyNeverSatisfied")) {
         cancel(r->id); /* it would wait in the queue for ever */
         r->st = LS_SJ_SKIPPED;
-        return true;
-    }
-    if (st == r->st && !final)
-        return false;
-    r->st = st;
-    free(r->node);
-    r->node = field(line, "NodeList");
-    if (r->node && !strcmp(r->node, "(null)")) {
+        changed = true;
+    } else if (j.state != r->st || j.final) {
+        r->st = j.state;
+        r->start = j.start;
+        r->end = j.end;
+        r->exit_code = j.exit_code;
         free(r->node);
-        r->node = NULL;
-    }
-    free(r->log);
-    r->log = field(line, "StdOut");
-    _cleanup_free_ char *start = field(line, "StartTime");
-    r->start = slurm_time(start);
-    if (final) {
-        _cleanup_free_ char *end = field(line, "EndTime");
-        _cleanup_free_ char *ec = field(line, "ExitCode");
-        r->end = slurm_time(end);
-        unsigned code = 0, sig = 0;
-        if (ec && sscanf(ec, "%u:%u", &code, &sig) >= 1)
-            r->exit_code = sig ? 128 + (int)sig : (int)code;
+        free(r->log);
+        r->node = j.node;
+        r->log = j.log;
+        j.node = j.log = NULL;
         /* the exit code says it already, as a local run's summary leaves it to the code */
-        if (st != LS_SJ_DONE && reason && strcmp(reason, "None") &&
-            strcmp(reason, "NonZeroExitCode"))
-            r->why = strdup(reason);
+        if (j.final && j.state != LS_SJ_DONE && j.reason && strcmp(j.reason, "None") &&
+            strcmp(j.reason, "NonZeroExitCode")) {
+            r->why = j.reason;
+            j.reason = NULL;
+        }
+        changed = true;
     }
-    return true;
+    ls_slurm_job_free(&j);
+    return changed;
 }
 
 /* One poll: every job Slurm knows, ours picked out. <0 (errno) when scontrol failed. */

@@ -143,7 +143,7 @@ EOF
         # llcslice follows the jobs to their end: 'never' (held by Slurm with reason
         # DependencyNeverSatisfied) is cancelled and skipped, nothing lingers in the queue.
         set +e
-        LLCSLICE=$BIN timeout 900 "$BIN" slots "$T/s.yaml" --slurm --json --lock-dir "$L" \
+        LLCSLICE=$BIN timeout 480 "$BIN" slots "$T/s.yaml" --slurm --json --lock-dir "$L" \
             >"$T/slurm.json" 2>"$T/submit.out"
         rc=$?
         set -e
