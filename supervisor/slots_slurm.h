@@ -58,7 +58,7 @@ void ls_slurm_job_free(struct ls_slurm_job *j);
  * Prints a line per change (on stderr with json), then the local runner's summary table
  * (with a NODE column) and with json its JSON summary on stdout (with "node"). Returns the
  * local runner's exit codes: 0 when every job succeeded, 1 when one failed, timed out, was
- * skipped or cancelled; 125 when scontrol cannot be run (the jobs stay in Slurm). */
+ * skipped or cancelled; 125 when scontrol fails 10 polls in a row (the jobs stay in Slurm). */
 int ls_slots_slurm_follow(const struct ls_slots *s, const struct ls_slurm_opts *o,
                           const unsigned long *ids, bool json);
 

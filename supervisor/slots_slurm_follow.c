@@ -15,6 +15,7 @@
 
 #define POLL_MIN_MS 1000
 #define POLL_MAX_MS 10000
+#define MAX_FAILURES 10 /* scontrol failing this many polls in a row: ~1.5 min at 10 s */
 
 /* One Slurm job: one run of a slot job. */
 struct srun {
@@ -310,7 +311,7 @@ int ls_slots_slurm_follow(const struct ls_slots *s, const struct ls_slurm_opts *
     fprintf(progress, "llcslice: %s: following %zu Slurm job%s until they end\n", s->path, n,
             n == 1 ? "" : "s");
     fflush(progress);
-    unsigned wait_ms = POLL_MIN_MS;
+    unsigned wait_ms = POLL_MIN_MS, failures = 0;
     int code = 0;
     for (;;) {
         _cleanup_free_ enum ls_sj_state *before = calloc(n ? n : 1, sizeof(*before));
@@ -323,12 +324,17 @@ int ls_slots_slurm_follow(const struct ls_slots *s, const struct ls_slurm_opts *
             before[k] = runs[k].st;
         bool changed = false;
         if (poll_once(runs, n, &changed) < 0) {
+            /* a busy slurmctld times out now and then: give up only after a minute or more */
+            if (++failures < MAX_FAILURES)
+                goto sleep;
             fprintf(stderr,
-                    "llcslice: cannot follow the Slurm jobs (scontrol failed); they stay in "
-                    "Slurm: squeue shows them\n");
+                    "llcslice: cannot follow the Slurm jobs (scontrol failed %u times in a "
+                    "row); they stay in Slurm: squeue shows them\n",
+                    failures);
             code = LS_EXIT_SYSTEM;
             break;
         }
+        failures = 0;
         bool all = true;
         for (size_t i = 0; i < s->njobs; i++)
             for (unsigned r = 0; r < s->jobs[i].repeat; r++) {
@@ -339,6 +345,7 @@ int ls_slots_slurm_follow(const struct ls_slots *s, const struct ls_slurm_opts *
             }
         if (all)
             break;
+    sleep:
         /* Slow down while nothing happens, back to fast after a change; never above 10 s. */
         wait_ms = changed ? POLL_MIN_MS : (wait_ms * 2 > POLL_MAX_MS ? POLL_MAX_MS : wait_ms * 2);
         struct timespec ts = {.tv_sec = wait_ms / 1000,
