@@ -39,8 +39,11 @@ static const char usage[] =
     "  --slurm               submit every job and repeat to Slurm with sbatch instead (cpus,\n"
     "                        memory_max, timeout and after: become --cpus-per-task, --mem,\n"
     "                        --time, --dependency), each running 'llcslice run' on the node\n"
-    "                        Slurm picks, and print the Slurm job ids; with --dry-run print\n"
-    "                        the sh script that submits them instead\n"
+    "                        Slurm picks; then follow them (scontrol, every 1-10 s) until\n"
+    "                        all ended, cancel those whose after: failed (skipped), and\n"
+    "                        print the summary (and --json) as a local run, with the node\n"
+    "                        each ran on; same exit codes; with --dry-run print the sh\n"
+    "                        script that submits them instead\n"
     "  --json                with --check: the findings as JSON; with --dry-run: the plans\n"
     "                        as JSON; when running: a JSON summary on stdout at the end\n"
     "                        (progress goes to stderr); errors: {\"error\": {...}}\n"
@@ -267,9 +270,6 @@ int ls_cmd_slots(int argc, char **argv)
         return ls_usage_error("slots", "--check and --dry-run do not go together; pick one");
     if (slurm && check)
         return ls_usage_error("slots", "--check does not go with --slurm");
-    if (slurm && ro.json)
-        return ls_usage_error("slots",
-                              "--json does not go with --slurm (sbatch prints the job ids)");
     if (log_dir && !*log_dir)
         return ls_usage_error("slots", "--log-dir needs a directory");
     if (kill_after) {
@@ -309,8 +309,11 @@ int ls_cmd_slots(int argc, char **argv)
             .lock_dir = lock_dir ? lock_dir : slots.lock_dir,
             .lock_prefix = lock_prefix ? lock_prefix : slots.lock_prefix,
         };
-        rc = dry_run ? (ls_slots_slurm_script(&slots, &so, stdout, &err) < 0 ? ls_report(&err) : 0)
-                     : ls_slots_slurm_submit(&slots, &so);
+        _cleanup_free_ unsigned long *ids = NULL;
+        if (dry_run)
+            rc = ls_slots_slurm_script(&slots, &so, stdout, &err) < 0 ? ls_report(&err) : 0;
+        else if ((rc = ls_slots_slurm_submit(&slots, &so, &ids)) == 0)
+            rc = ls_slots_slurm_follow(&slots, &so, ids, ro.json);
     } else if (check) {
         /* the header shows what a run would use: the command line beats the file */
         if (override(&slots.lock_dir, lock_dir) < 0 ||

@@ -58,6 +58,7 @@ struct ls_sj {
     int exit_code;  /* the last run's exit code; -1 none */
     bool queued;    /* started though it did not fit the runner's view: one of the few waiters */
     char *log_path;
+    char *node;               /* slots --slurm: the node the last run ran on; NULL locally */
     char *note;               /* who it waits for, why it was skipped or stopped; NULL none */
     struct ls_runstats stats; /* every run's: times summed, peak the largest */
     bool have_stats;

@@ -2,10 +2,12 @@
  * node and its CPUs; on that node `llcslice run` places the job inside the step (README: Many
  * hosts). Dependencies use the job ids sbatch --parsable prints, kept in shell variables. */
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
+#include <unistd.h>
 
 #include "../configs/slots_units.h"
 #include "../planner/cleanup.h"
@@ -204,9 +206,64 @@ int ls_slots_slurm_script(const struct ls_slots *s, const struct ls_slurm_opts *
     return 0;
 }
 
-int ls_slots_slurm_submit(const struct ls_slots *s, const struct ls_slurm_opts *o)
+/* The job ids the script kept in $jI_R, one a line in file order (job, then run), to `path`. */
+static void ids_trailer(const struct ls_slots *s, const char *path, FILE *out)
+{
+    fputs("\nprintf '%s\\n'", out);
+    for (size_t i = 0; i < s->njobs; i++)
+        for (unsigned r = 1; r <= s->jobs[i].repeat; r++)
+            fprintf(out, " \"$j%zu_%u\"", i, r);
+    fputs(" >", out);
+    sh_word(out, path);
+    fputc('\n', out);
+}
+
+static int read_ids(const struct ls_slots *s, int fd, unsigned long **ids, struct ls_error *err)
+{
+    size_t total = 0;
+    for (size_t i = 0; i < s->njobs; i++)
+        total += s->jobs[i].repeat;
+    _cleanup_free_ unsigned long *v = calloc(total ? total : 1, sizeof(*v));
+    FILE *f = v ? fdopen(dup(fd), "r") : NULL;
+    if (!f)
+        return ls_fail(err, LS_ERR_SYSTEM, errno, "cannot read the job ids: %s", strerror(errno));
+    size_t k = 0;
+    char line[64];
+    while (k < total && fgets(line, sizeof(line), f)) {
+        char *end;
+        errno = 0;
+        v[k] = strtoul(line, &end, 10);
+        if (errno || end == line || !v[k])
+            break;
+        k++;
+    }
+    fclose(f);
+    if (k != total)
+        return ls_fail(err, LS_ERR_SYSTEM, EIO,
+                       "sbatch printed %zu job ids for %zu jobs and repeats; the jobs stay "
+                       "queued (squeue), cancel them with scancel if needed",
+                       k, total);
+    *ids = v;
+    v = NULL;
+    return 0;
+}
+
+int ls_slots_slurm_submit(const struct ls_slots *s, const struct ls_slurm_opts *o,
+                          unsigned long **ids)
 {
     struct ls_error err = {0};
+    const char *tmp = getenv("TMPDIR");
+    _cleanup_free_ char *idpath = NULL;
+    if (asprintf(&idpath, "%s/llcslice-slurm-ids.XXXXXX", tmp && *tmp ? tmp : "/tmp") < 0) {
+        ls_fail(&err, LS_ERR_SYSTEM, ENOMEM, "out of memory");
+        return ls_report(&err);
+    }
+    _cleanup_close_ int idfd = mkostemp(idpath, O_CLOEXEC);
+    if (idfd < 0) {
+        ls_fail(&err, LS_ERR_SYSTEM, errno, "cannot create %s for the job ids: %s", idpath,
+                strerror(errno));
+        return ls_report(&err);
+    }
     fflush(stdout);
     FILE *sh = popen("/bin/sh -s", "w");
     if (!sh) {
@@ -218,8 +275,12 @@ int ls_slots_slurm_submit(const struct ls_slots *s, const struct ls_slurm_opts *
     struct sigaction ign = {.sa_handler = SIG_IGN}, old;
     sigaction(SIGPIPE, &ign, &old);
     int wrc = ls_slots_slurm_script(s, o, sh, &err);
+    if (wrc == 0)
+        ids_trailer(s, idpath, sh);
     int status = pclose(sh);
     sigaction(SIGPIPE, &old, NULL);
+    if (status < 0 || !WIFEXITED(status) || WEXITSTATUS(status) != 0)
+        unlink(idpath);
     if (status < 0) {
         ls_fail(&err, LS_ERR_SYSTEM, errno, "waiting for /bin/sh: %s", strerror(errno));
         return ls_report(&err);
@@ -233,7 +294,10 @@ int ls_slots_slurm_submit(const struct ls_slots *s, const struct ls_slurm_opts *
                 WIFEXITED(status) ? WEXITSTATUS(status) : WTERMSIG(status));
         return ls_report(&err);
     }
-    if (wrc < 0) /* sh succeeded on part of the script: say so */
+    if (wrc < 0 || read_ids(s, idfd, ids, &err) < 0) { /* sh succeeded on part of it */
+        unlink(idpath);
         return ls_report(&err);
+    }
+    unlink(idpath);
     return 0;
 }

@@ -278,6 +278,7 @@ enum {
     S_CPU_TIME,
     S_PEAK,
     S_RUNS,
+    S_NODE,
     S_LOG,
     S_N
 };
@@ -285,9 +286,13 @@ enum {
 void ls_slots_view_summary(struct ls_slots_view *v, const struct ls_sj *sj, size_t n,
                            const char *log_dir)
 {
-    static const char *const head[S_N] = {"JOB", "STATE",   "EXIT",     "CPUS", "MEMS", "START",
-                                          "END", "ELAPSED", "CPU TIME", "PEAK", "RUNS", "LOG"};
+    static const char *const head[S_N] = {"JOB",   "STATE", "EXIT",    "CPUS",     "MEMS",
+                                          "START", "END",   "ELAPSED", "CPU TIME", "PEAK",
+                                          "RUNS",  "NODE",  "LOG"};
     FILE *f = v->out;
+    bool nodes = false; /* the NODE column only for slots --slurm, where jobs run elsewhere */
+    for (size_t i = 0; i < n; i++)
+        nodes |= sj[i].node != NULL;
     _cleanup_free_ char **cells = calloc(n * S_N, sizeof(*cells));
     if (!cells)
         return;
@@ -322,9 +327,10 @@ void ls_slots_view_summary(struct ls_slots_view *v, const struct ls_sj *sj, size
         row[S_JOB] = strdup(s->job->name);
         row[S_CPUS] = s->reserved ? ls_cpuset_format(&s->cpus) : strdup("-");
         row[S_MEMS] = s->reserved ? ls_cpuset_format(&s->mems) : strdup("-");
+        row[S_NODE] = strdup(s->node ? s->node : "-");
         row[S_LOG] = strdup(s->log_path ? s->log_path : "-");
         for (size_t c = 0; c < S_N; c++) {
-            if (!row[c] && c != S_JOB && c != S_CPUS && c != S_MEMS && c != S_LOG)
+            if (!row[c] && c != S_JOB && c != S_CPUS && c != S_MEMS && c != S_NODE && c != S_LOG)
                 row[c] = strdup(buf[c]);
             size_t len = row[c] ? strlen(row[c]) : 1;
             if (len > width[c])
@@ -333,9 +339,13 @@ void ls_slots_view_summary(struct ls_slots_view *v, const struct ls_sj *sj, size
     }
     fputc('\n', f);
     for (size_t c = 0; c < S_N; c++)
-        fprintf(f, "%-*s%s", c + 1 < S_N ? (int)width[c] : 0, head[c], c + 1 < S_N ? "  " : "\n");
+        if (c != S_NODE || nodes)
+            fprintf(f, "%-*s%s", c + 1 < S_N ? (int)width[c] : 0, head[c],
+                    c + 1 < S_N ? "  " : "\n");
     for (size_t i = 0; i < n; i++)
         for (size_t c = 0; c < S_N; c++) {
+            if (c == S_NODE && !nodes)
+                continue;
             const char *t = cells[i * S_N + c] ? cells[i * S_N + c] : "?";
             fprintf(f, "%-*s%s", c + 1 < S_N ? (int)width[c] : 0, t, c + 1 < S_N ? "  " : "\n");
         }
@@ -401,6 +411,7 @@ void ls_slots_view_json(FILE *out, const struct ls_slots *s, const struct ls_sj 
         else
             ls_json_null(&j, "elapsed_s");
         ls_json_str(&j, "log", x->log_path);
+        ls_json_str(&j, "node", x->node); /* slots --slurm; null for a local run */
         ls_json_str(&j, "reason", x->state == LS_SJ_DONE ? NULL : x->note);
         if (x->have_stats) {
             ls_json_double(&j, "cpu_s", (double)(x->stats.user_ms + x->stats.sys_ms) / 1000.0);

@@ -129,11 +129,69 @@ static void test_no_log_dir_and_sh_syntax(void **state)
     assert_int_equal(rc, 0);
 }
 
+/* scontrol show job -o lines (slurm-wlm 22.05, shortened) as slots --slurm follows them. */
+static void test_scontrol_lines(void **state)
+{
+    (void)state;
+    struct ls_slurm_job j;
+    assert_int_equal(ls_slurm_job_parse("JobId=42 JobName=bad UserId=root(0) JobState=FAILED "
+                                        "Reason=NonZeroExitCode Dependency=(null) ExitCode=3:0 "
+                                        "StartTime=2026-11-29T14:50:01 EndTime=2026-11-29T14:50:02 "
+                                        "NodeList=node7 BatchHost=node7 StdOut=/l/bad.42.log\n",
+                                        &j),
+                     0);
+    assert_int_equal(j.id, 42);
+    assert_int_equal(j.state, LS_SJ_FAILED);
+    assert_true(j.final);
+    assert_int_equal(j.exit_code, 3);
+    assert_string_equal(j.node, "node7");
+    assert_string_equal(j.log, "/l/bad.42.log");
+    assert_string_equal(j.reason, "NonZeroExitCode");
+    assert_true(j.end - j.start > 0.5 && j.end - j.start < 1.5);
+    ls_slurm_job_free(&j);
+
+    /* held by a failed dependency: pending, no node, no start (the forecast is ignored) */
+    assert_int_equal(ls_slurm_job_parse("JobId=43 JobName=never JobState=PENDING "
+                                        "Reason=DependencyNeverSatisfied ExitCode=0:0 "
+                                        "StartTime=Unknown EndTime=Unknown NodeList=(null)",
+                                        &j),
+                     0);
+    assert_int_equal(j.state, LS_SJ_PENDING);
+    assert_false(j.final);
+    assert_null(j.node);
+    assert_int_equal(j.exit_code, -1);
+    assert_string_equal(j.reason, "DependencyNeverSatisfied");
+    ls_slurm_job_free(&j);
+
+    /* a signal ended it; a job past --time is a timeout */
+    assert_int_equal(
+        ls_slurm_job_parse("JobId=44 JobState=CANCELLED Reason=None ExitCode=0:15", &j), 0);
+    assert_int_equal(j.state, LS_SJ_STOPPED);
+    assert_int_equal(j.exit_code, 128 + 15);
+    ls_slurm_job_free(&j);
+    assert_int_equal(ls_slurm_job_parse("JobId=45 JobState=TIMEOUT ExitCode=0:0", &j), 0);
+    assert_int_equal(j.state, LS_SJ_TIMEOUT);
+    ls_slurm_job_free(&j);
+    assert_int_equal(ls_slurm_job_parse("JobId=46 JobState=OUT_OF_MEMORY ExitCode=0:125", &j), 0);
+    assert_int_equal(j.state, LS_SJ_FAILED);
+    ls_slurm_job_free(&j);
+    assert_int_equal(ls_slurm_job_parse("JobId=47 JobState=COMPLETING ExitCode=0:0", &j), 0);
+    assert_int_equal(j.state, LS_SJ_RUNNING);
+    assert_false(j.final);
+    ls_slurm_job_free(&j);
+    /* not a job line; a key inside another value is not the key */
+    assert_int_equal(ls_slurm_job_parse("No jobs in the system", &j), -1);
+    ls_slurm_job_free(&j);
+    assert_int_equal(ls_slurm_job_parse("JobId=48 Comment=XJobState=RUNNING", &j), -1);
+    ls_slurm_job_free(&j);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_resources_and_dependencies),
         cmocka_unit_test(test_no_log_dir_and_sh_syntax),
+        cmocka_unit_test(test_scontrol_lines),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
