@@ -72,6 +72,17 @@ static char *waiting_for(const struct ls_acquire_args *a, const struct ls_pass *
     return who;
 }
 
+/* Out of time or stopped: leave the queue, then the busy error naming who holds what. */
+static void give_up(const struct ls_acquire_args *a, struct ls_wait_ticket *tk, size_t target_cpus,
+                    bool stopped, long long elapsed, const char *why, struct ls_error *err)
+{
+    char lead[160];
+    snprintf(lead, sizeof(lead), "could not reserve %zu CPU(s) %s %lld ms of waiting", target_cpus,
+             stopped ? "(interrupted) after" : "within", elapsed);
+    ls_wait_unregister(tk); /* so the error does not list us as queued ahead */
+    ls_busy_error(a, lead, why, err);
+}
+
 int ls_plan_acquire_wait(const struct ls_topology *topo, const ls_cpuset *allowed,
                          const struct ls_lockdir *ld, const struct ls_request *req,
                          long long timeout_ms, void (*on_wait)(const char *who, void *ctx),
@@ -131,6 +142,11 @@ int ls_plan_acquire_wait(const struct ls_topology *topo, const ls_cpuset *allowe
             r = 0;
         } else {
             ls_wait_wake_drain(&wake);
+            if (req->stop && *req->stop) {
+                /* Stopped while asleep: leave without taking what a release just freed. */
+                give_up(&a, &tk, target_cpus, true, now_ms() - start, why, err);
+                break;
+            }
             r = ls_pass_acquire(&a, tk.ticket, tk.pid, &p, plan, why, sizeof(why), err);
         }
         if (r != 0) {
@@ -163,11 +179,7 @@ int ls_plan_acquire_wait(const struct ls_topology *topo, const ls_cpuset *allowe
         long long elapsed = now_ms() - start;
         bool stopped = req->stop && *req->stop;
         if (stopped || (timeout_ms >= 0 && elapsed >= timeout_ms)) {
-            char lead[160];
-            snprintf(lead, sizeof(lead), "could not reserve %zu CPU(s) %s %lld ms of waiting",
-                     target_cpus, stopped ? "(interrupted) after" : "within", elapsed);
-            ls_wait_unregister(&tk); /* so the error does not list us as queued ahead */
-            ls_busy_error(&a, lead, why, err);
+            give_up(&a, &tk, target_cpus, stopped, elapsed, why, err);
             break;
         }
         long long delay = wake.fd >= 0 ? ls_wait_safety_poll_ms

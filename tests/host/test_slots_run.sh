@@ -267,7 +267,13 @@ ok "Ctrl-C: running and waiting jobs stopped, pending skipped, locks released, e
 RUN=$!
 PIDS+=($RUN)
 wait_until "two jobs running" '[[ $(grep -c ": running on" "$T/out") -eq 2 ]] || ! kill -0 $RUN 2>/dev/null'
-[[ $(grep -c ": running on" "$T/out") -eq 2 ]] || fail "two jobs never ran: $(cat "$T/out")"
+if [[ $(grep -c ": running on" "$T/out") -ne 2 ]]; then
+    set +e
+    wait "$RUN"
+    rrc=$?
+    set -e
+    fail "two jobs never ran (the runner exited $rrc): $(cat "$T/out" "$T/err")"
+fi
 kill -KILL "$RUN"
 wait_until "the jobs of the SIGKILLed runner to stop" '[[ $(count_sleepers "$MARK") -eq 0 ]]'
 wait_until "the locks of the SIGKILLed runner's jobs to be released" \
