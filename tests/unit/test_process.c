@@ -267,7 +267,9 @@ static void test_lock_fds_not_inherited(void **state)
     char marker[64];
     make_marker(marker, sizeof(marker));
     char *argv[] = {"sleep", marker, NULL};
-    struct ls_job_spec spec = {.argv = argv, .envp = environ, .sig = &sig, .no_pidns = no_pidns};
+    /* a grace period, so the forwarded SIGTERM (not the SIGKILL after it) ends the job */
+    struct ls_job_spec spec = {
+        .argv = argv, .envp = environ, .sig = &sig, .no_pidns = no_pidns, .kill_after_ms = 60000};
     struct ls_job job;
     assert_int_equal(ls_job_spawn(&job, &spec, &err), 0);
     assert_int_equal(ls_job_start(&job, &err), 0);
