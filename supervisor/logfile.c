@@ -11,6 +11,14 @@
 #include "../planner/cleanup.h"
 #include "../planner/lockfile.h"
 
+static const char *file_kind(mode_t mode)
+{
+    return S_ISFIFO(mode)   ? "FIFO"
+           : S_ISDIR(mode)  ? "directory"
+           : S_ISSOCK(mode) ? "socket"
+                            : "device";
+}
+
 int ls_log_open(const char *path, int flags, struct ls_error *err)
 {
     int fd = open(path, flags | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC, 0644);
@@ -24,9 +32,12 @@ int ls_log_open(const char *path, int flags, struct ls_error *err)
         if (e == EISDIR)
             return ls_fail(err, LS_ERR_USAGE, e,
                            "log file %s is a directory, not a regular file; remove it", path);
-        if (e == ENXIO) /* O_WRONLY|O_NONBLOCK on a FIFO nobody reads */
+        if (e == ENXIO) { /* O_WRONLY|O_NONBLOCK on a FIFO nobody reads, or a device */
+            struct stat lst;
             return ls_fail(err, LS_ERR_USAGE, e,
-                           "log file %s is a FIFO or device, not a regular file; remove it", path);
+                           "log file %s is a %s, not a regular file; remove it", path,
+                           lstat(path, &lst) == 0 ? file_kind(lst.st_mode) : "FIFO or device");
+        }
         return ls_fail(err, LS_ERR_SYSTEM, e, "cannot open the log file %s: %s", path, strerror(e));
     }
     struct stat st;
@@ -39,10 +50,7 @@ int ls_log_open(const char *path, int flags, struct ls_error *err)
         close(fd);
         return ls_fail(err, LS_ERR_USAGE, EINVAL,
                        "log file %s is a %s, not a regular file; remove it", path,
-                       S_ISFIFO(st.st_mode)   ? "FIFO"
-                       : S_ISDIR(st.st_mode)  ? "directory"
-                       : S_ISSOCK(st.st_mode) ? "socket"
-                                              : "device");
+                       file_kind(st.st_mode));
     }
     int fl = fcntl(fd, F_GETFL);
     if (fl < 0 || fcntl(fd, F_SETFL, fl & ~O_NONBLOCK) < 0) {

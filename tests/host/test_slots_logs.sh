@@ -16,7 +16,7 @@ ok "a regular log file is written"
 rm "$T/logs/a.log"
 mkfifo "$T/logs/a.log"
 run_rc 64 slots --log-dir "$T/logs"
-one_line_error "log file $T/logs/a.log is a FIFO"
+one_line_error "log file $T/logs/a.log is a FIFO, not a regular file"
 ok "a FIFO nobody reads is refused, no hang"
 
 sleep 600 <>"$T/logs/a.log" &
