@@ -28,6 +28,16 @@ ok() { n=$((n + 1)); echo "ok $n - $*"; }
 
 now_ms() { echo $(($(date +%s%N) / 1000000)); }
 
+# What a timed-out wait shows: the llcslice and test processes (state, kernel wait channel),
+# and who holds this test's locks, so a failure seen once in CI can be diagnosed from its log.
+diag_snapshot() {
+    echo "# processes (pid ppid stat wchan age args):"
+    ps -eo pid,ppid,stat,wchan:22,etimes,args | awk 'NR == 1 || /llcslice|sleep [0-9]/' |
+        grep -v ' awk ' | sed 's/^/#   /' | head -n 60
+    echo "# llcslice locks --lock-dir $L:"
+    "$BIN" locks --lock-dir "$L" 2>&1 | sed 's/^/#   /' | head -n 40 || true
+}
+
 # wait_until CONDITION | wait_until WHAT CONDITION | wait_until WHAT CMD ARGS...: poll every
 # 50 ms until the condition (a shell expression, eval'd) or the command succeeds; fail naming
 # WHAT only after WAIT_BOUND seconds. Never assert on how long something took: on a loaded
@@ -38,7 +48,10 @@ wait_until() {
     (($# > 1)) && shift
     while true; do
         if (($# == 1)); then eval "$1" && return 0; else "$@" && return 0; fi
-        ((SECONDS < end)) || fail "waited ${WAIT_BOUND} s for: $what"
+        if ((SECONDS >= end)); then
+            diag_snapshot >&2
+            fail "waited ${WAIT_BOUND} s for: $what"
+        fi
         sleep 0.05
     done
 }
