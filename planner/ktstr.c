@@ -101,3 +101,43 @@ int ls_ktstr_check(const struct ls_root *root, const struct ls_topology *topo, c
     }
     return 0;
 }
+
+bool ls_ktstr_prefix(const char *prefix)
+{
+    return prefix && strcmp(prefix, "ktstr") == 0;
+}
+
+size_t ls_ktstr_slots(const struct ls_topology *topo, unsigned llcs)
+{
+    size_t n = llcs ? topo->nllcs / llcs : topo->nllcs;
+    return n ? n : 1;
+}
+
+/* The seed's numa_aware_llc_order (host_topology_mod.rs 631-706). */
+void ls_ktstr_slot_llcs(const struct ls_topology *topo, unsigned nodes, unsigned llcs, size_t slot,
+                        unsigned *out)
+{
+    size_t num = topo->nllcs, offset = slot * llcs;
+    size_t base = nodes ? llcs / nodes : 0, rem = nodes ? llcs % nodes : 0;
+    size_t max_per_node = base + (rem ? 1 : 0), neligible = 0;
+    if (nodes > 1 && llcs >= nodes)
+        for (size_t p = 0; p < topo->nnodes; p++)
+            neligible += topo->nodes[p].nllcs && topo->nodes[p].nllcs >= max_per_node;
+    if (nodes <= 1 || llcs < nodes || neligible < nodes) {
+        for (unsigned i = 0; i < llcs; i++)
+            out[i] = (unsigned)((i + offset) % num);
+        return;
+    }
+    size_t node_offset = offset / max_per_node, k = 0;
+    for (unsigned g = 0; g < nodes; g++) {
+        /* ktstr's eligible nodes ascend by id, as topo->nodes do. */
+        size_t want = (g + node_offset) % neligible, seen = 0;
+        const struct ls_node *host = NULL;
+        for (size_t p = 0; p < topo->nnodes && !host; p++)
+            if (topo->nodes[p].nllcs && topo->nodes[p].nllcs >= max_per_node && seen++ == want)
+                host = &topo->nodes[p];
+        size_t within = offset % host->nllcs, count = base + (g < rem ? 1 : 0);
+        for (size_t i = 0; i < count; i++)
+            out[k++] = host->llcs[(i + within) % host->nllcs];
+    }
+}

@@ -7,8 +7,11 @@
 
 #include <errno.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include "ktstr.h"
 
 /* The LLCs placement may use, per node position, ascending. */
 struct view {
@@ -28,6 +31,8 @@ struct pin {
     int *chosen;     /* [nn] scratch */
     size_t *take;    /* [nn] scratch: LLCs taken per node */
     const char *how; /* the rule place() used, for plan -v */
+    bool ktstr;      /* --lock-prefix ktstr: only whole ktstr slots (ktstr.h) */
+    char how_buf[200];
 };
 
 static void view_free(struct view *v, size_t nn)
@@ -162,12 +167,45 @@ static bool place_closest(const struct pin *pn, const struct view *v, int *start
     return best != UINT64_MAX;
 }
 
+/* ktstr slot k into order[], if each of its LLCs has room for a virtual LLC (and, with
+ * free_only, nobody holds it). */
+static bool ktstr_slot_fits(const struct pin *pn, size_t k, bool free_only, unsigned *order)
+{
+    ls_ktstr_slot_llcs(pn->c->topo, pn->p->nodes, pn->p->llcs, k, order);
+    for (unsigned l = 0; l < pn->p->llcs; l++)
+        if (pn->c->llc_allowed[order[l]] < pn->vpl || (free_only && !llc_free(pn->c, order[l])))
+            return false;
+    return true;
+}
+
+/* With prefix ktstr: the first slot whose LLCs are all free, as a ktstr VM of this shape
+ * takes it, so one reservation never holds parts of two of ktstr's slots. */
+static bool place_ktstr(struct pin *pn, unsigned *order, int *gnode)
+{
+    size_t nslots = ls_ktstr_slots(pn->c->topo, pn->p->llcs);
+    for (size_t k = 0; k < nslots; k++) {
+        if (!ktstr_slot_fits(pn, k, true, order))
+            continue;
+        for (unsigned g = 0, l = 0; g < pn->p->nodes; l += pn->share[g], g++)
+            gnode[g] = pn->c->llc_node_pos[order[l]];
+        snprintf(pn->how_buf, sizeof(pn->how_buf),
+                 "--lock-prefix ktstr: ktstr's slot %zu of %zu (the LLCs a ktstr VM of this shape "
+                 "takes at offset %zu)",
+                 k, nslots, k * pn->p->llcs);
+        pn->how = pn->how_buf;
+        return true;
+    }
+    return false;
+}
+
 /* Virtual LLC -> host LLC in order[], and each guest node's host node (position). */
 static bool place(struct pin *pn, const struct view *v, unsigned *order, int *gnode)
 {
     const struct ls_perf_topo *p = pn->p;
     if (v->total < p->llcs)
         return false;
+    if (pn->ktstr)
+        return place_ktstr(pn, order, gnode);
     if (p->nodes > 1 && place_distinct(pn, v, gnode)) {
         pn->how = "each guest node on its own host node, the set with the least distances";
         size_t k = 0;
@@ -265,7 +303,7 @@ int ls_plan_pinning(const struct ls_plan_ctx *c, const struct ls_request *req, s
                        "groups",
                        p->llcs, p->llcs, overlapping);
     size_t nn = topo->nnodes ? topo->nnodes : 1;
-    struct pin pn = {c, p, vpl, nn, NULL, NULL, NULL, NULL, NULL, ""};
+    struct pin pn = {c, p, vpl, nn, NULL, NULL, NULL, NULL, NULL, "", req->ktstr_slots, ""};
     struct view v = {0};
     unsigned *order = NULL, *avail = NULL;
     int *gnode = NULL;
@@ -302,16 +340,36 @@ int ls_plan_pinning(const struct ls_plan_ctx *c, const struct ls_request *req, s
                 vpl, p->cores, p->threads, v.total, biggest, p->llcs);
         goto out;
     }
+    if (pn.ktstr) {
+        size_t k = 0, nslots = ls_ktstr_slots(topo, p->llcs);
+        while (k < nslots && !ktstr_slot_fits(&pn, k, false, order))
+            k++;
+        if (k == nslots) {
+            ls_fail(err, LS_ERR_UNSAT, ENOSPC,
+                    "performance_mode: with --lock-prefix ktstr a reservation is one of ktstr's "
+                    "%zu LLC slots for %u virtual LLCs, and in none of them does every LLC have "
+                    "the %zu allowed CPUs a virtual LLC needs; use another lock prefix or allow "
+                    "more CPUs",
+                    nslots, p->llcs, vpl);
+            goto out;
+        }
+    }
     view_free(&v, nn);
     if (view_init(&pn, &v, true) < 0) {
         oom(err);
         goto out;
     }
     if (!place(&pn, &v, order, gnode)) {
-        ls_fail(err, LS_ERR_BUSY, EBUSY,
-                "no placement of %u virtual LLCs on whole LLCs nobody holds (%zu free LLCs "
-                "have the %zu CPUs each needs)",
-                p->llcs, v.total, vpl);
+        if (pn.ktstr)
+            ls_fail(err, LS_ERR_BUSY, EBUSY,
+                    "none of ktstr's %zu LLC slots for %u virtual LLCs has all its LLCs free "
+                    "(--lock-prefix ktstr takes whole slots)",
+                    ls_ktstr_slots(topo, p->llcs), p->llcs);
+        else
+            ls_fail(err, LS_ERR_BUSY, EBUSY,
+                    "no placement of %u virtual LLCs on whole LLCs nobody holds (%zu free LLCs "
+                    "have the %zu CPUs each needs)",
+                    p->llcs, v.total, vpl);
         goto out;
     }
     for (unsigned l = 0; l < p->llcs; l++) {

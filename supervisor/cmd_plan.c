@@ -253,6 +253,7 @@ int ls_cmd_plan(int argc, char **argv)
         ls_host_free(&host);
         return ls_report(&err);
     }
+    req.ktstr_slots = ls_ktstr_prefix(ld.prefix);
     struct ls_acquire_args a = {&host.topo, &host.allowed, &ld, &req};
     struct ls_pass pass;
     struct ls_plan plan;

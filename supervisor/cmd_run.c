@@ -286,6 +286,7 @@ int ls_cmd_run(int argc, char **argv)
         return ls_report(&err);
     }
     ls_trace_mark("discover-host");
+    req.ktstr_slots = ls_ktstr_prefix(ld.prefix);
     vmm.topo = &host.topo;
     if (o.vmm && ls_vmm_check(&vmm, &req, !ls_root_is_host(&host.root), o.cmd, &err) < 0) {
         ls_host_free(&host);

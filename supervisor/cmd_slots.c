@@ -325,7 +325,13 @@ int ls_cmd_slots(int argc, char **argv)
             rc = ls_slots_check(&slots, &host, ro.json);
         }
     } else if (dry_run) {
-        rc = ls_slots_dry_run(&slots, &host, ro.json);
+        /* ktstr's slots shape the plans: the command line's prefix beats the file's */
+        if (override(&slots.lock_prefix, lock_prefix) < 0) {
+            ls_fail(&err, LS_ERR_SYSTEM, ENOMEM, "out of memory");
+            rc = ls_report(&err);
+        } else {
+            rc = ls_slots_dry_run(&slots, &host, ro.json);
+        }
     } else {
         rc = run_file(&slots, &host, lock_dir, lock_prefix, log_dir, &ro, sc);
     }

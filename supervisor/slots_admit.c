@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "../planner/acquire.h"
+#include "../planner/ktstr.h"
 #include "slots_runner.h"
 
 int ls_slots_admit_begin(struct ls_slots_admit *a, const struct ls_slots_run_opts *o,
@@ -38,6 +39,7 @@ bool ls_slots_admit_fits(struct ls_slots_admit *a, const struct ls_slots_run_opt
     struct ls_request req;
     ls_slot_job_request(j, ls_cpuset_count(&o->host->allowed), &req);
     req.pid = (unsigned)getpid();
+    req.ktstr_slots = ls_ktstr_prefix(o->ld->prefix);
     struct ls_plan plan;
     struct ls_error e = {0};
     if (ls_plan_compute(&o->host->topo, &o->host->allowed, &a->view, &req, &plan, &e) < 0)

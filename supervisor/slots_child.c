@@ -19,6 +19,7 @@
 #include "../cgroup/cgroup.h"
 #include "../configs/slots_units.h"
 #include "../planner/cleanup.h"
+#include "../planner/ktstr.h"
 #include "options.h"
 #include "process.h"
 #include "proctitle.h"
@@ -125,6 +126,7 @@ void ls_slots_child_main(const struct ls_slots_child *c)
     struct ls_request req;
     ls_slot_job_request(j, ls_cpuset_count(&host->allowed), &req);
     req.pid = (unsigned)getpid();
+    req.ktstr_slots = ls_ktstr_prefix(c->o->ld->prefix);
     char limit[64] = "memory_max: ";
     ls_slots_size_format(j->memory_max, limit + strlen(limit), sizeof(limit) - strlen(limit));
     struct ls_runjob rj = {

@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "../planner/cleanup.h"
+#include "../planner/ktstr.h"
 #include "json.h"
 #include "plan_json.h"
 #include "slots_cmd.h"
@@ -24,6 +25,7 @@ static void request_for(const struct dry *d, size_t i, struct ls_request *req)
 {
     ls_slot_job_request(&d->s->jobs[i], ls_cpuset_count(&d->host->allowed), req);
     req->pid = (unsigned)getpid();
+    req->ktstr_slots = ls_ktstr_prefix(d->s->lock_prefix);
 }
 
 int ls_slots_plan_idle(const struct ls_slots *s, const struct ls_host *host, size_t i,

@@ -173,6 +173,44 @@ fi
 run_rc 0 plan --fsroot "$BIG" --lock-prefix ktstr --cpus 1
 ok "--lock-prefix ktstr refused where cache ids order the LLCs differently or split one; accepted where they agree"
 
+# ---- --lock-prefix ktstr: performance mode takes whole ktstr slots (slot k = the LLCs a ktstr
+# VM of the same shape takes at offset k x LLCs), so a reservation never straddles two of them
+touch "$L/ktstr-llc-1.lock" "$L/llcslice-llc-1.lock"
+flock -x "$L/ktstr-llc-1.lock" -c "touch $T/k; while [ -e $T/k ]; do sleep 0.05; done" &
+PIDS+=($!)
+flock -x "$L/llcslice-llc-1.lock" -c "touch $T/k2; while [ -e $T/k2 ]; do sleep 0.05; done" &
+PIDS+=($!)
+wait_for "$T/k"
+wait_for "$T/k2"
+run_rc 0 plan --fsroot "$BIG" --perf 2x4x1 --json
+[[ $(jq -c .locked_llcs "$T/out") == '[0,2]' ]] || fail "llcslice prefix, LLC 1 held: $(cat "$T/out")"
+run_rc 0 plan --fsroot "$BIG" --lock-prefix ktstr --perf 2x4x1 --json -v
+[[ $(jq -c .locked_llcs "$T/out") == '[2,3]' ]] || fail "ktstr slot 1: $(cat "$T/out")"
+jq -e '.explain | any(test("ktstr.s slot 1 of 4"))' "$T/out" >/dev/null || fail "ktstr -v: $(jq -c .explain "$T/out")"
+run_rc 0 plan --fsroot "$BIG" --lock-prefix ktstr --perf 2x4x1,nodes=2 --json
+[[ $(jq -c '[.locked_llcs, .guest_host_nodes]' "$T/out") == '[[2,3],[2,3]]' ]] || fail "ktstr nodes=2: $(cat "$T/out")"
+run_rc 0 plan --fsroot "$BIG" --lock-prefix ktstr --perf 3x4x1 --json
+[[ $(jq -c .locked_llcs "$T/out") == '[3,4,5]' ]] || fail "ktstr 3 LLCs, slot 1 of 2: $(cat "$T/out")"
+# a real run holds slot 1; the next run of the shape takes slot 2
+hold_perf='touch "$0"; while [ -e '"$T"'/hold ]; do sleep 0.05; done'
+touch "$T/hold"
+"$BIN" run --fsroot "$BIG" --lock-dir "$L" --lock-prefix ktstr --perf 2x4x1 -- sh -c "$hold_perf" "$T/p1" 2>"$T/p1.err" &
+PIDS+=($!)
+wait_for "$T/p1"
+run_rc 0 plan --fsroot "$BIG" --lock-prefix ktstr --perf 2x4x1 --json
+[[ $(jq -c .locked_llcs "$T/out") == '[4,5]' ]] || fail "beside a run on slot 1: $(cat "$T/out")"
+run_rc 75 plan --fsroot "$BIG" --lock-prefix ktstr --perf 2x4x1 --allowed-cpus 0-31
+grep -q "none of ktstr's 4 LLC slots for 2 virtual LLCs has all its LLCs free" "$T/err" || fail "busy: $(cat "$T/err")"
+rm "$T/hold" "$T/k" "$T/k2"
+wait
+PIDS=()
+no_locks_held
+# LLCs 0 and 2 alone are allowed: each slot has an LLC without room, on an idle host too
+run_rc 77 plan --fsroot "$BIG" --lock-prefix ktstr --perf 2x4x1 --allowed-cpus 0-7,16-23
+one_line_error "in none of them does every LLC have the 4 allowed CPUs"
+run_rc 0 plan --fsroot "$BIG" --perf 2x4x1 --allowed-cpus 0-7,16-23 --json
+ok "--lock-prefix ktstr: --perf takes whole ktstr slots (held LLC 1: slot 1 = LLCs 2-3, not 0+2), the next run slot 2, busy and unsatisfiable named"
+
 # ---- plan -v says which rule chose the placement
 run_rc 0 plan --fsroot "$BIG" --allowed-cpus 6-15 --cpus 4 -v
 grep -q '^why:' "$T/out" || fail "no why: section: $(cat "$T/out")"

@@ -2,6 +2,7 @@
  * order), lock steps, and planning speed on a 4096-CPU host. */
 #include "plan_testlib.h"
 
+#include "planner/ktstr.h"
 #include "planner/plan_internal.h"
 
 static struct ls_request perf_req(unsigned llcs, unsigned cores, unsigned threads, unsigned nodes,
@@ -269,6 +270,48 @@ static void test_pinning_numa_aware_order(void **state)
     ls_topology_free(&t);
 }
 
+/* --lock-prefix ktstr: ktstr's slots are the seed's numa_aware_llc_order at offset k x llcs
+ * (ktstr acquire_slot_with_locks), and performance mode takes the first whole free one. */
+static void test_pinning_ktstr_slots(void **state)
+{
+    (void)state;
+    struct ls_topology t;
+    topo_uniform(&t, 8, 2, 4); /* node 0: LLC 0-3, node 1: LLC 4-7 */
+    unsigned o[5];
+    assert_int_equal(ls_ktstr_slots(&t, 3), 2);
+    ls_ktstr_slot_llcs(&t, 1, 3, 1, o); /* one node: sequential from 3 */
+    assert_int_equal(o[0], 3), assert_int_equal(o[1], 4), assert_int_equal(o[2], 5);
+    ls_ktstr_slot_llcs(&t, 2, 5, 0, o); /* 3 + 2 on nodes 0 and 1 */
+    const unsigned want5[] = {0, 1, 2, 4, 5};
+    for (unsigned i = 0; i < 5; i++)
+        assert_int_equal(o[i], want5[i]);
+    ls_ktstr_slot_llcs(&t, 2, 2, 1, o); /* node offset 2 (mod 2), within offset 2 */
+    assert_int_equal(o[0], 2), assert_int_equal(o[1], 6);
+
+    struct ls_snapshot s;
+    snap_init(&s, &t);
+    s.llc_exclusive[1] = 1;
+    struct ls_request r = perf_req(2, 2, 1, 1, 1);
+    struct ls_plan p;
+    plan_ok(&t, NULL, &s, &r, &p);
+    assert_llcs(&p, "0,2"); /* node 0's free LLCs: parts of ktstr's slots 0 and 1 */
+    ls_plan_free(&p);
+    r.ktstr_slots = true;
+    plan_ok(&t, NULL, &s, &r, &p);
+    assert_llcs(&p, "2,3"); /* slot 1, whole */
+    ls_plan_free(&p);
+    s.llc_exclusive[2] = 1;
+    plan_ok(&t, NULL, &s, &r, &p);
+    assert_llcs(&p, "4,5"); /* slot 2 */
+    ls_plan_free(&p);
+    s.llc_exclusive[4] = s.llc_exclusive[6] = 1;
+    struct ls_error err;
+    plan_fails(&t, NULL, &s, &r, LS_ERR_BUSY, &err);
+    assert_contains(err.msg, "none of ktstr's 4 LLC slots for 2 virtual LLCs");
+    ls_snapshot_free(&s);
+    ls_topology_free(&t);
+}
+
 /* Departure: host LLCs minimise the guest's NUMA distances. 4 nodes x 2 LLCs; nodes 0-2 and
  * 1-3 at 16, every other pair at 22 (the seed paired LLCs at 22 while 16 pairs were free). */
 static void test_pinning_closest_nodes(void **state)
@@ -460,6 +503,7 @@ int main(void)
         cmocka_unit_test(test_pinning_busy_uses_free_llcs),
         cmocka_unit_test(test_pinning_closest_nodes),
         cmocka_unit_test(test_pinning_numa_aware_order),
+        cmocka_unit_test(test_pinning_ktstr_slots),
         cmocka_unit_test(test_pinning_service_cpu),
         cmocka_unit_test(test_pinning_unsatisfiable),
         cmocka_unit_test(test_plans_fast_on_big_host),
