@@ -72,6 +72,24 @@ static char *waiting_for(const struct ls_acquire_args *a, const struct ls_pass *
     return who;
 }
 
+/* Whether two "waiting for" texts name the same holders: compared without the parenthesised
+ * command lines, which change (or vanish) while a holder exits, so the line is not repeated. */
+static bool same_holders(const char *a, const char *b)
+{
+    int da = 0, db = 0;
+    for (;;) {
+        while (*a && (*a == '(' || *a == ')' || da > 0))
+            da += *a == '(' ? 1 : *a == ')' ? (da > 0 ? -1 : 0) : 0, a++;
+        while (*b && (*b == '(' || *b == ')' || db > 0))
+            db += *b == '(' ? 1 : *b == ')' ? (db > 0 ? -1 : 0) : 0, b++;
+        if (*a != *b)
+            return false;
+        if (!*a)
+            return true;
+        a++, b++;
+    }
+}
+
 /* Out of time or stopped: leave the queue, then the busy error naming who holds what. */
 static void give_up(const struct ls_acquire_args *a, struct ls_wait_ticket *tk, size_t target_cpus,
                     bool stopped, long long elapsed, const char *why, struct ls_error *err)
@@ -167,7 +185,7 @@ int ls_plan_acquire_wait(const struct ls_topology *topo, const ls_cpuset *allowe
         if (have)
             ls_plan_free(&target);
         ls_pass_free(&p);
-        if (who && *who && (!last_who || strcmp(who, last_who))) {
+        if (who && *who && (!last_who || !same_holders(who, last_who))) {
             if (on_wait)
                 on_wait(who, ctx);
             free(last_who);
