@@ -488,8 +488,15 @@ void ls_format_holders(const struct ls_holder *h, size_t n, char *buf, size_t si
     size_t o = 0;
     buf[0] = '\0';
     for (size_t i = 0; i < n; i++) {
+        /* One process holding one lock through two descriptors (a keeper's copy while it
+         * starts) is named once. */
+        bool seen = false;
+        for (size_t j = 0; j < i && !seen; j++)
+            seen = h[j].pid == h[i].pid && h[j].mode == h[i].mode;
+        if (seen)
+            continue;
         char one[256];
-        int len = snprintf(one, sizeof(one), "%spid %d (%s) %s", i ? ", " : "", (int)h[i].pid,
+        int len = snprintf(one, sizeof(one), "%spid %d (%s) %s", o ? ", " : "", (int)h[i].pid,
                            h[i].cmdline, ls_lock_mode_name(h[i].mode));
         if (len < 0)
             break;
@@ -498,7 +505,7 @@ void ls_format_holders(const struct ls_holder *h, size_t n, char *buf, size_t si
         snprintf(tail, sizeof(tail), ", and %zu more", n - i);
         if (o + (size_t)len + (i + 1 < n ? strlen(tail) : 0) >= size) {
             if (o + strlen(tail) < size)
-                snprintf(buf + o, size - o, "%s", i ? tail : tail + 2);
+                snprintf(buf + o, size - o, "%s", o ? tail : tail + 2);
             return;
         }
         memcpy(buf + o, one, (size_t)len + 1);
