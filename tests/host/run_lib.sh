@@ -28,6 +28,14 @@ ok() { n=$((n + 1)); echo "ok $n - $*"; }
 
 now_ms() { echo $(($(date +%s%N) / 1000000)); }
 
+# truncate_files FILE...: empty the files a background command is about to write. Its own
+# `>FILE` runs in the forked child, later than the parent's next poll, which could otherwise
+# read (and be satisfied by) what an earlier command left there.
+truncate_files() {
+    local f
+    for f; do : >"$f"; done
+}
+
 # What a timed-out wait shows: the llcslice and test processes (state, kernel wait channel),
 # and who holds this test's locks, so a failure seen once in CI can be diagnosed from its log.
 diag_snapshot() {

@@ -40,6 +40,7 @@ procs_file() { [[ $V == 1 ]] && echo tasks || echo cgroup.procs; }
 
 start_job() { # start_job CMD: llcslice run under $P in the background; JOB, GROUP
     rm -f "$T/started"
+    truncate_files "$T/err" "$T/out"
     "$BIN" run --lock-dir "$L" --mode dedicated --cpus 1 --cgroup-parent "$P" -- sh -c "$1" \
         >"$T/out" 2>"$T/err" &
     JOB=$!

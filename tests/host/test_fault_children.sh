@@ -26,6 +26,7 @@ for user in "${USERS[@]}"; do
     pre=()
     [[ $user == nobody ]] && pre=("${NOBODY[@]}")
     rm -f "$T/count"
+    truncate_files "$T/err" "$T/out"
     "${pre[@]}" "$BIN" run --lock-dir "$L" --mode dedicated --cpus "$(nproc)" -- \
         sh -c "perl -e '$SPAWN' 1000 $MARK; t=0; while [ \$(pgrep -c -f -x 'sleep $MARK') -lt 1000 ] && [ \$t -lt 3000 ]; do sleep 0.1; t=\$((t+1)); done; touch $T/spawned; t=0; while [ ! -e $T/release ] && [ \$t -lt 3000 ]; do sleep 0.1; t=\$((t+1)); done; exit 3" \
         >"$T/out" 2>"$T/err" &
@@ -34,6 +35,7 @@ for user in "${USERS[@]}"; do
     wait_until '[[ -e $T/spawned ]] || ! kill -0 $RUN 2>/dev/null'
     [[ -e $T/spawned ]] || fail "$user: the daemons were never all up: $(cat "$T/err")"
     # Queue the counting run behind the job, then let the job exit.
+    truncate_files "$T/err2"
     "${pre[@]}" "$BIN" run --lock-dir "$L" --mode dedicated --cpus 1 --wait=300s -- \
         sh -c "pgrep -c -f -x 'sleep $MARK' > $T/count" 2>"$T/err2" &
     WAITER=$!

@@ -58,6 +58,7 @@ ok "running out of fds while opening lockfiles says to raise ulimit -n"
 
 # A live job with a cgroup, then sweeps and runs starved of fds: the job and its group survive.
 if cgroup_usable; then
+    truncate_files "$T/job.err" "$T/job.out"
     "$BIN" run --lock-dir "$L" --cpus 1 -- sh -c "touch $T/started; exec sleep $MARK" \
         >"$T/job.out" 2>"$T/job.err" &
     JOB=$!

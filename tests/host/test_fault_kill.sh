@@ -36,6 +36,7 @@ shell while [ ! -e $T/go ]; do sleep 0.05; done
 continue
 quit
 GDB
+    truncate_files "$T/gdb.out"
     setsid gdb -q -batch -x "$T/gdb.cmd" --args "$REAL" run --lock-dir "$L" --mode dedicated \
         --cpus 1 -- sh -c "touch $T/started; exec sleep $MARK" >"$T/gdb.out" 2>&1 &
     local gdbpid=$!

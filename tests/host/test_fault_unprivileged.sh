@@ -54,6 +54,7 @@ mapfile -t got <"$T/out"
 ok "nobody from outside with --cgroup-parent $D: job in ${got[0]}"
 
 # Root and nobody share the lock protocol: nobody's dedicated CPU is busy for root.
+truncate_files "$T/job.err" "$T/job.out"
 as_delegated "$BIN" run --lock-dir "$L" --mode dedicated --cpus 1 -- \
     sh -c "touch $T/started; exec sleep 5555.$$" >"$T/job.out" 2>"$T/job.err" &
 JOB=$!

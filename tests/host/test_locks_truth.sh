@@ -12,6 +12,7 @@ CPU=$(cut -d, -f1 /sys/devices/system/cpu/online | cut -d- -f1)
 MARK=7791.$$
 
 # The held CPU: a real dedicated run.
+truncate_files "$T/h.err" "$T/h.out"
 "$BIN" run --lock-dir "$L" --mode dedicated --cpus 1 --allowed-cpus "$CPU" -- \
     sh -c "touch $T/held; exec sleep $MARK" >"$T/h.out" 2>"$T/h.err" &
 PIDS+=($!)

@@ -8,12 +8,14 @@ command -v jq >/dev/null || { echo "SKIP: jq not installed"; exit 0; }
 command -v flock >/dev/null || { echo "SKIP: flock not installed"; exit 0; }
 CPU=$(cut -d, -f1 /sys/devices/system/cpu/online | cut -d- -f1)
 
+truncate_files "$T/h.err" "$T/h.out"
 "$BIN" run --lock-dir "$L" --mode dedicated --cpus 1 --allowed-cpus "$CPU" -- \
     sh -c "touch $T/held; while [ ! -e $T/release ]; do sleep 0.05; done" >"$T/h.out" 2>"$T/h.err" &
 holder=$!
 PIDS+=($holder)
 for _ in $(seq 1200); do [[ -e $T/held ]] && break; sleep 0.05; done
 [[ -e $T/held ]] || fail "the holder did not start: $(cat "$T/h.err")"
+truncate_files "$T/w.err" "$T/w.out"
 "$BIN" run --lock-dir "$L" --mode dedicated --cpus 1 --allowed-cpus "$CPU" --wait=5m -- true \
     >"$T/w.out" 2>"$T/w.err" &
 waiter=$!

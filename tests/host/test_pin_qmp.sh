@@ -33,6 +33,7 @@ grep -q "did not open its QMP socket" "$T/err" || fail "timeout: $(cat "$T/err")
 ok "usage errors (no --qmp, no plan, shared plan, missing file); nobody on the socket: 125"
 
 # ---- a qemu started by the test itself, hand-written plan: vCPU 0 -> CPU 0, service CPU 1
+truncate_files "$T/qemu.log"
 "$Q" -accel tcg -S -display none -nodefaults -no-user-config -name "pin-$$,debug-threads=on" \
     -m 64 -smp 1 -qmp "unix:$T/q.sock,server=on,wait=off" >"$T/qemu.log" 2>&1 &
 qpid=$!

@@ -13,9 +13,11 @@ wait_for() { for _ in $(seq 1200); do [[ -e $1 ]] && return 0; sleep 0.05; done;
 # ---- two shared --cpus 1 jobs on a 2-CPU host get different CPUs
 hold='echo "$LLCSLICE_CPUS" >"$0.cpus"; touch "$0"; while [ -e '"$T"'/hold ]; do sleep 0.05; done'
 touch "$T/hold"
+truncate_files "$T/a.err"
 "$BIN" run --fsroot "$TWO" --lock-dir "$L" --cpus 1 -- sh -c "$hold" "$T/a" 2>"$T/a.err" &
 PIDS+=($!)
 wait_for "$T/a"
+truncate_files "$T/b.err"
 "$BIN" run --fsroot "$TWO" --lock-dir "$L" --cpus 1 -- sh -c "$hold" "$T/b" 2>"$T/b.err" &
 PIDS+=($!)
 wait_for "$T/b"
@@ -194,6 +196,7 @@ run_rc 0 plan --fsroot "$BIG" --lock-prefix ktstr --perf 3x4x1 --json
 # a real run holds slot 1; the next run of the shape takes slot 2
 hold_perf='touch "$0"; while [ -e '"$T"'/hold ]; do sleep 0.05; done'
 touch "$T/hold"
+truncate_files "$T/p1.err"
 "$BIN" run --fsroot "$BIG" --lock-dir "$L" --lock-prefix ktstr --perf 2x4x1 -- sh -c "$hold_perf" "$T/p1" 2>"$T/p1.err" &
 PIDS+=($!)
 wait_for "$T/p1"

@@ -21,6 +21,7 @@ printf "ownproc=%s\n" "$(tr "\0" " " </proc/$$/cmdline | cut -c1-5)"
 field() { sed -n "s/^$1=//p" "$T/out"; }
 
 # ---- budget 1: one CPU, named group, env, nproc
+truncate_files "$T/err" "$T/out"
 "$BIN" run --lock-dir "$L" --cpus 1 -- sh -c "$probe" >"$T/out" 2>"$T/err" &
 pid=$!
 wait $pid || fail "run exited $?: $(cat "$T/err")"
@@ -43,6 +44,7 @@ run_rc 0 "$BIN" run --lock-dir "$L" --cpus "$NALLOWED" -- sh -c "$probe"
 ok "--cpus $NALLOWED: Cpus_allowed_list $ALLOWED"
 
 # ---- the group exists while the job runs, with the plan in cpuset.cpus
+truncate_files "$T/err"
 "$BIN" run --lock-dir "$L" --cpus 1 -- sh -c "echo \$LLCSLICE_CPUS > $T/cpus; sleep 600" 2>"$T/err" &
 pid=$!
 PIDS+=($pid)

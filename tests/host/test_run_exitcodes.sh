@@ -8,6 +8,7 @@ bad() {
     local want=$1 needle=$2
     shift 2
     set +e
+    truncate_files "$T/err" "$T/out"
     "$BIN" run --lock-dir "$L" "$@" >"$T/out" 2>"$T/err" &
     local pid=$!
     wait $pid

@@ -35,6 +35,7 @@ for user in "${USERS[@]}"; do
     pre=()
     [[ $user == nobody ]] && pre=("${NOBODY[@]}")
     rm -f "$T/started" "$T/b.started" "$T/b.release" "$T/cg"
+    truncate_files "$T/a.err" "$T/a.out"
     "${pre[@]}" "$BIN" run --lock-dir "$L" --mode dedicated --cpus 1 --allowed-cpus "$CPU" \
         --kill-after 5s -- sh -c "trap '' TERM; grep -m1 cpuset /proc/self/cgroup | cut -d: -f3 >$T/cg; sleep $MARK & touch $T/started; exec sleep $MARK" \
         >"$T/a.out" 2>"$T/a.err" &
@@ -45,6 +46,7 @@ for user in "${USERS[@]}"; do
     cg=$(cat "$T/cg" 2>/dev/null || true)
     cgdir=""
     [[ -n $cg && $cg != / ]] && cgdir=$(awk '$0 ~ / - cgroup / && $NF ~ /(^|,)cpuset(,|$)/ {print $5; exit}' /proc/self/mountinfo)$cg
+    truncate_files "$T/b.err" "$T/b.out"
     "${pre[@]}" "$BIN" run --lock-dir "$L" --mode dedicated --cpus 1 --allowed-cpus "$CPU" --wait=5m -- \
         sh -c "touch $T/b.started; while [ ! -e $T/b.release ]; do sleep 0.05; done" \
         >"$T/b.out" 2>"$T/b.err" &
@@ -78,6 +80,7 @@ done
 if can_drop_privs; then
     MARK=7782.$$
     rm -f "$T/detached"
+    truncate_files "$T/a.err" "$T/a.out"
     "${NOBODY[@]}" "$BIN" run --lock-dir "$L" --mode dedicated --cpus 1 --allowed-cpus "$CPU" \
         --kill-after 5s -- sh -c "trap '' TERM; echo \$PPID >$T/shim; sup=\$(cut -d' ' -f4 /proc/\$PPID/stat); kill -STOP \$PPID; kill -KILL \$sup; touch $T/detached; exec sleep $MARK" \
         >"$T/a.out" 2>"$T/a.err" &
@@ -120,6 +123,7 @@ jobs:
     command: trap '' TERM; touch $T/stub.started; sleep $MARK
 YAML
 rm -f "$T/stub.started"
+truncate_files "$T/s.err" "$T/s.out"
 "$BIN" slots "$T/stub.yaml" --lock-dir "$L" --allowed-cpus "$CPU" --log-dir "$T/stublogs" \
     --kill-after 1s >"$T/s.out" 2>"$T/s.err" &
 runner=$!

@@ -44,6 +44,7 @@ trap 'cleanup_groups; cleanup' EXIT
 inner_cmd=("$BIN" run --lock-dir "$L" --cpus 1 --cgroup-parent "$P" -- sh -c
     "grep -E '^[0-9]+:(cpuset)?:' /proc/self/cgroup | grep -v '^0::/\$' | head -1 | cut -d: -f3 >$T/inner.cg; while [ ! -e $T/inner.release ]; do sleep 0.05; done")
 # the outer job keeps its pid namespace alive after the inner supervisor is gone
+truncate_files "$T/outer.err" "$T/outer.out"
 "$BIN" run --lock-dir "$L" --cpus 1 -- sh -c \
     "$(printf '%q ' "${inner_cmd[@]}") 2>$T/inner.err & while [ ! -e $T/outer.release ]; do sleep 0.05; done" \
     >"$T/outer.out" 2>"$T/outer.err" &

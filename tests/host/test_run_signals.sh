@@ -26,6 +26,7 @@ start_run() { # start_run USER RUN-ARGS...
     local user=$1
     shift
     rm -f "$T/started"
+    truncate_files "$T/err" "$T/out"
     (as "$user" perl -e '$SIG{INT} = "DEFAULT"; exec @ARGV or die' -- "$BIN" run --lock-dir "$L" "$@" \
         >"$T/out" 2>"$T/err") &
     RUN=$!
@@ -89,6 +90,7 @@ for user in "${USERS[@]}"; do
     start_run "$user" --mode dedicated --cpus "$(nproc)" -- \
         sh -c "i=0; while [ \$i -lt 1000 ]; do sleep $MARK & i=\$((i+1)); done; touch $T/started; while [ ! -e $T/release ]; do sleep 0.05; done; exit 0"
     wait_until "$user: 1000 children running" '[[ $(count_sleepers "$MARK") -eq 1000 ]]'
+    truncate_files "$T/err2"
     (as "$user" "$BIN" run --lock-dir "$L" --mode dedicated --cpus 1 --wait=600s -- \
         sh -c "pgrep -f -x 'sleep $MARK' | wc -l > $T/count" 2>"$T/err2") &
     COUNTER=$!

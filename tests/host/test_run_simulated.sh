@@ -17,6 +17,7 @@ field() { sed -n "s/^$1=//p" "$OUT"; }
 
 # ---- shared, 8 CPUs: held, not confined
 touch "$T/hold"
+truncate_files "$T/bg.err" "$T/bg.out"
 "$BIN" run --fsroot "$F" --lock-dir "$L" --cpus 8 -- sh -c "$probe" >"$T/bg.out" 2>"$T/bg.err" &
 pid=$!
 PIDS+=($pid)

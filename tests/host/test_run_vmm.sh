@@ -40,6 +40,7 @@ cgroup_usable || { echo "SKIP (rest): no usable cgroup here: $(cat "$T/probe")";
 
 # ---- a real paused qemu, pinned
 name=llcslice-vmm-$$
+truncate_files "$T/qemu.err" "$T/qemu.out"
 "${R[@]}" -v -- "$Q" -accel tcg -S -display none -nodefaults -no-user-config \
     -name "$name,debug-threads=on" -m 64 >"$T/qemu.out" 2>"$T/qemu.err" &
 sup=$!
@@ -131,6 +132,7 @@ no_locks_held
 ok "no QMP within --vmm-timeout: killed, 125; early exit: its own code (3)"
 
 # ---- SIGTERM while waiting for QMP: forwarded at once, not after the bound
+truncate_files "$T/err" "$T/out"
 "${R[@]}" --vmm-timeout 10m -- sh -c 'sleep 600' sh >"$T/out" 2>"$T/err" &
 sup=$!
 PIDS+=($sup)

@@ -7,6 +7,7 @@ N=$(nproc)
 hold() { # a run holding every CPU dedicated until $T/hold goes away
     touch "$T/hold"
     rm -f "$T/started"
+    truncate_files "$T/holder.err"
     "$BIN" run --lock-dir "$L" --mode dedicated --cpus "$N" -- \
         sh -c "touch $T/started; while [ -e $T/hold ]; do sleep 0.05; done" 2>"$T/holder.err" &
     HOLDER=$!
@@ -17,6 +18,7 @@ hold() { # a run holding every CPU dedicated until $T/hold goes away
 
 # ---- waits, says for whom once, then runs
 hold
+truncate_files "$T/err"
 "$BIN" run --lock-dir "$L" --mode dedicated --cpus 1 --wait=600s -- sh -c "echo ran > $T/ran" 2>"$T/err" &
 waiter=$!
 PIDS+=($waiter)
@@ -44,6 +46,7 @@ grep -q "busy error" "$T/err" || fail "no busy error: $(cat "$T/err")"
 ok "--wait=400ms with everything held: 75 after $took ms"
 
 # ---- interrupted while waiting: dies of the signal, leaves the queue
+truncate_files "$T/err"
 "$BIN" run --lock-dir "$L" --mode dedicated --cpus 1 --wait -- true 2>"$T/err" &
 waiter=$!
 wait_until "a wait-queue file while waiting" 'ls "$L" | grep -q -- -wait- || ! kill -0 $waiter 2>/dev/null'

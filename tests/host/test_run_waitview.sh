@@ -8,6 +8,7 @@ N=$(nproc)
 hold() {
     touch "$T/hold"
     rm -f "$T/started"
+    truncate_files "$T/holder.err"
     "$BIN" run --lock-dir "$L" --mode dedicated --cpus "$N" -- \
         sh -c "touch $T/started; while [ -e $T/hold ]; do sleep 0.05; done" 2>"$T/holder.err" &
     HOLDER=$!
@@ -25,6 +26,7 @@ wait_for() {
 }
 
 hold
+truncate_files "$T/err"
 LLCSLICE_WAIT_REPORT_INTERVAL=200ms "$BIN" run --lock-dir "$L" --mode dedicated --cpus 1 \
     --wait 10m -- true 2>"$T/err" &
 waiter=$!

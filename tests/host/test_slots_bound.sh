@@ -21,6 +21,7 @@ NJOBS=40 CPUS=4 BOUND=8 # 4 that fit + 4 waiters = 2x the CPU count
 } >"$T/many.yaml"
 touch "$T/started"
 
+truncate_files "$T/err" "$T/out"
 "$BIN" slots "$T/many.yaml" --lock-dir "$L" --fsroot "$F" --allowed-cpus 0-$((CPUS - 1)) \
     --log-dir "$T/logs" --json >"$T/out" 2>"$T/err" &
 R=$!

@@ -15,6 +15,7 @@ jobs:
     cpus: 1
 YAML
 mkdir -m 0700 "$T/logs"
+truncate_files "$T/out"
 "$BIN" slots "$T/n.yaml" --lock-dir "$L" --log-dir "$T/logs" >"$T/out" 2>&1 &
 RUNNER=$!
 PIDS+=($RUNNER)

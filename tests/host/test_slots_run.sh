@@ -242,6 +242,7 @@ jobs:
     after: a
     command: "true"
 EOF
+truncate_files "$T/err" "$T/out"
 (exec perl -e '$SIG{INT} = "DEFAULT"; exec @ARGV or die' -- "$BIN" slots "$T/int.yaml" --lock-dir "$L" \
     "${SIM[@]}" --log-dir "$T/intlogs" >"$T/out" 2>"$T/err") &
 RUN=$!
@@ -263,6 +264,7 @@ no_locks_held
 ok "Ctrl-C: running and waiting jobs stopped, pending skipped, locks released, exit 130"
 
 # ---- the runner SIGKILLed: every run's supervisor stops its job and releases (PDEATHSIG)
+truncate_files "$T/err" "$T/out"
 "$BIN" slots "$T/int.yaml" --lock-dir "$L" "${SIM[@]}" --log-dir "$T/killlogs" >"$T/out" 2>"$T/err" &
 RUN=$!
 PIDS+=($RUN)

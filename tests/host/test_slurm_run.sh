@@ -77,6 +77,7 @@ for mode in affinity cgroup; do
 
         # A job holding one CPU, so the next step gets another: llcslice must follow the step
         # there, not take the first CPU of the machine.
+        truncate_files "$T/hold.out"
         srun -c1 sh -c 'grep Cpus_allowed_list /proc/self/status >"$0"; while [ ! -e "$1" ]; do sleep 0.2; done' \
             "$T/hold.cpus" "$T/hold.release" >"$T/hold.out" 2>&1 &
         hold=$!
@@ -94,6 +95,7 @@ for mode in affinity cgroup; do
         # An llcslice outside Slurm holds a CPU (dedicated) in the same lock dir: a dedicated
         # job inside a step that has both CPUs takes the other one (locks are per node).
         rm -f "$T/hold.cpus" "$T/hold.release"
+        truncate_files "$T/hold.out"
         "$BIN" run --lock-dir "$L" --mode dedicated --cpus 1 -- sh -c \
             'grep Cpus_allowed_list /proc/self/status >"$0"; while [ ! -e "$1" ]; do sleep 0.2; done' \
             "$T/hold.cpus" "$T/hold.release" >"$T/hold.out" 2>&1 &
@@ -184,6 +186,7 @@ EOF
 
         # scancel: Slurm signals the step (SIGTERM, SIGKILL after KillWait); the supervisor ends
         # its job and removes the group, so the step's cgroup can go too.
+        truncate_files "$T/cancel.out"
         srun -c1 sh -c "exec \"\$1\" run --lock-dir \"\$2\" --cpus 1 -- sh -c 'grep -E \"^[0-9]+:([^:]*,)?cpuset(,[^:]*)?:\" /proc/self/cgroup | cut -d: -f3 >\"\$0\"; exec sleep 600' \"\$3\"" \
             _ "$BIN" "$L" "$T/cancel.cg" >"$T/cancel.out" 2>&1 &
         cancel=$!

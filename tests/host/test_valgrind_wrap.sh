@@ -22,6 +22,7 @@ ok "root: plan under memcheck"
 # shared LOGS/unwrapped file of the old scheme), then execs the wrapper in that same pid.
 rm -f "$T/go" "$T/nb.pid"
 "${NOBODY[@]}" sh -c 'echo $$ >"$0/nb.pid"; while [ ! -e "$0/go" ]; do sleep 0.05; done
+    truncate_files "$T/nb.err" "$T/nb.out"
     exec bash "$@"' "$T" "$WRAP" "$VG" "$REAL" run --lock-dir "$L" --cpus 1 -- true \
     >"$T/nb.out" 2>"$T/nb.err" &
 NB=$!
