@@ -1,12 +1,15 @@
 /* CPU budget: parsing --cpus/--cpu-cap/LLCSLICE_CPU_CAP and resolving it against the
  * allowed set (explicit > env > default 30%, or the seed's no-perf VM rule). */
-#include "plan_internal.h"
+#include "request.h"
 
 #include <errno.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
+
+#include "cpuset.h"
+#include "quote.h"
 
 /* Valid UTF-8 per RFC 3629 (no overlongs, surrogates or code points above U+10FFFF). */
 static bool utf8_valid(const unsigned char *s)

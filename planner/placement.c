@@ -1,6 +1,6 @@
 /* Placement primitives shared by every mode: the per-call view (allowed CPUs per LLC, node
  * positions), node order by distance, the seed-node greedy walk, cpus/mems materialisation. */
-#include "plan_internal.h"
+#include "placement.h"
 #include "strv.h"
 
 #include <stdbool.h>

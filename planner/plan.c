@@ -1,5 +1,5 @@
 /* PLAN entry point (mode dispatch over one snapshot) and the plan object's lifecycle. */
-#include "plan_internal.h"
+#include "placement.h"
 
 #include <errno.h>
 #include <stdlib.h>

@@ -1,7 +1,7 @@
 /* Dedicated mode: LOCK_SH on each touched LLC + LOCK_EX per reserved CPU. Packs into as few
  * LLCs (and one node) as it can, preferring LLCs others already use so whole LLCs stay free
  * for exclusive users; spills by node distance like shared mode. */
-#include "plan_internal.h"
+#include "placement.h"
 
 #include <errno.h>
 #include <stdlib.h>

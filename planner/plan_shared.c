@@ -1,6 +1,6 @@
 /* Shared mode: the seed's PLAN phase (consolidation, seed node, greedy fill by distance,
  * partial last LLC). Also exclusive mode without --perf, which takes whole free LLCs. */
-#include "plan_internal.h"
+#include "placement.h"
 
 #include <errno.h>
 #include <stdbool.h>

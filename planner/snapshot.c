@@ -1,6 +1,6 @@
 /* DISCOVER: who holds which LLC/CPU lockfile right now, from one /proc/locks table; and the
  * same holders rendered for busy errors and wait reports. Observational: creates no file. */
-#include "plan.h"
+#include "snapshot.h"
 
 #include <dirent.h>
 #include <errno.h>

@@ -1,6 +1,6 @@
 /* Snapshots that no /proc/locks pass produced: an idle host, plus plans counted as held. Lets a
  * caller ask "what would fit beside these?" without taking a lock (slots --dry-run). */
-#include "plan.h"
+#include "snapshot.h"
 
 #include <errno.h>
 #include <stdlib.h>

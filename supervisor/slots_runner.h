@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <sys/types.h>
 
+#include "../planner/snapshot.h"
 #include "runstats.h"
 #include "slots_cmd.h"
 

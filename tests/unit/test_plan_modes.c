@@ -2,7 +2,7 @@
  * order), lock steps, and planning speed on a 4096-CPU host. */
 #include "plan_testlib.h"
 
-#include "planner/plan_internal.h"
+#include "planner/placement.h"
 
 static struct ls_request perf_req(unsigned llcs, unsigned cores, unsigned threads, unsigned nodes,
                                   unsigned pid)
