@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "planner/acquire.h"
+#include "planner/holders.h"
 #include "planner/lockfile.h"
 #include "planner/plan.h"
 #include "planner/topology.h"

@@ -1,6 +1,8 @@
 /* ACQUIRE: lock a computed plan all-or-nothing, and the seed's DISCOVER -> PLAN -> ACQUIRE
  * loop with 3 retries after 10/50/200 ms, ending in a busy error naming every holder. */
 #include "acquire.h"
+#include "holders.h"
+#include "locksteps.h"
 #include "strv.h"
 #include "trace.h"
 
@@ -93,29 +95,6 @@ int ls_pass_discover(const struct ls_acquire_args *a, struct ls_pass *p, struct 
         ls_pass_free(p);
         return -1;
     }
-    return 0;
-}
-
-int ls_snapshot_copy(struct ls_snapshot *dst, const struct ls_snapshot *src)
-{
-    memset(dst, 0, sizeof(*dst));
-    size_t n = src->nllcs ? src->nllcs : 1;
-    dst->nllcs = src->nllcs;
-    dst->llc_shared = malloc(n * sizeof(unsigned));
-    dst->llc_exclusive = malloc(n * sizeof(unsigned));
-    dst->ncpus = src->ncpus;
-    dst->cpu_shared = malloc((src->ncpus ? src->ncpus : 1) * sizeof(unsigned));
-    if (!dst->llc_shared || !dst->llc_exclusive || !dst->cpu_shared ||
-        ls_cpuset_copy(&dst->cpu_held, &src->cpu_held) < 0) {
-        ls_snapshot_free(dst);
-        return -1;
-    }
-    if (src->cpu_shared)
-        memcpy(dst->cpu_shared, src->cpu_shared, src->ncpus * sizeof(unsigned));
-    else
-        dst->ncpus = 0;
-    memcpy(dst->llc_shared, src->llc_shared, src->nllcs * sizeof(unsigned));
-    memcpy(dst->llc_exclusive, src->llc_exclusive, src->nllcs * sizeof(unsigned));
     return 0;
 }
 

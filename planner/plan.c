@@ -22,13 +22,8 @@ int ls_plan_compute(const struct ls_topology *topo, const ls_cpuset *allowed,
     struct ls_snapshot empty = {0};
     if (!snap) {
         /* Nobody holds anything: what the host could give if it were idle. */
-        empty.nllcs = topo->nllcs;
-        empty.llc_shared = calloc(topo->nllcs ? topo->nllcs : 1, sizeof(unsigned));
-        empty.llc_exclusive = calloc(topo->nllcs ? topo->nllcs : 1, sizeof(unsigned));
-        if (!empty.llc_shared || !empty.llc_exclusive) {
-            ls_snapshot_free(&empty);
+        if (ls_snapshot_idle(topo, &empty, err) < 0)
             return ls_fail(err, LS_ERR_SYSTEM, ENOMEM, "out of memory planning");
-        }
         snap = &empty;
     } else if (snap->nllcs != topo->nllcs) {
         return ls_fail(err, LS_ERR_SYSTEM, EINVAL,
@@ -99,44 +94,6 @@ out_snap:
         plan_reset(plan, mode);
     }
     return rc;
-}
-
-static int cmp_step(const void *a, const void *b)
-{
-    const struct ls_lock_step *x = a, *y = b;
-    if (x->kind != y->kind)
-        return x->kind == LS_LOCK_LLC ? -1 : 1;
-    return x->index < y->index ? -1 : x->index > y->index;
-}
-
-int ls_plan_lock_steps(const struct ls_plan *plan, struct ls_lock_step **steps, size_t *n)
-{
-    size_t ncpu = plan->mode == LS_MODE_DEDICATED ? ls_cpuset_count(&plan->cpus)
-                                                  : ls_cpuset_count(&plan->cpu_marks);
-    size_t cap = plan->nlocked + ncpu + 2, k = 0;
-    struct ls_lock_step *s = malloc(cap * sizeof(*s));
-    if (!s)
-        return -1;
-    enum ls_lock_mode llc_mode =
-        plan->mode == LS_MODE_EXCLUSIVE ? LS_LOCK_EXCLUSIVE : LS_LOCK_SHARED;
-    for (size_t i = 0; i < plan->nlocked; i++)
-        s[k++] = (struct ls_lock_step){LS_LOCK_LLC, plan->locked_llcs[i], llc_mode};
-    if (plan->service_llc >= 0)
-        s[k++] = (struct ls_lock_step){LS_LOCK_LLC, (unsigned)plan->service_llc, LS_LOCK_SHARED};
-    if (plan->mode == LS_MODE_DEDICATED) {
-        LS_CPUSET_FOREACH(cpu, &plan->cpus)
-        s[k++] = (struct ls_lock_step){LS_LOCK_CPU, (unsigned)cpu, LS_LOCK_EXCLUSIVE};
-    } else {
-        /* Shared mode marks the CPUs it runs on, so every mode sees how busy each CPU is. */
-        LS_CPUSET_FOREACH(cpu, &plan->cpu_marks)
-        s[k++] = (struct ls_lock_step){LS_LOCK_CPU, (unsigned)cpu, LS_LOCK_SHARED};
-    }
-    if (plan->service_cpu >= 0)
-        s[k++] = (struct ls_lock_step){LS_LOCK_CPU, (unsigned)plan->service_cpu, LS_LOCK_EXCLUSIVE};
-    qsort(s, k, sizeof(*s), cmp_step);
-    *steps = s;
-    *n = k;
-    return 0;
 }
 
 void ls_plan_release(struct ls_plan *plan)

@@ -1,6 +1,6 @@
-/* PLAN: the CPUs/LLCs chosen for a request (struct ls_plan), how they are computed, the locks
- * they take and their release. DISCOVER is snapshot.h, ACQUIRE acquire.h, the request
- * request.h. */
+/* PLAN: the CPUs/LLCs chosen for a request (struct ls_plan), how they are computed, and the
+ * release of their locks. The request is request.h, DISCOVER holders.h (into snapshot.h's
+ * value), the locks a plan takes locksteps.h, ACQUIRE acquire.h. */
 #ifndef LLCSLICE_PLAN_H
 #define LLCSLICE_PLAN_H
 
@@ -55,15 +55,6 @@ int ls_plan_compute(const struct ls_topology *topo, const ls_cpuset *allowed,
  * warnings; ls_plan_compute (and so every acquire) already calls it. */
 int ls_plan_add_warnings(const struct ls_topology *topo, const struct ls_request *req,
                          struct ls_plan *plan);
-
-/* Locks a computed plan takes, in acquire order: every LLC ascending, then CPUs ascending. */
-struct ls_lock_step {
-    enum ls_lock_kind kind;
-    unsigned index;
-    enum ls_lock_mode mode;
-};
-/* Fills *steps (caller frees); returns count or -1 on ENOMEM. */
-int ls_plan_lock_steps(const struct ls_plan *plan, struct ls_lock_step **steps, size_t *n);
 
 /* The guest NUMA node of a vCPU of an exclusive --perf plan: virtual LLC l = vcpu / (cores x
  * threads) belongs to guest node g when l falls in g's share (the first llcs % nodes guest

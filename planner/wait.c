@@ -2,6 +2,8 @@
  * queued fairly (waitq.h): while waiting we reserve the plan we wait for, so newcomers plan
  * around it instead of starving us. */
 #include "acquire.h"
+#include "holders.h"
+#include "locksteps.h"
 #include "trace.h"
 
 #include <errno.h>

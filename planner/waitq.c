@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "cleanup.h"
+#include "locksteps.h"
 
 #define WAIT_MAX_FILE (256u << 10)
 #define STALE_TMP_SECONDS 60
