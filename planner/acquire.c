@@ -106,7 +106,7 @@ int ls_pass_plan(const struct ls_acquire_args *a, const struct ls_pass *p,
         ls_snapshot_free(&eff);
         return ls_fail(err, LS_ERR_SYSTEM, ENOMEM, "out of memory planning");
     }
-    int rc = ls_plan_compute(a->topo, a->allowed, &eff, a->req, plan, err);
+    int rc = ls_plan_compute_budget(a->topo, a->allowed, &eff, a->req, &a->budget, plan, err);
     ls_snapshot_free(&eff);
     return rc;
 }
@@ -234,7 +234,11 @@ int ls_plan_acquire(const struct ls_topology *topo, const ls_cpuset *allowed,
                     const struct ls_lockdir *ld, const struct ls_request *req, struct ls_plan *plan,
                     struct ls_error *err)
 {
-    struct ls_acquire_args a = {topo, allowed, ld, req};
+    struct ls_acquire_args a = {topo, allowed, ld, req, {0}};
+    /* Errors are PLAN's to report, as each pass resolves an unresolved budget itself; the busy
+     * message then says 0 CPU(s). */
+    struct ls_error ignore = {0};
+    (void)ls_budget_resolve(topo, allowed, req, &a.budget, &ignore);
     char why[512] = "";
     for (unsigned attempt = 0; attempt < ATTEMPTS; attempt++) {
         struct ls_pass p;
@@ -246,16 +250,8 @@ int ls_plan_acquire(const struct ls_topology *topo, const ls_cpuset *allowed,
             ls_sleep_ms(retry_delays_ms[attempt]);
     }
     /* Busy every time: name the holders from a fresh read, so the error points at who won. */
-    size_t target = 0;
-    ls_cpuset on = LS_CPUSET_INIT;
-    if (ls_cpuset_copy(&on, allowed) == 0) {
-        ls_cpuset_and(&on, &topo->online);
-        struct ls_error ignore = {0};
-        ls_request_target(req, ls_cpuset_count(&on), &target, &ignore);
-    }
-    ls_cpuset_free(&on);
     char lead[128];
-    snprintf(lead, sizeof(lead), "could not reserve %zu CPU(s) after %zu attempts", target,
+    snprintf(lead, sizeof(lead), "could not reserve %zu CPU(s) after %zu attempts", a.budget.target,
              (size_t)ATTEMPTS);
     return ls_busy_error(&a, lead, why, err);
 }

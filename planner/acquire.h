@@ -39,6 +39,7 @@ struct ls_acquire_args {
     const ls_cpuset *allowed;
     const struct ls_lockdir *ld;
     const struct ls_request *req;
+    struct ls_budget budget; /* resolved once per acquire; zero: each PLAN resolves it */
 };
 
 struct ls_pass {
@@ -61,7 +62,8 @@ int ls_pass_acquire(const struct ls_acquire_args *a, unsigned long long ticket, 
 int ls_plan_name_overlap(const struct ls_acquire_args *a, const struct ls_pass *p,
                          struct ls_plan *plan);
 /* LS_ERR_BUSY "<lead> (<why>); holders: ... ; queued ahead: ... Run `llcslice locks` ..."
- * from a fresh read. Returns -1. */
+ * from a fresh read; lead names a->budget.target, resolved once, not recounted here.
+ * Returns -1. */
 int ls_busy_error(const struct ls_acquire_args *a, const char *lead, const char *why,
                   struct ls_error *err);
 

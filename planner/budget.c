@@ -89,6 +89,19 @@ size_t ls_vm_budget(size_t allowed, size_t vcpus)
     return want > def ? want : def;
 }
 
+int ls_budget_resolve(const struct ls_topology *topo, const ls_cpuset *allowed,
+                      const struct ls_request *req, struct ls_budget *b, struct ls_error *err)
+{
+    *b = (struct ls_budget){0};
+    ls_cpuset on = LS_CPUSET_INIT;
+    if (ls_cpuset_copy(&on, allowed) < 0)
+        return ls_fail(err, LS_ERR_SYSTEM, ENOMEM, "out of memory");
+    ls_cpuset_and(&on, &topo->online);
+    b->allowed = ls_cpuset_count(&on);
+    ls_cpuset_free(&on);
+    return ls_request_target(req, b->allowed, &b->target, err);
+}
+
 void ls_request_init(struct ls_request *req)
 {
     memset(req, 0, sizeof(*req));

@@ -18,6 +18,13 @@ int ls_plan_compute(const struct ls_topology *topo, const ls_cpuset *allowed,
                     const struct ls_snapshot *snap, const struct ls_request *req,
                     struct ls_plan *plan, struct ls_error *err)
 {
+    return ls_plan_compute_budget(topo, allowed, snap, req, NULL, plan, err);
+}
+
+int ls_plan_compute_budget(const struct ls_topology *topo, const ls_cpuset *allowed,
+                           const struct ls_snapshot *snap, const struct ls_request *req,
+                           const struct ls_budget *b, struct ls_plan *plan, struct ls_error *err)
+{
     plan_reset(plan, req->mode);
     struct ls_snapshot empty = {0};
     if (!snap) {
@@ -44,7 +51,11 @@ int ls_plan_compute(const struct ls_topology *topo, const ls_cpuset *allowed,
         free(o);
         goto out;
     }
-    if (ls_request_target(req, c.nallowed, &plan->target_cpus, err) < 0)
+    /* The resolved budget counted the same CPUs (a validated topology puts every online CPU in
+     * an LLC); recount only when it did not. */
+    if (b && b->target && b->allowed == c.nallowed)
+        plan->target_cpus = b->target;
+    else if (ls_request_target(req, c.nallowed, &plan->target_cpus, err) < 0)
         goto out;
     plan->vcpus = req->vcpus;
     c.full_cores = req->smt == LS_SMT_FULL_CORES;

@@ -49,6 +49,11 @@ struct ls_plan {
 int ls_plan_compute(const struct ls_topology *topo, const ls_cpuset *allowed,
                     const struct ls_snapshot *snap, const struct ls_request *req,
                     struct ls_plan *plan, struct ls_error *err);
+/* The same with req's budget already resolved against topo and allowed (ls_budget_resolve);
+ * b NULL or unresolved: resolved here. The acquire loops plan through this. */
+int ls_plan_compute_budget(const struct ls_topology *topo, const ls_cpuset *allowed,
+                           const struct ls_snapshot *snap, const struct ls_request *req,
+                           const struct ls_budget *b, struct ls_plan *plan, struct ls_error *err);
 
 /* Warnings: cross-node spill (only when no node could hold the budget), CPUs shared with
  * other jobs (shared mode, full host), overcommit (vCPUs > CPUs). Replaces the plan's

@@ -7,7 +7,9 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "cpuset.h"
 #include "error.h"
+#include "topology.h"
 
 enum ls_mode { LS_MODE_SHARED, LS_MODE_DEDICATED, LS_MODE_EXCLUSIVE };
 
@@ -55,6 +57,16 @@ const char *ls_mode_name(enum ls_mode mode);
  * ls_vm_budget when vCPUs are declared); exclusive --perf needs vCPUs + 1 service CPU. */
 int ls_request_target(const struct ls_request *req, size_t allowed, size_t *target,
                       struct ls_error *err);
+/* A request's budget resolved once per acquire, so its passes, the wait queue entry and the
+ * busy message share one answer instead of each recounting allowed ∩ online. */
+struct ls_budget {
+    size_t allowed; /* allowed CPUs that are online */
+    size_t target;  /* ls_request_target of the request; 0 = not resolved */
+};
+/* Count allowed ∩ online and apply ls_request_target: its errors, or LS_ERR_SYSTEM ENOMEM
+ * (then b->target stays 0). */
+int ls_budget_resolve(const struct ls_topology *topo, const ls_cpuset *allowed,
+                      const struct ls_request *req, struct ls_budget *b, struct ls_error *err);
 /* A request with defaults: shared mode, default budget, pid = getpid(). */
 void ls_request_init(struct ls_request *req);
 

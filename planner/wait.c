@@ -46,7 +46,7 @@ static int reservation_target(const struct ls_acquire_args *a, const struct ls_p
         struct ls_error e = {0};
         int rc = ls_waitq_apply(&p->queue, tk->ticket, tk->pid, &s);
         if (rc == 0)
-            rc = ls_plan_compute(a->topo, a->allowed, &s, a->req, target, &e);
+            rc = ls_plan_compute_budget(a->topo, a->allowed, &s, a->req, &a->budget, target, &e);
         ls_snapshot_free(&s);
         if (rc == 0)
             return 1;
@@ -75,12 +75,12 @@ static char *waiting_for(const struct ls_acquire_args *a, const struct ls_pass *
 }
 
 /* Out of time or stopped: leave the queue, then the busy error naming who holds what. */
-static void give_up(const struct ls_acquire_args *a, struct ls_wait_ticket *tk, size_t target_cpus,
-                    bool stopped, long long elapsed, const char *why, struct ls_error *err)
+static void give_up(const struct ls_acquire_args *a, struct ls_wait_ticket *tk, bool stopped,
+                    long long elapsed, const char *why, struct ls_error *err)
 {
     char lead[160];
-    snprintf(lead, sizeof(lead), "could not reserve %zu CPU(s) %s %lld ms of waiting", target_cpus,
-             stopped ? "(interrupted) after" : "within", elapsed);
+    snprintf(lead, sizeof(lead), "could not reserve %zu CPU(s) %s %lld ms of waiting",
+             a->budget.target, stopped ? "(interrupted) after" : "within", elapsed);
     ls_wait_unregister(tk); /* so the error does not list us as queued ahead */
     ls_busy_error(a, lead, why, err);
 }
@@ -90,16 +90,10 @@ int ls_plan_acquire_wait(const struct ls_topology *topo, const ls_cpuset *allowe
                          long long timeout_ms, void (*on_wait)(const char *who, void *ctx),
                          void *ctx, struct ls_plan *plan, struct ls_error *err)
 {
-    struct ls_acquire_args a = {topo, allowed, ld, req};
+    struct ls_acquire_args a = {topo, allowed, ld, req, {0}};
     long long start = now_ms();
-    size_t target_cpus = 0;
-    ls_cpuset on = LS_CPUSET_INIT;
-    if (ls_cpuset_copy(&on, allowed) < 0)
-        return ls_fail(err, LS_ERR_SYSTEM, ENOMEM, "out of memory");
-    ls_cpuset_and(&on, &topo->online);
-    int rc = ls_request_target(req, ls_cpuset_count(&on), &target_cpus, err);
-    ls_cpuset_free(&on);
-    if (rc < 0)
+    /* Once for the whole wait: the queue entry, every pass and the busy message. */
+    if (ls_budget_resolve(topo, allowed, req, &a.budget, err) < 0)
         return -1;
 
     char *last_who = NULL, why[512] = "";
@@ -118,7 +112,7 @@ int ls_plan_acquire_wait(const struct ls_topology *topo, const ls_cpuset *allowe
         return r > 0 ? 0 : -1;
     }
     struct ls_wait_ticket tk;
-    if (ls_wait_register(ld, req->mode, target_cpus, &tk, err) < 0) {
+    if (ls_wait_register(ld, req->mode, a.budget.target, &tk, err) < 0) {
         ls_pass_free(&first);
         ls_wait_wake_close(&wake);
         return -1;
@@ -135,7 +129,7 @@ int ls_plan_acquire_wait(const struct ls_topology *topo, const ls_cpuset *allowe
         return -1;
     }
     bool have_first = true;
-    rc = -1;
+    int rc = -1;
     for (unsigned attempt = 0;; attempt++) {
         struct ls_pass p;
         if (have_first) {
@@ -146,7 +140,7 @@ int ls_plan_acquire_wait(const struct ls_topology *topo, const ls_cpuset *allowe
             ls_wait_wake_drain(&wake);
             if (req->stop && *req->stop) {
                 /* Stopped while asleep: leave without taking what a release just freed. */
-                give_up(&a, &tk, target_cpus, true, now_ms() - start, why, err);
+                give_up(&a, &tk, true, now_ms() - start, why, err);
                 break;
             }
             r = ls_pass_acquire(&a, tk.ticket, tk.pid, &p, plan, why, sizeof(why), err);
@@ -181,7 +175,7 @@ int ls_plan_acquire_wait(const struct ls_topology *topo, const ls_cpuset *allowe
         long long elapsed = now_ms() - start;
         bool stopped = req->stop && *req->stop;
         if (stopped || (timeout_ms >= 0 && elapsed >= timeout_ms)) {
-            give_up(&a, &tk, target_cpus, stopped, elapsed, why, err);
+            give_up(&a, &tk, stopped, elapsed, why, err);
             break;
         }
         long long delay = wake.fd >= 0 ? ls_wait_safety_poll_ms
