@@ -45,12 +45,11 @@ static bool relevant(const struct ls_topology *topo, const ls_cpuset *allowed,
                : ls_cpuset_has(allowed, v) && ls_cpuset_has(&topo->online, v);
 }
 
-int ls_snapshot_take(const struct ls_topology *topo, const ls_cpuset *allowed,
-                     const struct ls_lockdir *ld, const struct ls_locktable *t,
-                     struct ls_snapshot *snap, struct ls_error *err)
+/* Count into an idle snapshot the holders of every relevant lockfile in the lock dir. */
+static int count_holders(const struct ls_topology *topo, const ls_cpuset *allowed,
+                         const struct ls_lockdir *ld, const struct ls_locktable *t,
+                         struct ls_snapshot *snap, struct ls_error *err)
 {
-    if (ls_snapshot_idle(topo, snap, err) < 0)
-        return -1;
     /* Nobody holds anything on the lock dir's filesystem: no file to look at (unless what
      * /proc/locks shows must be confirmed by probing). */
     if (!ld->confirm_free && !ls_locktable_has_device(t, ld->dev_major, ld->dev_minor))
@@ -58,10 +57,9 @@ int ls_snapshot_take(const struct ls_topology *topo, const ls_cpuset *allowed,
     /* One readdir; a stat only where the dirent cannot vouch for the inode. */
     bool trust_dirent = dirent_ino_is_inode(ld->dir);
     _cleanup_closedir_ DIR *d = opendir(ld->dir);
-    if (!d) {
-        ls_fail(err, LS_ERR_SYSTEM, errno, "cannot list lock dir %s: %s", ld->dir, strerror(errno));
-        goto fail;
-    }
+    if (!d)
+        return ls_fail(err, LS_ERR_SYSTEM, errno, "cannot list lock dir %s: %s", ld->dir,
+                       strerror(errno));
     struct dirent *de;
     while ((de = readdir(d))) {
         enum ls_lock_kind kind;
@@ -76,7 +74,7 @@ int ls_snapshot_take(const struct ls_topology *topo, const ls_cpuset *allowed,
         } else {
             int r = ls_lock_inode(ld, kind, v, &ino, err);
             if (r < 0)
-                goto fail;
+                return -1;
             if (r == 0)
                 continue; /* removed since the scan: nobody holds it */
         }
@@ -97,15 +95,24 @@ int ls_snapshot_take(const struct ls_topology *topo, const ls_cpuset *allowed,
                 if (v < snap->ncpus)
                     snap->cpu_shared[v]++;
             } else if (ls_cpuset_add(&snap->cpu_held, v) < 0) {
-                oom(err);
-                goto fail;
+                return oom(err);
             }
         }
     }
     return 0;
-fail:
-    ls_snapshot_free(snap);
-    return -1;
+}
+
+int ls_snapshot_take(const struct ls_topology *topo, const ls_cpuset *allowed,
+                     const struct ls_lockdir *ld, const struct ls_locktable *t,
+                     struct ls_snapshot *snap, struct ls_error *err)
+{
+    if (ls_snapshot_idle(topo, snap, err) < 0)
+        return -1;
+    if (count_holders(topo, allowed, ld, t, snap, err) < 0) {
+        ls_snapshot_free(snap);
+        return -1;
+    }
+    return 0;
 }
 
 /* Append "LLC 2: pid 1 (x) shared, ..." for one lockfile's holders passing `keep`. */
@@ -145,29 +152,26 @@ static int describe_one(FILE *f, bool *first, const struct ls_lockdir *ld,
     return 0;
 }
 
-static int finish(FILE *f, char **buf, char **out, struct ls_error *err)
+/* Close the memstream and hand its text to *out; the caller's cleanup frees what is left. */
+static int finish(FILE **f, char **buf, char **out, struct ls_error *err)
 {
-    if (fclose(f) != 0 || !*buf) {
-        free(*buf);
+    if (fclose(LS_STEAL(*f)) != 0 || !*buf)
         return oom(err);
-    }
-    *out = *buf;
+    *out = LS_STEAL(*buf);
     return 0;
 }
 
 int ls_describe_holders(const struct ls_topology *topo, const ls_cpuset *allowed,
                         const struct ls_lockdir *ld, char **out, struct ls_error *err)
 {
-    struct ls_locktable t = {0};
+    _cleanup_locktable_ struct ls_locktable t = {0};
     if (ls_locktable_read(&t, NULL, err) < 0)
         return -1;
-    char *buf = NULL;
+    _cleanup_free_ char *buf = NULL;
     size_t len = 0;
-    FILE *f = open_memstream(&buf, &len);
-    if (!f) {
-        ls_locktable_free(&t);
+    _cleanup_fclose_ FILE *f = open_memstream(&buf, &len);
+    if (!f)
         return oom(err);
-    }
     bool first = true;
     int rc = 0;
     for (int kind = LS_LOCK_LLC; kind <= LS_LOCK_CPU && rc == 0; kind++) {
@@ -181,22 +185,18 @@ int ls_describe_holders(const struct ls_topology *topo, const ls_cpuset *allowed
             rc = describe_one(f, &first, ld, &t, (enum ls_lock_kind)kind, v, false, err);
         }
     }
-    ls_locktable_free(&t);
-    if (rc < 0) {
-        fclose(f);
-        free(buf);
+    if (rc < 0)
         return -1;
-    }
-    return finish(f, &buf, out, err);
+    return finish(&f, &buf, out, err);
 }
 
 int ls_describe_conflicts(const struct ls_lockdir *ld, const struct ls_locktable *t,
                           const struct ls_lock_step *steps, size_t nsteps, char **out,
                           struct ls_error *err)
 {
-    char *buf = NULL;
+    _cleanup_free_ char *buf = NULL;
     size_t len = 0;
-    FILE *f = open_memstream(&buf, &len);
+    _cleanup_fclose_ FILE *f = open_memstream(&buf, &len);
     if (!f)
         return oom(err);
     bool first = true;
@@ -204,11 +204,8 @@ int ls_describe_conflicts(const struct ls_lockdir *ld, const struct ls_locktable
         /* A shared step (an LLC, or a shared job's CPU mark) only conflicts with exclusive
          * holders. */
         bool only_ex = steps[i].mode == LS_LOCK_SHARED;
-        if (describe_one(f, &first, ld, t, steps[i].kind, steps[i].index, only_ex, err) < 0) {
-            fclose(f);
-            free(buf);
+        if (describe_one(f, &first, ld, t, steps[i].kind, steps[i].index, only_ex, err) < 0)
             return -1;
-        }
     }
-    return finish(f, &buf, out, err);
+    return finish(&f, &buf, out, err);
 }

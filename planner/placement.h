@@ -25,6 +25,8 @@ struct ls_plan_ctx {
 int ls_ctx_init(struct ls_plan_ctx *c, const struct ls_topology *topo, const ls_cpuset *allowed,
                 const struct ls_snapshot *snap, struct ls_error *err);
 void ls_ctx_free(struct ls_plan_ctx *c);
+/* A context freed when it goes out of scope; start it zeroed. */
+#define _cleanup_ctx_ __attribute__((cleanup(ls_ctx_free)))
 
 static inline unsigned ls_ctx_holders(const struct ls_plan_ctx *c, unsigned llc)
 {

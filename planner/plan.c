@@ -6,6 +6,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "cleanup.h"
+
 static void plan_reset(struct ls_plan *plan, enum ls_mode mode)
 {
     memset(plan, 0, sizeof(*plan));
@@ -21,12 +23,12 @@ int ls_plan_compute(const struct ls_topology *topo, const ls_cpuset *allowed,
     return ls_plan_compute_budget(topo, allowed, snap, req, NULL, plan, err);
 }
 
-int ls_plan_compute_budget(const struct ls_topology *topo, const ls_cpuset *allowed,
-                           const struct ls_snapshot *snap, const struct ls_request *req,
-                           const struct ls_budget *b, struct ls_plan *plan, struct ls_error *err)
+/* The mode's planner over one snapshot; on error the caller drops what it left in plan. */
+static int compute(const struct ls_topology *topo, const ls_cpuset *allowed,
+                   const struct ls_snapshot *snap, const struct ls_request *req,
+                   const struct ls_budget *b, struct ls_plan *plan, struct ls_error *err)
 {
-    plan_reset(plan, req->mode);
-    struct ls_snapshot empty = {0};
+    _cleanup_snapshot_ struct ls_snapshot empty = {0};
     if (!snap) {
         /* Nobody holds anything: what the host could give if it were idle. */
         if (ls_snapshot_idle(topo, &empty, err) < 0)
@@ -37,36 +39,31 @@ int ls_plan_compute_budget(const struct ls_topology *topo, const ls_cpuset *allo
                        "snapshot covers %zu LLCs but the topology has %zu", snap->nllcs,
                        topo->nllcs);
     }
-    struct ls_plan_ctx c;
-    int rc = ls_ctx_init(&c, topo, allowed, snap, err);
-    if (rc < 0)
-        goto out_snap;
-    rc = -1;
+    _cleanup_ctx_ struct ls_plan_ctx c = {0};
+    if (ls_ctx_init(&c, topo, allowed, snap, err) < 0)
+        return -1;
     if (c.nallowed == 0) {
-        char *a = ls_cpuset_format(allowed), *o = ls_cpuset_format(&topo->online);
-        ls_fail(err, LS_ERR_UNSAT, ENOENT,
-                "none of the allowed CPUs (%s) is online on this host (online: %s)",
-                a && *a ? a : "none", o && *o ? o : "none");
-        free(a);
-        free(o);
-        goto out;
+        _cleanup_free_ char *a = ls_cpuset_format(allowed);
+        _cleanup_free_ char *o = ls_cpuset_format(&topo->online);
+        return ls_fail(err, LS_ERR_UNSAT, ENOENT,
+                       "none of the allowed CPUs (%s) is online on this host (online: %s)",
+                       a && *a ? a : "none", o && *o ? o : "none");
     }
     /* The resolved budget counted the same CPUs (a validated topology puts every online CPU in
      * an LLC); recount only when it did not. */
     if (b && b->target && b->allowed == c.nallowed)
         plan->target_cpus = b->target;
     else if (ls_request_target(req, c.nallowed, &plan->target_cpus, err) < 0)
-        goto out;
+        return -1;
     plan->vcpus = req->vcpus;
     c.full_cores = req->smt == LS_SMT_FULL_CORES;
     if (c.full_cores && !(req->mode == LS_MODE_EXCLUSIVE && req->has_perf) &&
-        plan->target_cpus % topo->max_threads) {
-        ls_fail(err, LS_ERR_UNSAT, EINVAL,
-                "--smt full-cores: %zu CPUs is not a whole number of this host's %u-thread "
-                "cores; ask for a multiple of %u",
-                plan->target_cpus, topo->max_threads, topo->max_threads);
-        goto out;
-    }
+        plan->target_cpus % topo->max_threads)
+        return ls_fail(err, LS_ERR_UNSAT, EINVAL,
+                       "--smt full-cores: %zu CPUs is not a whole number of this host's %u-thread "
+                       "cores; ask for a multiple of %u",
+                       plan->target_cpus, topo->max_threads, topo->max_threads);
+    int rc = -1;
     switch (req->mode) {
     case LS_MODE_SHARED:
         rc = ls_plan_shared(&c, plan->target_cpus, plan, err);
@@ -79,11 +76,13 @@ int ls_plan_compute_budget(const struct ls_topology *topo, const ls_cpuset *allo
                            : ls_plan_exclusive_llcs(&c, plan->target_cpus, plan, err);
         break;
     default:
-        ls_fail(err, LS_ERR_USAGE, EINVAL, "unknown reservation mode %d", (int)req->mode);
+        return ls_fail(err, LS_ERR_USAGE, EINVAL, "unknown reservation mode %d", (int)req->mode);
     }
-    if (rc == 0 && (ls_plan_set_mems(topo, plan) < 0 || ls_plan_add_warnings(topo, req, plan) < 0))
-        rc = ls_fail(err, LS_ERR_SYSTEM, ENOMEM, "out of memory planning");
-    for (size_t p = 0; rc == 0 && p < topo->nnodes; p++)
+    if (rc < 0)
+        return -1;
+    if (ls_plan_set_mems(topo, plan) < 0 || ls_plan_add_warnings(topo, req, plan) < 0)
+        return ls_fail(err, LS_ERR_SYSTEM, ENOMEM, "out of memory planning");
+    for (size_t p = 0; p < topo->nnodes; p++)
         if (topo->nodes[p].memoryless &&
             ls_cpuset_has(&plan->mems, (unsigned)topo->nodes[p].mem_node) &&
             ls_cpuset_intersects(&plan->cpus, &topo->nodes[p].cpus))
@@ -91,20 +90,24 @@ int ls_plan_compute_budget(const struct ls_topology *topo, const ls_cpuset *allo
                             "mems: node %d has no memory (or the cgroup parent grants none); "
                             "its CPUs use node %d's, the nearest with memory",
                             topo->nodes[p].id, topo->nodes[p].mem_node);
-    if (rc == 0 && topo->max_threads > 1 && req->mode != LS_MODE_EXCLUSIVE)
+    if (topo->max_threads > 1 && req->mode != LS_MODE_EXCLUSIVE)
         ls_plan_explain(plan, "SMT: %u threads per core; CPUs taken as whole cores first%s",
                         topo->max_threads, c.full_cores ? " and only (--smt full-cores)" : "");
-out:
-    ls_ctx_free(&c);
-out_snap:
-    if (snap == &empty)
-        ls_snapshot_free(&empty);
-    if (rc < 0) {
+    return 0;
+}
+
+int ls_plan_compute_budget(const struct ls_topology *topo, const ls_cpuset *allowed,
+                           const struct ls_snapshot *snap, const struct ls_request *req,
+                           const struct ls_budget *b, struct ls_plan *plan, struct ls_error *err)
+{
+    plan_reset(plan, req->mode);
+    if (compute(topo, allowed, snap, req, b, plan, err) < 0) {
         enum ls_mode mode = plan->mode;
         ls_plan_free(plan);
         plan_reset(plan, mode);
+        return -1;
     }
-    return rc;
+    return 0;
 }
 
 void ls_plan_release(struct ls_plan *plan)

@@ -2,6 +2,7 @@
  * queued fairly (waitq.h): while waiting we reserve the plan we wait for, so newcomers plan
  * around it instead of starving us. */
 #include "acquire.h"
+#include "cleanup.h"
 #include "holders.h"
 #include "locksteps.h"
 #include "trace.h"
@@ -34,7 +35,7 @@ static int reservation_target(const struct ls_acquire_args *a, const struct ls_p
                               const struct ls_wait_ticket *tk, struct ls_plan *target)
 {
     for (int relax = 0; relax < 2; relax++) {
-        struct ls_snapshot s;
+        _cleanup_snapshot_ struct ls_snapshot s = {0};
         if (ls_snapshot_copy(&s, &p->snap) < 0)
             return 0;
         memset(s.llc_shared, 0, s.nllcs * sizeof(unsigned));
@@ -47,7 +48,6 @@ static int reservation_target(const struct ls_acquire_args *a, const struct ls_p
         int rc = ls_waitq_apply(&p->queue, tk->ticket, tk->pid, &s);
         if (rc == 0)
             rc = ls_plan_compute_budget(a->topo, a->allowed, &s, a->req, &a->budget, target, &e);
-        ls_snapshot_free(&s);
         if (rc == 0)
             return 1;
     }
@@ -58,20 +58,30 @@ static int reservation_target(const struct ls_acquire_args *a, const struct ls_p
 static char *waiting_for(const struct ls_acquire_args *a, const struct ls_pass *p,
                          const struct ls_wait_ticket *tk, const struct ls_plan *target)
 {
-    char *who = NULL;
     if (target) {
-        struct ls_lock_step *steps = NULL;
+        _cleanup_free_ struct ls_lock_step *steps = NULL;
+        _cleanup_free_ char *who = NULL;
         size_t n = 0;
         struct ls_error e = {0};
         if (ls_plan_lock_steps(target, &steps, &n) == 0)
             ls_describe_conflicts(a->ld, &p->table, steps, n, &who, &e);
-        free(steps);
         if (who && *who)
-            return who;
-        free(who);
+            return LS_STEAL(who);
     }
-    who = ls_waitq_describe(&p->queue, tk->ticket, tk->pid);
-    return who;
+    return ls_waitq_describe(&p->queue, tk->ticket, tk->pid);
+}
+
+/* Write what we wait for (or that we wait without a plan) into our queue entry, and name who
+ * we wait for. -1 (err set) when the entry cannot be written. */
+static int reserve(const struct ls_acquire_args *a, const struct ls_pass *p,
+                   struct ls_wait_ticket *tk, bool *have, char **who, struct ls_error *err)
+{
+    _cleanup_plan_ struct ls_plan target = {0};
+    *have = reservation_target(a, p, tk, &target);
+    if (ls_wait_reserve(tk, *have ? &target : NULL, err) < 0)
+        return -1;
+    *who = waiting_for(a, p, tk, *have ? &target : NULL);
+    return 0;
 }
 
 /* Out of time or stopped: leave the queue, then the busy error naming who holds what. */
@@ -96,7 +106,8 @@ int ls_plan_acquire_wait(const struct ls_topology *topo, const ls_cpuset *allowe
     if (ls_budget_resolve(topo, allowed, req, &a.budget, err) < 0)
         return -1;
 
-    char *last_who = NULL, why[512] = "";
+    _cleanup_free_ char *last_who = NULL;
+    char why[512] = "";
     /* Watching before the first pass, so no release after it goes unseen. Without inotify
      * (fs.inotify.max_user_instances, per user, is used up) we poll. */
     struct ls_wait_wake wake = {.fd = -1};
@@ -150,19 +161,13 @@ int ls_plan_acquire_wait(const struct ls_topology *topo, const ls_cpuset *allowe
             rc = r > 0 ? 0 : -1;
             break;
         }
-        struct ls_plan target;
-        int have = reservation_target(&a, &p, &tk, &target);
-        if (ls_wait_reserve(&tk, have ? &target : NULL, err) < 0) {
-            if (have)
-                ls_plan_free(&target);
-            ls_pass_free(&p);
-            break;
-        }
-        wake.on_release = have;
-        char *who = waiting_for(&a, &p, &tk, have ? &target : NULL);
-        if (have)
-            ls_plan_free(&target);
+        bool have = false;
+        char *who = NULL;
+        int rr = reserve(&a, &p, &tk, &have, &who, err);
         ls_pass_free(&p);
+        if (rr < 0)
+            break;
+        wake.on_release = have;
         if (who && *who && (!last_who || strcmp(who, last_who))) {
             if (on_wait)
                 on_wait(who, ctx);
@@ -188,7 +193,6 @@ int ls_plan_acquire_wait(const struct ls_topology *topo, const ls_cpuset *allowe
         ls_trace_mark("wait-sleep");
     }
     ls_wait_wake_close(&wake);
-    free(last_who);
     ls_wait_unregister(&tk);
     return rc;
 }
