@@ -10,9 +10,8 @@
 #include "error.h"
 #include "lockfile.h"
 #include "request.h"
+#include "snapshot.h"
 #include "topology.h"
-
-struct ls_snapshot; /* snapshot.h */
 
 struct ls_assignment {
     unsigned vcpu, host_cpu;

@@ -1,6 +1,7 @@
 /* The wait queue's files: registering, publishing a reservation, reading live waiters,
  * removing dead ones. See waitq.h for the protocol. */
 #include "waitq.h"
+#include "locksteps.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -14,7 +15,6 @@
 #include <unistd.h>
 
 #include "cleanup.h"
-#include "locksteps.h"
 
 #define WAIT_MAX_FILE (256u << 10)
 #define STALE_TMP_SECONDS 60

@@ -8,7 +8,6 @@
 #include <unistd.h>
 
 #include "../planner/cleanup.h"
-#include "../planner/snapshot.h"
 #include "json.h"
 #include "plan_json.h"
 #include "slots_cmd.h"

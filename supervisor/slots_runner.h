@@ -9,7 +9,6 @@
 #include <stdio.h>
 #include <sys/types.h>
 
-#include "../planner/snapshot.h"
 #include "runstats.h"
 #include "slots_cmd.h"
 

@@ -18,9 +18,8 @@
 
 #include <cmocka.h>
 
-#include "planner/plan.h"
 #include "planner/holders.h"
-#include "planner/snapshot.h"
+#include "planner/plan.h"
 
 static inline void assert_set(const ls_cpuset *s, const char *list)
 {
