@@ -1,6 +1,7 @@
 /* PLAN: the CPUs/LLCs chosen for a request (struct ls_plan), how they are computed, and the
  * release of their locks. The request is request.h, DISCOVER holders.h (into snapshot.h's
- * value), the locks a plan takes locksteps.h, ACQUIRE acquire.h. */
+ * value), the locks a plan takes locksteps.h (below both plan.c and snapshot.c), ACQUIRE
+ * acquire.h. */
 #ifndef LLCSLICE_PLAN_H
 #define LLCSLICE_PLAN_H
 
@@ -9,6 +10,7 @@
 #include "cpuset.h"
 #include "error.h"
 #include "lockfile.h"
+#include "locksteps.h"
 #include "request.h"
 #include "snapshot.h"
 #include "topology.h"

@@ -18,7 +18,6 @@
 
 #include <cmocka.h>
 
-#include "planner/holders.h"
 #include "planner/plan.h"
 
 static inline void assert_set(const ls_cpuset *s, const char *list)
