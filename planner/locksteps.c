@@ -3,7 +3,7 @@
 
 #include <stdlib.h>
 
-#include "plan.h"
+#include "plan_types.h"
 
 static int cmp_step(const void *a, const void *b)
 {

@@ -3,6 +3,7 @@
  * `plan` predicts `run`. Each virtual LLC of --perf LLCSxCORESxTHREADS[,nodes=N] lands on one
  * whole free host LLC; the host LLCs minimise the guest's NUMA distances; plus one service
  * CPU. Only the allowed part of each LLC counts as the host. */
+#include "plan.h"
 #include "placement.h"
 #include "cleanup.h"
 

@@ -6,8 +6,10 @@
 
 #include <stdbool.h>
 
-#include "plan.h"
+#include "plan_types.h"
+#include "request.h"
 #include "snapshot.h"
+#include "topology.h"
 
 struct ls_plan_ctx {
     const struct ls_topology *topo;

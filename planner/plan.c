@@ -1,4 +1,5 @@
 /* PLAN entry point (mode dispatch over one snapshot) and the plan object's lifecycle. */
+#include "plan.h"
 #include "placement.h"
 
 #include <errno.h>

@@ -11,38 +11,10 @@
 #include "error.h"
 #include "lockfile.h"
 #include "locksteps.h"
+#include "plan_types.h"
 #include "request.h"
 #include "snapshot.h"
 #include "topology.h"
-
-struct ls_assignment {
-    unsigned vcpu, host_cpu;
-};
-
-struct ls_plan {
-    enum ls_mode mode;
-    size_t target_cpus;
-    size_t vcpus; /* the job's vCPU count (--perf, or declared): LLCSLICE_VCPUS; 0 = none */
-    unsigned *locked_llcs; /* ascending = acquire order */
-    size_t nlocked;
-    ls_cpuset cpus;
-    ls_cpuset mems;
-    struct ls_assignment *assignments; /* exclusive mode */
-    size_t nassignments;
-    struct ls_perf_topo guest; /* exclusive --perf: the guest topology, else all 0 */
-    int *guest_host_node;      /* [guest.nodes] host node id of each guest node's LLCs */
-    int service_cpu;           /* exclusive mode, else -1 */
-    int service_llc;     /* exclusive mode: the service CPU's LLC when it is not one of locked_llcs
-                          * (then held LOCK_SH so no exclusive peer takes it), else -1 */
-    ls_cpuset cpu_marks; /* shared mode: CPUs marked LOCK_SH (cpus minus others' LOCK_EX ones) */
-    ls_cpuset overlap;   /* shared mode: CPUs of cpus other jobs also use (full host) */
-    char **warnings;
-    size_t nwarnings;
-    char **explain; /* which rule chose what, one line each (plan -v) */
-    size_t nexplain;
-    int *fds; /* held lock fds, released by ls_plan_release */
-    size_t nfds;
-};
 
 /* PLAN (pure): choose LLCs/CPUs for req given who holds what (snap NULL: nobody). No I/O.
  * Errors: LS_ERR_USAGE budget above allowed, LS_ERR_UNSAT never fits this host, LS_ERR_BUSY
