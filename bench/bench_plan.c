@@ -15,6 +15,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "planner/acquire.h"
+#include "planner/holders.h"
 #include "planner/lockfile.h"
 #include "planner/plan.h"
 #include "planner/topology.h"

@@ -1,6 +1,9 @@
 /* ACQUIRE: lock a computed plan all-or-nothing, and the seed's DISCOVER -> PLAN -> ACQUIRE
  * loop with 3 retries after 10/50/200 ms, ending in a busy error naming every holder. */
 #include "acquire.h"
+#include "cleanup.h"
+#include "holders.h"
+#include "locksteps.h"
 #include "strv.h"
 #include "trace.h"
 
@@ -27,7 +30,7 @@ void ls_sleep_ms(unsigned ms)
 int ls_plan_try_lock(const struct ls_lockdir *ld, struct ls_plan *plan, char *busy_what,
                      size_t busy_size, struct ls_error *err)
 {
-    struct ls_lock_step *steps = NULL;
+    _cleanup_free_ struct ls_lock_step *steps = NULL;
     size_t n = 0;
     if (ls_plan_lock_steps(plan, &steps, &n) < 0)
         return ls_fail(err, LS_ERR_SYSTEM, ENOMEM, "out of memory locking the plan");
@@ -40,11 +43,9 @@ int ls_plan_try_lock(const struct ls_lockdir *ld, struct ls_plan *plan, char *bu
         rl.rlim_cur = rl.rlim_max == RLIM_INFINITY || want < rl.rlim_max ? want : rl.rlim_max;
         (void)setrlimit(RLIMIT_NOFILE, &rl);
     }
-    int *fds = malloc((n ? n : 1) * sizeof(*fds));
-    if (!fds) {
-        free(steps);
+    _cleanup_free_ int *fds = malloc((n ? n : 1) * sizeof(*fds));
+    if (!fds)
         return ls_fail(err, LS_ERR_SYSTEM, ENOMEM, "out of memory locking the plan");
-    }
     size_t held = 0;
     int rc = 1;
     for (size_t i = 0; i < n; i++) {
@@ -60,16 +61,14 @@ int ls_plan_try_lock(const struct ls_lockdir *ld, struct ls_plan *plan, char *bu
         rc = r;
         break;
     }
-    free(steps);
     if (rc != 1) {
         /* All or nothing: drop what we got so racing peers see a consistent state. */
         while (held)
             ls_lock_release(fds[--held]);
-        free(fds);
         return rc;
     }
     ls_plan_release(plan);
-    plan->fds = fds;
+    plan->fds = LS_STEAL(fds);
     plan->nfds = held;
     return 1;
 }
@@ -96,40 +95,13 @@ int ls_pass_discover(const struct ls_acquire_args *a, struct ls_pass *p, struct 
     return 0;
 }
 
-int ls_snapshot_copy(struct ls_snapshot *dst, const struct ls_snapshot *src)
-{
-    memset(dst, 0, sizeof(*dst));
-    size_t n = src->nllcs ? src->nllcs : 1;
-    dst->nllcs = src->nllcs;
-    dst->llc_shared = malloc(n * sizeof(unsigned));
-    dst->llc_exclusive = malloc(n * sizeof(unsigned));
-    dst->ncpus = src->ncpus;
-    dst->cpu_shared = malloc((src->ncpus ? src->ncpus : 1) * sizeof(unsigned));
-    if (!dst->llc_shared || !dst->llc_exclusive || !dst->cpu_shared ||
-        ls_cpuset_copy(&dst->cpu_held, &src->cpu_held) < 0) {
-        ls_snapshot_free(dst);
-        return -1;
-    }
-    if (src->cpu_shared)
-        memcpy(dst->cpu_shared, src->cpu_shared, src->ncpus * sizeof(unsigned));
-    else
-        dst->ncpus = 0;
-    memcpy(dst->llc_shared, src->llc_shared, src->nllcs * sizeof(unsigned));
-    memcpy(dst->llc_exclusive, src->llc_exclusive, src->nllcs * sizeof(unsigned));
-    return 0;
-}
-
 int ls_pass_plan(const struct ls_acquire_args *a, const struct ls_pass *p,
                  unsigned long long ticket, pid_t pid, struct ls_plan *plan, struct ls_error *err)
 {
-    struct ls_snapshot eff;
-    if (ls_snapshot_copy(&eff, &p->snap) < 0 || ls_waitq_apply(&p->queue, ticket, pid, &eff) < 0) {
-        ls_snapshot_free(&eff);
+    _cleanup_snapshot_ struct ls_snapshot eff = {0};
+    if (ls_snapshot_copy(&eff, &p->snap) < 0 || ls_waitq_apply(&p->queue, ticket, pid, &eff) < 0)
         return ls_fail(err, LS_ERR_SYSTEM, ENOMEM, "out of memory planning");
-    }
-    int rc = ls_plan_compute(a->topo, a->allowed, &eff, a->req, plan, err);
-    ls_snapshot_free(&eff);
-    return rc;
+    return ls_plan_compute_budget(a->topo, a->allowed, &eff, a->req, &a->budget, plan, err);
 }
 
 /* The overcommit warning's "shared with which holders": every holder of the overlap's CPU
@@ -138,20 +110,17 @@ int ls_plan_name_overlap(const struct ls_acquire_args *a, const struct ls_pass *
                          struct ls_plan *plan)
 {
     size_t n = ls_cpuset_count(&plan->overlap), k = 0;
-    struct ls_lock_step *steps = malloc((n ? n : 1) * sizeof(*steps));
+    _cleanup_free_ struct ls_lock_step *steps = malloc((n ? n : 1) * sizeof(*steps));
     if (!steps)
         return -1;
     LS_CPUSET_FOREACH(cpu, &plan->overlap)
     steps[k++] = (struct ls_lock_step){LS_LOCK_CPU, (unsigned)cpu, LS_LOCK_EXCLUSIVE};
-    char *who = NULL;
+    _cleanup_free_ char *who = NULL;
     struct ls_error e = {0};
-    int rc = 0;
     if (ls_describe_conflicts(a->ld, &p->table, steps, k, &who, &e) == 0 && who && *who)
-        rc = ls_strv_appendf(&plan->warnings, &plan->nwarnings, "llcslice: CPUs shared with: %s",
-                             who);
-    free(who);
-    free(steps);
-    return rc;
+        return ls_strv_appendf(&plan->warnings, &plan->nwarnings, "llcslice: CPUs shared with: %s",
+                               who);
+    return 0;
 }
 
 static int pass_acquire(const struct ls_acquire_args *a, unsigned long long ticket, pid_t pid,
@@ -168,24 +137,22 @@ static int plan_lock(const struct ls_lockdir *ld)
     if ((size_t)snprintf(path, sizeof(path), "%s/%s-plan.lock", ld->dir, ld->prefix) >=
         sizeof(path))
         return -1;
-    int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK, 0666);
+    _cleanup_close_ int fd =
+        open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK, 0666);
     if (fd < 0)
         return -1;
     struct stat st;
-    if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
-        close(fd);
+    if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode))
         return -1;
-    }
     if ((st.st_mode & 0777) != 0666 && st.st_uid == geteuid())
         (void)fchmod(fd, 0666); /* umask-independent, like every lockfile */
     for (int i = 0; i < 2000; i++) {
         if (flock(fd, LOCK_EX | LOCK_NB) == 0)
-            return fd;
+            return LS_STEAL_FD(fd);
         if (errno != EWOULDBLOCK && errno != EINTR)
             break;
         ls_sleep_ms(5);
     }
-    close(fd);
     return -1;
 }
 
@@ -193,11 +160,9 @@ int ls_pass_acquire(const struct ls_acquire_args *a, unsigned long long ticket, 
                     struct ls_pass *p, struct ls_plan *plan, char *why, size_t why_size,
                     struct ls_error *err)
 {
-    int serial = a->req->mode == LS_MODE_SHARED ? plan_lock(a->ld) : -1;
-    int r = pass_acquire(a, ticket, pid, p, plan, why, why_size, err);
-    if (serial >= 0)
-        close(serial);
-    return r;
+    /* Held until this pass has locked (or given up): the next starter's discover sees us. */
+    _cleanup_close_ int serial = a->req->mode == LS_MODE_SHARED ? plan_lock(a->ld) : -1;
+    return pass_acquire(a, ticket, pid, p, plan, why, why_size, err);
 }
 
 static int pass_acquire(const struct ls_acquire_args *a, unsigned long long ticket, pid_t pid,
@@ -233,21 +198,19 @@ static int pass_acquire(const struct ls_acquire_args *a, unsigned long long tick
 int ls_busy_error(const struct ls_acquire_args *a, const char *lead, const char *why,
                   struct ls_error *err)
 {
-    char *holders = NULL, *waiters = NULL;
-    struct ls_waitq q = {0};
+    _cleanup_free_ char *holders = NULL;
+    _cleanup_free_ char *waiters = NULL;
+    _cleanup_waitq_ struct ls_waitq q = {0};
     struct ls_error e2 = {0};
     if (ls_describe_holders(a->topo, a->allowed, a->ld, &holders, &e2) < 0)
         holders = NULL;
     if (ls_waitq_read(a->ld, &q, &e2) == 0)
         waiters = ls_waitq_describe(&q, 0, 0);
-    ls_waitq_free(&q);
     ls_fail(err, LS_ERR_BUSY, EBUSY,
             "%s%s%s%s; holders: %s%s%s. Run `llcslice locks` to see every lock", lead,
             why && *why ? " (" : "", why && *why ? why : "", why && *why ? ")" : "",
             holders && *holders ? holders : "<none recorded>",
             waiters && *waiters ? "; queued ahead: " : "", waiters ? waiters : "");
-    free(holders);
-    free(waiters);
     return -1;
 }
 
@@ -255,7 +218,11 @@ int ls_plan_acquire(const struct ls_topology *topo, const ls_cpuset *allowed,
                     const struct ls_lockdir *ld, const struct ls_request *req, struct ls_plan *plan,
                     struct ls_error *err)
 {
-    struct ls_acquire_args a = {topo, allowed, ld, req};
+    struct ls_acquire_args a = {topo, allowed, ld, req, {0}};
+    /* Errors are PLAN's to report, as each pass resolves an unresolved budget itself; the busy
+     * message then says 0 CPU(s). */
+    struct ls_error ignore = {0};
+    (void)ls_budget_resolve(topo, allowed, req, &a.budget, &ignore);
     char why[512] = "";
     for (unsigned attempt = 0; attempt < ATTEMPTS; attempt++) {
         struct ls_pass p;
@@ -267,16 +234,8 @@ int ls_plan_acquire(const struct ls_topology *topo, const ls_cpuset *allowed,
             ls_sleep_ms(retry_delays_ms[attempt]);
     }
     /* Busy every time: name the holders from a fresh read, so the error points at who won. */
-    size_t target = 0;
-    ls_cpuset on = LS_CPUSET_INIT;
-    if (ls_cpuset_copy(&on, allowed) == 0) {
-        ls_cpuset_and(&on, &topo->online);
-        struct ls_error ignore = {0};
-        ls_request_target(req, ls_cpuset_count(&on), &target, &ignore);
-    }
-    ls_cpuset_free(&on);
     char lead[128];
-    snprintf(lead, sizeof(lead), "could not reserve %zu CPU(s) after %zu attempts", target,
+    snprintf(lead, sizeof(lead), "could not reserve %zu CPU(s) after %zu attempts", a.budget.target,
              (size_t)ATTEMPTS);
     return ls_busy_error(&a, lead, why, err);
 }

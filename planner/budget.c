@@ -1,12 +1,15 @@
 /* CPU budget: parsing --cpus/--cpu-cap/LLCSLICE_CPU_CAP and resolving it against the
  * allowed set (explicit > env > default 30%, or the seed's no-perf VM rule). */
-#include "plan_internal.h"
+#include "request.h"
 
 #include <errno.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
+
+#include "cpuset.h"
+#include "quote.h"
 
 /* Valid UTF-8 per RFC 3629 (no overlongs, surrogates or code points above U+10FFFF). */
 static bool utf8_valid(const unsigned char *s)
@@ -84,6 +87,19 @@ size_t ls_vm_budget(size_t allowed, size_t vcpus)
     size_t want = vcpus < allowed ? vcpus : allowed;
     size_t def = ls_default_budget(allowed);
     return want > def ? want : def;
+}
+
+int ls_budget_resolve(const struct ls_topology *topo, const ls_cpuset *allowed,
+                      const struct ls_request *req, struct ls_budget *b, struct ls_error *err)
+{
+    *b = (struct ls_budget){0};
+    ls_cpuset on = LS_CPUSET_INIT;
+    if (ls_cpuset_copy(&on, allowed) < 0)
+        return ls_fail(err, LS_ERR_SYSTEM, ENOMEM, "out of memory");
+    ls_cpuset_and(&on, &topo->online);
+    b->allowed = ls_cpuset_count(&on);
+    ls_cpuset_free(&on);
+    return ls_request_target(req, b->allowed, &b->target, err);
 }
 
 void ls_request_init(struct ls_request *req)

@@ -3,7 +3,9 @@
  * `plan` predicts `run`. Each virtual LLC of --perf LLCSxCORESxTHREADS[,nodes=N] lands on one
  * whole free host LLC; the host LLCs minimise the guest's NUMA distances; plus one service
  * CPU. Only the allowed part of each LLC counts as the host. */
-#include "plan_internal.h"
+#include "plan.h"
+#include "placement.h"
+#include "cleanup.h"
 
 #include <errno.h>
 #include <stdint.h>
@@ -305,9 +307,10 @@ int ls_plan_pinning(const struct ls_plan_ctx *c, const struct ls_request *req, s
     size_t nn = topo->nnodes ? topo->nnodes : 1;
     struct pin pn = {c, p, vpl, nn, NULL, NULL, NULL, NULL, NULL, "", req->ktstr_slots, ""};
     struct view v = {0};
-    unsigned *order = NULL, *avail = NULL;
-    int *gnode = NULL;
-    ls_cpuset used = LS_CPUSET_INIT;
+    _cleanup_free_ unsigned *order = NULL;
+    _cleanup_free_ unsigned *avail = NULL;
+    _cleanup_free_ int *gnode = NULL;
+    _cleanup_cpuset_ ls_cpuset used = LS_CPUSET_INIT;
     int rc = -1;
     size_t maxllc = 1;
     for (size_t i = 0; i < topo->nllcs; i++)
@@ -416,9 +419,7 @@ int ls_plan_pinning(const struct ls_plan_ctx *c, const struct ls_request *req, s
     rc = 0;
 out:
     view_free(&v, nn);
-    ls_cpuset_free(&used);
     free(pn.share), free(pn.ord), free(pn.used), free(pn.chosen), free(pn.take);
-    free(order), free(avail), free(gnode);
     return rc;
 }
 

@@ -1,6 +1,7 @@
 /* Placement primitives shared by every mode: the per-call view (allowed CPUs per LLC, node
  * positions), node order by distance, the seed-node greedy walk, cpus/mems materialisation. */
-#include "plan_internal.h"
+#include "placement.h"
+#include "cleanup.h"
 #include "strv.h"
 
 #include <stdbool.h>
@@ -96,12 +97,11 @@ int ls_walk_by_distance(const struct ls_plan_ctx *c, const unsigned *ranked, siz
 {
     const struct ls_topology *topo = c->topo;
     size_t nn = topo->nnodes ? topo->nnodes : 1;
-    size_t *start = calloc(nn + 1, sizeof(*start));
-    size_t *fill = calloc(nn, sizeof(*fill));
-    unsigned *bucketed = malloc((nranked ? nranked : 1) * sizeof(*bucketed));
-    int *order = malloc(nn * sizeof(*order));
+    _cleanup_free_ size_t *start = calloc(nn + 1, sizeof(*start));
+    _cleanup_free_ size_t *fill = calloc(nn, sizeof(*fill));
+    _cleanup_free_ unsigned *bucketed = malloc((nranked ? nranked : 1) * sizeof(*bucketed));
+    _cleanup_free_ int *order = malloc(nn * sizeof(*order));
     if (!start || !fill || !bucketed || !order) {
-        free(start), free(fill), free(bucketed), free(order);
         errno = ENOMEM;
         return -1;
     }
@@ -126,7 +126,6 @@ int ls_walk_by_distance(const struct ls_plan_ctx *c, const unsigned *ranked, siz
         }
     }
     *npicked = np;
-    free(start), free(fill), free(bucketed), free(order);
     return 0;
 }
 
@@ -136,12 +135,10 @@ int ls_seed_node_that_fits(const struct ls_plan_ctx *c, const unsigned *ranked, 
     size_t nn = c->topo->nnodes ? c->topo->nnodes : 1;
     int first = nranked ? c->llc_node_pos[ranked[0]] : 0;
     *fits = false;
-    size_t *cap = calloc(nn, sizeof(*cap));
-    int *order = malloc(nn * sizeof(*order));
-    if (!cap || !order) {
-        free(cap), free(order);
+    _cleanup_free_ size_t *cap = calloc(nn, sizeof(*cap));
+    _cleanup_free_ int *order = malloc(nn * sizeof(*order));
+    if (!cap || !order)
         return first;
-    }
     for (size_t i = 0; i < nranked; i++)
         cap[c->llc_node_pos[ranked[i]]] += weight[ranked[i]];
     int seed = first;
@@ -158,8 +155,6 @@ int ls_seed_node_that_fits(const struct ls_plan_ctx *c, const unsigned *ranked, 
             }
         }
     }
-    free(cap);
-    free(order);
     return seed;
 }
 

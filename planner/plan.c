@@ -1,10 +1,13 @@
 /* PLAN entry point (mode dispatch over one snapshot) and the plan object's lifecycle. */
-#include "plan_internal.h"
+#include "plan.h"
+#include "placement.h"
 
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+
+#include "cleanup.h"
 
 static void plan_reset(struct ls_plan *plan, enum ls_mode mode)
 {
@@ -18,49 +21,50 @@ int ls_plan_compute(const struct ls_topology *topo, const ls_cpuset *allowed,
                     const struct ls_snapshot *snap, const struct ls_request *req,
                     struct ls_plan *plan, struct ls_error *err)
 {
-    plan_reset(plan, req->mode);
-    struct ls_snapshot empty = {0};
+    return ls_plan_compute_budget(topo, allowed, snap, req, NULL, plan, err);
+}
+
+/* The mode's planner over one snapshot; on error the caller drops what it left in plan. */
+static int compute(const struct ls_topology *topo, const ls_cpuset *allowed,
+                   const struct ls_snapshot *snap, const struct ls_request *req,
+                   const struct ls_budget *b, struct ls_plan *plan, struct ls_error *err)
+{
+    _cleanup_snapshot_ struct ls_snapshot empty = {0};
     if (!snap) {
         /* Nobody holds anything: what the host could give if it were idle. */
-        empty.nllcs = topo->nllcs;
-        empty.llc_shared = calloc(topo->nllcs ? topo->nllcs : 1, sizeof(unsigned));
-        empty.llc_exclusive = calloc(topo->nllcs ? topo->nllcs : 1, sizeof(unsigned));
-        if (!empty.llc_shared || !empty.llc_exclusive) {
-            ls_snapshot_free(&empty);
+        if (ls_snapshot_idle(topo, &empty, err) < 0)
             return ls_fail(err, LS_ERR_SYSTEM, ENOMEM, "out of memory planning");
-        }
         snap = &empty;
     } else if (snap->nllcs != topo->nllcs) {
         return ls_fail(err, LS_ERR_SYSTEM, EINVAL,
                        "snapshot covers %zu LLCs but the topology has %zu", snap->nllcs,
                        topo->nllcs);
     }
-    struct ls_plan_ctx c;
-    int rc = ls_ctx_init(&c, topo, allowed, snap, err);
-    if (rc < 0)
-        goto out_snap;
-    rc = -1;
+    _cleanup_ctx_ struct ls_plan_ctx c = {0};
+    if (ls_ctx_init(&c, topo, allowed, snap, err) < 0)
+        return -1;
     if (c.nallowed == 0) {
-        char *a = ls_cpuset_format(allowed), *o = ls_cpuset_format(&topo->online);
-        ls_fail(err, LS_ERR_UNSAT, ENOENT,
-                "none of the allowed CPUs (%s) is online on this host (online: %s)",
-                a && *a ? a : "none", o && *o ? o : "none");
-        free(a);
-        free(o);
-        goto out;
+        _cleanup_free_ char *a = ls_cpuset_format(allowed);
+        _cleanup_free_ char *o = ls_cpuset_format(&topo->online);
+        return ls_fail(err, LS_ERR_UNSAT, ENOENT,
+                       "none of the allowed CPUs (%s) is online on this host (online: %s)",
+                       a && *a ? a : "none", o && *o ? o : "none");
     }
-    if (ls_request_target(req, c.nallowed, &plan->target_cpus, err) < 0)
-        goto out;
+    /* The resolved budget counted the same CPUs (a validated topology puts every online CPU in
+     * an LLC); recount only when it did not. */
+    if (b && b->target && b->allowed == c.nallowed)
+        plan->target_cpus = b->target;
+    else if (ls_request_target(req, c.nallowed, &plan->target_cpus, err) < 0)
+        return -1;
     plan->vcpus = req->vcpus;
     c.full_cores = req->smt == LS_SMT_FULL_CORES;
     if (c.full_cores && !(req->mode == LS_MODE_EXCLUSIVE && req->has_perf) &&
-        plan->target_cpus % topo->max_threads) {
-        ls_fail(err, LS_ERR_UNSAT, EINVAL,
-                "--smt full-cores: %zu CPUs is not a whole number of this host's %u-thread "
-                "cores; ask for a multiple of %u",
-                plan->target_cpus, topo->max_threads, topo->max_threads);
-        goto out;
-    }
+        plan->target_cpus % topo->max_threads)
+        return ls_fail(err, LS_ERR_UNSAT, EINVAL,
+                       "--smt full-cores: %zu CPUs is not a whole number of this host's %u-thread "
+                       "cores; ask for a multiple of %u",
+                       plan->target_cpus, topo->max_threads, topo->max_threads);
+    int rc = -1;
     switch (req->mode) {
     case LS_MODE_SHARED:
         rc = ls_plan_shared(&c, plan->target_cpus, plan, err);
@@ -73,11 +77,13 @@ int ls_plan_compute(const struct ls_topology *topo, const ls_cpuset *allowed,
                            : ls_plan_exclusive_llcs(&c, plan->target_cpus, plan, err);
         break;
     default:
-        ls_fail(err, LS_ERR_USAGE, EINVAL, "unknown reservation mode %d", (int)req->mode);
+        return ls_fail(err, LS_ERR_USAGE, EINVAL, "unknown reservation mode %d", (int)req->mode);
     }
-    if (rc == 0 && (ls_plan_set_mems(topo, plan) < 0 || ls_plan_add_warnings(topo, req, plan) < 0))
-        rc = ls_fail(err, LS_ERR_SYSTEM, ENOMEM, "out of memory planning");
-    for (size_t p = 0; rc == 0 && p < topo->nnodes; p++)
+    if (rc < 0)
+        return -1;
+    if (ls_plan_set_mems(topo, plan) < 0 || ls_plan_add_warnings(topo, req, plan) < 0)
+        return ls_fail(err, LS_ERR_SYSTEM, ENOMEM, "out of memory planning");
+    for (size_t p = 0; p < topo->nnodes; p++)
         if (topo->nodes[p].memoryless &&
             ls_cpuset_has(&plan->mems, (unsigned)topo->nodes[p].mem_node) &&
             ls_cpuset_intersects(&plan->cpus, &topo->nodes[p].cpus))
@@ -85,57 +91,23 @@ int ls_plan_compute(const struct ls_topology *topo, const ls_cpuset *allowed,
                             "mems: node %d has no memory (or the cgroup parent grants none); "
                             "its CPUs use node %d's, the nearest with memory",
                             topo->nodes[p].id, topo->nodes[p].mem_node);
-    if (rc == 0 && topo->max_threads > 1 && req->mode != LS_MODE_EXCLUSIVE)
+    if (topo->max_threads > 1 && req->mode != LS_MODE_EXCLUSIVE)
         ls_plan_explain(plan, "SMT: %u threads per core; CPUs taken as whole cores first%s",
                         topo->max_threads, c.full_cores ? " and only (--smt full-cores)" : "");
-out:
-    ls_ctx_free(&c);
-out_snap:
-    if (snap == &empty)
-        ls_snapshot_free(&empty);
-    if (rc < 0) {
+    return 0;
+}
+
+int ls_plan_compute_budget(const struct ls_topology *topo, const ls_cpuset *allowed,
+                           const struct ls_snapshot *snap, const struct ls_request *req,
+                           const struct ls_budget *b, struct ls_plan *plan, struct ls_error *err)
+{
+    plan_reset(plan, req->mode);
+    if (compute(topo, allowed, snap, req, b, plan, err) < 0) {
         enum ls_mode mode = plan->mode;
         ls_plan_free(plan);
         plan_reset(plan, mode);
-    }
-    return rc;
-}
-
-static int cmp_step(const void *a, const void *b)
-{
-    const struct ls_lock_step *x = a, *y = b;
-    if (x->kind != y->kind)
-        return x->kind == LS_LOCK_LLC ? -1 : 1;
-    return x->index < y->index ? -1 : x->index > y->index;
-}
-
-int ls_plan_lock_steps(const struct ls_plan *plan, struct ls_lock_step **steps, size_t *n)
-{
-    size_t ncpu = plan->mode == LS_MODE_DEDICATED ? ls_cpuset_count(&plan->cpus)
-                                                  : ls_cpuset_count(&plan->cpu_marks);
-    size_t cap = plan->nlocked + ncpu + 2, k = 0;
-    struct ls_lock_step *s = malloc(cap * sizeof(*s));
-    if (!s)
         return -1;
-    enum ls_lock_mode llc_mode =
-        plan->mode == LS_MODE_EXCLUSIVE ? LS_LOCK_EXCLUSIVE : LS_LOCK_SHARED;
-    for (size_t i = 0; i < plan->nlocked; i++)
-        s[k++] = (struct ls_lock_step){LS_LOCK_LLC, plan->locked_llcs[i], llc_mode};
-    if (plan->service_llc >= 0)
-        s[k++] = (struct ls_lock_step){LS_LOCK_LLC, (unsigned)plan->service_llc, LS_LOCK_SHARED};
-    if (plan->mode == LS_MODE_DEDICATED) {
-        LS_CPUSET_FOREACH(cpu, &plan->cpus)
-        s[k++] = (struct ls_lock_step){LS_LOCK_CPU, (unsigned)cpu, LS_LOCK_EXCLUSIVE};
-    } else {
-        /* Shared mode marks the CPUs it runs on, so every mode sees how busy each CPU is. */
-        LS_CPUSET_FOREACH(cpu, &plan->cpu_marks)
-        s[k++] = (struct ls_lock_step){LS_LOCK_CPU, (unsigned)cpu, LS_LOCK_SHARED};
     }
-    if (plan->service_cpu >= 0)
-        s[k++] = (struct ls_lock_step){LS_LOCK_CPU, (unsigned)plan->service_cpu, LS_LOCK_EXCLUSIVE};
-    qsort(s, k, sizeof(*s), cmp_step);
-    *steps = s;
-    *n = k;
     return 0;
 }
 

@@ -1,10 +1,12 @@
 /* Dedicated mode: LOCK_SH on each touched LLC + LOCK_EX per reserved CPU. Packs into as few
  * LLCs (and one node) as it can, preferring LLCs others already use so whole LLCs stay free
  * for exclusive users; spills by node distance like shared mode. */
-#include "plan_internal.h"
+#include "placement.h"
 
 #include <errno.h>
 #include <stdlib.h>
+
+#include "cleanup.h"
 
 struct ded_sort {
     const struct ls_plan_ctx *c;
@@ -47,14 +49,11 @@ int ls_plan_dedicated(const struct ls_plan_ctx *c, size_t target, struct ls_plan
 {
     const struct ls_topology *topo = c->topo;
     size_t n = topo->nllcs ? topo->nllcs : 1;
-    size_t *free_cpus = calloc(n, sizeof(*free_cpus));
-    unsigned *ranked = malloc(n * sizeof(*ranked));
-    unsigned *picked = malloc(n * sizeof(*picked));
-    int rc = 0;
-    if (!free_cpus || !ranked || !picked) {
-        rc = ls_fail(err, LS_ERR_SYSTEM, ENOMEM, "out of memory planning");
-        goto out;
-    }
+    _cleanup_free_ size_t *free_cpus = calloc(n, sizeof(*free_cpus));
+    _cleanup_free_ unsigned *ranked = malloc(n * sizeof(*ranked));
+    _cleanup_free_ unsigned *picked = malloc(n * sizeof(*picked));
+    if (!free_cpus || !ranked || !picked)
+        return ls_fail(err, LS_ERR_SYSTEM, ENOMEM, "out of memory planning");
     size_t nranked = 0, total_free = 0;
     for (unsigned i = 0; i < topo->nllcs; i++) {
         if (c->snap->llc_exclusive[i])
@@ -66,14 +65,12 @@ int ls_plan_dedicated(const struct ls_plan_ctx *c, size_t target, struct ls_plan
         ranked[nranked++] = i;
         total_free += free_cpus[i];
     }
-    if (target > total_free) {
-        rc = ls_fail(err, LS_ERR_BUSY, EBUSY,
-                     "%zu CPUs wanted but only %zu of the %zu allowed are free for a dedicated "
-                     "reservation%s, the rest being used by other jobs or in LLCs held "
-                     "exclusively",
-                     target, total_free, c->nallowed, c->full_cores ? " as whole cores" : "");
-        goto out;
-    }
+    if (target > total_free)
+        return ls_fail(err, LS_ERR_BUSY, EBUSY,
+                       "%zu CPUs wanted but only %zu of the %zu allowed are free for a dedicated "
+                       "reservation%s, the rest being used by other jobs or in LLCs held "
+                       "exclusively",
+                       target, total_free, c->nallowed, c->full_cores ? " as whole cores" : "");
     size_t npicked = 0;
     int single = best_single(c, free_cpus, target);
     if (single >= 0) {
@@ -92,28 +89,19 @@ int ls_plan_dedicated(const struct ls_plan_ctx *c, size_t target, struct ls_plan
         bool fits;
         int seed = ls_seed_node_that_fits(c, ranked, nranked, free_cpus, target, &fits);
         ls_explain_seed(c, plan, "free", c->llc_node_pos[ranked[0]], seed, fits, target);
-        if (ls_walk_by_distance(c, ranked, nranked, free_cpus, seed, target, picked, &npicked) <
-            0) {
-            rc = ls_fail(err, LS_ERR_SYSTEM, ENOMEM, "out of memory planning");
-            goto out;
-        }
+        if (ls_walk_by_distance(c, ranked, nranked, free_cpus, seed, target, picked, &npicked) < 0)
+            return ls_fail(err, LS_ERR_SYSTEM, ENOMEM, "out of memory planning");
     }
     /* Free CPUs of each pick in pick order, whole cores first; the last pick gives only the
      * rest. */
     size_t taken = 0;
     for (size_t k = 0; k < npicked && taken < target; k++) {
         long n = ls_take_into(c, picked[k], ls_cpu_ok_free, NULL, target - taken, &plan->cpus);
-        if (n < 0) {
-            rc = ls_fail(err, LS_ERR_SYSTEM, ENOMEM, "out of memory planning");
-            goto out;
-        }
+        if (n < 0)
+            return ls_fail(err, LS_ERR_SYSTEM, ENOMEM, "out of memory planning");
         taken += (size_t)n;
     }
     if (ls_plan_set_llcs(plan, picked, npicked) < 0)
-        rc = ls_fail(err, LS_ERR_SYSTEM, ENOMEM, "out of memory planning");
-out:
-    free(free_cpus);
-    free(ranked);
-    free(picked);
-    return rc;
+        return ls_fail(err, LS_ERR_SYSTEM, ENOMEM, "out of memory planning");
+    return 0;
 }

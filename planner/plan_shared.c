@@ -1,10 +1,12 @@
 /* Shared mode: the seed's PLAN phase (consolidation, seed node, greedy fill by distance,
  * partial last LLC). Also exclusive mode without --perf, which takes whole free LLCs. */
-#include "plan_internal.h"
+#include "placement.h"
 
 #include <errno.h>
 #include <stdbool.h>
 #include <stdlib.h>
+
+#include "cleanup.h"
 
 /* Consolidation first (holders DESC, index ASC), then fresh LLCs by index. */
 static int cmp_consolidation(const void *a, const void *b, void *ctx)
@@ -67,12 +69,11 @@ static int take_overcommitted(const struct ls_plan_ctx *c, const unsigned *eligi
 {
     const struct ls_topology *topo = c->topo;
     size_t nused = 0, taken = 0;
-    struct cpu_use *used = malloc((c->nallowed ? c->nallowed : 1) * sizeof(*used));
-    unsigned *llcs = malloc((neligible ? neligible : 1) * sizeof(*llcs));
+    _cleanup_free_ struct cpu_use *used = malloc((c->nallowed ? c->nallowed : 1) * sizeof(*used));
+    _cleanup_free_ unsigned *llcs = malloc((neligible ? neligible : 1) * sizeof(*llcs));
     size_t nllcs = 0;
-    int rc = -1;
     if (!used || !llcs)
-        goto out;
+        return -1;
     for (size_t i = 0; i < neligible; i++) {
         const struct ls_llc *llc = &topo->llcs[eligible[i]];
         for (size_t k = 0; k < llc->ncpus; k++) {
@@ -81,7 +82,7 @@ static int take_overcommitted(const struct ls_plan_ctx *c, const unsigned *eligi
                 continue;
             if (ls_ctx_cpu_free(c, cpu)) {
                 if (ls_cpuset_add(&plan->cpus, cpu) < 0)
-                    goto out;
+                    return -1;
                 taken++;
             } else {
                 used[nused++] = (struct cpu_use){cpu, ls_ctx_cpu_marks(c, cpu),
@@ -93,15 +94,20 @@ static int take_overcommitted(const struct ls_plan_ctx *c, const unsigned *eligi
     for (size_t i = 0; i < nused && taken < target; i++, taken++)
         if (ls_cpuset_add(&plan->cpus, used[i].cpu) < 0 ||
             ls_cpuset_add(&plan->overlap, used[i].cpu) < 0)
-            goto out;
+            return -1;
     for (size_t i = 0; i < neligible; i++)
         if (ls_cpuset_intersects(&topo->llcs[eligible[i]].cpus, &plan->cpus))
             llcs[nllcs++] = eligible[i];
-    rc = ls_plan_set_llcs(plan, llcs, nllcs);
-out:
-    free(used);
-    free(llcs);
-    return rc;
+    return ls_plan_set_llcs(plan, llcs, nllcs);
+}
+
+/* Mark every CPU we run on, except those another job holds LOCK_EX (they refuse it). */
+static int mark_cpus(const struct ls_plan_ctx *c, struct ls_plan *plan, struct ls_error *err)
+{
+    if (ls_cpuset_copy(&plan->cpu_marks, &plan->cpus) < 0)
+        return fail_oom(err);
+    ls_cpuset_andnot(&plan->cpu_marks, &c->snap->cpu_held);
+    return 0;
 }
 
 /* The seed's walk over the CPUs nobody else uses (consolidation rank, seed node, greedy fill
@@ -113,14 +119,12 @@ int ls_plan_shared(const struct ls_plan_ctx *c, size_t target, struct ls_plan *p
 {
     const struct ls_topology *topo = c->topo;
     size_t n = topo->nllcs ? topo->nllcs : 1;
-    unsigned *ranked = malloc(n * sizeof(*ranked));
-    unsigned *eligible = malloc(n * sizeof(*eligible));
-    unsigned *picked = malloc(n * sizeof(*picked));
-    size_t *free_cpus = calloc(n, sizeof(*free_cpus));
-    if (!ranked || !eligible || !picked || !free_cpus) {
-        free(ranked), free(eligible), free(picked), free(free_cpus);
+    _cleanup_free_ unsigned *ranked = malloc(n * sizeof(*ranked));
+    _cleanup_free_ unsigned *eligible = malloc(n * sizeof(*eligible));
+    _cleanup_free_ unsigned *picked = malloc(n * sizeof(*picked));
+    _cleanup_free_ size_t *free_cpus = calloc(n, sizeof(*free_cpus));
+    if (!ranked || !eligible || !picked || !free_cpus)
         return fail_oom(err);
-    }
     /* LLCs overlapping allowed and not held exclusively (such an LLC could never be locked). */
     size_t nranked = 0, neligible = 0, eligible_cpus = 0, excluded_cpus = 0, total_free = 0;
     for (unsigned i = 0; i < topo->nllcs; i++) {
@@ -138,22 +142,17 @@ int ls_plan_shared(const struct ls_plan_ctx *c, size_t target, struct ls_plan *p
         if (free_cpus[i])
             ranked[nranked++] = i;
     }
-    int rc = 0;
     size_t npicked = 0;
-    if (target > eligible_cpus) {
-        rc = ls_fail(err, LS_ERR_BUSY, EBUSY,
-                     "%zu CPUs wanted but only %zu of the %zu allowed lie in LLCs not held "
-                     "exclusively by others",
-                     target, eligible_cpus, eligible_cpus + excluded_cpus);
-        goto out;
-    }
-    if (target > total_free && c->full_cores) {
-        rc = ls_fail(err, LS_ERR_BUSY, EBUSY,
-                     "--smt full-cores: %zu CPUs wanted but only %zu of the allowed lie in whole "
-                     "cores no other job uses",
-                     target, total_free);
-        goto out;
-    }
+    if (target > eligible_cpus)
+        return ls_fail(err, LS_ERR_BUSY, EBUSY,
+                       "%zu CPUs wanted but only %zu of the %zu allowed lie in LLCs not held "
+                       "exclusively by others",
+                       target, eligible_cpus, eligible_cpus + excluded_cpus);
+    if (target > total_free && c->full_cores)
+        return ls_fail(err, LS_ERR_BUSY, EBUSY,
+                       "--smt full-cores: %zu CPUs wanted but only %zu of the allowed lie in whole "
+                       "cores no other job uses",
+                       target, total_free);
     ls_plan_explain(plan,
                     "shared: %zu of the %zu allowed CPUs lie in LLCs nobody holds exclusively; "
                     "%zu of them are free of other jobs%s",
@@ -165,8 +164,8 @@ int ls_plan_shared(const struct ls_plan_ctx *c, size_t target, struct ls_plan *p
                         "the fewest shared jobs mark, a dedicated/exclusive job's CPU last",
                         target, total_free);
         if (take_overcommitted(c, eligible, neligible, target, plan) < 0)
-            rc = fail_oom(err);
-        goto marks;
+            return fail_oom(err);
+        return mark_cpus(c, plan, err);
     }
     if (target == total_free) {
         /* Budget covers every free CPU: take every LLC that has one. */
@@ -186,42 +185,25 @@ int ls_plan_shared(const struct ls_plan_ctx *c, size_t target, struct ls_plan *p
         bool fits;
         int seed = ls_seed_node_that_fits(c, ranked, nranked, free_cpus, target, &fits);
         ls_explain_seed(c, plan, "free", c->llc_node_pos[ranked[0]], seed, fits, target);
-        if (ls_walk_by_distance(c, ranked, nranked, free_cpus, seed, target, picked, &npicked) <
-            0) {
-            rc = fail_oom(err);
-            goto out;
-        }
+        if (ls_walk_by_distance(c, ranked, nranked, free_cpus, seed, target, picked, &npicked) < 0)
+            return fail_oom(err);
     }
-    if (take_free(c, picked, npicked, plan, target) < 0) {
-        rc = fail_oom(err);
-        goto out;
-    }
+    if (take_free(c, picked, npicked, plan, target) < 0)
+        return fail_oom(err);
     ls_plan_explain(plan,
                     "take: free CPUs of the chosen LLCs in index order, whole cores first; the "
                     "last LLC only partly (the seed's rule)");
-marks:
-    /* Mark every CPU we run on, except those another job holds LOCK_EX (they refuse it). */
-    if (rc == 0 && ls_cpuset_copy(&plan->cpu_marks, &plan->cpus) < 0)
-        rc = fail_oom(err);
-    ls_cpuset_andnot(&plan->cpu_marks, &c->snap->cpu_held);
-out:
-    free(ranked);
-    free(eligible);
-    free(picked);
-    free(free_cpus);
-    return rc;
+    return mark_cpus(c, plan, err);
 }
 
 int ls_plan_exclusive_llcs(const struct ls_plan_ctx *c, size_t target, struct ls_plan *plan,
                            struct ls_error *err)
 {
     const struct ls_topology *topo = c->topo;
-    unsigned *ranked = calloc(topo->nllcs ? topo->nllcs : 1, sizeof(*ranked));
-    unsigned *picked = malloc((topo->nllcs ? topo->nllcs : 1) * sizeof(*picked));
-    if (!ranked || !picked) {
-        free(ranked), free(picked);
+    _cleanup_free_ unsigned *ranked = calloc(topo->nllcs ? topo->nllcs : 1, sizeof(*ranked));
+    _cleanup_free_ unsigned *picked = malloc((topo->nllcs ? topo->nllcs : 1) * sizeof(*picked));
+    if (!ranked || !picked)
         return fail_oom(err);
-    }
     /* Only LLCs nobody holds in any way (LLC lock or a per-CPU lock inside it). */
     size_t nranked = 0, free_cpus = 0;
     for (unsigned i = 0; i < topo->nllcs; i++) {
@@ -230,15 +212,12 @@ int ls_plan_exclusive_llcs(const struct ls_plan_ctx *c, size_t target, struct ls
         ranked[nranked++] = i;
         free_cpus += c->llc_allowed[i];
     }
-    int rc = 0;
     size_t npicked = 0;
-    if (target > free_cpus) {
-        rc = ls_fail(err, LS_ERR_BUSY, EBUSY,
-                     "%zu CPUs wanted exclusively but only %zu of the %zu allowed lie in LLCs "
-                     "nobody holds",
-                     target, free_cpus, c->nallowed);
-        goto out;
-    }
+    if (target > free_cpus)
+        return ls_fail(err, LS_ERR_BUSY, EBUSY,
+                       "%zu CPUs wanted exclusively but only %zu of the %zu allowed lie in LLCs "
+                       "nobody holds",
+                       target, free_cpus, c->nallowed);
     bool fits;
     int seed = ls_seed_node_that_fits(c, ranked, nranked, c->llc_allowed, target, &fits);
     ls_plan_explain(plan, "exclusive: whole LLCs nobody holds (%zu CPUs in them), by index",
@@ -247,9 +226,6 @@ int ls_plan_exclusive_llcs(const struct ls_plan_ctx *c, size_t target, struct ls
     if (ls_walk_by_distance(c, ranked, nranked, c->llc_allowed, seed, target, picked, &npicked) <
             0 ||
         ls_plan_set_llcs(plan, picked, npicked) < 0 || ls_plan_take_ascending(c, plan, target) < 0)
-        rc = fail_oom(err);
-out:
-    free(ranked);
-    free(picked);
-    return rc;
+        return fail_oom(err);
+    return 0;
 }

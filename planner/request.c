@@ -1,32 +1,16 @@
 /* Request vocabulary: reservation mode names and the --perf virtual topology. */
-#include "plan_internal.h"
+#include "request.h"
 
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
 
+#include "quote.h"
+
 #define PERF_MAX_LLCS 4096u
 #define PERF_MAX_CORES 1024u
 #define PERF_MAX_THREADS 16u
 #define PERF_MAX_VCPUS 65536u
-
-/* Printable rendering of untrusted text for error messages: quotes, \xNN for the rest. */
-void ls_quote(const char *text, char *buf, size_t size)
-{
-    if (!text)
-        text = "";
-    size_t o = 0;
-    buf[o++] = '"';
-    for (const unsigned char *p = (const unsigned char *)text; *p && o + 6 < size; p++) {
-        if (*p >= 0x20 && *p < 0x7f && *p != '"' && *p != '\\')
-            buf[o++] = (char)*p;
-        else
-            o += (size_t)snprintf(buf + o, size - o, "\\x%02x", *p);
-    }
-    if (o + 2 <= size)
-        buf[o++] = '"';
-    buf[o < size ? o : size - 1] = '\0';
-}
 
 static const char *const mode_names[] = {
     [LS_MODE_SHARED] = "shared",

@@ -1,103 +1,75 @@
-/* DISCOVER: who holds which LLC/CPU lockfile right now, from one /proc/locks table; and the
- * same holders rendered for busy errors and wait reports. Observational: creates no file. */
-#include "plan.h"
+/* The snapshot value: an idle host, a copy, plans counted as held, and its release. Holders
+ * read from /proc/locks are holders.c's; snapshots built here let a caller ask "what would
+ * fit beside these?" without taking a lock (slots --dry-run, waiters' reservations). */
+#include "snapshot.h"
 
-#include <dirent.h>
 #include <errno.h>
-#include <linux/magic.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/vfs.h>
 
 #include "cleanup.h"
+#include "locksteps.h"
 
-static int oom(struct ls_error *err)
+int ls_snapshot_idle(const struct ls_topology *topo, struct ls_snapshot *snap, struct ls_error *err)
 {
-    return ls_fail(err, LS_ERR_SYSTEM, ENOMEM, "out of memory reading lock holders");
-}
-
-/* Filesystems whose readdir d_ino is the file's st_ino, so a lockfile's inode needs no stat. */
-static bool dirent_ino_is_inode(const char *dir)
-{
-    struct statfs sf;
-    if (statfs(dir, &sf) < 0)
-        return false;
-    switch ((unsigned long)sf.f_type) {
-    case TMPFS_MAGIC:
-    case EXT4_SUPER_MAGIC: /* ext2/3/4 */
-    case XFS_SUPER_MAGIC:
-    case BTRFS_SUPER_MAGIC:
-        return true;
-    default:
-        return false;
+    memset(snap, 0, sizeof(*snap));
+    snap->nllcs = topo->nllcs;
+    snap->llc_shared = calloc(topo->nllcs ? topo->nllcs : 1, sizeof(unsigned));
+    snap->llc_exclusive = calloc(topo->nllcs ? topo->nllcs : 1, sizeof(unsigned));
+    snap->ncpus = (size_t)topo->max_cpu + 1;
+    snap->cpu_shared = calloc(snap->ncpus, sizeof(unsigned));
+    if (!snap->llc_shared || !snap->llc_exclusive || !snap->cpu_shared) {
+        ls_snapshot_free(snap);
+        return ls_fail(err, LS_ERR_SYSTEM, ENOMEM, "out of memory");
     }
+    return 0;
 }
 
-int ls_snapshot_take(const struct ls_topology *topo, const ls_cpuset *allowed,
-                     const struct ls_lockdir *ld, const struct ls_locktable *t,
-                     struct ls_snapshot *snap, struct ls_error *err)
+int ls_snapshot_copy(struct ls_snapshot *dst, const struct ls_snapshot *src)
 {
-    if (ls_snapshot_idle(topo, snap, err) < 0)
+    memset(dst, 0, sizeof(*dst));
+    size_t n = src->nllcs ? src->nllcs : 1;
+    dst->nllcs = src->nllcs;
+    dst->llc_shared = malloc(n * sizeof(unsigned));
+    dst->llc_exclusive = malloc(n * sizeof(unsigned));
+    dst->ncpus = src->ncpus;
+    dst->cpu_shared = malloc((src->ncpus ? src->ncpus : 1) * sizeof(unsigned));
+    if (!dst->llc_shared || !dst->llc_exclusive || !dst->cpu_shared ||
+        ls_cpuset_copy(&dst->cpu_held, &src->cpu_held) < 0) {
+        ls_snapshot_free(dst);
         return -1;
-    /* Nobody holds anything on the lock dir's filesystem: no file to look at (unless what
-     * /proc/locks shows must be confirmed by probing). */
-    if (!ld->confirm_free && !ls_locktable_has_device(t, ld->dev_major, ld->dev_minor))
-        return 0;
-    /* One readdir; a stat only where the dirent cannot vouch for the inode. */
-    bool trust_dirent = dirent_ino_is_inode(ld->dir);
-    _cleanup_closedir_ DIR *d = opendir(ld->dir);
-    if (!d) {
-        ls_fail(err, LS_ERR_SYSTEM, errno, "cannot list lock dir %s: %s", ld->dir, strerror(errno));
-        goto fail;
     }
-    struct dirent *de;
-    while ((de = readdir(d))) {
-        enum ls_lock_kind kind;
-        unsigned v;
-        if (!ls_lock_name(ld, de->d_name, &kind, &v))
-            continue;
-        /* Only lockfiles of LLCs/CPUs this process could plan on. */
-        if (kind == LS_LOCK_LLC
-                ? v >= topo->nllcs || !ls_cpuset_intersects(&topo->llcs[v].cpus, allowed)
-                : !ls_cpuset_has(allowed, v) || !ls_cpuset_has(&topo->online, v))
-            continue;
-        unsigned long long ino;
-        if (trust_dirent && de->d_type == DT_REG) {
-            ino = de->d_ino;
-        } else {
-            int r = ls_lock_inode(ld, kind, v, &ino, err);
-            if (r < 0)
-                goto fail;
-            if (r == 0)
-                continue; /* removed since the scan: nobody holds it */
-        }
-        const struct ls_lock_entry *e;
-        size_t cnt = ls_locktable_find(t, ld->dev_major, ld->dev_minor, ino, &e);
-        struct ls_lock_entry probed;
-        if (cnt == 0 && ld->confirm_free && ls_lock_probe(ld, kind, v, &probed.mode) == 1) {
-            e = &probed; /* held by someone /proc/locks did not show (yet, or to us) */
-            cnt = 1;
-        }
-        for (size_t k = 0; k < cnt; k++) {
-            if (kind == LS_LOCK_LLC) {
-                if (e[k].mode == LS_LOCK_EXCLUSIVE)
-                    snap->llc_exclusive[v]++;
-                else
-                    snap->llc_shared[v]++;
-            } else if (e[k].mode == LS_LOCK_SHARED) {
-                if (v < snap->ncpus)
-                    snap->cpu_shared[v]++;
-            } else if (ls_cpuset_add(&snap->cpu_held, v) < 0) {
-                oom(err);
-                goto fail;
-            }
+    if (src->cpu_shared)
+        memcpy(dst->cpu_shared, src->cpu_shared, src->ncpus * sizeof(unsigned));
+    else
+        dst->ncpus = 0;
+    memcpy(dst->llc_shared, src->llc_shared, src->nllcs * sizeof(unsigned));
+    memcpy(dst->llc_exclusive, src->llc_exclusive, src->nllcs * sizeof(unsigned));
+    return 0;
+}
+
+int ls_snapshot_hold(struct ls_snapshot *snap, const struct ls_plan *plan, struct ls_error *err)
+{
+    _cleanup_free_ struct ls_lock_step *steps = NULL;
+    size_t n;
+    if (ls_plan_lock_steps(plan, &steps, &n) < 0)
+        return ls_fail(err, LS_ERR_SYSTEM, ENOMEM, "out of memory");
+    for (size_t i = 0; i < n; i++) {
+        const struct ls_lock_step *s = &steps[i];
+        if (s->kind == LS_LOCK_CPU && s->mode == LS_LOCK_SHARED) {
+            if (s->index < snap->ncpus)
+                snap->cpu_shared[s->index]++;
+        } else if (s->kind == LS_LOCK_CPU) {
+            if (ls_cpuset_add(&snap->cpu_held, s->index) < 0)
+                return ls_fail(err, LS_ERR_SYSTEM, errno, "out of memory");
+        } else if (s->index < snap->nllcs) {
+            if (s->mode == LS_LOCK_EXCLUSIVE)
+                snap->llc_exclusive[s->index]++;
+            else
+                snap->llc_shared[s->index]++;
         }
     }
     return 0;
-fail:
-    ls_snapshot_free(snap);
-    return -1;
 }
 
 void ls_snapshot_free(struct ls_snapshot *snap)
@@ -107,111 +79,4 @@ void ls_snapshot_free(struct ls_snapshot *snap)
     free(snap->cpu_shared);
     ls_cpuset_free(&snap->cpu_held);
     memset(snap, 0, sizeof(*snap));
-}
-
-/* Append "LLC 2: pid 1 (x) shared, ..." for one lockfile's holders passing `keep`. */
-static int describe_one(FILE *f, bool *first, const struct ls_lockdir *ld,
-                        const struct ls_locktable *t, enum ls_lock_kind kind, unsigned v,
-                        bool only_exclusive, struct ls_error *err)
-{
-    unsigned long long ino;
-    int r = ls_lock_inode(ld, kind, v, &ino, err);
-    if (r <= 0)
-        return r;
-    _cleanup_free_ struct ls_holder *h = NULL;
-    size_t n = 0;
-    if (ls_lock_holders(ld, t, ino, &h, &n, err) < 0)
-        return -1;
-    enum ls_lock_mode mode;
-    if (n == 0 && ld->confirm_free && ls_lock_probe(ld, kind, v, &mode) == 1) {
-        h = calloc(1, sizeof(*h)); /* held by someone /proc/locks does not show us */
-        if (!h)
-            return oom(err);
-        h[0] = (struct ls_holder){.pid = 0, .mode = mode, .cmdline = "?"};
-        n = 1;
-    }
-    if (only_exclusive) {
-        size_t k = 0;
-        for (size_t i = 0; i < n; i++)
-            if (h[i].mode == LS_LOCK_EXCLUSIVE)
-                h[k++] = h[i];
-        n = k;
-    }
-    if (!n)
-        return 0;
-    char buf[1024];
-    ls_format_holders(h, n, buf, sizeof(buf));
-    fprintf(f, "%s%s %u: %s", *first ? "" : "; ", kind == LS_LOCK_LLC ? "LLC" : "CPU", v, buf);
-    *first = false;
-    return 0;
-}
-
-static int finish(FILE *f, char **buf, char **out, struct ls_error *err)
-{
-    if (fclose(f) != 0 || !*buf) {
-        free(*buf);
-        return oom(err);
-    }
-    *out = *buf;
-    return 0;
-}
-
-int ls_describe_holders(const struct ls_topology *topo, const ls_cpuset *allowed,
-                        const struct ls_lockdir *ld, char **out, struct ls_error *err)
-{
-    struct ls_locktable t = {0};
-    if (ls_locktable_read(&t, NULL, err) < 0)
-        return -1;
-    char *buf = NULL;
-    size_t len = 0;
-    FILE *f = open_memstream(&buf, &len);
-    if (!f) {
-        ls_locktable_free(&t);
-        return oom(err);
-    }
-    bool first = true;
-    int rc = 0;
-    for (int kind = LS_LOCK_LLC; kind <= LS_LOCK_CPU && rc == 0; kind++) {
-        _cleanup_free_ unsigned *idx = NULL;
-        size_t n = 0;
-        rc = ls_lockdir_scan(ld, (enum ls_lock_kind)kind, &idx, &n, err);
-        for (size_t i = 0; i < n && rc == 0; i++) {
-            unsigned v = idx[i];
-            if (kind == LS_LOCK_LLC
-                    ? v >= topo->nllcs || !ls_cpuset_intersects(&topo->llcs[v].cpus, allowed)
-                    : !ls_cpuset_has(allowed, v) || !ls_cpuset_has(&topo->online, v))
-                continue;
-            rc = describe_one(f, &first, ld, &t, (enum ls_lock_kind)kind, v, false, err);
-        }
-    }
-    ls_locktable_free(&t);
-    if (rc < 0) {
-        fclose(f);
-        free(buf);
-        return -1;
-    }
-    return finish(f, &buf, out, err);
-}
-
-int ls_describe_conflicts(const struct ls_lockdir *ld, const struct ls_locktable *t,
-                          const struct ls_lock_step *steps, size_t nsteps, char **out,
-                          struct ls_error *err)
-{
-    char *buf = NULL;
-    size_t len = 0;
-    FILE *f = open_memstream(&buf, &len);
-    if (!f)
-        return oom(err);
-    bool first = true;
-    for (size_t i = 0; i < nsteps; i++) {
-        /* A shared step (an LLC, or a shared job's CPU mark) only conflicts with exclusive
-         * holders. */
-        bool only_ex = steps[i].mode == LS_LOCK_SHARED;
-        if (describe_one(f, &first, ld, t, steps[i].kind, steps[i].index, only_ex, err) < 0) {
-            fclose(f);
-            free(buf);
-            return -1;
-        }
-    }
-    return finish(f, &buf, out, err);
 }

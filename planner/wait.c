@@ -2,6 +2,9 @@
  * queued fairly (waitq.h): while waiting we reserve the plan we wait for, so newcomers plan
  * around it instead of starving us. */
 #include "acquire.h"
+#include "cleanup.h"
+#include "holders.h"
+#include "locksteps.h"
 #include "trace.h"
 
 #include <errno.h>
@@ -32,7 +35,7 @@ static int reservation_target(const struct ls_acquire_args *a, const struct ls_p
                               const struct ls_wait_ticket *tk, struct ls_plan *target)
 {
     for (int relax = 0; relax < 2; relax++) {
-        struct ls_snapshot s;
+        _cleanup_snapshot_ struct ls_snapshot s = {0};
         if (ls_snapshot_copy(&s, &p->snap) < 0)
             return 0;
         memset(s.llc_shared, 0, s.nllcs * sizeof(unsigned));
@@ -44,8 +47,7 @@ static int reservation_target(const struct ls_acquire_args *a, const struct ls_p
         struct ls_error e = {0};
         int rc = ls_waitq_apply(&p->queue, tk->ticket, tk->pid, &s);
         if (rc == 0)
-            rc = ls_plan_compute(a->topo, a->allowed, &s, a->req, target, &e);
-        ls_snapshot_free(&s);
+            rc = ls_plan_compute_budget(a->topo, a->allowed, &s, a->req, &a->budget, target, &e);
         if (rc == 0)
             return 1;
     }
@@ -56,20 +58,30 @@ static int reservation_target(const struct ls_acquire_args *a, const struct ls_p
 static char *waiting_for(const struct ls_acquire_args *a, const struct ls_pass *p,
                          const struct ls_wait_ticket *tk, const struct ls_plan *target)
 {
-    char *who = NULL;
     if (target) {
-        struct ls_lock_step *steps = NULL;
+        _cleanup_free_ struct ls_lock_step *steps = NULL;
+        _cleanup_free_ char *who = NULL;
         size_t n = 0;
         struct ls_error e = {0};
         if (ls_plan_lock_steps(target, &steps, &n) == 0)
             ls_describe_conflicts(a->ld, &p->table, steps, n, &who, &e);
-        free(steps);
         if (who && *who)
-            return who;
-        free(who);
+            return LS_STEAL(who);
     }
-    who = ls_waitq_describe(&p->queue, tk->ticket, tk->pid);
-    return who;
+    return ls_waitq_describe(&p->queue, tk->ticket, tk->pid);
+}
+
+/* Write what we wait for (or that we wait without a plan) into our queue entry, and name who
+ * we wait for. -1 (err set) when the entry cannot be written. */
+static int reserve(const struct ls_acquire_args *a, const struct ls_pass *p,
+                   struct ls_wait_ticket *tk, bool *have, char **who, struct ls_error *err)
+{
+    _cleanup_plan_ struct ls_plan target = {0};
+    *have = reservation_target(a, p, tk, &target);
+    if (ls_wait_reserve(tk, *have ? &target : NULL, err) < 0)
+        return -1;
+    *who = waiting_for(a, p, tk, *have ? &target : NULL);
+    return 0;
 }
 
 /* Whether two "waiting for" texts name the same holders: compared without the parenthesised
@@ -91,12 +103,12 @@ static bool same_holders(const char *a, const char *b)
 }
 
 /* Out of time or stopped: leave the queue, then the busy error naming who holds what. */
-static void give_up(const struct ls_acquire_args *a, struct ls_wait_ticket *tk, size_t target_cpus,
-                    bool stopped, long long elapsed, const char *why, struct ls_error *err)
+static void give_up(const struct ls_acquire_args *a, struct ls_wait_ticket *tk, bool stopped,
+                    long long elapsed, const char *why, struct ls_error *err)
 {
     char lead[160];
-    snprintf(lead, sizeof(lead), "could not reserve %zu CPU(s) %s %lld ms of waiting", target_cpus,
-             stopped ? "(interrupted) after" : "within", elapsed);
+    snprintf(lead, sizeof(lead), "could not reserve %zu CPU(s) %s %lld ms of waiting",
+             a->budget.target, stopped ? "(interrupted) after" : "within", elapsed);
     ls_wait_unregister(tk); /* so the error does not list us as queued ahead */
     ls_busy_error(a, lead, why, err);
 }
@@ -106,19 +118,14 @@ int ls_plan_acquire_wait(const struct ls_topology *topo, const ls_cpuset *allowe
                          long long timeout_ms, void (*on_wait)(const char *who, void *ctx),
                          void *ctx, struct ls_plan *plan, struct ls_error *err)
 {
-    struct ls_acquire_args a = {topo, allowed, ld, req};
+    struct ls_acquire_args a = {topo, allowed, ld, req, {0}};
     long long start = now_ms();
-    size_t target_cpus = 0;
-    ls_cpuset on = LS_CPUSET_INIT;
-    if (ls_cpuset_copy(&on, allowed) < 0)
-        return ls_fail(err, LS_ERR_SYSTEM, ENOMEM, "out of memory");
-    ls_cpuset_and(&on, &topo->online);
-    int rc = ls_request_target(req, ls_cpuset_count(&on), &target_cpus, err);
-    ls_cpuset_free(&on);
-    if (rc < 0)
+    /* Once for the whole wait: the queue entry, every pass and the busy message. */
+    if (ls_budget_resolve(topo, allowed, req, &a.budget, err) < 0)
         return -1;
 
-    char *last_who = NULL, why[512] = "";
+    _cleanup_free_ char *last_who = NULL;
+    char why[512] = "";
     /* Watching before the first pass, so no release after it goes unseen. Without inotify
      * (fs.inotify.max_user_instances, per user, is used up) we poll. */
     struct ls_wait_wake wake = {.fd = -1};
@@ -134,7 +141,7 @@ int ls_plan_acquire_wait(const struct ls_topology *topo, const ls_cpuset *allowe
         return r > 0 ? 0 : -1;
     }
     struct ls_wait_ticket tk;
-    if (ls_wait_register(ld, req->mode, target_cpus, &tk, err) < 0) {
+    if (ls_wait_register(ld, req->mode, a.budget.target, &tk, err) < 0) {
         ls_pass_free(&first);
         ls_wait_wake_close(&wake);
         return -1;
@@ -151,7 +158,7 @@ int ls_plan_acquire_wait(const struct ls_topology *topo, const ls_cpuset *allowe
         return -1;
     }
     bool have_first = true;
-    rc = -1;
+    int rc = -1;
     for (unsigned attempt = 0;; attempt++) {
         struct ls_pass p;
         if (have_first) {
@@ -162,7 +169,7 @@ int ls_plan_acquire_wait(const struct ls_topology *topo, const ls_cpuset *allowe
             ls_wait_wake_drain(&wake);
             if (req->stop && *req->stop) {
                 /* Stopped while asleep: leave without taking what a release just freed. */
-                give_up(&a, &tk, target_cpus, true, now_ms() - start, why, err);
+                give_up(&a, &tk, true, now_ms() - start, why, err);
                 break;
             }
             r = ls_pass_acquire(&a, tk.ticket, tk.pid, &p, plan, why, sizeof(why), err);
@@ -172,19 +179,13 @@ int ls_plan_acquire_wait(const struct ls_topology *topo, const ls_cpuset *allowe
             rc = r > 0 ? 0 : -1;
             break;
         }
-        struct ls_plan target;
-        int have = reservation_target(&a, &p, &tk, &target);
-        if (ls_wait_reserve(&tk, have ? &target : NULL, err) < 0) {
-            if (have)
-                ls_plan_free(&target);
-            ls_pass_free(&p);
-            break;
-        }
-        wake.on_release = have;
-        char *who = waiting_for(&a, &p, &tk, have ? &target : NULL);
-        if (have)
-            ls_plan_free(&target);
+        bool have = false;
+        char *who = NULL;
+        int rr = reserve(&a, &p, &tk, &have, &who, err);
         ls_pass_free(&p);
+        if (rr < 0)
+            break;
+        wake.on_release = have;
         if (who && *who && (!last_who || !same_holders(who, last_who))) {
             if (on_wait)
                 on_wait(who, ctx);
@@ -197,7 +198,7 @@ int ls_plan_acquire_wait(const struct ls_topology *topo, const ls_cpuset *allowe
         long long elapsed = now_ms() - start;
         bool stopped = req->stop && *req->stop;
         if (stopped || (timeout_ms >= 0 && elapsed >= timeout_ms)) {
-            give_up(&a, &tk, target_cpus, stopped, elapsed, why, err);
+            give_up(&a, &tk, stopped, elapsed, why, err);
             break;
         }
         long long delay = wake.fd >= 0 ? ls_wait_safety_poll_ms
@@ -210,7 +211,6 @@ int ls_plan_acquire_wait(const struct ls_topology *topo, const ls_cpuset *allowe
         ls_trace_mark("wait-sleep");
     }
     ls_wait_wake_close(&wake);
-    free(last_who);
     ls_wait_unregister(&tk);
     return rc;
 }

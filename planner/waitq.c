@@ -1,6 +1,7 @@
 /* The wait queue's files: registering, publishing a reservation, reading live waiters,
  * removing dead ones. See waitq.h for the protocol. */
 #include "waitq.h"
+#include "locksteps.h"
 
 #include <dirent.h>
 #include <errno.h>

@@ -13,6 +13,7 @@
 #include <sys/types.h>
 
 #include "plan.h"
+#include "snapshot.h"
 
 struct ls_waiter {
     unsigned long long ticket;

@@ -7,6 +7,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "../planner/acquire.h"
 #include "../planner/cleanup.h"
 #include "../planner/trace.h"
 #include "confine.h"

@@ -8,6 +8,7 @@
 #include <sys/resource.h>
 
 #include "planner/acquire.h"
+#include "planner/holders.h"
 #include "planner/trace.h"
 #include "planner/waitq.h"
 

@@ -9,6 +9,7 @@
 #include <sys/file.h>
 #include <sys/stat.h>
 
+#include "planner/holders.h"
 #include "planner/sysfs.h"
 #include "planner/trace.h"
 #include "planner/waitq.h"

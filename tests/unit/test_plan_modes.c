@@ -3,7 +3,7 @@
 #include "plan_testlib.h"
 
 #include "planner/ktstr.h"
-#include "planner/plan_internal.h"
+#include "planner/placement.h"
 
 static struct ls_request perf_req(unsigned llcs, unsigned cores, unsigned threads, unsigned nodes,
                                   unsigned pid)

@@ -7,6 +7,7 @@
 #include <fcntl.h>
 #include <sys/select.h>
 
+#include "planner/acquire.h"
 #include "planner/waitq.h"
 
 static int setup_2x2(void **state)

@@ -1,11 +1,15 @@
-/* Private to the planner's PLAN files: per-call precomputed view of topology x allowed x
- * snapshot, and the node-by-distance greedy walk every mode shares. */
-#ifndef LLCSLICE_PLAN_INTERNAL_H
-#define LLCSLICE_PLAN_INTERNAL_H
+/* Placement primitives (placement.c) private to the planner's PLAN files: the per-call view
+ * of topology x allowed x snapshot (ls_plan_ctx), the node-by-distance greedy walk every mode
+ * shares, and the mode planners plan.c dispatches to. */
+#ifndef LLCSLICE_PLACEMENT_H
+#define LLCSLICE_PLACEMENT_H
 
 #include <stdbool.h>
 
-#include "plan.h"
+#include "plan_types.h"
+#include "request.h"
+#include "snapshot.h"
+#include "topology.h"
 
 struct ls_plan_ctx {
     const struct ls_topology *topo;
@@ -23,6 +27,8 @@ struct ls_plan_ctx {
 int ls_ctx_init(struct ls_plan_ctx *c, const struct ls_topology *topo, const ls_cpuset *allowed,
                 const struct ls_snapshot *snap, struct ls_error *err);
 void ls_ctx_free(struct ls_plan_ctx *c);
+/* A context freed when it goes out of scope; start it zeroed. */
+#define _cleanup_ctx_ __attribute__((cleanup(ls_ctx_free)))
 
 static inline unsigned ls_ctx_holders(const struct ls_plan_ctx *c, unsigned llc)
 {
@@ -106,19 +112,5 @@ int ls_plan_exclusive_llcs(const struct ls_plan_ctx *c, size_t target, struct ls
                            struct ls_error *err);
 int ls_plan_pinning(const struct ls_plan_ctx *c, const struct ls_request *req, struct ls_plan *plan,
                     struct ls_error *err);
-
-/* Untrusted text for an error message: quoted, non-printable bytes as \xNN, truncated. */
-void ls_quote(const char *text, char *buf, size_t size);
-
-/* 32-bit avalanche finalizer (murmur3 fmix32): adjacent pids land far apart. */
-static inline unsigned ls_pid_hash(unsigned x)
-{
-    x ^= x >> 16;
-    x *= 0x85ebca6bu;
-    x ^= x >> 13;
-    x *= 0xc2b2ae35u;
-    x ^= x >> 16;
-    return x;
-}
 
 #endif
