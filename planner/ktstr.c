@@ -8,7 +8,9 @@
 #include <errno.h>
 #include <limits.h>
 #include <stdlib.h>
+#include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "cleanup.h"
 
@@ -30,11 +32,16 @@ static long read_long(const struct ls_root *root, const char *fmt, unsigned cpu,
  * shared_cpu_list, else the CPU itself (no cache information: ktstr's single fallback LLC). */
 static long ktstr_key(const struct ls_root *root, unsigned cpu)
 {
+    struct ls_sysfs top;
     long best_level = 0;
     int best = -1;
+    ls_sysfs_root(&top, root);
     for (int idx = 0; idx < 16; idx++) {
         long level = read_long(root, CPU_DIR "/cpu%u/cache/index%d/level", cpu, idx);
-        if (level < 0 && !ls_root_exists(root, CPU_DIR "/cpu%u/cache/index%d", cpu, idx))
+        char rel[96];
+        struct stat st;
+        snprintf(rel, sizeof(rel), CPU_DIR "/cpu%u/cache/index%d", cpu, idx);
+        if (level < 0 && ls_sysfs_stat(&top, rel, &st, 0) < 0)
             break; /* indexN directories are numbered without gaps */
         if (level > best_level) {
             best_level = level;
@@ -49,9 +56,9 @@ static long ktstr_key(const struct ls_root *root, unsigned cpu)
     ls_cpuset shared = LS_CPUSET_INIT;
     struct ls_error e = {0};
     long key = cpu;
-    if (ls_root_read_cpulist(root, &shared, &e, CPU_DIR "/cpu%u/cache/index%d/shared_cpu_list", cpu,
-                             best) == 0 &&
-        !ls_cpuset_empty(&shared))
+    char rel[128];
+    snprintf(rel, sizeof(rel), CPU_DIR "/cpu%u/cache/index%d/shared_cpu_list", cpu, best);
+    if (ls_sysfs_read_cpuset(&top, rel, NULL, &shared, NULL, &e) == 0 && !ls_cpuset_empty(&shared))
         key = ls_cpuset_first(&shared);
     ls_cpuset_free(&shared);
     return key;
