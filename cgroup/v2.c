@@ -20,6 +20,7 @@
 
 #include "internal.h"
 #include "planner/cleanup.h"
+#include "planner/clock.h"
 
 #define EMPTY_ROUNDS 50  /* passes over the parent's cgroup.procs */
 #define ENABLE_ROUNDS 10 /* a process slipped back in between emptying and enabling */
@@ -116,7 +117,7 @@ static int empty_into_leaf(const char *dir, enum ls_category cat, size_t *moved,
                                : "");
         }
         if (round > 5)
-            nanosleep(&(struct timespec){0, 10 * 1000 * 1000}, NULL);
+            ls_sleep_ms(10);
     }
     _cleanup_free_ pid_t *pids = NULL;
     size_t n = 0;
@@ -215,7 +216,7 @@ int ls_cg_v2_prepare(const struct ls_cg_hier *h, const char *parent_rel, bool ex
         for (int i = 0; lockfd >= 0 && i < 500 && flock(lockfd, LOCK_EX | LOCK_NB) < 0; i++) {
             if (errno != EWOULDBLOCK)
                 break;
-            nanosleep(&(struct timespec){0, 10 * 1000 * 1000}, NULL);
+            ls_sleep_ms(10);
         }
     }
     for (int round = 0;; round++) {

@@ -3,6 +3,7 @@
 #include "acquire.h"
 #include "strv.h"
 #include "trace.h"
+#include "clock.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -17,12 +18,6 @@
 
 static const unsigned retry_delays_ms[] = {10, 50, 200};
 #define ATTEMPTS (sizeof(retry_delays_ms) / sizeof(retry_delays_ms[0]) + 1)
-
-void ls_sleep_ms(unsigned ms)
-{
-    struct timespec ts = {ms / 1000, (long)(ms % 1000) * 1000000L};
-    nanosleep(&ts, NULL);
-}
 
 int ls_plan_try_lock(const struct ls_lockdir *ld, struct ls_plan *plan, char *busy_what,
                      size_t busy_size, struct ls_error *err)

@@ -40,6 +40,5 @@ int ls_busy_error(const struct ls_acquire_args *a, const char *lead, const char 
                   struct ls_error *err);
 
 int ls_snapshot_copy(struct ls_snapshot *dst, const struct ls_snapshot *src);
-void ls_sleep_ms(unsigned ms);
 
 #endif

@@ -3,6 +3,7 @@
  * around it instead of starving us. */
 #include "acquire.h"
 #include "trace.h"
+#include "clock.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -17,13 +18,6 @@
 static const unsigned wait_delays_ms[] = {10, 50, 200, 500};
 #define NDELAYS (sizeof(wait_delays_ms) / sizeof(wait_delays_ms[0]))
 long long ls_wait_safety_poll_ms = 2000;
-
-static long long now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 /* What to reserve while waiting: the plan we would get once the holders that keep coming and
  * going (shared and per-CPU) are gone, exclusive holders staying; failing that, once every
@@ -89,7 +83,7 @@ int ls_plan_acquire_wait(const struct ls_topology *topo, const ls_cpuset *allowe
                          void *ctx, struct ls_plan *plan, struct ls_error *err)
 {
     struct ls_acquire_args a = {topo, allowed, ld, req};
-    long long start = now_ms();
+    long long start = ls_mono_ms();
     size_t target_cpus = 0;
     ls_cpuset on = LS_CPUSET_INIT;
     if (ls_cpuset_copy(&on, allowed) < 0)
@@ -144,7 +138,7 @@ int ls_plan_acquire_wait(const struct ls_topology *topo, const ls_cpuset *allowe
             ls_wait_wake_drain(&wake);
             if (req->stop && *req->stop) {
                 /* Stopped while asleep: leave without taking what a release just freed. */
-                give_up(&a, &tk, target_cpus, true, now_ms() - start, why, err);
+                give_up(&a, &tk, target_cpus, true, ls_mono_ms() - start, why, err);
                 break;
             }
             r = ls_pass_acquire(&a, tk.ticket, tk.pid, &p, plan, why, sizeof(why), err);
@@ -176,7 +170,7 @@ int ls_plan_acquire_wait(const struct ls_topology *topo, const ls_cpuset *allowe
             free(who);
         }
 
-        long long elapsed = now_ms() - start;
+        long long elapsed = ls_mono_ms() - start;
         bool stopped = req->stop && *req->stop;
         if (stopped || (timeout_ms >= 0 && elapsed >= timeout_ms)) {
             give_up(&a, &tk, target_cpus, stopped, elapsed, why, err);
