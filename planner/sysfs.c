@@ -379,8 +379,7 @@ int ls_sysfs_list_numbered(const struct ls_sysfs *d, const char *rel, const char
                 free(*ids);
                 *ids = NULL;
                 *n = 0;
-                return ls_fail(err, LS_ERR_SYSTEM, ENOMEM,
-                               "out of memory while reading the topology");
+                return ls_oom(err, "while reading the topology");
             }
         }
     }

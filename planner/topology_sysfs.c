@@ -47,11 +47,6 @@ struct scan {
     size_t nlayouts;
 };
 
-static int oom(struct ls_error *err)
-{
-    return ls_fail(err, LS_ERR_SYSTEM, ENOMEM, "out of memory while reading the topology");
-}
-
 static bool is_blank(char c)
 {
     return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\0';
@@ -90,7 +85,7 @@ static int read_online(struct scan *s, struct ls_error *err)
                                  "skipping it",
                                  ls_sysfs_path(&s->cpu, "online", path, sizeof(path)), cpu,
                                  cpu) < 0)
-                return oom(err);
+                return ls_oom(err, "while reading the topology");
         }
     } else {
         ls_cpuset_clear(&topo->online);
@@ -106,7 +101,7 @@ static int read_online(struct scan *s, struct ls_error *err)
             if (ls_sysfs_read_long(&s->cpu, rel, &v, err) < 0)
                 return -1;
             if (v != 0 && ls_cpuset_add(&topo->online, (unsigned)cpus[i]) < 0)
-                return oom(err);
+                return ls_oom(err, "while reading the topology");
         }
     }
     if (ls_cpuset_empty(&topo->online))
@@ -146,7 +141,7 @@ static int read_distances(const struct scan *s, const int *ids, size_t n, struct
         return 0;
     _cleanup_free_ unsigned *m = malloc(n * n * sizeof(unsigned));
     if (!m)
-        return oom(err);
+        return ls_oom(err, "while reading the topology");
     size_t missing = 0;
     char bad[160] = "", absent[160] = "";
     for (size_t i = 0; i < n && !bad[0]; i++) {
@@ -170,7 +165,7 @@ static int read_distances(const struct scan *s, const int *ids, size_t n, struct
         ls_sysfs_path(&s->node, bad[0] ? bad : absent, path, sizeof(path));
         if (ls_topology_warn(topo, "%s is %s; using distance 10 within a node and 20 between nodes",
                              path, bad[0] ? "malformed" : "missing") < 0)
-            return oom(err);
+            return ls_oom(err, "while reading the topology");
         return 0;
     }
     if (missing)
@@ -226,7 +221,7 @@ static int read_nodes(struct scan *s, struct ls_error *err)
     topo->nodes = calloc(topo->nnodes ? topo->nnodes : 1, sizeof(*topo->nodes));
     topo->distance = malloc((topo->nnodes ? topo->nnodes * topo->nnodes : 1) * sizeof(unsigned));
     if (!topo->nodes || !topo->distance)
-        return oom(err);
+        return ls_oom(err, "while reading the topology");
     size_t k = 0;
     if (homeless && !have0)
         topo->nodes[k++].id = 0;
@@ -236,7 +231,7 @@ static int read_nodes(struct scan *s, struct ls_error *err)
     {
         struct ls_node *node = &topo->nodes[ls_topology_node_pos(topo, s->home[cpu])];
         if (ls_cpuset_add(&node->cpus, (unsigned)cpu) < 0)
-            return oom(err);
+            return ls_oom(err, "while reading the topology");
     }
     return read_distances(s, ids, n, err);
 }
@@ -330,7 +325,7 @@ static int find_llc_full(const struct ls_sysfs *cache, const int *idx, size_t n,
 {
     _cleanup_free_ struct cache_level *lv = malloc((n ? n : 1) * sizeof(*lv));
     if (!lv) {
-        oom(err);
+        ls_oom(err, "while reading the topology");
         return -2;
     }
     size_t k = 0;
@@ -401,11 +396,11 @@ static int new_group(struct scan *s, const ls_cpuset *cpus, int level, unsigned 
         size_t cap = s->cap ? s->cap * 2 : 16;
         struct ls_llc *l = realloc(topo->llcs, cap * sizeof(*l));
         if (!l)
-            return oom(err);
+            return ls_oom(err, "while reading the topology");
         topo->llcs = l;
         char **src = realloc(s->source, cap * sizeof(*src));
         if (!src)
-            return oom(err);
+            return ls_oom(err, "while reading the topology");
         s->source = src;
         s->cap = cap;
     }
@@ -414,7 +409,7 @@ static int new_group(struct scan *s, const ls_cpuset *cpus, int level, unsigned 
     s->source[topo->nllcs] = source ? strdup(source) : NULL;
     topo->nllcs++;
     if ((source && !s->source[topo->nllcs - 1]) || ls_cpuset_copy(&l->cpus, cpus) < 0)
-        return oom(err);
+        return ls_oom(err, "while reading the topology");
     l->level = level;
     l->size_kb = size_kb;
     LS_CPUSET_FOREACH(cpu, cpus)
@@ -465,7 +460,7 @@ static int read_shared(struct scan *s, const struct ls_sysfs *cache, int cpu, in
             ls_cpuset_and(set, &s->topo->online);
     }
     if (ls_cpuset_add(set, (unsigned)cpu) < 0)
-        return oom(err);
+        return ls_oom(err, "while reading the topology");
     if (used)
         ls_sysfs_path(cache, used, path, size);
     else
@@ -523,7 +518,7 @@ static int group_by_cache(struct scan *s, struct ls_error *err)
         if (asprintf(&s->conflict, "%s (%s) and %s (%s) overlap", path, mine ? mine : "?",
                      s->source[g] ? s->source[g] : "?", theirs ? theirs : "?") < 0) {
             s->conflict = NULL;
-            ret = oom(err);
+            ret = ls_oom(err, "while reading the topology");
             break;
         }
         ret = 1;
@@ -553,7 +548,7 @@ static int group_by_package(struct scan *s, bool by_node, struct ls_error *err)
     size_t n = 0, total = ls_cpuset_count(&s->topo->online);
     _cleanup_free_ struct key *keys = malloc((total ? total : 1) * sizeof(*keys));
     if (!keys)
-        return oom(err);
+        return ls_oom(err, "while reading the topology");
     LS_CPUSET_FOREACH(cpu, &s->topo->online)
     {
         if (s->group[cpu] >= 0)
@@ -570,7 +565,7 @@ static int group_by_package(struct scan *s, bool by_node, struct ls_error *err)
         while (j < n && keys[j].node == keys[i].node && keys[j].package == keys[i].package)
             if (ls_cpuset_add(&set, (unsigned)keys[j++].cpu) < 0) {
                 ls_cpuset_free(&set);
-                return oom(err);
+                return ls_oom(err, "while reading the topology");
             }
         if (new_group(s, &set, 0, 0, NULL, err) < 0) {
             ls_cpuset_free(&set);
@@ -591,7 +586,7 @@ static int read_llcs(struct scan *s, struct ls_error *err)
         if (ls_topology_warn(s->topo,
                              "cache sharing files disagree: %s; using one LLC group per package",
                              s->conflict) < 0)
-            return oom(err);
+            return ls_oom(err, "while reading the topology");
         drop_groups(s);
         return group_by_package(s, false, err);
     }
@@ -649,7 +644,7 @@ int ls_topology_discover(const struct ls_root *root, struct ls_topology *topo, s
     s.package = malloc(s.ncpu * sizeof(int));
     s.group = malloc(s.ncpu * sizeof(int));
     if (!s.home || !s.package || !s.group) {
-        oom(err);
+        ls_oom(err, "while reading the topology");
         goto out;
     }
     for (size_t c = 0; c < s.ncpu; c++) {
