@@ -12,11 +12,6 @@
 
 #include "cleanup.h"
 
-static int oom(struct ls_error *err)
-{
-    return ls_fail(err, LS_ERR_SYSTEM, ENOMEM, "out of memory reading lock holders");
-}
-
 /* Filesystems whose readdir d_ino is the file's st_ino, so a lockfile's inode needs no stat. */
 static bool dirent_ino_is_inode(const char *dir)
 {
@@ -89,7 +84,7 @@ int ls_snapshot_take(const struct ls_topology *topo, const ls_cpuset *allowed,
                 if (v < snap->ncpus)
                     snap->cpu_shared[v]++;
             } else if (ls_cpuset_add(&snap->cpu_held, v) < 0) {
-                oom(err);
+                ls_oom(err, "reading lock holders");
                 goto fail;
             }
         }
@@ -126,7 +121,7 @@ static int describe_one(FILE *f, bool *first, const struct ls_lockdir *ld,
     if (n == 0 && ld->confirm_free && ls_lock_probe(ld, kind, v, &mode) == 1) {
         h = calloc(1, sizeof(*h)); /* held by someone /proc/locks does not show us */
         if (!h)
-            return oom(err);
+            return ls_oom(err, "reading lock holders");
         h[0] = (struct ls_holder){.pid = 0, .mode = mode, .cmdline = "?"};
         n = 1;
     }
@@ -150,7 +145,7 @@ static int finish(FILE *f, char **buf, char **out, struct ls_error *err)
 {
     if (fclose(f) != 0 || !*buf) {
         free(*buf);
-        return oom(err);
+        return ls_oom(err, "reading lock holders");
     }
     *out = *buf;
     return 0;
@@ -167,7 +162,7 @@ int ls_describe_holders(const struct ls_topology *topo, const ls_cpuset *allowed
     FILE *f = open_memstream(&buf, &len);
     if (!f) {
         ls_locktable_free(&t);
-        return oom(err);
+        return ls_oom(err, "reading lock holders");
     }
     bool first = true;
     int rc = 0;
@@ -201,7 +196,7 @@ int ls_describe_conflicts(const struct ls_lockdir *ld, const struct ls_locktable
     size_t len = 0;
     FILE *f = open_memstream(&buf, &len);
     if (!f)
-        return oom(err);
+        return ls_oom(err, "reading lock holders");
     bool first = true;
     for (size_t i = 0; i < nsteps; i++) {
         /* A shared step (an LLC, or a shared job's CPU mark) only conflicts with exclusive
