@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "cleanup.h"
+#include "sort.h"
 
 const char *ls_lock_kind_name(enum ls_lock_kind kind)
 {
@@ -327,12 +328,6 @@ bool ls_lock_name(const struct ls_lockdir *ld, const char *name, enum ls_lock_ki
     return false;
 }
 
-static int cmp_unsigned(const void *a, const void *b)
-{
-    unsigned x = *(const unsigned *)a, y = *(const unsigned *)b;
-    return (x > y) - (x < y);
-}
-
 int ls_lockdir_scan(const struct ls_lockdir *ld, enum ls_lock_kind kind, unsigned **out, size_t *n,
                     struct ls_error *err)
 {
@@ -368,7 +363,7 @@ int ls_lockdir_scan(const struct ls_lockdir *ld, enum ls_lock_kind kind, unsigne
         return ls_fail(err, LS_ERR_SYSTEM, errno, "cannot list lock dir %s: %s", ld->dir,
                        strerror(errno));
     if (cnt)
-        qsort(idx, cnt, sizeof(*idx), cmp_unsigned);
+        qsort(idx, cnt, sizeof(*idx), ls_cmp_unsigned);
     *out = LS_STEAL(idx);
     *n = cnt;
     return 0;

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "cleanup.h"
+#include "sort.h"
 
 void ls_topology_free(struct ls_topology *topo)
 {
@@ -293,12 +294,6 @@ int ls_topology_finish(struct ls_topology *topo, struct ls_error *err)
     return 0;
 }
 
-static int cmp_int(const void *a, const void *b)
-{
-    int x = *(const int *)a, y = *(const int *)b;
-    return (x > y) - (x < y);
-}
-
 /* Node list of the distinct ids, 10/20 distances. */
 static int nodes_from_ids(struct ls_topology *topo, const int *ids, size_t n, struct ls_error *err)
 {
@@ -306,7 +301,7 @@ static int nodes_from_ids(struct ls_topology *topo, const int *ids, size_t n, st
     if (!sorted)
         return ls_oom(err, "while building the topology");
     memcpy(sorted, ids, n * sizeof(int));
-    qsort(sorted, n, sizeof(int), cmp_int);
+    qsort(sorted, n, sizeof(int), ls_cmp_int);
     size_t distinct = 0;
     for (size_t i = 0; i < n; i++)
         if (i == 0 || sorted[i] != sorted[i - 1])
