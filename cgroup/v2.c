@@ -21,6 +21,7 @@
 #include "internal.h"
 #include "planner/cleanup.h"
 #include "planner/clock.h"
+#include "planner/procstat.h"
 
 #define EMPTY_ROUNDS 50  /* passes over the parent's cgroup.procs */
 #define ENABLE_ROUNDS 10 /* a process slipped back in between emptying and enabling */
@@ -31,11 +32,10 @@ static void describe_pids(const pid_t *pids, size_t n, char *buf, size_t size)
     size_t o = 0;
     buf[0] = '\0';
     for (size_t i = 0; i < n && i < 5 && o < size; i++) {
-        _cleanup_free_ char *comm = NULL;
-        if (ls_cg_readf(&comm, "/proc/%d/comm", (int)pids[i]) == 0)
-            comm[strcspn(comm, "\n")] = '\0';
-        int w = snprintf(buf + o, size - o, "%s%d (%s)", i ? ", " : "", (int)pids[i],
-                         comm ? comm : "?");
+        char comm[64];
+        if (ls_proc_comm_read(pids[i], comm, sizeof(comm)) < 0)
+            snprintf(comm, sizeof(comm), "?");
+        int w = snprintf(buf + o, size - o, "%s%d (%s)", i ? ", " : "", (int)pids[i], comm);
         if (w < 0)
             return;
         o += (size_t)w;
