@@ -84,7 +84,7 @@ int ls_pass_discover(const struct ls_acquire_args *a, struct ls_pass *p, struct 
     if (ls_locktable_read(&p->table, NULL, err) < 0 ||
         ls_snapshot_take(a->topo, a->allowed, a->ld, &p->table, &p->snap, err) < 0 ||
         (ls_locktable_has_device(&p->table, a->ld->dev_major, a->ld->dev_minor) &&
-         ls_waitq_read_table(a->ld, &p->table, &p->queue, err) < 0)) {
+         ls_waitq_read(a->ld, &p->table, &p->queue, err) < 0)) {
         ls_pass_free(p);
         return -1;
     }
@@ -233,7 +233,7 @@ int ls_busy_error(const struct ls_acquire_args *a, const char *lead, const char 
     struct ls_error e2 = {0};
     if (ls_describe_holders(a->topo, a->allowed, a->ld, &holders, &e2) < 0)
         holders = NULL;
-    if (ls_waitq_read(a->ld, &q, &e2) == 0)
+    if (ls_waitq_read(a->ld, NULL, &q, &e2) == 0)
         waiters = ls_waitq_describe(&q, 0, 0);
     ls_waitq_free(&q);
     ls_fail(err, LS_ERR_BUSY, EBUSY,

@@ -14,12 +14,7 @@
 #include "cleanup.h"
 #include "sort.h"
 
-int ls_root_init(struct ls_root *root, const char *dir, struct ls_error *err)
-{
-    return ls_root_init_from(root, dir, "--fsroot", err);
-}
-
-int ls_root_init_from(struct ls_root *root, const char *dir, const char *what, struct ls_error *err)
+int ls_root_init(struct ls_root *root, const char *dir, const char *what, struct ls_error *err)
 {
     root->path[0] = '\0';
     if (!dir || !*dir || strcmp(dir, "/") == 0)

@@ -17,11 +17,9 @@ struct ls_root {
     char path[4096]; /* no trailing slash; "" means the real root */
 };
 
-/* Set root from --fsroot / LLCSLICE_FSROOT (NULL or "/" = real host). Checks it is a directory. */
-int ls_root_init(struct ls_root *root, const char *dir, struct ls_error *err);
-/* The same, naming where dir came from ("--fsroot", "LLCSLICE_FSROOT") in errors. */
-int ls_root_init_from(struct ls_root *root, const char *dir, const char *what,
-                      struct ls_error *err);
+/* Set root from --fsroot / LLCSLICE_FSROOT (NULL or "/" = real host). Checks it is a
+ * directory; errors name where dir came from (what: "--fsroot", "LLCSLICE_FSROOT"). */
+int ls_root_init(struct ls_root *root, const char *dir, const char *what, struct ls_error *err);
 bool ls_root_is_host(const struct ls_root *root);
 
 /* Read a whole file. Returns 0, or -errno (ENOENT when missing) without touching err, so the

@@ -120,7 +120,7 @@ int ls_plan_acquire_wait(const struct ls_topology *topo, const ls_cpuset *allowe
     /* Waiters that joined between that pass and our registration are ahead of us: read the
      * queue again (not /proc/locks) so the first reservation plans around theirs. */
     ls_waitq_free(&first.queue);
-    if (ls_waitq_read_table(ld, &first.table, &first.queue, err) < 0) {
+    if (ls_waitq_read(ld, &first.table, &first.queue, err) < 0) {
         ls_pass_free(&first);
         ls_wait_wake_close(&wake);
         ls_wait_unregister(&tk);

@@ -150,13 +150,8 @@ static bool locked_in_table(const struct ls_lockdir *ld, const struct ls_locktab
     return false;
 }
 
-int ls_waitq_read(const struct ls_lockdir *ld, struct ls_waitq *q, struct ls_error *err)
-{
-    return ls_waitq_read_table(ld, NULL, q, err);
-}
-
-int ls_waitq_read_table(const struct ls_lockdir *ld, const struct ls_locktable *t,
-                        struct ls_waitq *q, struct ls_error *err)
+int ls_waitq_read(const struct ls_lockdir *ld, const struct ls_locktable *t, struct ls_waitq *q,
+                  struct ls_error *err)
 {
     memset(q, 0, sizeof(*q));
     _cleanup_closedir_ DIR *d = opendir(ld->dir);

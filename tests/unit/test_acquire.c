@@ -375,7 +375,7 @@ static void test_waiter_reservation_honoured(void **state)
 
     struct ls_waitq q;
     struct ls_error err = {0};
-    assert_int_equal(ls_waitq_read(&e->ld, &q, &err), 0);
+    assert_int_equal(ls_waitq_read(&e->ld, NULL, &q, &err), 0);
     assert_int_equal(q.n, 1);
     assert_int_equal(q.w[0].pid, w);
     assert_true(q.w[0].reserves);
@@ -397,7 +397,7 @@ static void test_waiter_reservation_honoured(void **state)
 
     close(ctl[1]);
     waitpid(w, NULL, 0);
-    assert_int_equal(ls_waitq_read(&e->ld, &q, &err), 0);
+    assert_int_equal(ls_waitq_read(&e->ld, NULL, &q, &err), 0);
     assert_int_equal(q.n, 0);
     ls_waitq_free(&q);
     /* ...and its file is gone. */

@@ -44,7 +44,7 @@ static int setup(void **state)
     snprintf(t->dir, sizeof(t->dir), "/tmp/llcslice-sysfs-XXXXXX");
     assert_non_null(mkdtemp(t->dir));
     struct ls_error err = {0};
-    assert_int_equal(ls_root_init(&t->root, t->dir, &err), 0);
+    assert_int_equal(ls_root_init(&t->root, t->dir, "--fsroot", &err), 0);
     put(t, "sys/devices/system/cpu/online", "0-1\n");
     put(t, "sys/devices/system/cpu/cpu0/cache/index0/level", " 1\n");
     put(t, "sys/devices/system/cpu/cpu0/cache/index2/level", "3x\n");

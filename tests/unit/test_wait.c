@@ -70,7 +70,7 @@ static void test_wait_until_released(void **state)
     peer_end(&a);
     /* The queue is empty again. */
     struct ls_waitq q;
-    assert_int_equal(ls_waitq_read(&e->ld, &q, &err), 0);
+    assert_int_equal(ls_waitq_read(&e->ld, NULL, &q, &err), 0);
     assert_int_equal(q.n, 0);
     ls_waitq_free(&q);
 }
@@ -241,7 +241,8 @@ static bool only_waiter_reserves(const struct ls_lockdir *ld, pid_t pid)
 {
     struct ls_waitq q;
     struct ls_error err = {0};
-    bool yes = ls_waitq_read(ld, &q, &err) == 0 && q.n == 1 && q.w[0].reserves && q.w[0].pid == pid;
+    bool yes =
+        ls_waitq_read(ld, NULL, &q, &err) == 0 && q.n == 1 && q.w[0].reserves && q.w[0].pid == pid;
     ls_waitq_free(&q);
     return yes;
 }
