@@ -288,6 +288,18 @@ int ls_sysfs_read_long(const struct ls_sysfs *d, const char *rel, long *out, str
     return 0;
 }
 
+long ls_sysfs_read_id(const struct ls_sysfs *d, const char *rel)
+{
+    _cleanup_free_ char *text = NULL;
+    size_t len = 0;
+    if (ls_sysfs_read(d, rel, &text, &len, NULL) != 0)
+        return -1;
+    char *end;
+    errno = 0;
+    long v = strtol(text, &end, 10);
+    return errno || end == text || v < 0 ? -1 : v;
+}
+
 int ls_sysfs_read_cpuset(const struct ls_sysfs *d, const char *list_rel, const char *mask_rel,
                          ls_cpuset *out, const char **used, struct ls_error *err)
 {

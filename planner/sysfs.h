@@ -67,6 +67,9 @@ int ls_sysfs_read(const struct ls_sysfs *d, const char *rel, char **out, size_t 
                   struct ls_error *err);
 /* A decimal integer file (blanks trimmed): 0 ok, 1 missing or malformed, -1 error. */
 int ls_sysfs_read_long(const struct ls_sysfs *d, const char *rel, long *out, struct ls_error *err);
+/* A non-negative decimal id at the start of a file ("12\n"; what follows the digits is not
+ * looked at, as ktstr reads ids): the id, or -1 when it is missing, unreadable or no id. */
+long ls_sysfs_read_id(const struct ls_sysfs *d, const char *rel);
 /* A cpu-list file list_rel, else its hex-mask sibling mask_rel (NULL: none). 0 ok with *used
  * (when not NULL) set to the rel that was read, 1 neither exists, -1 error (a malformed file
  * is a system error naming its full path). */

@@ -11,19 +11,12 @@
 
 #define CPU_DIR "sys/devices/system/cpu"
 
-/* A decimal id file (core_id, physical_package_id); -1 when missing or garbage. */
+/* A decimal id file (core_id, physical_package_id) of cpu; -1 when missing or garbage. */
 static long read_id(const struct ls_sysfs *cpus, unsigned cpu, const char *leaf)
 {
-    _cleanup_free_ char *text = NULL;
-    size_t len = 0;
     char rel[96];
     snprintf(rel, sizeof(rel), "cpu%u/topology/%s", cpu, leaf);
-    if (ls_sysfs_read(cpus, rel, &text, &len, NULL) != 0)
-        return -1;
-    char *end;
-    errno = 0;
-    long v = strtol(text, &end, 10);
-    return errno || end == text || v < 0 ? -1 : v;
+    return ls_sysfs_read_id(cpus, rel);
 }
 
 struct core_key {
