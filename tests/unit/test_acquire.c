@@ -270,9 +270,9 @@ static void test_retries_exhausted_names_holder(void **state)
     struct ls_request r = req_make(LS_MODE_SHARED, 2);
     struct ls_plan p;
     struct ls_error err = {0};
-    long long t0 = mono_ms();
+    long long t0 = ls_mono_ms();
     assert_int_equal(ls_plan_acquire(&e->topo, &e->allowed, &e->ld, &r, &p, &err), -1);
-    long long dt = mono_ms() - t0;
+    long long dt = ls_mono_ms() - t0;
     assert_int_equal(err.category, LS_ERR_BUSY);
     assert_int_equal(ls_exit_code(&err), 75);
     assert_true(dt >= 260); /* slept 10 + 50 + 200 ms between the 4 attempts */
