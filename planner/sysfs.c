@@ -195,14 +195,14 @@ static int open_below(const struct ls_sysfs *d, const char *rel, int flags)
     return openat(dirfd, path, flags);
 }
 
-int ls_sysfs_open_strict(struct ls_sysfs *d, const struct ls_sysfs *parent, const char *rel)
+int ls_sysfs_open(struct ls_sysfs *d, const struct ls_sysfs *parent, const char *rel)
 {
     ls_sysfs_root(d, parent->root);
     if (join(parent, rel, d->rel, sizeof(d->rel)) < 0)
         return -ENAMETOOLONG;
     d->fd = open_below(parent, rel, O_PATH | O_DIRECTORY | O_CLOEXEC);
     d->owned = d->fd >= 0;
-    return d->fd < 0 ? -errno : 0;
+    return 0;
 }
 
 int ls_sysfs_view(struct ls_sysfs *d, const struct ls_sysfs *parent, const char *rel)
@@ -218,12 +218,6 @@ int ls_sysfs_view(struct ls_sysfs *d, const struct ls_sysfs *parent, const char 
         d->fd = parent->fd;
     }
     return 0;
-}
-
-int ls_sysfs_open(struct ls_sysfs *d, const struct ls_sysfs *parent, const char *rel)
-{
-    int r = ls_sysfs_open_strict(d, parent, rel);
-    return r == -ENAMETOOLONG ? r : 0;
 }
 
 void ls_sysfs_close(struct ls_sysfs *d)

@@ -49,9 +49,6 @@ struct ls_sysfs {
 void ls_sysfs_root(struct ls_sysfs *d, const struct ls_root *root);
 /* Hold rel (below parent) open. Returns 0 (fd -1 when it cannot be opened) or -ENAMETOOLONG. */
 int ls_sysfs_open(struct ls_sysfs *d, const struct ls_sysfs *parent, const char *rel);
-/* Like ls_sysfs_open, but an open that fails is reported: 0 ok, -errno (ENOENT/ENOTDIR
- * when rel is absent) with d->fd -1. */
-int ls_sysfs_open_strict(struct ls_sysfs *d, const struct ls_sysfs *parent, const char *rel);
 /* rel below parent as a context without opening it: reads go through parent's fd (no
  * syscall to set up, for a directory read a few times). Returns 0 or -ENAMETOOLONG. */
 int ls_sysfs_view(struct ls_sysfs *d, const struct ls_sysfs *parent, const char *rel);
