@@ -19,6 +19,7 @@
 struct tree {
     char dir[64];
     struct ls_root root;
+    struct ls_sysfs top, cpu; /* the root; sys/devices/system/cpu held open */
 };
 
 static void put(const struct tree *t, const char *rel, const char *text)
@@ -51,6 +52,9 @@ static int setup(void **state)
     put(t, "sys/devices/system/cpu/cpu0/cache/index10/shared_cpu_map", "00000003\n");
     put(t, "sys/devices/system/cpu/cpu0/cache/indexfoo/", NULL);
     put(t, "sys/devices/system/cpu/cpu1/cache/index0/shared_cpu_list", "1,q\n");
+    ls_sysfs_root(&t->top, &t->root);
+    assert_int_equal(ls_sysfs_open(&t->cpu, &t->top, "sys/devices/system/cpu"), 0);
+    assert_true(t->cpu.fd >= 0);
     *state = t;
     return 0;
 }
@@ -58,6 +62,7 @@ static int setup(void **state)
 static int teardown(void **state)
 {
     struct tree *t = *state;
+    ls_sysfs_close(&t->cpu);
     char cmd[128];
     snprintf(cmd, sizeof(cmd), "rm -rf %s", t->dir);
     assert_int_equal(system(cmd), 0);
@@ -69,23 +74,18 @@ static void test_read(void **state)
 {
     struct tree *t = *state;
     struct ls_error err = {0};
-    struct ls_sysfs top;
-    _cleanup_sysfs_ struct ls_sysfs cpu;
-    ls_sysfs_root(&top, &t->root);
-    assert_int_equal(ls_sysfs_open(&cpu, &top, "sys/devices/system/cpu"), 0);
-    assert_true(cpu.fd >= 0);
     long v = 0;
-    assert_int_equal(ls_sysfs_read_long(&cpu, "cpu0/cache/index0/level", &v, &err), 0);
+    assert_int_equal(ls_sysfs_read_long(&t->cpu, "cpu0/cache/index0/level", &v, &err), 0);
     assert_int_equal(v, 1);
-    assert_int_equal(ls_sysfs_read_long(&cpu, "cpu0/cache/index2/level", &v, &err), 1);
-    assert_int_equal(ls_sysfs_read_long(&cpu, "cpu0/cache/index9/level", &v, &err), 1);
+    assert_int_equal(ls_sysfs_read_long(&t->cpu, "cpu0/cache/index2/level", &v, &err), 1);
+    assert_int_equal(ls_sysfs_read_long(&t->cpu, "cpu0/cache/index9/level", &v, &err), 1);
     /* Through a view (nothing opened) and through the root (full paths): the same bytes. */
     struct ls_sysfs cache;
-    assert_int_equal(ls_sysfs_view(&cache, &cpu, "cpu0/cache"), 0);
+    assert_int_equal(ls_sysfs_view(&cache, &t->cpu, "cpu0/cache"), 0);
     assert_int_equal(ls_sysfs_read_long(&cache, "index0/level", &v, &err), 0);
     assert_int_equal(v, 1);
     assert_int_equal(
-        ls_sysfs_read_long(&top, "sys/devices/system/cpu/cpu0/cache/index0/level", &v, &err), 0);
+        ls_sysfs_read_long(&t->top, "sys/devices/system/cpu/cpu0/cache/index0/level", &v, &err), 0);
     /* A directory read as a file is an error naming the full path. */
     assert_int_equal(ls_sysfs_read_long(&cache, "index0", &v, &err), -1);
     char want[256];
@@ -101,14 +101,11 @@ static void test_cpuset(void **state)
 {
     struct tree *t = *state;
     struct ls_error err = {0};
-    struct ls_sysfs top, cache;
-    _cleanup_sysfs_ struct ls_sysfs cpu;
-    ls_sysfs_root(&top, &t->root);
-    assert_int_equal(ls_sysfs_open(&cpu, &top, "sys/devices/system/cpu"), 0);
+    struct ls_sysfs cache;
     ls_cpuset set = LS_CPUSET_INIT;
     const char *used = NULL;
     /* The list is missing: the mask is read, and named. */
-    assert_int_equal(ls_sysfs_view(&cache, &cpu, "cpu0/cache"), 0);
+    assert_int_equal(ls_sysfs_view(&cache, &t->cpu, "cpu0/cache"), 0);
     assert_int_equal(ls_sysfs_read_cpuset(&cache, "index10/shared_cpu_list",
                                           "index10/shared_cpu_map", &set, &used, &err),
                      0);
@@ -117,7 +114,7 @@ static void test_cpuset(void **state)
     assert_int_equal(ls_sysfs_read_cpuset(&cache, "index3/shared_cpu_list", NULL, &set, NULL, &err),
                      1);
     /* A malformed list is a system error naming the file's full path. */
-    assert_int_equal(ls_sysfs_view(&cache, &cpu, "cpu1/cache"), 0);
+    assert_int_equal(ls_sysfs_view(&cache, &t->cpu, "cpu1/cache"), 0);
     assert_int_equal(ls_sysfs_read_cpuset(&cache, "index0/shared_cpu_list", "index0/shared_cpu_map",
                                           &set, &used, &err),
                      -1);
@@ -133,30 +130,27 @@ static void test_list_numbered(void **state)
 {
     struct tree *t = *state;
     struct ls_error err = {0};
-    struct ls_sysfs top, cache;
-    _cleanup_sysfs_ struct ls_sysfs cpu;
-    ls_sysfs_root(&top, &t->root);
-    assert_int_equal(ls_sysfs_open(&cpu, &top, "sys/devices/system/cpu"), 0);
+    struct ls_sysfs cache;
     int *ids = NULL;
     size_t n = 0;
-    assert_int_equal(ls_sysfs_list_numbered(&cpu, "", "cpu", &ids, &n, &err), 0);
+    assert_int_equal(ls_sysfs_list_numbered(&t->cpu, "", "cpu", &ids, &n, &err), 0);
     assert_int_equal(n, 2);
     assert_int_equal(ids[0], 0);
     assert_int_equal(ids[1], 1);
     free(ids);
     /* Numeric order, not name order; "indexfoo" is no index. */
-    assert_int_equal(ls_sysfs_view(&cache, &cpu, "cpu0/cache"), 0);
+    assert_int_equal(ls_sysfs_view(&cache, &t->cpu, "cpu0/cache"), 0);
     assert_int_equal(ls_sysfs_list_numbered(&cache, "", "index", &ids, &n, &err), 0);
     assert_int_equal(n, 3);
     assert_int_equal(ids[0], 0);
     assert_int_equal(ids[1], 2);
     assert_int_equal(ids[2], 10);
     free(ids);
-    assert_int_equal(ls_sysfs_list_numbered(&cpu, "cpu7/cache", "index", &ids, &n, &err), 1);
+    assert_int_equal(ls_sysfs_list_numbered(&t->cpu, "cpu7/cache", "index", &ids, &n, &err), 1);
     assert_null(ids);
     /* A directory that cannot be held open reads through full paths, the same way. */
     _cleanup_sysfs_ struct ls_sysfs gone;
-    assert_int_equal(ls_sysfs_open(&gone, &top, "sys/devices/system/node"), 0);
+    assert_int_equal(ls_sysfs_open(&gone, &t->top, "sys/devices/system/node"), 0);
     assert_int_equal(gone.fd, -1);
     assert_int_equal(ls_sysfs_list_numbered(&gone, "", "node", &ids, &n, &err), 1);
     struct stat st;
