@@ -79,10 +79,6 @@ void ls_sandbox_free(struct ls_sandbox *sb);
 int ls_cgroup_parent_grant(const char *parent, ls_cpuset *cpus, ls_cpuset *mems, char *where,
                            size_t where_size, struct ls_error *err);
 
-/* Remove llcslice groups whose owner is gone and orphans older than max_age_s. Returns the
- * number removed. */
-int ls_cgroup_sweep(unsigned max_age_s, struct ls_error *err);
-
 #define LS_SWEEP_DEFAULT_MAX_AGE (24u * 3600u)
 
 struct ls_sweep_entry {
@@ -93,8 +89,10 @@ struct ls_sweep_result {
     struct ls_sweep_entry *removed, *kept, *failed;
     size_t nremoved, nkept, nfailed;
 };
-/* ls_cgroup_sweep, also saying what was removed, kept (young orphans) and failed. */
-int ls_cgroup_sweep_ex(unsigned max_age_s, struct ls_sweep_result *res, struct ls_error *err);
+/* Remove llcslice groups whose owner is gone and orphans older than max_age_s. Returns the
+ * number removed; res (NULL: not wanted) says what was removed, kept (young orphans) and
+ * failed. */
+int ls_cgroup_sweep(unsigned max_age_s, struct ls_sweep_result *res, struct ls_error *err);
 void ls_sweep_result_free(struct ls_sweep_result *res);
 
 #endif

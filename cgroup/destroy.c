@@ -14,14 +14,10 @@
 
 #include "internal.h"
 #include "planner/cleanup.h"
+#include "planner/clock.h"
 
 #define KILL_ROUNDS 200 /* x 10 ms */
 #define MAX_DEPTH 32
-
-static void sleep_ms(long ms)
-{
-    nanosleep(&(struct timespec){ms / 1000, (ms % 1000) * 1000000}, NULL);
-}
 
 /* Visit dir and every group below it, children before parents. */
 static int walk(const char *dir, int depth, int (*fn)(const char *, void *), void *arg)
@@ -91,7 +87,7 @@ static int remove_one(const char *dir, void *arg)
     int r = 0;
     for (int attempt = 0; attempt <= 5; attempt++) {
         if (attempt)
-            sleep_ms(10);
+            ls_sleep_ms(10);
         if (strcmp(dir, rm->top) == 0)
             r = ls_cg_rmdir(rm->h, rm->rel, rm->controller);
         else
@@ -130,7 +126,7 @@ int ls_cg_kill_and_remove(const struct ls_cg_hier *h, const char *rel, const cha
         walk(path, 0, kill_in, &k);
         if (k.alive == 0)
             break;
-        sleep_ms(round < 10 ? 2 : 10);
+        ls_sleep_ms(round < 10 ? 2 : 10);
     }
 
     if (k.alive) {

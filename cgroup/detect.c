@@ -8,53 +8,7 @@
 
 #include "internal.h"
 #include "planner/cleanup.h"
-
-struct mnt {
-    char *root, *point, *fstype, *super;
-};
-
-/* mountinfo escapes space, tab, newline and backslash as \ooo. */
-static void unescape(char *s)
-{
-    char *w = s;
-    for (char *r = s; *r;) {
-        if (r[0] == '\\' && r[1] >= '0' && r[1] <= '3' && r[2] >= '0' && r[2] <= '7' &&
-            r[3] >= '0' && r[3] <= '7') {
-            *w++ = (char)((r[1] - '0') * 64 + (r[2] - '0') * 8 + (r[3] - '0'));
-            r += 4;
-        } else {
-            *w++ = *r++;
-        }
-    }
-    *w = '\0';
-}
-
-/* Split one mountinfo line in place. false for a malformed line. */
-static bool parse_line(char *line, struct mnt *m)
-{
-    char *f[6], *save = NULL;
-    char *tok = strtok_r(line, " ", &save);
-    for (int i = 0; i < 6; i++) {
-        if (!tok)
-            return false;
-        f[i] = tok;
-        tok = strtok_r(NULL, " ", &save);
-    }
-    while (tok && strcmp(tok, "-") != 0) /* optional fields */
-        tok = strtok_r(NULL, " ", &save);
-    if (!tok)
-        return false;
-    m->fstype = strtok_r(NULL, " ", &save);
-    char *source = strtok_r(NULL, " ", &save);
-    m->super = strtok_r(NULL, " ", &save);
-    if (!m->fstype || !source || !m->super)
-        return false;
-    m->root = f[3];
-    m->point = f[4];
-    unescape(m->root);
-    unescape(m->point);
-    return true;
-}
+#include "planner/mountinfo.h"
 
 /* A later mount on the same point or on a parent directory hides an earlier one. */
 static bool hides(const char *later, const char *earlier)
@@ -153,17 +107,17 @@ int ls_cg_find_hier(const char *mountinfo, const char *proc_cgroup, const char *
         return ls_fail(err, LS_ERR_SYSTEM, -r, "reading %s: %s", mountinfo, strerror(-r));
 
     size_t cap = 0, n = 0;
-    _cleanup_free_ struct mnt *m = NULL;
+    _cleanup_free_ struct ls_mountinfo_entry *m = NULL;
     for (char *save = NULL, *line = strtok_r(text, "\n", &save); line;
          line = strtok_r(NULL, "\n", &save)) {
         if (n == cap) {
             cap = cap ? cap * 2 : 64;
-            struct mnt *nm = realloc(m, cap * sizeof(*m));
+            struct ls_mountinfo_entry *nm = realloc(m, cap * sizeof(*m));
             if (!nm)
                 return ls_fail(err, LS_ERR_SYSTEM, ENOMEM, "out of memory");
             m = nm;
         }
-        if (parse_line(line, &m[n]))
+        if (ls_mountinfo_parse_line(line, &m[n]) && m[n].super)
             n++;
     }
 

@@ -19,6 +19,7 @@
 #include "internal.h"
 #include "planner/cleanup.h"
 #include "planner/procstat.h"
+#include "planner/clock.h"
 
 /* Field 22 of <procdir>/stat: 1 with *start, 0 when the process is gone or a zombie (an exited
  * owner), -errno when /proc cannot tell (EMFILE, ENOMEM, ...): then nobody may call it gone. */
@@ -87,9 +88,7 @@ int ls_cg_job_name(char *buf, size_t size)
 {
     uint32_t rnd;
     if (getrandom(&rnd, sizeof(rnd), GRND_NONBLOCK) != sizeof(rnd)) {
-        struct timespec ts;
-        clock_gettime(CLOCK_MONOTONIC, &ts);
-        rnd = (uint32_t)ts.tv_nsec ^ (uint32_t)getpid() << 16;
+        rnd = (uint32_t)(ls_mono_ns() % 1000000000u) ^ (uint32_t)getpid() << 16;
     }
     char ns[40] = "";
     uint64_t pidns = ls_cg_pidns_of("/proc/self");

@@ -177,7 +177,7 @@ static void sweep_dir(struct sweeper *sw, const struct ls_cg_hier *h, const char
     }
 }
 
-int ls_cgroup_sweep_ex(unsigned max_age_s, struct ls_sweep_result *res, struct ls_error *err)
+int ls_cgroup_sweep(unsigned max_age_s, struct ls_sweep_result *res, struct ls_error *err)
 {
     struct sweeper sw = {.now = time(NULL), .max_age = max_age_s};
     sw.res = res ? res : &sw.scratch;
@@ -212,11 +212,6 @@ int ls_cgroup_sweep_ex(unsigned max_age_s, struct ls_sweep_result *res, struct l
     if (!res)
         ls_sweep_result_free(&sw.scratch);
     return sw.removed;
-}
-
-int ls_cgroup_sweep(unsigned max_age_s, struct ls_error *err)
-{
-    return ls_cgroup_sweep_ex(max_age_s, NULL, err);
 }
 
 static void free_entries(struct ls_sweep_entry *e, size_t n)

@@ -20,6 +20,7 @@
 #include "sdbus.h"
 #include "planner/cleanup.h"
 #include "planner/strv.h"
+#include "planner/clock.h"
 
 #ifndef CGROUP2_SUPER_MAGIC
 #define CGROUP2_SUPER_MAGIC 0x63677270
@@ -227,23 +228,16 @@ static int on_job_removed(sd_bus_message *m, void *userdata, sd_bus_error *ret_e
     return 0;
 }
 
-static uint64_t now_us(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
-}
-
 static int wait_job(sd_bus *bus, struct job_wait *w, const char *unit, struct ls_error *err)
 {
-    uint64_t end = now_us() + JOB_TIMEOUT_US;
+    uint64_t end = ls_mono_ns() / 1000u + JOB_TIMEOUT_US;
     while (!w->done) {
         int r = sd_bus_process(bus, NULL);
         if (r < 0)
             return bus_fail(err, r, NULL, "waiting for systemd to start %s", unit);
         if (r > 0)
             continue;
-        uint64_t t = now_us();
+        uint64_t t = ls_mono_ns() / 1000u;
         if (t >= end)
             return ls_fail(err, LS_ERR_SYSTEM, ETIMEDOUT,
                            "systemd did not finish starting %s within %llu s", unit,
@@ -439,7 +433,7 @@ int ls_scope_stop(struct ls_scope *s, long timeout_ms, struct ls_error *err)
                            "the job's scope %s still holds processes after %ld ms ('systemctl "
                            "stop %s' ends them)",
                            s->unit, timeout_ms, s->unit);
-        nanosleep(&(struct timespec){0, 10 * 1000 * 1000}, NULL);
+        ls_sleep_ms(10);
         r = populated(s->path);
     }
     if (r < 0)

@@ -20,6 +20,8 @@
 
 #include "internal.h"
 #include "planner/cleanup.h"
+#include "planner/clock.h"
+#include "planner/procstat.h"
 
 #define EMPTY_ROUNDS 50  /* passes over the parent's cgroup.procs */
 #define ENABLE_ROUNDS 10 /* a process slipped back in between emptying and enabling */
@@ -30,11 +32,10 @@ static void describe_pids(const pid_t *pids, size_t n, char *buf, size_t size)
     size_t o = 0;
     buf[0] = '\0';
     for (size_t i = 0; i < n && i < 5 && o < size; i++) {
-        _cleanup_free_ char *comm = NULL;
-        if (ls_cg_readf(&comm, "/proc/%d/comm", (int)pids[i]) == 0)
-            comm[strcspn(comm, "\n")] = '\0';
-        int w = snprintf(buf + o, size - o, "%s%d (%s)", i ? ", " : "", (int)pids[i],
-                         comm ? comm : "?");
+        char comm[64];
+        if (ls_proc_comm_read(pids[i], comm, sizeof(comm)) < 0)
+            snprintf(comm, sizeof(comm), "?");
+        int w = snprintf(buf + o, size - o, "%s%d (%s)", i ? ", " : "", (int)pids[i], comm);
         if (w < 0)
             return;
         o += (size_t)w;
@@ -116,7 +117,7 @@ static int empty_into_leaf(const char *dir, enum ls_category cat, size_t *moved,
                                : "");
         }
         if (round > 5)
-            nanosleep(&(struct timespec){0, 10 * 1000 * 1000}, NULL);
+            ls_sleep_ms(10);
     }
     _cleanup_free_ pid_t *pids = NULL;
     size_t n = 0;
@@ -215,7 +216,7 @@ int ls_cg_v2_prepare(const struct ls_cg_hier *h, const char *parent_rel, bool ex
         for (int i = 0; lockfd >= 0 && i < 500 && flock(lockfd, LOCK_EX | LOCK_NB) < 0; i++) {
             if (errno != EWOULDBLOCK)
                 break;
-            nanosleep(&(struct timespec){0, 10 * 1000 * 1000}, NULL);
+            ls_sleep_ms(10);
         }
     }
     for (int round = 0;; round++) {

@@ -91,11 +91,6 @@ struct loader {
     size_t *by_name; /* job indices sorted by name */
 };
 
-static int oom(struct loader *L)
-{
-    return ls_fail(L->c.err, LS_ERR_SYSTEM, ENOMEM, "out of memory loading %s", L->c.name);
-}
-
 static void layer_free(struct layer *l)
 {
     free(l->seccomp);
@@ -272,7 +267,7 @@ static int read_jobs(struct loader *L, const struct ls_ynode *n)
                           ls_ynode_kind_name(n));
     L->jobs = calloc(n->nitems, sizeof(*L->jobs));
     if (!L->jobs)
-        return oom(L);
+        return ls_sl_oom(&L->c);
     L->njobs = n->nitems;
     for (size_t i = 0; i < n->nitems; i++) {
         L->jobs[i].node = n->items[i];
@@ -297,7 +292,7 @@ static int read_path(struct loader *L, const char *key, const struct ls_ynode *v
     if (ls_sl_string(&L->c, key, v, &raw) < 0)
         return -1;
     if (!(*out = resolve_path(L->out, raw)))
-        return oom(L);
+        return ls_sl_oom(&L->c);
     return 0;
 }
 
@@ -376,7 +371,7 @@ static const struct layer *winner(const struct loader *L, const struct raw_job *
 static int dup_str(struct loader *L, const char *src, char **dst)
 {
     if (src && !(*dst = strdup(src)))
-        return oom(L);
+        return ls_sl_oom(&L->c);
     return 0;
 }
 
@@ -384,7 +379,7 @@ static int merge_env(struct loader *L, const struct layer *l, struct ls_slot_job
 {
     for (size_t i = 0; i < l->nenv; i++)
         if (ls_sl_env_set(&job->env, &job->nenv, l->env[i].name, l->env[i].value) < 0)
-            return oom(L);
+            return ls_sl_oom(&L->c);
     return 0;
 }
 
@@ -433,7 +428,7 @@ static int merge_job(struct loader *L, struct raw_job *j, struct ls_slot_job *jo
         job->seccomp_pos = ls_sl_pos(l->val[F_SECCOMP]);
     }
     if ((l = winner(L, j, F_CWD, &lv)) && !(job->cwd = resolve_path(L->out, l->cwd)))
-        return oom(L);
+        return ls_sl_oom(&L->c);
     if (merge_env(L, &L->defaults, job) < 0 || merge_env(L, &j->layer, job) < 0)
         return -1;
     if (!(l = winner(L, j, F_COMMAND, &lv)))
@@ -441,7 +436,7 @@ static int merge_job(struct loader *L, struct raw_job *j, struct ls_slot_job *jo
                           job->name);
     job->argv = calloc(l->argc + 1, sizeof(*job->argv));
     if (!job->argv)
-        return oom(L);
+        return ls_sl_oom(&L->c);
     for (size_t i = 0; i < l->argc; i++)
         if (dup_str(L, l->argv[i], &job->argv[i]) < 0)
             return -1;
@@ -483,7 +478,7 @@ static int check_names(struct loader *L)
     const struct ls_slots *s = L->out;
     L->by_name = calloc(s->njobs, sizeof(*L->by_name));
     if (!L->by_name)
-        return oom(L);
+        return ls_sl_oom(&L->c);
     for (size_t i = 0; i < s->njobs; i++)
         L->by_name[i] = i;
     qsort_r(L->by_name, s->njobs, sizeof(*L->by_name), cmp_by_name, (void *)s);
@@ -537,7 +532,7 @@ static int resolve_after(struct loader *L, size_t idx)
     }
     job->after = calloc(count ? count : 1, sizeof(*job->after));
     if (!job->after)
-        return oom(L);
+        return ls_sl_oom(&L->c);
     for (size_t i = 0; i < count; i++) {
         const char *t = NULL;
         if (ls_sl_text(&L->c, "after", items[i], "a job name", &t) < 0)
@@ -546,7 +541,7 @@ static int resolve_after(struct loader *L, size_t idx)
         if (target < 0) {
             _cleanup_free_ const char **names = calloc(L->njobs, sizeof(*names));
             if (!names)
-                return oom(L);
+                return ls_sl_oom(&L->c);
             for (size_t k = 0; k < L->njobs; k++)
                 names[k] = L->out->jobs[k].name;
             const char *guess = ls_suggest(t, names, L->njobs);
@@ -606,7 +601,7 @@ static int order_jobs(struct loader *L)
     _cleanup_free_ size_t *edge = calloc(s->njobs, sizeof(*edge));
     s->order = calloc(s->njobs, sizeof(*s->order));
     if (!color || !stack || !edge || !s->order)
-        return oom(L);
+        return ls_sl_oom(&L->c);
     size_t n = 0;
     for (size_t root = 0; root < s->njobs; root++) {
         if (color[root] != WHITE)
@@ -644,7 +639,7 @@ static int finish(struct loader *L)
         return -1;
     s->jobs = calloc(L->njobs, sizeof(*s->jobs));
     if (!s->jobs)
-        return oom(L);
+        return ls_sl_oom(&L->c);
     s->njobs = L->njobs;
     for (size_t i = 0; i < L->njobs; i++)
         if (merge_job(L, &L->jobs[i], &s->jobs[i]) < 0)
@@ -666,7 +661,7 @@ int ls_slots_load_buffer(const char *path, const char *buf, size_t len, struct l
     out->path = strdup(path);
     if (!copy || !out->path || !(out->dir = strdup(dirname(copy)))) {
         ls_slots_free(out);
-        return oom(&L);
+        return ls_sl_oom(&L.c);
     }
     struct ls_ydoc doc;
     int rc = ls_ydoc_parse(&doc, path, buf, len, err);

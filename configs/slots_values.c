@@ -44,7 +44,7 @@ int ls_sl_fail_at(const struct ls_sl *c, unsigned line, unsigned col, const char
     return rc;
 }
 
-static int oom(const struct ls_sl *c)
+int ls_sl_oom(const struct ls_sl *c)
 {
     return ls_fail(c->err, LS_ERR_SYSTEM, ENOMEM, "out of memory loading %s", c->name);
 }
@@ -68,7 +68,7 @@ int ls_sl_string(const struct ls_sl *c, const char *key, const struct ls_ynode *
     if (!*t)
         return ls_sl_fail(c, n, key, "must not be empty");
     if (!(*out = strdup(t)))
-        return oom(c);
+        return ls_sl_oom(c);
     return 0;
 }
 
@@ -125,7 +125,7 @@ int ls_sl_name(const struct ls_sl *c, const char *key, const struct ls_ynode *n,
     if (t[0] == '.' || t[0] == '-')
         return ls_sl_fail(c, n, key, "%s '%s' must not start with '%c'", what, t, t[0]);
     if (!(*out = strdup(t)))
-        return oom(c);
+        return ls_sl_oom(c);
     return 0;
 }
 
@@ -291,7 +291,7 @@ static int seccomp_profile(const struct ls_sl *c, const char *key, const struct 
     for (size_t i = 0; i < 3; i++)
         if (!strcmp(t, names[i])) {
             if (i > 0 && !(*profile = strdup(t)))
-                return oom(c);
+                return ls_sl_oom(c);
             return 0;
         }
     const char *guess = ls_suggest(t, names, 3);
@@ -324,7 +324,7 @@ static int seccomp_deny(const struct ls_sl *c, const char *key, const struct ls_
         return 0;
     char *out = malloc(size), *p = out;
     if (!out)
-        return oom(c);
+        return ls_sl_oom(c);
     for (size_t i = 0; i < n->nitems; i++)
         p += sprintf(p, "%s%s", i ? "," : "", n->items[i]->text);
     *deny = out;
@@ -415,7 +415,7 @@ int ls_sl_env(const struct ls_sl *c, const char *key, const struct ls_ynode *n,
         if (ls_sl_text(c, sub, v, "a string value (write \"\" for an empty one)", &value) < 0)
             return -1;
         if (ls_sl_env_set(env, nenv, name, value) < 0)
-            return oom(c);
+            return ls_sl_oom(c);
     }
     return 0;
 }
@@ -457,13 +457,13 @@ int ls_sl_command(const struct ls_sl *c, const char *key, const struct ls_ynode 
             return ls_sl_fail(c, n, key, "the command is empty");
         char **v = calloc(4, sizeof(*v));
         if (!v)
-            return oom(c);
+            return ls_sl_oom(c);
         v[0] = strdup("/bin/sh");
         v[1] = strdup("-c");
         v[2] = strdup(t);
         if (!v[0] || !v[1] || !v[2]) {
             ls_sl_free_argv(v);
-            return oom(c);
+            return ls_sl_oom(c);
         }
         *argv = v;
         *argc = 3;
@@ -478,7 +478,7 @@ int ls_sl_command(const struct ls_sl *c, const char *key, const struct ls_ynode 
         return ls_sl_fail(c, n, key, "the command is empty");
     char **v = calloc(n->nitems + 1, sizeof(*v));
     if (!v)
-        return oom(c);
+        return ls_sl_oom(c);
     for (size_t i = 0; i < n->nitems; i++) {
         if (ls_sl_text(c, key, n->items[i], "an argument string", &t) < 0) {
             ls_sl_free_argv(v);
@@ -490,7 +490,7 @@ int ls_sl_command(const struct ls_sl *c, const char *key, const struct ls_ynode 
         }
         if (!(v[i] = strdup(t))) {
             ls_sl_free_argv(v);
-            return oom(c);
+            return ls_sl_oom(c);
         }
     }
     *argv = v;

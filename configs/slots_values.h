@@ -29,6 +29,9 @@ static inline struct ls_slots_pos ls_sl_pos(const struct ls_ynode *n)
 }
 
 /* A non-null scalar without NUL bytes; *out points into the node. */
+/* "out of memory loading <name>", a system error. Returns -1. */
+int ls_sl_oom(const struct ls_sl *c);
+
 int ls_sl_text(const struct ls_sl *c, const char *key, const struct ls_ynode *n,
                const char *expected, const char **out);
 /* ls_sl_text, non-empty, copied. */

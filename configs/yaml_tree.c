@@ -48,11 +48,6 @@ static int grow(void **arr, size_t *cap, size_t need, size_t elem)
     return 0;
 }
 
-static int oom(struct ls_error *err)
-{
-    return ls_fail(err, LS_ERR_SYSTEM, ENOMEM, "out of memory reading YAML");
-}
-
 /* The innermost mapping key whose value is being read, or NULL. A collection is attached
  * to its mapping when it opens, so an open child frame is the last value. */
 static const char *current_key(const struct builder *b)
@@ -125,7 +120,7 @@ static int parser_error(struct builder *b, const yaml_parser_t *p)
 {
     const char *key = current_key(b);
     if (p->error == YAML_MEMORY_ERROR)
-        return oom(b->err);
+        return ls_oom(b->err, "reading YAML");
     if (p->error == YAML_READER_ERROR) {
         unsigned line, col;
         offset_position(b->buf, b->len, p->problem_offset, &line, &col);
@@ -199,7 +194,7 @@ static int remember_anchor(struct builder *b, struct ls_ynode *n, const yaml_cha
     n->anchor = strdup((const char *)anchor);
     if (!n->anchor ||
         grow((void **)&b->anchors, &b->capanchors, b->nanchors + 1, sizeof(*b->anchors)) < 0)
-        return oom(b->err);
+        return ls_oom(b->err, "reading YAML");
     b->anchors[b->nanchors++] = n;
     return 0;
 }
@@ -221,7 +216,7 @@ static int attach(struct builder *b, struct ls_ynode *n, const yaml_mark_t *m)
                            "a mapping key contains a NUL character");
     }
     if (grow((void **)&parent->items, &parent->cap, parent->nitems + 1, sizeof(*parent->items)) < 0)
-        return oom(b->err);
+        return ls_oom(b->err, "reading YAML");
     parent->items[parent->nitems++] = n;
     return 0;
 }
@@ -237,7 +232,7 @@ static int open_collection(struct builder *b, enum ls_ykind kind, const yaml_eve
                        current_key(b), "YAML nested deeper than %d levels", LS_YAML_MAX_DEPTH);
     struct ls_ynode *n = new_node(b, kind, &e->start_mark);
     if (!n)
-        return oom(b->err);
+        return ls_oom(b->err, "reading YAML");
     if (attach(b, n, &e->start_mark) < 0 || remember_anchor(b, n, anchor) < 0)
         return -1;
     b->stack[b->depth++].node = n;
@@ -263,7 +258,7 @@ static int check_unique_keys(struct builder *b, const struct ls_ynode *map)
         return 0;
     _cleanup_free_ struct ls_ynode **keys = calloc(n, sizeof(*keys));
     if (!keys)
-        return oom(b->err);
+        return ls_oom(b->err, "reading YAML");
     for (size_t i = 0; i < n; i++)
         keys[i] = map->items[2 * i];
     qsort(keys, n, sizeof(*keys), cmp_key);
@@ -304,11 +299,11 @@ static int on_scalar(struct builder *b, const yaml_event_t *e)
         return -1;
     struct ls_ynode *n = new_node(b, LS_Y_SCALAR, &e->start_mark);
     if (!n)
-        return oom(b->err);
+        return ls_oom(b->err, "reading YAML");
     n->len = e->data.scalar.length;
     n->text = malloc(n->len + 1);
     if (!n->text)
-        return oom(b->err);
+        return ls_oom(b->err, "reading YAML");
     memcpy(n->text, e->data.scalar.value, n->len);
     n->text[n->len] = '\0';
     n->plain = null_tag || (e->data.scalar.style == YAML_PLAIN_SCALAR_STYLE && !e->data.scalar.tag);
@@ -383,7 +378,7 @@ int ls_ydoc_parse(struct ls_ydoc *doc, const char *name, const char *buf, size_t
     struct builder b = {.doc = doc, .buf = buf, .len = len, .err = err};
     yaml_parser_t parser;
     if (!yaml_parser_initialize(&parser))
-        return oom(err);
+        return ls_oom(err, "reading YAML");
     yaml_parser_set_input_string(&parser, (const unsigned char *)buf, len);
     yaml_parser_set_encoding(&parser, YAML_UTF8_ENCODING); /* no UTF-16 guessing */
     int rc = 0, docs = 0;

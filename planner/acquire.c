@@ -6,6 +6,7 @@
 #include "locksteps.h"
 #include "strv.h"
 #include "trace.h"
+#include "clock.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -20,12 +21,6 @@
 
 static const unsigned retry_delays_ms[] = {10, 50, 200};
 #define ATTEMPTS (sizeof(retry_delays_ms) / sizeof(retry_delays_ms[0]) + 1)
-
-void ls_sleep_ms(unsigned ms)
-{
-    struct timespec ts = {ms / 1000, (long)(ms % 1000) * 1000000L};
-    nanosleep(&ts, NULL);
-}
 
 int ls_plan_try_lock(const struct ls_lockdir *ld, struct ls_plan *plan, char *busy_what,
                      size_t busy_size, struct ls_error *err)
@@ -88,7 +83,7 @@ int ls_pass_discover(const struct ls_acquire_args *a, struct ls_pass *p, struct 
     if (ls_locktable_read(&p->table, NULL, err) < 0 ||
         ls_snapshot_take(a->topo, a->allowed, a->ld, &p->table, &p->snap, err) < 0 ||
         (ls_locktable_has_device(&p->table, a->ld->dev_major, a->ld->dev_minor) &&
-         ls_waitq_read_table(a->ld, &p->table, &p->queue, err) < 0)) {
+         ls_waitq_read(a->ld, &p->table, &p->queue, err) < 0)) {
         ls_pass_free(p);
         return -1;
     }
@@ -204,7 +199,7 @@ int ls_busy_error(const struct ls_acquire_args *a, const char *lead, const char 
     struct ls_error e2 = {0};
     if (ls_describe_holders(a->topo, a->allowed, a->ld, &holders, &e2) < 0)
         holders = NULL;
-    if (ls_waitq_read(a->ld, &q, &e2) == 0)
+    if (ls_waitq_read(a->ld, NULL, &q, &e2) == 0)
         waiters = ls_waitq_describe(&q, 0, 0);
     ls_fail(err, LS_ERR_BUSY, EBUSY,
             "%s%s%s%s; holders: %s%s%s. Run `llcslice locks` to see every lock", lead,

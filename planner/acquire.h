@@ -67,6 +67,4 @@ int ls_plan_name_overlap(const struct ls_acquire_args *a, const struct ls_pass *
 int ls_busy_error(const struct ls_acquire_args *a, const char *lead, const char *why,
                   struct ls_error *err);
 
-void ls_sleep_ms(unsigned ms);
-
 #endif

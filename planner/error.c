@@ -1,5 +1,6 @@
 #include "error.h"
 
+#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -15,6 +16,18 @@ int ls_fail(struct ls_error *err, enum ls_category cat, int code, const char *fm
     err->category = cat;
     err->code = code;
     return -1;
+}
+
+int ls_oom(struct ls_error *err, const char *fmt, ...)
+{
+    if (!err)
+        return -1;
+    char what[sizeof(err->msg)];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(what, sizeof(what), fmt, ap);
+    va_end(ap);
+    return ls_fail(err, LS_ERR_SYSTEM, ENOMEM, "out of memory %s", what);
 }
 
 int ls_error_prefix(struct ls_error *err, const char *fmt, ...)

@@ -31,6 +31,10 @@ struct ls_error {
 int ls_fail(struct ls_error *err, enum ls_category cat, int code, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
 
+/* An allocation failed: "out of memory <what>" (what says what was being done, printf-style),
+ * a system error (ENOMEM). Returns -1. */
+int ls_oom(struct ls_error *err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
 /* Prefix the message already in err with more context ("reading X: <old>"). */
 int ls_error_prefix(struct ls_error *err, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));

@@ -13,11 +13,6 @@
 #include "cleanup.h"
 #include "snapshot.h"
 
-static int oom(struct ls_error *err)
-{
-    return ls_fail(err, LS_ERR_SYSTEM, ENOMEM, "out of memory reading lock holders");
-}
-
 /* Filesystems whose readdir d_ino is the file's st_ino, so a lockfile's inode needs no stat. */
 static bool dirent_ino_is_inode(const char *dir)
 {
@@ -95,7 +90,7 @@ static int count_holders(const struct ls_topology *topo, const ls_cpuset *allowe
                 if (v < snap->ncpus)
                     snap->cpu_shared[v]++;
             } else if (ls_cpuset_add(&snap->cpu_held, v) < 0) {
-                return oom(err);
+                return ls_oom(err, "reading lock holders");
             }
         }
     }
@@ -132,7 +127,7 @@ static int describe_one(FILE *f, bool *first, const struct ls_lockdir *ld,
     if (n == 0 && ld->confirm_free && ls_lock_probe(ld, kind, v, &mode) == 1) {
         h = calloc(1, sizeof(*h)); /* held by someone /proc/locks does not show us */
         if (!h)
-            return oom(err);
+            return ls_oom(err, "reading lock holders");
         h[0] = (struct ls_holder){.pid = 0, .mode = mode, .cmdline = "?"};
         n = 1;
     }
@@ -156,7 +151,7 @@ static int describe_one(FILE *f, bool *first, const struct ls_lockdir *ld,
 static int finish(FILE **f, char **buf, char **out, struct ls_error *err)
 {
     if (fclose(LS_STEAL(*f)) != 0 || !*buf)
-        return oom(err);
+        return ls_oom(err, "reading lock holders");
     *out = LS_STEAL(*buf);
     return 0;
 }
@@ -171,7 +166,7 @@ int ls_describe_holders(const struct ls_topology *topo, const ls_cpuset *allowed
     size_t len = 0;
     _cleanup_fclose_ FILE *f = open_memstream(&buf, &len);
     if (!f)
-        return oom(err);
+        return ls_oom(err, "reading lock holders");
     bool first = true;
     int rc = 0;
     for (int kind = LS_LOCK_LLC; kind <= LS_LOCK_CPU && rc == 0; kind++) {
@@ -198,7 +193,7 @@ int ls_describe_conflicts(const struct ls_lockdir *ld, const struct ls_locktable
     size_t len = 0;
     _cleanup_fclose_ FILE *f = open_memstream(&buf, &len);
     if (!f)
-        return oom(err);
+        return ls_oom(err, "reading lock holders");
     bool first = true;
     for (size_t i = 0; i < nsteps; i++) {
         /* A shared step (an LLC, or a shared job's CPU mark) only conflicts with exclusive

@@ -8,33 +8,31 @@
 #include <errno.h>
 #include <limits.h>
 #include <stdlib.h>
+#include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "cleanup.h"
 
 #define CPU_DIR "sys/devices/system/cpu"
 
-static long read_long(const struct ls_root *root, const char *fmt, unsigned cpu, int idx)
-{
-    _cleanup_free_ char *text = NULL;
-    size_t len = 0;
-    if (ls_root_read(root, &text, &len, fmt, cpu, idx) < 0)
-        return -1;
-    char *end;
-    errno = 0;
-    long v = strtol(text, &end, 10);
-    return errno || end == text || v < 0 ? -1 : v;
-}
-
 /* ktstr's LLC key of a CPU: the highest-level cache index's id, else the lowest CPU of its
  * shared_cpu_list, else the CPU itself (no cache information: ktstr's single fallback LLC). */
 static long ktstr_key(const struct ls_root *root, unsigned cpu)
 {
+    struct ls_sysfs top, cache;
+    char rel[64];
     long best_level = 0;
     int best = -1;
+    ls_sysfs_root(&top, root);
+    snprintf(rel, sizeof(rel), CPU_DIR "/cpu%u/cache", cpu);
+    ls_sysfs_view(&cache, &top, rel);
     for (int idx = 0; idx < 16; idx++) {
-        long level = read_long(root, CPU_DIR "/cpu%u/cache/index%d/level", cpu, idx);
-        if (level < 0 && !ls_root_exists(root, CPU_DIR "/cpu%u/cache/index%d", cpu, idx))
+        struct stat st;
+        snprintf(rel, sizeof(rel), "index%d/level", idx);
+        long level = ls_sysfs_read_id(&cache, rel);
+        snprintf(rel, sizeof(rel), "index%d", idx);
+        if (level < 0 && ls_sysfs_stat(&cache, rel, &st, 0) < 0)
             break; /* indexN directories are numbered without gaps */
         if (level > best_level) {
             best_level = level;
@@ -43,14 +41,15 @@ static long ktstr_key(const struct ls_root *root, unsigned cpu)
     }
     if (best < 0)
         return 0; /* no cache information: ktstr reads index0, finds nothing, keys it 0 */
-    long id = read_long(root, CPU_DIR "/cpu%u/cache/index%d/id", cpu, best);
+    snprintf(rel, sizeof(rel), "index%d/id", best);
+    long id = ls_sysfs_read_id(&cache, rel);
     if (id >= 0)
         return id;
     ls_cpuset shared = LS_CPUSET_INIT;
     struct ls_error e = {0};
     long key = cpu;
-    if (ls_root_read_cpulist(root, &shared, &e, CPU_DIR "/cpu%u/cache/index%d/shared_cpu_list", cpu,
-                             best) == 0 &&
+    snprintf(rel, sizeof(rel), "index%d/shared_cpu_list", best);
+    if (ls_sysfs_read_cpuset(&cache, rel, NULL, &shared, NULL, &e) == 0 &&
         !ls_cpuset_empty(&shared))
         key = ls_cpuset_first(&shared);
     ls_cpuset_free(&shared);

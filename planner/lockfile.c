@@ -14,6 +14,8 @@
 #include <unistd.h>
 
 #include "cleanup.h"
+#include "procstat.h"
+#include "sort.h"
 
 const char *ls_lock_kind_name(enum ls_lock_kind kind)
 {
@@ -228,10 +230,8 @@ bool ls_pidns_nested(void)
     /* In the host's pid namespace pid 2 is always kthreadd; a child namespace shows no
      * kernel threads. NSpid alone does not tell when /proc is the namespace's own (as in an
      * llcslice job: it lists levels from there down), nor can NS_GET_PARENT look past it. */
-    _cleanup_close_ int kt = open("/proc/2/comm", O_RDONLY | O_CLOEXEC);
     char comm[32];
-    ssize_t c = kt >= 0 ? read(kt, comm, sizeof(comm) - 1) : -1;
-    if (c < 8 || memcmp(comm, "kthreadd", 8) != 0)
+    if (ls_proc_comm_read(2, comm, sizeof(comm)) <= 0 || strncmp(comm, "kthreadd", 8) != 0)
         return true;
     _cleanup_close_ int fd = open("/proc/self/status", O_RDONLY | O_CLOEXEC);
     if (fd < 0)
@@ -327,12 +327,6 @@ bool ls_lock_name(const struct ls_lockdir *ld, const char *name, enum ls_lock_ki
     return false;
 }
 
-static int cmp_unsigned(const void *a, const void *b)
-{
-    unsigned x = *(const unsigned *)a, y = *(const unsigned *)b;
-    return (x > y) - (x < y);
-}
-
 int ls_lockdir_scan(const struct ls_lockdir *ld, enum ls_lock_kind kind, unsigned **out, size_t *n,
                     struct ls_error *err)
 {
@@ -368,7 +362,7 @@ int ls_lockdir_scan(const struct ls_lockdir *ld, enum ls_lock_kind kind, unsigne
         return ls_fail(err, LS_ERR_SYSTEM, errno, "cannot list lock dir %s: %s", ld->dir,
                        strerror(errno));
     if (cnt)
-        qsort(idx, cnt, sizeof(*idx), cmp_unsigned);
+        qsort(idx, cnt, sizeof(*idx), ls_cmp_unsigned);
     *out = LS_STEAL(idx);
     *n = cnt;
     return 0;
@@ -397,14 +391,9 @@ void ls_pid_cmdline(pid_t pid, char *buf, size_t size)
         len--;
     if (len == 0) {
         /* Kernel thread or zombie: no argv, but comm is still there. */
-        char comm[64] = "";
-        snprintf(path, sizeof(path), "/proc/%d/comm", (int)pid);
-        _cleanup_close_ int cfd = open(path, O_RDONLY | O_CLOEXEC);
-        ssize_t c = cfd >= 0 ? read(cfd, comm, sizeof(comm) - 1) : -1;
-        if (c <= 0)
+        char comm[64];
+        if (ls_proc_comm_read(pid, comm, sizeof(comm)) <= 0)
             return;
-        comm[c] = '\0';
-        comm[strcspn(comm, "\n")] = '\0';
         snprintf(buf, size, "[%s]", comm);
         return;
     }

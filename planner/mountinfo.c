@@ -5,76 +5,79 @@
 
 #include <errno.h>
 #include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
-/* One space-separated field of a mountinfo line, still escaped. */
-struct field {
-    const char *p;
-    size_t len;
-};
+#include "cleanup.h"
+#include "mountinfo.h"
 
-static size_t split(const char *line, size_t len, struct field *f, size_t max)
+/* Decode the kernel's \ooo escapes (space, tab, newline, backslash) in place. */
+static void unescape(char *s)
 {
-    size_t n = 0, i = 0;
-    while (i < len && n < max) {
-        while (i < len && line[i] == ' ')
-            i++;
-        if (i >= len)
-            break;
-        size_t start = i;
-        while (i < len && line[i] != ' ')
-            i++;
-        f[n].p = line + start;
-        f[n].len = i - start;
-        n++;
-    }
-    return n;
-}
-
-/* Decode the kernel's \ooo escapes (space, tab, newline, backslash). False if it does not
- * fit in `size`. */
-static bool unescape(const struct field *f, char *out, size_t size)
-{
-    size_t o = 0;
-    for (size_t i = 0; i < f->len; i++) {
-        char c = f->p[i];
-        const char *d = f->p + i + 1;
-        if (c == '\\' && i + 3 < f->len && d[0] >= '0' && d[0] <= '3' && d[1] >= '0' &&
-            d[1] <= '7' && d[2] >= '0' && d[2] <= '7') {
-            c = (char)((d[0] - '0') * 64 + (d[1] - '0') * 8 + (d[2] - '0'));
-            i += 3;
+    char *w = s;
+    for (char *r = s; *r;) {
+        if (r[0] == '\\' && r[1] >= '0' && r[1] <= '3' && r[2] >= '0' && r[2] <= '7' &&
+            r[3] >= '0' && r[3] <= '7') {
+            *w++ = (char)((r[1] - '0') * 64 + (r[2] - '0') * 8 + (r[3] - '0'));
+            r += 4;
+        } else {
+            *w++ = *r++;
         }
-        if (o + 1 >= size)
-            return false;
-        out[o++] = c;
     }
-    out[o] = '\0';
-    return true;
+    *w = '\0';
 }
 
-static bool parse_uint(const struct field *f, unsigned *out)
+static bool parse_uint(const char *s, size_t len, unsigned *out)
 {
-    if (f->len == 0 || f->len > 9)
+    if (len == 0 || len > 9)
         return false;
     unsigned v = 0;
-    for (size_t i = 0; i < f->len; i++) {
-        if (f->p[i] < '0' || f->p[i] > '9')
+    for (size_t i = 0; i < len; i++) {
+        if (s[i] < '0' || s[i] > '9')
             return false;
-        v = v * 10 + (unsigned)(f->p[i] - '0');
+        v = v * 10 + (unsigned)(s[i] - '0');
     }
     *out = v;
     return true;
 }
 
 /* "major:minor", decimal in mountinfo (unlike /proc/locks). */
-static bool parse_devnum(const struct field *f, unsigned *major, unsigned *minor)
+static bool parse_devnum(const char *s, unsigned *major, unsigned *minor)
 {
-    const char *colon = memchr(f->p, ':', f->len);
-    if (!colon)
+    const char *colon = strchr(s, ':');
+    return colon && parse_uint(s, (size_t)(colon - s), major) &&
+           parse_uint(colon + 1, strlen(colon + 1), minor);
+}
+
+bool ls_mountinfo_parse_line(char *line, struct ls_mountinfo_entry *e)
+{
+    memset(e, 0, sizeof(*e));
+    char *f[6], *save = NULL;
+    char *tok = strtok_r(line, " ", &save);
+    for (int i = 0; i < 6; i++) {
+        if (!tok)
+            return false;
+        f[i] = tok;
+        tok = strtok_r(NULL, " ", &save);
+    }
+    while (tok && strcmp(tok, "-") != 0) /* optional fields */
+        tok = strtok_r(NULL, " ", &save);
+    if (!tok)
         return false;
-    struct field a = {f->p, (size_t)(colon - f->p)};
-    struct field b = {colon + 1, f->len - a.len - 1};
-    return parse_uint(&a, major) && parse_uint(&b, minor);
+    e->fstype = strtok_r(NULL, " ", &save);
+    e->source = e->fstype ? strtok_r(NULL, " ", &save) : NULL;
+    e->super = e->source ? strtok_r(NULL, " ", &save) : NULL;
+    e->numbers_ok = parse_uint(f[0], strlen(f[0]), &e->id) &&
+                    parse_uint(f[1], strlen(f[1]), &e->parent) &&
+                    parse_devnum(f[2], &e->major, &e->minor);
+    e->root = f[3];
+    e->point = f[4];
+    unescape(e->root);
+    unescape(e->point);
+    if (e->fstype)
+        unescape(e->fstype);
+    return true;
 }
 
 /* Does mount point `mp` contain `path`? */
@@ -92,39 +95,29 @@ int ls_mountinfo_device(const char *text, const char *path, unsigned *major, uns
     bool found = false;
     size_t best_len = 0;
     unsigned best_parent = 0;
-    char mp[4096];
-    const char *end = text + strlen(text);
-    for (const char *line = text; line < end;) {
-        const char *nl = memchr(line, '\n', (size_t)(end - line));
-        size_t len = nl ? (size_t)(nl - line) : (size_t)(end - line);
-        const char *next = nl ? nl + 1 : end;
-        struct field f[64];
-        size_t n = split(line, len, f, 64);
-        line = next;
-        /* id parent major:minor root mountpoint options [optional...] - fstype source super */
-        unsigned id, parent, ma, mi;
-        if (n < 7 || !parse_uint(&f[0], &id) || !parse_uint(&f[1], &parent) ||
-            !parse_devnum(&f[2], &ma, &mi) || !unescape(&f[4], mp, sizeof(mp)))
+    _cleanup_free_ char *copy = strdup(text);
+    if (!copy)
+        return -1; /* errno ENOMEM */
+    for (char *save = NULL, *line = strtok_r(copy, "\n", &save); line;
+         line = strtok_r(NULL, "\n", &save)) {
+        struct ls_mountinfo_entry e;
+        if (!ls_mountinfo_parse_line(line, &e) || !e.numbers_ok || !e.fstype ||
+            strlen(e.point) >= 4096 || !covers(e.point, path))
             continue;
-        size_t sep = 6;
-        while (sep < n && !(f[sep].len == 1 && f[sep].p[0] == '-'))
-            sep++;
-        if (sep + 1 >= n || !covers(mp, path))
-            continue;
-        size_t mlen = strlen(mp);
+        size_t mlen = strlen(e.point);
         if (found && mlen < best_len)
             continue;
         /* On one mount point the topmost mount wins: keep the best unless the new line
          * is the mount it was stacked on. */
-        if (found && mlen == best_len && id == best_parent)
+        if (found && mlen == best_len && e.id == best_parent)
             continue;
         found = true;
         best_len = mlen;
-        best_parent = parent;
-        *major = ma;
-        *minor = mi;
-        if (fstype && fstype_size && !unescape(&f[sep + 1], fstype, fstype_size))
-            fstype[0] = '\0';
+        best_parent = e.parent;
+        *major = e.major;
+        *minor = e.minor;
+        if (fstype && fstype_size)
+            snprintf(fstype, fstype_size, "%s", strlen(e.fstype) < fstype_size ? e.fstype : "");
     }
     if (!found) {
         errno = ENOENT;

@@ -277,11 +277,6 @@ static void pick_service(const struct pin *pn, const unsigned *order, const int 
     }
 }
 
-static int oom(struct ls_error *err)
-{
-    return ls_fail(err, LS_ERR_SYSTEM, ENOMEM, "out of memory planning");
-}
-
 int ls_plan_pinning(const struct ls_plan_ctx *c, const struct ls_request *req, struct ls_plan *plan,
                     struct ls_error *err)
 {
@@ -326,14 +321,14 @@ int ls_plan_pinning(const struct ls_plan_ctx *c, const struct ls_request *req, s
     gnode = malloc(p->nodes * sizeof(*gnode));
     if (!pn.share || !pn.ord || !pn.used || !pn.chosen || !pn.take || !order || !avail || !gnode ||
         !(plan->assignments = malloc(vcpus * sizeof(*plan->assignments)))) {
-        oom(err);
+        ls_oom(err, "planning");
         goto out;
     }
     for (unsigned g = 0; g < p->nodes; g++)
         pn.share[g] = p->llcs / p->nodes + (g < p->llcs % p->nodes ? 1 : 0);
     /* An idle host decides unsatisfiable; the LLCs nobody holds decide busy. */
     if (view_init(&pn, &v, false) < 0) {
-        oom(err);
+        ls_oom(err, "planning");
         goto out;
     }
     if (v.total < p->llcs) {
@@ -359,7 +354,7 @@ int ls_plan_pinning(const struct ls_plan_ctx *c, const struct ls_request *req, s
     }
     view_free(&v, nn);
     if (view_init(&pn, &v, true) < 0) {
-        oom(err);
+        ls_oom(err, "planning");
         goto out;
     }
     if (!place(&pn, &v, order, gnode)) {
@@ -382,7 +377,7 @@ int ls_plan_pinning(const struct ls_plan_ctx *c, const struct ls_request *req, s
             plan->assignments[l * vpl + k] =
                 (struct ls_assignment){(unsigned)(l * vpl + k), avail[k]};
             if (ls_cpuset_add(&used, avail[k]) < 0) {
-                oom(err);
+                ls_oom(err, "planning");
                 goto out;
             }
         }
@@ -403,7 +398,7 @@ int ls_plan_pinning(const struct ls_plan_ctx *c, const struct ls_request *req, s
     if (!plan->guest_host_node || ls_plan_set_llcs(plan, order, p->llcs) < 0 ||
         ls_cpuset_copy(&plan->cpus, &used) < 0 ||
         ls_cpuset_add(&plan->cpus, (unsigned)plan->service_cpu) < 0) {
-        oom(err);
+        ls_oom(err, "planning");
         goto out;
     }
     for (unsigned g = 0; g < p->nodes; g++)

@@ -3,6 +3,7 @@
 #include "placement.h"
 #include "cleanup.h"
 #include "strv.h"
+#include "sort.h"
 
 #include <stdbool.h>
 
@@ -186,19 +187,13 @@ void ls_explain_seed(const struct ls_plan_ctx *c, struct ls_plan *plan, const ch
                         first, what, seed, target, ls_topology_distance(topo, first, seed));
 }
 
-static int cmp_unsigned(const void *a, const void *b)
-{
-    unsigned x = *(const unsigned *)a, y = *(const unsigned *)b;
-    return x < y ? -1 : x > y;
-}
-
 int ls_plan_set_llcs(struct ls_plan *plan, const unsigned *picks, size_t n)
 {
     unsigned *l = malloc((n ? n : 1) * sizeof(*l));
     if (!l)
         return -1;
     memcpy(l, picks, n * sizeof(*l));
-    qsort(l, n, sizeof(*l), cmp_unsigned);
+    qsort(l, n, sizeof(*l), ls_cmp_unsigned);
     free(plan->locked_llcs);
     plan->locked_llcs = l;
     plan->nlocked = n;

@@ -54,3 +54,21 @@ int ls_proc_stat_read(const char *procdir, struct ls_proc_stat *st)
     int r = ls_proc_stat_parse(buf, st);
     return r < 0 ? r : 1;
 }
+
+int ls_proc_comm_read(pid_t pid, char *buf, size_t size)
+{
+    char path[64];
+    snprintf(path, sizeof(path), "/proc/%d/comm", (int)pid);
+    buf[0] = '\0';
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return -errno;
+    ssize_t c = read(fd, buf, size - 1);
+    int e = errno;
+    close(fd);
+    if (c < 0)
+        return -e;
+    buf[c] = '\0';
+    buf[strcspn(buf, "\n")] = '\0';
+    return c > 0;
+}

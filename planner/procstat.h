@@ -1,8 +1,9 @@
 /* One reader of /proc/PID/stat: state, parent and start time, for the owner checks of cgroup
- * names, the shim's descendant scan and the VMM driver. */
+ * names, the shim's descendant scan and the VMM driver; and one of /proc/PID/comm. */
 #ifndef LLCSLICE_PROCSTAT_H
 #define LLCSLICE_PROCSTAT_H
 
+#include <stddef.h>
 #include <sys/types.h>
 
 struct ls_proc_stat {
@@ -18,5 +19,9 @@ int ls_proc_stat_parse(const char *text, struct ls_proc_stat *st);
 /* Read and parse <procdir>/stat (procdir like "/proc/42" or "/proc/self"): 1 with *st, 0 when
  * the process is gone (ENOENT/ESRCH), -errno when /proc cannot tell (EMFILE, ENOMEM, -EIO). */
 int ls_proc_stat_read(const char *procdir, struct ls_proc_stat *st);
+
+/* /proc/PID/comm into buf (NUL-terminated, without its newline; truncated to size - 1):
+ * 1, 0 when it reads empty, -errno when it cannot be read (the process is gone: ENOENT). */
+int ls_proc_comm_read(pid_t pid, char *buf, size_t size);
 
 #endif

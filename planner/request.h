@@ -30,7 +30,7 @@ struct ls_request {
     struct ls_perf_topo perf;
     size_t vcpus; /* declared vCPU count (perf or YAML), 0 when none */
     enum ls_smt smt;
-    unsigned pid; /* the requester; placement no longer depends on it (deterministic) */
+    unsigned pid;     /* the requester; placement no longer depends on it (deterministic) */
     bool ktstr_slots; /* --lock-prefix ktstr: exclusive --perf takes whole ktstr slots */
     const volatile sig_atomic_t *stop; /* optional: waiting gives up (busy) once *stop != 0 */
 };

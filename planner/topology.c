@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "cleanup.h"
+#include "sort.h"
 
 void ls_topology_free(struct ls_topology *topo)
 {
@@ -76,11 +77,6 @@ static int cmp_llc_first_cpu(const void *a, const void *b)
     return (x > y) - (x < y);
 }
 
-static int oom(struct ls_error *err)
-{
-    return ls_fail(err, LS_ERR_SYSTEM, ENOMEM, "out of memory while building the topology");
-}
-
 /* Per-CPU tables and LLC cpu lists; the LLCs must partition the online CPUs. */
 static int fill_cpu_tables(struct ls_topology *topo, struct ls_error *err)
 {
@@ -92,7 +88,7 @@ static int fill_cpu_tables(struct ls_topology *topo, struct ls_error *err)
     topo->cpu_llc = malloc(n * sizeof(int));
     topo->cpu_node = malloc(n * sizeof(int));
     if (!topo->cpu_llc || !topo->cpu_node)
-        return oom(err);
+        return ls_oom(err, "while building the topology");
     for (size_t c = 0; c < n; c++)
         topo->cpu_llc[c] = topo->cpu_node[c] = -1;
 
@@ -103,7 +99,7 @@ static int fill_cpu_tables(struct ls_topology *topo, struct ls_error *err)
         free(l->cpu_list);
         l->cpu_list = malloc((l->ncpus ? l->ncpus : 1) * sizeof(unsigned));
         if (!l->cpu_list)
-            return oom(err);
+            return ls_oom(err, "while building the topology");
         size_t k = 0;
         LS_CPUSET_FOREACH(cpu, &l->cpus)
         {
@@ -140,7 +136,7 @@ static int assign_llc_nodes(struct ls_topology *topo, struct ls_error *err)
     _cleanup_free_ size_t *count = calloc(topo->nnodes ? topo->nnodes : 1, sizeof(size_t));
     _cleanup_free_ size_t *touched = malloc((topo->nnodes ? topo->nnodes : 1) * sizeof(size_t));
     if (!count || !touched)
-        return oom(err);
+        return ls_oom(err, "while building the topology");
     for (size_t i = 0; i < topo->nllcs; i++) {
         struct ls_llc *l = &topo->llcs[i];
         size_t ntouched = 0;
@@ -173,7 +169,7 @@ static int fill_node_llcs(struct ls_topology *topo, struct ls_error *err)
     }
     _cleanup_free_ size_t *cap = calloc(topo->nnodes ? topo->nnodes : 1, sizeof(size_t));
     if (!cap)
-        return oom(err);
+        return ls_oom(err, "while building the topology");
     for (size_t i = 0; i < topo->nllcs; i++) {
         int pos = ls_topology_node_pos(topo, topo->llcs[i].node);
         if (pos >= 0)
@@ -182,7 +178,7 @@ static int fill_node_llcs(struct ls_topology *topo, struct ls_error *err)
     for (size_t p = 0; p < topo->nnodes; p++) {
         topo->nodes[p].llcs = malloc((cap[p] ? cap[p] : 1) * sizeof(unsigned));
         if (!topo->nodes[p].llcs)
-            return oom(err);
+            return ls_oom(err, "while building the topology");
     }
     for (size_t i = 0; i < topo->nllcs; i++) {
         int pos = ls_topology_node_pos(topo, topo->llcs[i].node);
@@ -211,7 +207,7 @@ static int fill_core_lists(struct ls_topology *topo, struct ls_error *err)
     if (!topo->cpu_core) {
         topo->cpu_core = malloc(n * sizeof(int));
         if (!topo->cpu_core)
-            return oom(err);
+            return ls_oom(err, "while building the topology");
         for (size_t c = 0; c < n; c++)
             topo->cpu_core[c] = -1;
     }
@@ -225,14 +221,14 @@ static int fill_core_lists(struct ls_topology *topo, struct ls_error *err)
     }
     _cleanup_free_ unsigned *width = calloc(n, sizeof(unsigned));
     if (!width)
-        return oom(err);
+        return ls_oom(err, "while building the topology");
     topo->max_threads = 1;
     for (size_t i = 0; i < topo->nllcs; i++) {
         struct ls_llc *l = &topo->llcs[i];
         free(l->core_list);
         l->core_list = malloc((l->ncpus ? l->ncpus : 1) * sizeof(unsigned));
         if (!l->core_list)
-            return oom(err);
+            return ls_oom(err, "while building the topology");
         memcpy(l->core_list, l->cpu_list, l->ncpus * sizeof(unsigned));
         qsort_r(l->core_list, l->ncpus, sizeof(unsigned), cmp_core_order, topo);
         for (size_t k = 0; k < l->ncpus; k++) {
@@ -298,20 +294,14 @@ int ls_topology_finish(struct ls_topology *topo, struct ls_error *err)
     return 0;
 }
 
-static int cmp_int(const void *a, const void *b)
-{
-    int x = *(const int *)a, y = *(const int *)b;
-    return (x > y) - (x < y);
-}
-
 /* Node list of the distinct ids, 10/20 distances. */
 static int nodes_from_ids(struct ls_topology *topo, const int *ids, size_t n, struct ls_error *err)
 {
     _cleanup_free_ int *sorted = malloc((n ? n : 1) * sizeof(int));
     if (!sorted)
-        return oom(err);
+        return ls_oom(err, "while building the topology");
     memcpy(sorted, ids, n * sizeof(int));
-    qsort(sorted, n, sizeof(int), cmp_int);
+    qsort(sorted, n, sizeof(int), ls_cmp_int);
     size_t distinct = 0;
     for (size_t i = 0; i < n; i++)
         if (i == 0 || sorted[i] != sorted[i - 1])
@@ -319,7 +309,7 @@ static int nodes_from_ids(struct ls_topology *topo, const int *ids, size_t n, st
     topo->nodes = calloc(distinct ? distinct : 1, sizeof(*topo->nodes));
     topo->distance = malloc((distinct ? distinct * distinct : 1) * sizeof(unsigned));
     if (!topo->nodes || !topo->distance)
-        return oom(err);
+        return ls_oom(err, "while building the topology");
     topo->nnodes = distinct;
     for (size_t i = 0; i < distinct; i++) {
         topo->nodes[i].id = sorted[i];
@@ -341,7 +331,7 @@ int ls_topology_from_groups(struct ls_topology *topo, const char *const *llc_cpu
                            llc_nodes[i]);
     topo->llcs = calloc(nllcs, sizeof(*topo->llcs));
     if (!topo->llcs)
-        return oom(err);
+        return ls_oom(err, "while building the topology");
     topo->nllcs = nllcs;
     if (nodes_from_ids(topo, llc_nodes, nllcs, err) < 0)
         goto fail;
@@ -363,7 +353,7 @@ int ls_topology_from_groups(struct ls_topology *topo, const char *const *llc_cpu
         l->level = 3;
         struct ls_node *node = &topo->nodes[ls_topology_node_pos(topo, llc_nodes[i])];
         if (ls_cpuset_or(&topo->online, &l->cpus) < 0 || ls_cpuset_or(&node->cpus, &l->cpus) < 0) {
-            oom(err);
+            ls_oom(err, "while building the topology");
             goto fail;
         }
     }

@@ -3,6 +3,7 @@
 #include "topology.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -10,17 +11,12 @@
 
 #define CPU_DIR "sys/devices/system/cpu"
 
-/* A decimal id file (core_id, physical_package_id); -1 when missing or garbage. */
-static long read_id(const struct ls_root *root, unsigned cpu, const char *leaf)
+/* A decimal id file (core_id, physical_package_id) of cpu; -1 when missing or garbage. */
+static long read_id(const struct ls_sysfs *cpus, unsigned cpu, const char *leaf)
 {
-    _cleanup_free_ char *text = NULL;
-    size_t len = 0;
-    if (ls_root_read(root, &text, &len, CPU_DIR "/cpu%u/topology/%s", cpu, leaf) < 0)
-        return -1;
-    char *end;
-    errno = 0;
-    long v = strtol(text, &end, 10);
-    return errno || end == text || v < 0 ? -1 : v;
+    char rel[96];
+    snprintf(rel, sizeof(rel), "cpu%u/topology/%s", cpu, leaf);
+    return ls_sysfs_read_id(cpus, rel);
 }
 
 struct core_key {
@@ -39,7 +35,7 @@ static int cmp_key(const void *a, const void *b)
 }
 
 /* Old kernels without thread_siblings_list: CPUs with the same (package, core_id). */
-static int cores_by_id(const struct ls_root *root, struct ls_topology *topo, struct ls_error *err)
+static int cores_by_id(const struct ls_sysfs *cpus, struct ls_topology *topo, struct ls_error *err)
 {
     size_t n = 0, cap = ls_cpuset_count(&topo->online);
     _cleanup_free_ struct core_key *keys = malloc((cap ? cap : 1) * sizeof(*keys));
@@ -49,12 +45,12 @@ static int cores_by_id(const struct ls_root *root, struct ls_topology *topo, str
     {
         if (topo->cpu_core[cpu] >= 0)
             continue;
-        long core = read_id(root, (unsigned)cpu, "core_id");
+        long core = read_id(cpus, (unsigned)cpu, "core_id");
         if (core < 0) {
             topo->cpu_core[cpu] = cpu;
             continue;
         }
-        keys[n++] = (struct core_key){read_id(root, (unsigned)cpu, "physical_package_id"), core,
+        keys[n++] = (struct core_key){read_id(cpus, (unsigned)cpu, "physical_package_id"), core,
                                       (unsigned)cpu};
     }
     qsort(keys, n, sizeof(*keys), cmp_key);
@@ -80,14 +76,20 @@ int ls_topology_read_cores(const struct ls_root *root, struct ls_topology *topo,
         topo->cpu_core[c] = -1;
     ls_cpuset sib = LS_CPUSET_INIT;
     bool missing = false;
+    struct ls_sysfs top;
+    _cleanup_sysfs_ struct ls_sysfs cpus;
+    ls_sysfs_root(&top, root);
+    if (ls_sysfs_open(&cpus, &top, CPU_DIR) < 0)
+        return ls_fail(err, LS_ERR_USAGE, ENAMETOOLONG, "--fsroot: path too long");
     LS_CPUSET_FOREACH(cpu, &topo->online)
     {
         if (topo->cpu_core[cpu] >= 0)
             continue; /* named by a sibling's file already: one read per core */
         ls_cpuset_clear(&sib);
         struct ls_error e = {0};
-        int r = ls_root_read_cpulist(root, &sib, &e, CPU_DIR "/cpu%d/topology/thread_siblings_list",
-                                     cpu);
+        char rel[96];
+        snprintf(rel, sizeof(rel), "cpu%d/topology/thread_siblings_list", cpu);
+        int r = ls_sysfs_read_cpuset(&cpus, rel, NULL, &sib, NULL, &e);
         if (r != 0) {
             missing = true; /* absent or garbage: the core_id fallback decides */
             continue;
@@ -105,5 +107,5 @@ int ls_topology_read_cores(const struct ls_root *root, struct ls_topology *topo,
         }
     }
     ls_cpuset_free(&sib);
-    return missing ? cores_by_id(root, topo, err) : 0;
+    return missing ? cores_by_id(&cpus, topo, err) : 0;
 }

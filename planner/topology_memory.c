@@ -3,6 +3,7 @@
 #include "topology.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -15,7 +16,11 @@ static int read_memtotal(const struct ls_root *root, int node, unsigned long lon
 {
     _cleanup_free_ char *text = NULL;
     size_t len = 0;
-    if (ls_root_read(root, &text, &len, NODE_DIR "/node%d/meminfo", node) < 0)
+    struct ls_sysfs top;
+    char rel[96];
+    ls_sysfs_root(&top, root);
+    snprintf(rel, sizeof(rel), NODE_DIR "/node%d/meminfo", node);
+    if (ls_sysfs_read(&top, rel, &text, &len, NULL) != 0)
         return 0;
     const char *p = strstr(text, "MemTotal:");
     if (!p)
@@ -34,8 +39,10 @@ int ls_topology_read_memory(const struct ls_root *root, struct ls_topology *topo
 {
     ls_cpuset has = LS_CPUSET_INIT;
     struct ls_error e = {0};
+    struct ls_sysfs top;
+    ls_sysfs_root(&top, root);
     /* N_MEMORY as the kernel keeps it; absent on old kernels and some dumps. */
-    int r = ls_root_read_cpulist(root, &has, &e, NODE_DIR "/has_memory");
+    int r = ls_sysfs_read_cpuset(&top, NODE_DIR "/has_memory", NULL, &has, NULL, &e);
     bool have_list = r == 0;
     for (size_t p = 0; p < topo->nnodes; p++) {
         struct ls_node *node = &topo->nodes[p];

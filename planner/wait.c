@@ -6,6 +6,7 @@
 #include "holders.h"
 #include "locksteps.h"
 #include "trace.h"
+#include "clock.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -20,13 +21,6 @@
 static const unsigned wait_delays_ms[] = {10, 50, 200, 500};
 #define NDELAYS (sizeof(wait_delays_ms) / sizeof(wait_delays_ms[0]))
 long long ls_wait_safety_poll_ms = 2000;
-
-static long long now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 /* What to reserve while waiting: the plan we would get once the holders that keep coming and
  * going (shared and per-CPU) are gone, exclusive holders staying; failing that, once every
@@ -119,7 +113,7 @@ int ls_plan_acquire_wait(const struct ls_topology *topo, const ls_cpuset *allowe
                          void *ctx, struct ls_plan *plan, struct ls_error *err)
 {
     struct ls_acquire_args a = {topo, allowed, ld, req, {0}};
-    long long start = now_ms();
+    long long start = ls_mono_ms();
     /* Once for the whole wait: the queue entry, every pass and the busy message. */
     if (ls_budget_resolve(topo, allowed, req, &a.budget, err) < 0)
         return -1;
@@ -151,7 +145,7 @@ int ls_plan_acquire_wait(const struct ls_topology *topo, const ls_cpuset *allowe
     /* Waiters that joined between that pass and our registration are ahead of us: read the
      * queue again (not /proc/locks) so the first reservation plans around theirs. */
     ls_waitq_free(&first.queue);
-    if (ls_waitq_read_table(ld, &first.table, &first.queue, err) < 0) {
+    if (ls_waitq_read(ld, &first.table, &first.queue, err) < 0) {
         ls_pass_free(&first);
         ls_wait_wake_close(&wake);
         ls_wait_unregister(&tk);
@@ -169,7 +163,7 @@ int ls_plan_acquire_wait(const struct ls_topology *topo, const ls_cpuset *allowe
             ls_wait_wake_drain(&wake);
             if (req->stop && *req->stop) {
                 /* Stopped while asleep: leave without taking what a release just freed. */
-                give_up(&a, &tk, true, now_ms() - start, why, err);
+                give_up(&a, &tk, true, ls_mono_ms() - start, why, err);
                 break;
             }
             r = ls_pass_acquire(&a, tk.ticket, tk.pid, &p, plan, why, sizeof(why), err);
@@ -195,7 +189,7 @@ int ls_plan_acquire_wait(const struct ls_topology *topo, const ls_cpuset *allowe
             free(who);
         }
 
-        long long elapsed = now_ms() - start;
+        long long elapsed = ls_mono_ms() - start;
         bool stopped = req->stop && *req->stop;
         if (stopped || (timeout_ms >= 0 && elapsed >= timeout_ms)) {
             give_up(&a, &tk, stopped, elapsed, why, err);

@@ -15,16 +15,10 @@
 #include <unistd.h>
 
 #include "cleanup.h"
+#include "clock.h"
 
 #define WAIT_MAX_FILE (256u << 10)
 #define STALE_TMP_SECONDS 60
-
-static unsigned long long now_ns(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (unsigned long long)ts.tv_sec * 1000000000ull + (unsigned long long)ts.tv_nsec;
-}
 
 bool ls_waitq_parse_name(const char *name, const char *prefix, unsigned long long *ticket,
                          pid_t *pid)
@@ -132,8 +126,7 @@ static bool read_waiter(int fd, struct ls_waiter *w)
             return true;
         waiter_free(w);
         w->reserves = false;
-        struct timespec ms = {0, 1000000};
-        nanosleep(&ms, NULL);
+        ls_sleep_ms(1);
     }
     return false;
 }
@@ -158,13 +151,8 @@ static bool locked_in_table(const struct ls_lockdir *ld, const struct ls_locktab
     return false;
 }
 
-int ls_waitq_read(const struct ls_lockdir *ld, struct ls_waitq *q, struct ls_error *err)
-{
-    return ls_waitq_read_table(ld, NULL, q, err);
-}
-
-int ls_waitq_read_table(const struct ls_lockdir *ld, const struct ls_locktable *t,
-                        struct ls_waitq *q, struct ls_error *err)
+int ls_waitq_read(const struct ls_lockdir *ld, const struct ls_locktable *t, struct ls_waitq *q,
+                  struct ls_error *err)
 {
     memset(q, 0, sizeof(*q));
     _cleanup_closedir_ DIR *d = opendir(ld->dir);
@@ -360,7 +348,7 @@ int ls_wait_register(const struct ls_lockdir *ld, enum ls_mode mode, size_t targ
 {
     memset(tk, 0, sizeof(*tk));
     tk->fd = -1;
-    tk->ticket = now_ns();
+    tk->ticket = ls_mono_ns();
     tk->pid = getpid();
     tk->mode = mode;
     tk->target_cpus = target_cpus;

@@ -37,13 +37,12 @@ bool ls_waitq_parse_name(const char *name, const char *prefix, unsigned long lon
 /* "{prefix}-waittmp-...": a wait file being set up (not yet in the queue). */
 bool ls_waitq_is_tmp_name(const char *name, const char *prefix);
 
-/* Live waiters of ld's prefix; stale files of dead waiters are removed on the way. */
-int ls_waitq_read(const struct ls_lockdir *ld, struct ls_waitq *q, struct ls_error *err);
-/* The same, but a wait file that table t (this pass's /proc/locks) shows locked exclusively is
- * taken as live without a flock probe: with many waiters the probes, each stalled behind other
+/* Live waiters of ld's prefix; stale files of dead waiters are removed on the way. A wait
+ * file that table t (this pass's /proc/locks; NULL: none) shows locked exclusively is taken as
+ * live without a flock probe: with many waiters the probes, each stalled behind other
  * processes' /proc/locks reads, dominate a pass. Files t does not show locked are probed. */
-int ls_waitq_read_table(const struct ls_lockdir *ld, const struct ls_locktable *t,
-                        struct ls_waitq *q, struct ls_error *err);
+int ls_waitq_read(const struct ls_lockdir *ld, const struct ls_locktable *t, struct ls_waitq *q,
+                  struct ls_error *err);
 void ls_waitq_free(struct ls_waitq *q);
 
 /* Whether w is ahead of the waiter (ticket, pid); everyone is ahead of ticket 0. */

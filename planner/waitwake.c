@@ -1,6 +1,7 @@
 /* Waking waiters on releases: an inotify watch on the lock dir (see waitq.h). The kernel
  * closes a dying holder's fds too, so a crash wakes the waiters like a clean release. */
 #include "waitq.h"
+#include "clock.h"
 
 #include <errno.h>
 #include <poll.h>
@@ -95,23 +96,16 @@ void ls_wait_wake_drain(struct ls_wait_wake *w)
         consume(w);
 }
 
-static long long mono_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 int ls_wait_wake_sleep(struct ls_wait_wake *w, long long ms)
 {
     if (w->fd < 0)
         return -1;
-    long long end = mono_ms() + (ms > 0 ? ms : 0);
+    long long end = ls_mono_ms() + (ms > 0 ? ms : 0);
     for (;;) {
         int r = consume(w);
         if (r != 0)
             return r;
-        long long left = end - mono_ms();
+        long long left = end - ls_mono_ms();
         if (left <= 0)
             return 0;
         struct pollfd pfd = {w->fd, POLLIN, 0};

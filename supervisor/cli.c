@@ -30,8 +30,8 @@ void ls_host_opts_from_env(struct ls_host_opts *opts)
 int ls_host_load(struct ls_host *host, const struct ls_host_opts *opts, struct ls_error *err)
 {
     memset(host, 0, sizeof(*host));
-    if (ls_root_init_from(&host->root, opts->fsroot,
-                          opts->fsroot_what ? opts->fsroot_what : "--fsroot", err) < 0)
+    if (ls_root_init(&host->root, opts->fsroot, opts->fsroot_what ? opts->fsroot_what : "--fsroot",
+                     err) < 0)
         return -1;
     if (ls_topology_discover(&host->root, &host->topo, err) < 0)
         return -1;

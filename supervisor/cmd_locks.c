@@ -293,7 +293,7 @@ static int show(const struct ls_lockdir *ld, bool json, bool watch, struct ls_er
     if (ls_locktable_read(&t, NULL, err) < 0)
         goto out;
     if (collect(ld, &t, LS_LOCK_LLC, &llcs, err) < 0 ||
-        collect(ld, &t, LS_LOCK_CPU, &cpus, err) < 0 || ls_waitq_read_table(ld, &t, &q, err) < 0)
+        collect(ld, &t, LS_LOCK_CPU, &cpus, err) < 0 || ls_waitq_read(ld, &t, &q, err) < 0)
         goto out;
     if (!watch)
         warn_waiters(ld, &q);

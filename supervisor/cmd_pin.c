@@ -14,6 +14,7 @@
 #include "vmm/planread.h"
 #include "vmm/qmp.h"
 #include "vmm/vmm.h"
+#include "../planner/clock.h"
 
 static void usage(FILE *out)
 {
@@ -124,7 +125,7 @@ int ls_cmd_pin(int argc, char **argv)
     struct ls_qmp_vcpu *vcpus = NULL;
     size_t n = 0;
     struct ls_pin_state st = LS_PIN_STATE_INIT;
-    long long deadline = ls_qmp_now_ms() + timeout_ms;
+    long long deadline = ls_mono_ms() + timeout_ms;
     int rc = -1;
     if (ls_qmp_open(&q, sock, deadline, NULL, NULL, &err) == 0) {
         rc = ls_qmp_query_vcpus(&q, deadline, &vcpus, &n, &err);
@@ -150,8 +151,7 @@ int ls_cmd_pin(int argc, char **argv)
     /* Later threads inherit their creator's CPU: a vCPU thread's helper would sit on a vCPU's
      * CPU. Rescan until qemu is gone. */
     while (follow) {
-        struct timespec ts = {0, 200 * 1000 * 1000};
-        nanosleep(&ts, NULL);
+        ls_sleep_ms(200);
         int added = ls_pin_rescan(&st);
         if (added < 0)
             break;

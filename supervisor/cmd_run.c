@@ -302,7 +302,7 @@ int ls_cmd_run(int argc, char **argv)
     }
     if (ls_root_is_host(&host.root)) {
         struct ls_error serr = {0};
-        if (ls_cgroup_sweep(LS_SWEEP_DEFAULT_MAX_AGE, &serr) < 0)
+        if (ls_cgroup_sweep(LS_SWEEP_DEFAULT_MAX_AGE, NULL, &serr) < 0)
             ls_warn("sweeping orphaned cgroups: %s", serr.msg);
     }
     ls_trace_mark("sweep");

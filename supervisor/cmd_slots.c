@@ -162,7 +162,7 @@ static int run_file(const struct ls_slots *s, const struct ls_host *host, const 
         return ls_report(&err);
     if (ls_root_is_host(&host->root)) {
         struct ls_error serr = {0};
-        if (ls_cgroup_sweep(LS_SWEEP_DEFAULT_MAX_AGE, &serr) < 0)
+        if (ls_cgroup_sweep(LS_SWEEP_DEFAULT_MAX_AGE, NULL, &serr) < 0)
             ls_warn("sweeping orphaned cgroups: %s", serr.msg);
     }
     struct ls_slots_run_opts o = *base;

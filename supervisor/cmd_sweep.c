@@ -89,7 +89,7 @@ int ls_cmd_sweep(int argc, char **argv)
         return ls_usage_error("sweep", "unexpected argument '%s'", argv[optind]);
 
     struct ls_sweep_result res;
-    if (ls_cgroup_sweep_ex(max_age, &res, &err) < 0)
+    if (ls_cgroup_sweep(max_age, &res, &err) < 0)
         return ls_report(&err);
     /* systemd hosts: transient scopes (llcslice-*.scope) whose supervisor is gone. */
     struct ls_error serr = {0};

@@ -29,10 +29,10 @@ void ls_jobenv_free(char **env)
     free(env);
 }
 
-static char **oom(char **env, struct ls_error *err)
+static char **fail_oom(char **env, struct ls_error *err)
 {
     ls_jobenv_free(env);
-    ls_fail(err, LS_ERR_SYSTEM, ENOMEM, "out of memory building the job's environment");
+    ls_oom(err, "building the job's environment");
     return NULL;
 }
 
@@ -44,13 +44,13 @@ char **ls_jobenv_build(char *const *base, const ls_cpuset *cpus, const ls_cpuset
         nbase++;
     char **env = calloc(nbase + 6, sizeof(*env));
     if (!env)
-        return oom(env, err);
+        return fail_oom(env, err);
     size_t n = 0;
     for (size_t i = 0; i < nbase; i++) {
         if (is_ours(base[i]))
             continue;
         if (!(env[n++] = strdup(base[i])))
-            return oom(env, err);
+            return fail_oom(env, err);
     }
     _cleanup_free_ char *cpu_list = ls_cpuset_format(cpus);
     _cleanup_free_ char *mem_list = ls_cpuset_format(mems);
@@ -71,6 +71,6 @@ char **ls_jobenv_build(char *const *base, const ls_cpuset *cpus, const ls_cpuset
         if (add[i])
             env[n++] = add[i]; /* owned by env from here, freed with it */
     if (!ok)
-        return oom(env, err);
+        return fail_oom(env, err);
     return env;
 }

@@ -21,6 +21,7 @@
 #include <unistd.h>
 
 #include "../planner/lockfile.h"
+#include "../planner/clock.h"
 
 #define POLL_MS 20 /* how often an emptying cgroup is looked at (v1 has no notification) */
 
@@ -32,13 +33,6 @@ static void pidfd_signal(int pidfd, int sig)
     (void)pidfd;
     (void)sig;
 #endif
-}
-
-static long long mono_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
 /* Processes in a v1 group and its children, SIGKILLed when kill is set. A group that is gone
@@ -242,15 +236,15 @@ __attribute__((noreturn)) static void keeper_main(const struct ls_keeper_spec *s
             /* A supervisor that finished removed the cgroup already; one that died left
              * the shim ending the job within the grace: past twice that, kill. */
             long long grace = s->kill_after_ms > 1000 ? s->kill_after_ms : 1000;
-            kill_at = mono_ms() + 2 * grace;
+            kill_at = ls_mono_ms() + 2 * grace;
         }
-        if (kill_at >= 0 && mono_ms() >= kill_at) {
+        if (kill_at >= 0 && ls_mono_ms() >= kill_at) {
             if (!shim_gone && pidfd >= 0)
                 pidfd_signal(pidfd, SIGKILL);
             cgroup_kill(s);
             if (shim_gone && !marker_eof && marker_ino)
                 marker_kill(marker_ino); /* the shim could not end them (killed by the job) */
-            kill_at = mono_ms() + (kills++ < 100 ? 100 : 1000);
+            kill_at = ls_mono_ms() + (kills++ < 100 ? 100 : 1000);
         }
     }
     for (size_t i = 0; i < s->nfds; i++)

@@ -21,6 +21,7 @@
 
 #include "../planner/cleanup.h"
 #include "../planner/procstat.h"
+#include "../planner/clock.h"
 
 extern char **environ;
 
@@ -203,13 +204,6 @@ static void reap_all(void)
 #define SIG_PARENT_GONE SIGRTMAX
 #define SIG_KILL_NOW LS_SIG_KILL_NOW
 
-static long long mono_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /* Send sig to everything of the job but the shim: as a namespace's init, kill(-1) reaches
  * every other process of the namespace; as a subreaper, every descendant. */
 static void signal_rest(bool pidns, int sig)
@@ -240,8 +234,7 @@ static void kill_rest(bool pidns)
         if (!anything_left())
             return;
         signal_rest(pidns, SIGKILL);
-        struct timespec ts = {0, 1000000};
-        nanosleep(&ts, NULL);
+        ls_sleep_ms(1);
     }
 }
 
@@ -253,9 +246,9 @@ static void end_rest(bool pidns, int sfd, long long grace_ms)
         return;
     signal_rest(pidns, SIGTERM);
     signal_rest(pidns, SIGCONT);
-    long long deadline = mono_ms() + (grace_ms > 0 ? grace_ms : 0);
+    long long deadline = ls_mono_ms() + (grace_ms > 0 ? grace_ms : 0);
     while (anything_left()) {
-        long long left = deadline - mono_ms();
+        long long left = deadline - ls_mono_ms();
         if (left <= 0)
             break;
         struct pollfd pfd = {.fd = sfd, .events = POLLIN};
@@ -530,7 +523,7 @@ int ls_job_wait(struct ls_job *job, struct ls_error *err)
     sigset_t set;
     forwarded_set(&set);
     int status = 0;
-    long long now = mono_ms();
+    long long now = ls_mono_ms();
     long long timeout_at = job->spec->timeout_ms > 0 ? now + job->spec->timeout_ms : -1;
     long long kill_at = -1; /* the grace after a terminating signal ends here */
     int kills = 0;
@@ -543,14 +536,14 @@ int ls_job_wait(struct ls_job *job, struct ls_error *err)
         if (next < 0) {
             sig = sigwaitinfo(&set, &si);
         } else {
-            long long left = next - mono_ms();
+            long long left = next - ls_mono_ms();
             if (left < 0)
                 left = 0;
             struct timespec ts = {left / 1000, (long)(left % 1000) * 1000000L};
             sig = sigtimedwait(&set, &si, &ts);
         }
         if (sig < 0 && errno == EAGAIN) {
-            now = mono_ms();
+            now = ls_mono_ms();
             if (timeout_at >= 0 && now >= timeout_at) {
                 timeout_at = -1;
                 job->timed_out = true;
@@ -591,7 +584,7 @@ int ls_job_wait(struct ls_job *job, struct ls_error *err)
         if (si.si_code != SI_KERNEL)
             kill(job->shim, sig);
         if (terminating(sig) && kill_at < 0)
-            kill_at = mono_ms() + job->spec->kill_after_ms;
+            kill_at = ls_mono_ms() + job->spec->kill_after_ms;
     }
     job->shim = -1;
     int code = decide(job, status, err);

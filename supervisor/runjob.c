@@ -19,6 +19,7 @@
 #include "vmm/vmm.h"
 #include "runstats.h"
 #include "waitview.h"
+#include "../planner/clock.h"
 
 extern char **environ;
 
@@ -184,7 +185,7 @@ static int run_reserved(const struct ls_runjob *rj, struct ls_plan *plan, struct
         rj->on_start(plan, job.shim, rj->ctx);
     if (rj->vmm)
         ls_vmm_attach(rj->vmm, job.shim);
-    uint64_t started = ls_runstats_now_ms();
+    uint64_t started = ls_mono_ms();
     code = ls_job_wait(&job, &err);
     if (rj->vmm && rj->vmm->failed)
         code = LS_EXIT_SYSTEM; /* qemu was killed because it could not be pinned */

@@ -7,13 +7,7 @@
 #include <time.h>
 
 #include "../planner/cleanup.h"
-
-uint64_t ls_runstats_now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
+#include "../planner/clock.h"
 
 static uint64_t read_u64(const char *dir, const char *file)
 {
@@ -36,7 +30,7 @@ static uint64_t tv_ms(struct timeval tv)
 void ls_runstats_collect(struct ls_runstats *st, const struct ls_confine *c, uint64_t start_ms)
 {
     memset(st, 0, sizeof(*st));
-    st->wall_ms = ls_runstats_now_ms() - start_ms;
+    st->wall_ms = ls_mono_ms() - start_ms;
     struct rusage ru;
     if (getrusage(RUSAGE_CHILDREN, &ru) == 0) {
         st->user_ms = tv_ms(ru.ru_utime);

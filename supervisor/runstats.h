@@ -16,8 +16,6 @@ struct ls_runstats {
     long oom_kills;
 };
 
-/* Monotonic ms, for start_ms. */
-uint64_t ls_runstats_now_ms(void);
 /* Fill st after the job was waited for and before the cgroup is removed: CPU time from
  * getrusage(RUSAGE_CHILDREN) (the shim reaps every descendant), peak memory from the job's
  * cgroup (v2 memory.peak, v1 memory.max_usage_in_bytes of its memory group) or else the

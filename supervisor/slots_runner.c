@@ -24,6 +24,7 @@
 #include "logfile.h"
 #include "process.h"
 #include "slots_runner.h"
+#include "../planner/clock.h"
 
 #define TABLE_TICK_MS 1000
 #define TAIL_TICK_MS 200

@@ -123,7 +123,6 @@ bool ls_slots_admit_hold_run(struct ls_slots_admit *a, const struct ls_slots_run
                              const struct ls_slot_job *j, const ls_cpuset *cpus);
 void ls_slots_admit_end(struct ls_slots_admit *a);
 
-uint64_t ls_mono_ms(void);
 double ls_wall_now(void);
 
 #endif

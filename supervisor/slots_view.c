@@ -23,13 +23,6 @@ const char *ls_sj_state_name(enum ls_sj_state st)
     return (unsigned)st < sizeof(state_names) / sizeof(state_names[0]) ? state_names[st] : "?";
 }
 
-uint64_t ls_mono_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
-
 double ls_wall_now(void)
 {
     struct timespec ts;

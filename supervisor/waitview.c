@@ -10,13 +10,7 @@
 
 #include "../planner/duration.h"
 #include "cli.h"
-
-static long long mono_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
+#include "../planner/clock.h"
 
 /* 5s, 4m05s, 1h02m: short enough for a status line. */
 static void fmt_duration(long long ms, char *buf, size_t size)
@@ -36,7 +30,7 @@ void ls_waitview_init(struct ls_waitview *v, FILE *out, long long timeout_ms)
     v->out = out;
     v->tty = isatty(fileno(out)) == 1;
     v->timeout_ms = timeout_ms;
-    v->start_ms = mono_ms();
+    v->start_ms = ls_mono_ms();
     v->interval_ms = v->tty ? 1000 : 60000;
     const char *env = getenv("LLCSLICE_WAIT_REPORT_INTERVAL");
     long long ms;
@@ -55,7 +49,7 @@ void ls_waitview_init(struct ls_waitview *v, FILE *out, long long timeout_ms)
 static void status(const struct ls_waitview *v, char *buf, size_t size)
 {
     char el[32], lim[48] = "";
-    fmt_duration(mono_ms() - v->start_ms, el, sizeof(el));
+    fmt_duration(ls_mono_ms() - v->start_ms, el, sizeof(el));
     if (v->timeout_ms >= 0) {
         char t[32];
         fmt_duration(v->timeout_ms, t, sizeof(t));
@@ -132,7 +126,7 @@ void ls_waitview_end(struct ls_waitview *v, bool got)
         pthread_join(v->thread, NULL);
     if (v->drawn) { /* the status line becomes the record of the wait */
         char el[32];
-        fmt_duration(mono_ms() - v->start_ms, el, sizeof(el));
+        fmt_duration(ls_mono_ms() - v->start_ms, el, sizeof(el));
         fprintf(v->out, "\r\033[Kllcslice: %s after waiting %s\n",
                 got ? "reserved" : "stopped waiting", el);
         fflush(v->out);

@@ -11,12 +11,7 @@
 #include <time.h>
 #include <unistd.h>
 
-long long ls_qmp_now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
+#include "../../planner/clock.h"
 
 void ls_qmp_close(struct ls_qmp *q)
 {
@@ -65,7 +60,7 @@ static json_object *read_message(struct ls_qmp *q, long long deadline_ms, struct
             }
             return o;
         }
-        long long left = deadline_ms - ls_qmp_now_ms();
+        long long left = deadline_ms - ls_mono_ms();
         if (left <= 0) {
             ls_fail(err, LS_ERR_SYSTEM, ETIMEDOUT, "QMP did not answer in time");
             return NULL;
@@ -157,11 +152,10 @@ int ls_qmp_open(struct ls_qmp *q, const char *path, long long deadline_ms, bool 
         if (alive && !alive(ctx))
             return ls_fail(err, LS_ERR_SYSTEM, ESRCH,
                            "qemu exited before its QMP socket %s answered", path);
-        if (ls_qmp_now_ms() >= deadline_ms)
+        if (ls_mono_ms() >= deadline_ms)
             return ls_fail(err, LS_ERR_SYSTEM, ETIMEDOUT,
                            "qemu did not open its QMP socket %s in time", path);
-        struct timespec ts = {0, 20 * 1000 * 1000};
-        nanosleep(&ts, NULL);
+        ls_sleep_ms(20);
     }
     struct ucred cred;
     socklen_t len = sizeof(cred);

@@ -43,7 +43,4 @@ int ls_qmp_parse_vcpus(const char *json, struct ls_qmp_vcpu **out, size_t *n, st
 
 void ls_qmp_close(struct ls_qmp *q);
 
-/* CLOCK_MONOTONIC now, ms. */
-long long ls_qmp_now_ms(void);
-
 #endif

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "../../planner/cleanup.h"
+#include "../../planner/clock.h"
 
 int ls_vmm_parse(const char *name, struct ls_error *err)
 {
@@ -127,12 +128,12 @@ static void kill_qemu(pid_t qemu, pid_t shim)
 static void *rescan_main(void *p)
 {
     struct ls_vmm *v = p;
-    long long start = ls_qmp_now_ms();
+    long long start = ls_mono_ms();
     bool warned = false;
     pthread_mutex_lock(&v->mu);
     while (!v->stop) {
         /* Often while qemu is still starting its workers, rarely once it settled. */
-        long long age = ls_qmp_now_ms() - start;
+        long long age = ls_mono_ms() - start;
         long interval = age < 5000 ? 100 : age < 60000 ? 500 : 5000;
         struct timespec ts;
         clock_gettime(CLOCK_MONOTONIC, &ts);
@@ -163,7 +164,7 @@ void ls_vmm_attach(struct ls_vmm *v, pid_t shim)
     struct ls_qmp q;
     struct ls_qmp_vcpu *vcpus = NULL;
     size_t n = 0;
-    long long deadline = ls_qmp_now_ms() + v->timeout_ms;
+    long long deadline = ls_mono_ms() + v->timeout_ms;
     if (ls_qmp_open(&q, v->sock, deadline, vmm_alive, &a, &err) < 0) {
         if (a.interrupted)
             return; /* the signal goes to qemu; nothing to pin */

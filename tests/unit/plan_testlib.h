@@ -18,6 +18,7 @@
 
 #include <cmocka.h>
 
+#include "planner/clock.h"
 #include "planner/plan.h"
 
 static inline void assert_set(const ls_cpuset *s, const char *list)
@@ -140,13 +141,6 @@ static inline void plan_fails(const struct ls_topology *t, const char *allowed,
         fail_msg("expected a %s error, got %s: %s", ls_category_name(cat),
                  ls_category_name(err->category), err->msg);
     ls_cpuset_free(&a);
-}
-
-static inline long long mono_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
 /* ---- real lock dirs and peer processes ------------------------------------------------- */

@@ -271,9 +271,9 @@ static void test_retries_exhausted_names_holder(void **state)
     struct ls_request r = req_make(LS_MODE_SHARED, 2);
     struct ls_plan p;
     struct ls_error err = {0};
-    long long t0 = mono_ms();
+    long long t0 = ls_mono_ms();
     assert_int_equal(ls_plan_acquire(&e->topo, &e->allowed, &e->ld, &r, &p, &err), -1);
-    long long dt = mono_ms() - t0;
+    long long dt = ls_mono_ms() - t0;
     assert_int_equal(err.category, LS_ERR_BUSY);
     assert_int_equal(ls_exit_code(&err), 75);
     assert_true(dt >= 260); /* slept 10 + 50 + 200 ms between the 4 attempts */
@@ -376,7 +376,7 @@ static void test_waiter_reservation_honoured(void **state)
 
     struct ls_waitq q;
     struct ls_error err = {0};
-    assert_int_equal(ls_waitq_read(&e->ld, &q, &err), 0);
+    assert_int_equal(ls_waitq_read(&e->ld, NULL, &q, &err), 0);
     assert_int_equal(q.n, 1);
     assert_int_equal(q.w[0].pid, w);
     assert_true(q.w[0].reserves);
@@ -398,7 +398,7 @@ static void test_waiter_reservation_honoured(void **state)
 
     close(ctl[1]);
     waitpid(w, NULL, 0);
-    assert_int_equal(ls_waitq_read(&e->ld, &q, &err), 0);
+    assert_int_equal(ls_waitq_read(&e->ld, NULL, &q, &err), 0);
     assert_int_equal(q.n, 0);
     ls_waitq_free(&q);
     /* ...and its file is gone. */

@@ -366,7 +366,7 @@ static void test_sweep_orphans_by_age(void **state)
     assert_int_equal(ls_cg_orphan_mark(young.path, time(NULL), &err), 0);
 
     struct ls_sweep_result res;
-    int n = ls_cgroup_sweep_ex(LS_SWEEP_DEFAULT_MAX_AGE, &res, &err);
+    int n = ls_cgroup_sweep(LS_SWEEP_DEFAULT_MAX_AGE, &res, &err);
     assert_true(n >= 1);
     assert_true(listed(res.removed, res.nremoved, old.path));
     assert_true(listed(res.kept, res.nkept, young.path));
@@ -382,7 +382,7 @@ static void test_sweep_orphans_by_age(void **state)
     assert_int_equal(ls_cg_orphan_lookup(young.path, &created), 1);
 
     /* max age 0: every marked orphan goes */
-    n = ls_cgroup_sweep_ex(0, &res, &err);
+    n = ls_cgroup_sweep(0, &res, &err);
     assert_true(n >= 1);
     assert_true(listed(res.removed, res.nremoved, young.path));
     ls_sweep_result_free(&res);
@@ -452,14 +452,14 @@ static void test_sweep_dead_owner(void **state)
     /* a live owner keeps its group */
     struct ls_sweep_result res;
     struct ls_error err = {0};
-    ls_cgroup_sweep_ex(LS_SWEEP_DEFAULT_MAX_AGE, &res, &err);
+    ls_cgroup_sweep(LS_SWEEP_DEFAULT_MAX_AGE, &res, &err);
     assert_false(listed(res.removed, res.nremoved, path));
     ls_sweep_result_free(&res);
     assert_true(ls_cg_is_dir(path));
 
     kill(sup, SIGKILL);
     reap(sup);
-    ls_cgroup_sweep_ex(LS_SWEEP_DEFAULT_MAX_AGE, &res, &err);
+    ls_cgroup_sweep(LS_SWEEP_DEFAULT_MAX_AGE, &res, &err);
     /* every llcslice run on the host sweeps too: one may have been quicker than us */
     assert_true(listed(res.removed, res.nremoved, path) || !ls_cg_is_dir(path));
     assert_false(listed(res.failed, res.nfailed, path));
@@ -694,7 +694,7 @@ static void procs_leaf_worker(const char *pdir, pid_t neighbour)
     ls_sandbox_free(&sb);
     ls_sandbox_free(&sb2);
     /* a sweep keeps the leaf while we live in it */
-    WANT(ls_cgroup_sweep(LS_SWEEP_DEFAULT_MAX_AGE, &err) >= 0);
+    WANT(ls_cgroup_sweep(LS_SWEEP_DEFAULT_MAX_AGE, NULL, &err) >= 0);
     snprintf(want, sizeof(want), "%s/" LS_CG_PROCS_LEAF, pdir);
     WANT(ls_cg_is_dir(want));
     _exit(0);
@@ -738,7 +738,7 @@ static void test_v2_procs_leaf(void **state)
     assert_true(ls_cg_is_dir(leafdir));
     struct ls_sweep_result res;
     struct ls_error err = {0};
-    assert_true(ls_cgroup_sweep_ex(LS_SWEEP_DEFAULT_MAX_AGE, &res, &err) >= 0);
+    assert_true(ls_cgroup_sweep(LS_SWEEP_DEFAULT_MAX_AGE, &res, &err) >= 0);
     bool listed = false;
     for (size_t i = 0; i < res.nremoved; i++)
         listed = listed || strcmp(res.removed[i].path, leafdir) == 0;
@@ -804,7 +804,7 @@ static void test_v2_concurrent_creates(void **state)
     }
     /* the empty leaf goes at the next sweep, and then the test's parent */
     struct ls_error err = {0};
-    ls_cgroup_sweep(LS_SWEEP_DEFAULT_MAX_AGE, &err);
+    ls_cgroup_sweep(LS_SWEEP_DEFAULT_MAX_AGE, NULL, &err);
     char leafdir[8400];
     snprintf(leafdir, sizeof(leafdir), "%s/" LS_CG_PROCS_LEAF, pdir);
     bool leaf_left = ls_cg_is_dir(leafdir);

@@ -295,20 +295,20 @@ static void test_waitq_table(void **state)
     struct ls_waitq q;
     struct ls_error err = {0};
     assert_int_equal(ls_locktable_read(&t, NULL, &err), 0);
-    assert_int_equal(ls_waitq_read_table(&e->ld, &t, &q, &err), 0);
+    assert_int_equal(ls_waitq_read(&e->ld, &t, &q, &err), 0);
     assert_int_equal(q.n, 1);
     assert_int_equal(q.w[0].pid, w.pid);
     ls_waitq_free(&q);
     /* A table taken while it lived still vouches for it after it died: one stale pass. */
     peer_end(&w);
-    assert_int_equal(ls_waitq_read_table(&e->ld, &t, &q, &err), 0);
+    assert_int_equal(ls_waitq_read(&e->ld, &t, &q, &err), 0);
     assert_int_equal(q.n, 1);
     ls_waitq_free(&q);
     assert_int_equal(wait_files(e), 1);
     ls_locktable_free(&t);
     /* A fresh table does not: probed, found unlocked, removed. */
     assert_int_equal(ls_locktable_read(&t, NULL, &err), 0);
-    assert_int_equal(ls_waitq_read_table(&e->ld, &t, &q, &err), 0);
+    assert_int_equal(ls_waitq_read(&e->ld, &t, &q, &err), 0);
     assert_int_equal(q.n, 0);
     assert_int_equal(wait_files(e), 0);
     ls_waitq_free(&q);

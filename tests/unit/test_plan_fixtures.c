@@ -14,7 +14,7 @@ static bool load(const char *name, struct ls_topology *t)
     snprintf(dir, sizeof(dir), "%s/%s", fx, name);
     struct ls_root root;
     struct ls_error err = {0};
-    if (ls_root_init(&root, dir, &err) < 0)
+    if (ls_root_init(&root, dir, "--fsroot", &err) < 0)
         return false;
     if (ls_topology_discover(&root, t, &err) < 0)
         fail_msg("discover %s: %s", name, err.msg);
@@ -235,7 +235,7 @@ static void test_memoryless_fixture(void **state)
              fx ? fx : "/work/shared/fixtures/sysfs");
     struct ls_root root;
     struct ls_error err = {0};
-    assert_int_equal(ls_root_init(&root, dir, &err), 0);
+    assert_int_equal(ls_root_init(&root, dir, "--fsroot", &err), 0);
     ls_topology_read_memory_sizes(&root, &t); /* ... `topo` does */
     assert_true(t.nodes[p5].memory_kb > 0);
     assert_int_equal(t.nodes[p0].memory_kb, 0);

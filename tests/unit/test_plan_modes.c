@@ -478,13 +478,13 @@ static void test_plans_fast_on_big_host(void **state)
                            "perf 32x2x2 nodes=4"};
     for (size_t k = 0; k < sizeof(reqs) / sizeof(reqs[0]); k++) {
         const int rounds = 20;
-        long long t0 = mono_ms();
+        long long t0 = ls_mono_ms();
         for (int i = 0; i < rounds; i++) {
             struct ls_plan p;
             plan_ok(&t, NULL, &s, &reqs[k], &p);
             ls_plan_free(&p);
         }
-        long long dt = mono_ms() - t0;
+        long long dt = ls_mono_ms() - t0;
         print_message("  %-22s %.2f ms per plan (4096 CPUs, 1024 LLCs, 16 nodes)\n", names[k],
                       (double)dt / rounds);
     }

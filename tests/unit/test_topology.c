@@ -265,7 +265,7 @@ static void make_host(int ncpu, int per_llc, int nnodes)
 static int discover(struct ls_topology *t, struct ls_error *err)
 {
     struct ls_root root;
-    assert_int_equal(ls_root_init(&root, tree, err), 0);
+    assert_int_equal(ls_root_init(&root, tree, "--fsroot", err), 0);
     return ls_topology_discover(&root, t, err);
 }
 
@@ -684,7 +684,7 @@ static void test_allowed(void **state)
     struct ls_root root;
     struct ls_error err = {0};
     ls_cpuset out = LS_CPUSET_INIT;
-    assert_int_equal(ls_root_init(&root, tree, &err), 0);
+    assert_int_equal(ls_root_init(&root, tree, "--fsroot", &err), 0);
     /* Simulated root, no override: the simulated online CPUs. */
     assert_int_equal(ls_allowed_cpus(&root, &t, NULL, NULL, &out, &err), 0);
     assert_set(&out, "0-7");
@@ -711,7 +711,7 @@ static void test_allowed(void **state)
 
     /* The real host: affinity, non-empty, within the host's online CPUs. */
     struct ls_root host;
-    assert_int_equal(ls_root_init(&host, NULL, &err), 0);
+    assert_int_equal(ls_root_init(&host, NULL, "--fsroot", &err), 0);
     if (discover(&t, &err) == 0) {
         assert_int_equal(ls_allowed_cpus(&host, &t, NULL, NULL, &out, &err), 0);
         assert_false(ls_cpuset_empty(&out));
@@ -729,14 +729,14 @@ static void test_running_tasks(void **state)
     (void)state;
     struct ls_root root;
     struct ls_error err = {0};
-    assert_int_equal(ls_root_init(&root, tree, &err), 0);
+    assert_int_equal(ls_root_init(&root, tree, "--fsroot", &err), 0);
     assert_int_equal(ls_host_running_tasks(&root), -1); /* no proc/stat */
     put_f("cpu  1 2 3\nctxt 5\nprocs_running 7\nprocs_blocked 0\n", "proc/stat");
     assert_int_equal(ls_host_running_tasks(&root), 7);
     put_f("procs_running x\n", "proc/stat");
     assert_int_equal(ls_host_running_tasks(&root), -1);
     struct ls_root host;
-    assert_int_equal(ls_root_init(&host, "/", &err), 0);
+    assert_int_equal(ls_root_init(&host, "/", "--fsroot", &err), 0);
     assert_true(ls_host_running_tasks(&host) >= 1); /* this process is running */
 }
 

@@ -71,7 +71,7 @@ static void test_wait_until_released(void **state)
     peer_end(&a);
     /* The queue is empty again. */
     struct ls_waitq q;
-    assert_int_equal(ls_waitq_read(&e->ld, &q, &err), 0);
+    assert_int_equal(ls_waitq_read(&e->ld, NULL, &q, &err), 0);
     assert_int_equal(q.n, 0);
     ls_waitq_free(&q);
 }
@@ -84,10 +84,10 @@ static void test_wait_timeout(void **state)
     struct ls_request r = req_make(LS_MODE_EXCLUSIVE, 4);
     struct ls_plan p;
     struct ls_error err = {0};
-    long long t0 = mono_ms();
+    long long t0 = ls_mono_ms();
     assert_int_equal(
         ls_plan_acquire_wait(&e->topo, &e->allowed, &e->ld, &r, 400, NULL, NULL, &p, &err), -1);
-    assert_true(mono_ms() - t0 >= 400);
+    assert_true(ls_mono_ms() - t0 >= 400);
     assert_int_equal(err.category, LS_ERR_BUSY);
     assert_contains(err.msg, "could not reserve 4 CPU(s) within");
     assert_null(strstr(err.msg, "queued ahead"));
@@ -96,7 +96,7 @@ static void test_wait_timeout(void **state)
     assert_contains(err.msg, who);
     /* Never-fits requests do not wait at all. */
     r.cpus = 5;
-    t0 = mono_ms();
+    t0 = ls_mono_ms();
     assert_int_equal(
         ls_plan_acquire_wait(&e->topo, &e->allowed, &e->ld, &r, -1, NULL, NULL, &p, &err), -1);
     assert_int_equal(err.category, LS_ERR_USAGE);
@@ -221,9 +221,9 @@ static bool has_watch(pid_t pid)
 /* Wait (bounded: 2 min) for a condition that another process brings about. */
 #define AWAIT(cond, what)                                                                          \
     do {                                                                                           \
-        long long end_ = mono_ms() + 120000;                                                       \
+        long long end_ = ls_mono_ms() + 120000;                                                    \
         while (!(cond)) {                                                                          \
-            if (mono_ms() > end_)                                                                  \
+            if (ls_mono_ms() > end_)                                                               \
                 fail_msg("gave up waiting for %s", what);                                          \
             struct timespec ts_ = {0, 5 * 1000000L};                                               \
             nanosleep(&ts_, NULL);                                                                 \
@@ -242,7 +242,8 @@ static bool only_waiter_reserves(const struct ls_lockdir *ld, pid_t pid)
 {
     struct ls_waitq q;
     struct ls_error err = {0};
-    bool yes = ls_waitq_read(ld, &q, &err) == 0 && q.n == 1 && q.w[0].reserves && q.w[0].pid == pid;
+    bool yes =
+        ls_waitq_read(ld, NULL, &q, &err) == 0 && q.n == 1 && q.w[0].reserves && q.w[0].pid == pid;
     ls_waitq_free(&q);
     return yes;
 }
@@ -316,10 +317,10 @@ static pid_t feeder_start(struct env *e, int *ctl_out, int *res_out)
     int jobs[2];
     if (pipe2(jobs, O_NONBLOCK) < 0)
         _exit(2);
-    long long end = mono_ms() + 120000;
+    long long end = ls_mono_ms() + 120000;
     int got = 0, started = 0;
     char c;
-    while (mono_ms() < end) {
+    while (ls_mono_ms() < end) {
         struct timespec ts = {0, 40 * 1000000L};
         nanosleep(&ts, NULL);
         while (read(jobs[0], &c, 1) == 1)
@@ -372,10 +373,10 @@ static void test_large_request_not_starved(void **state)
     struct ls_plan p;
     struct ls_error err = {0};
     struct reports rep = {0};
-    long long t0 = mono_ms();
+    long long t0 = ls_mono_ms();
     int rc =
         ls_plan_acquire_wait(&e->topo, &e->allowed, &e->ld, &r, 120000, record, &rep, &p, &err);
-    long long waited = mono_ms() - t0;
+    long long waited = ls_mono_ms() - t0;
     if (rc < 0)
         fail_msg("starved: %s", err.msg);
     assert_llcs(&p, "0,1");
