@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "planner/lockfile.h"
+#include "supervisor/lockopts.h"
 #include "planner/plan.h"
 #include "planner/topology.h"
 #include "planner/waitq.h"

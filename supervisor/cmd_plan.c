@@ -11,7 +11,9 @@
 #include "../planner/size.h"
 #include "options.h"
 #include "../planner/ktstr.h"
+#include "confine.h"
 #include "grant.h"
+#include "lockopts.h"
 #include "plan_json.h"
 #include "reqopts.h"
 #include "vmm/layout.h"
@@ -200,13 +202,10 @@ int ls_cmd_plan(int argc, char **argv)
         }
     }
     /* checked as run checks it: a plan that run would refuse is no plan */
-    const char *cgm = getenv("LLCSLICE_CGROUP_MANAGER");
-    if (!manager_given && cgm && *cgm) {
-        enum ls_cg_manager m;
-        struct ls_error merr = {0};
-        if (ls_cg_manager_parse(cgm, "LLCSLICE_CGROUP_MANAGER", &m, &merr) < 0)
-            return ls_usage_error("plan", "%s", merr.msg);
-    }
+    enum ls_cg_manager effective;
+    struct ls_error merr = {0};
+    if (!manager_given && ls_cg_manager_effective(LS_CGM_AUTO, &effective, &merr) < 0)
+        return ls_usage_error("plan", "%s", merr.msg);
     /* --json is --format json: with another --format one of them would be ignored */
     if (json_flag && format && fmt != FMT_JSON)
         return ls_usage_error("plan", "--json and --format %s contradict each other; give one",

@@ -14,7 +14,9 @@
 #include "../planner/trace.h"
 #include "options.h"
 #include "../planner/ktstr.h"
+#include "confine.h"
 #include "grant.h"
+#include "lockopts.h"
 #include "process.h"
 #include "reqopts.h"
 #include "runjob.h"
@@ -244,10 +246,8 @@ int ls_cmd_run(int argc, char **argv)
         ls_cg_manager_parse(o.cgroup_manager, "--cgroup-manager", &manager, &err) < 0)
         return ls_usage_error("run", "%s", err.msg);
     /* Checked before anything is reserved (confine.c applies the same rules to slot jobs). */
-    const char *manager_env = getenv("LLCSLICE_CGROUP_MANAGER");
     enum ls_cg_manager effective = manager;
-    if (!o.cgroup_manager && manager_env && *manager_env &&
-        ls_cg_manager_parse(manager_env, "LLCSLICE_CGROUP_MANAGER", &effective, &err) < 0)
+    if (!o.cgroup_manager && ls_cg_manager_effective(LS_CGM_AUTO, &effective, &err) < 0)
         return ls_usage_error("run", "%s", err.msg);
     if (effective == LS_CGM_SYSTEMD && o.cgroup_parent)
         return ls_usage_error("run", "--cgroup-parent is for the cgroupfs manager; with systemd, "

@@ -17,6 +17,7 @@
 #include "options.h"
 #include "../planner/ktstr.h"
 #include "grant.h"
+#include "lockopts.h"
 #include "slots_cmd.h"
 #include "slots_slurm.h"
 

@@ -19,6 +19,7 @@
 #include <cmocka.h>
 
 #include "planner/plan.h"
+#include "supervisor/lockopts.h"
 
 static inline void assert_set(const ls_cpuset *s, const char *list)
 {
