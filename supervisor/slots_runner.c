@@ -23,7 +23,10 @@
 #include "../planner/cleanup.h"
 #include "logfile.h"
 #include "process.h"
-#include "slots_runner.h"
+#include "slots_admit.h"
+#include "slots_child.h"
+#include "slots_job.h"
+#include "slots_view.h"
 
 #define TABLE_TICK_MS 1000
 #define TAIL_TICK_MS 200

@@ -10,7 +10,8 @@
 #include <unistd.h>
 
 #include "../planner/cleanup.h"
-#include "slots_runner.h"
+#include "slots_job.h"
+#include "slots_view.h"
 #include "slots_slurm.h"
 
 #define POLL_MIN_MS 1000

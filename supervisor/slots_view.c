@@ -10,32 +10,7 @@
 
 #include "../planner/cleanup.h"
 #include "json.h"
-#include "slots_runner.h"
-
-static const char *const state_names[] = {
-    [LS_SJ_PENDING] = "pending", [LS_SJ_ACQUIRING] = "acquiring", [LS_SJ_WAITING] = "waiting",
-    [LS_SJ_RUNNING] = "running", [LS_SJ_DONE] = "done",           [LS_SJ_FAILED] = "failed",
-    [LS_SJ_TIMEOUT] = "timeout", [LS_SJ_SKIPPED] = "skipped",     [LS_SJ_STOPPED] = "stopped",
-};
-
-const char *ls_sj_state_name(enum ls_sj_state st)
-{
-    return (unsigned)st < sizeof(state_names) / sizeof(state_names[0]) ? state_names[st] : "?";
-}
-
-uint64_t ls_mono_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
-
-double ls_wall_now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    return (double)ts.tv_sec + (double)(ts.tv_nsec / 1000000) / 1000.0;
-}
+#include "slots_view.h"
 
 void ls_slots_view_init(struct ls_slots_view *v, FILE *out, bool tail, size_t njobs)
 {
