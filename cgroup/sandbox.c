@@ -34,19 +34,47 @@ static void add_notice(struct ls_sandbox *sb, const char *fmt, ...)
     va_end(ap);
 }
 
+/* path without its first mount_len bytes and the slash after them; "" when path is. */
+static const char *rel_of(const char *path, size_t mount_len)
+{
+    if (!path[0] || strlen(path) < mount_len)
+        return "";
+    path += mount_len;
+    while (*path == '/')
+        path++;
+    return path;
+}
+
+const char *ls_sandbox_rel(const struct ls_sandbox *sb)
+{
+    return rel_of(sb->path, sb->mount_len);
+}
+
+const char *ls_sandbox_memory_rel(const struct ls_sandbox *sb)
+{
+    return rel_of(sb->memory_path, sb->memory_mount_len);
+}
+
+/* The group's absolute directory from a mount and a path relative to it; -1 when too long. */
+static int set_group(char *path, size_t size, size_t *mount_len, const char *mount, const char *rel)
+{
+    *mount_len = strlen(mount);
+    return ls_cg_join(path, size, mount, rel);
+}
+
 static void hier_of(const struct ls_sandbox *sb, struct ls_cg_hier *h)
 {
     memset(h, 0, sizeof(*h));
     h->version = sb->version;
     h->noprefix = sb->noprefix;
-    snprintf(h->mount, sizeof(h->mount), "%s", sb->mount);
+    snprintf(h->mount, sizeof(h->mount), "%.*s", (int)sb->mount_len, sb->path);
 }
 
 static void memory_hier_of(const struct ls_sandbox *sb, struct ls_cg_hier *h)
 {
     memset(h, 0, sizeof(*h));
     h->version = LS_CG_V1;
-    snprintf(h->mount, sizeof(h->mount), "%s", sb->memory_mount);
+    snprintf(h->mount, sizeof(h->mount), "%.*s", (int)sb->memory_mount_len, sb->memory_path);
 }
 
 /* v1 cpuset file names: "cpuset.cpus", or "cpus" on a noprefix mount. */
@@ -104,10 +132,11 @@ static int create_v1_memory(struct ls_sandbox *sb, const struct ls_sandbox_opts 
         return ls_fail(err, LS_ERR_UNSAT, ENOENT,
                        "--memory-max needs the memory controller, and no memory cgroup "
                        "hierarchy is mounted");
-    char parent[4096], rel[4096];
+    char parent[4096], rel[4096], dir[4096];
     if (ls_cg_resolve_parent(&mh, opts->parent, parent, sizeof(parent), err) < 0)
         return ls_error_prefix(err, "memory hierarchy");
-    if (ls_cg_join(rel, sizeof(rel), parent, name) < 0)
+    if (ls_cg_join(rel, sizeof(rel), parent, name) < 0 ||
+        ls_cg_join(dir, sizeof(dir), mh.mount, rel) < 0)
         return ls_fail(err, LS_ERR_SYSTEM, ENAMETOOLONG, "cgroup path too long");
     char limit[32];
     snprintf(limit, sizeof(limit), "%" PRIu64, opts->memory_max);
@@ -115,9 +144,7 @@ static int create_v1_memory(struct ls_sandbox *sb, const struct ls_sandbox_opts 
     struct ls_cg_value val[] = {{"memory.limit_in_bytes", limit}};
     if (ls_cg_create(&mh, rel, ctrl, 1, val, 1, err) < 0)
         return -1;
-    snprintf(sb->memory_mount, sizeof(sb->memory_mount), "%s", mh.mount);
-    snprintf(sb->memory_rel, sizeof(sb->memory_rel), "%s", rel);
-    ls_cg_join(sb->memory_path, sizeof(sb->memory_path), mh.mount, rel);
+    set_group(sb->memory_path, sizeof(sb->memory_path), &sb->memory_mount_len, mh.mount, rel);
     return 0;
 }
 
@@ -145,12 +172,14 @@ static int place_group(struct ls_sandbox *sb, const struct ls_sandbox_opts *opts
     if (nr < 0 && nr != -ENAMETOOLONG)
         return ls_fail(err, LS_ERR_SYSTEM, -nr,
                        "naming the job's cgroup: cannot read /proc/self/stat: %s", strerror(-nr));
-    if (nr < 0 || ls_cg_join(sb->rel, sizeof(sb->rel), parent, name) < 0)
+    char rel[4096];
+    if (nr < 0 || ls_cg_join(rel, sizeof(rel), parent, name) < 0 ||
+        set_group(sb->path, sizeof(sb->path), &sb->mount_len, h->mount, rel) < 0) {
+        sb->path[0] = '\0';
         return ls_fail(err, LS_ERR_SYSTEM, ENAMETOOLONG, "cgroup path too long");
+    }
     sb->version = v;
     sb->noprefix = h->noprefix;
-    snprintf(sb->mount, sizeof(sb->mount), "%s", h->mount);
-    ls_cg_join(sb->path, sizeof(sb->path), h->mount, sb->rel);
     return 0;
 }
 
@@ -170,8 +199,8 @@ static int create_group(struct ls_sandbox *sb, const struct ls_cg_hier *h, const
     vals[nvals++] = (struct ls_cg_value){"cpuset.mems", mems_text};
     if (limit)
         vals[nvals++] = (struct ls_cg_value){"memory.max", limit};
-    if (ls_cg_create(h, sb->rel, ctrls, nctrls, vals, nvals, err) < 0) {
-        sb->rel[0] = '\0';
+    if (ls_cg_create(h, ls_sandbox_rel(sb), ctrls, nctrls, vals, nvals, err) < 0) {
+        sb->path[0] = '\0';
         return -1;
     }
     sb->created = (long long)time(NULL);
@@ -231,7 +260,6 @@ static int create_v2(struct ls_sandbox *sb, const struct ls_sandbox_opts *opts,
     if (sb->moved) {
         char pdir[8192];
         ls_cg_join(pdir, sizeof(pdir), h->mount, parent);
-        ls_cg_join(sb->leaf, sizeof(sb->leaf), parent, LS_CG_PROCS_LEAF);
         add_notice(sb,
                    "moved %zu process%s of %s into %s/" LS_CG_PROCS_LEAF
                    " so controllers can be enabled for job groups (cgroup v2 "
@@ -280,7 +308,7 @@ int ls_sandbox_create(struct ls_sandbox *sb, const struct ls_sandbox_opts *opts,
     if (ret < 0) {
         if (sb->created)
             undo_group(sb);
-        sb->rel[0] = sb->path[0] = sb->memory_rel[0] = sb->memory_path[0] = '\0';
+        sb->path[0] = sb->memory_path[0] = '\0';
     }
     return ret;
 }
@@ -304,15 +332,15 @@ bool ls_sandbox_unavailable(const struct ls_error *err)
 
 int ls_sandbox_enter(const struct ls_sandbox *sb, pid_t pid, struct ls_error *err)
 {
-    if (!sb->rel[0])
+    if (!ls_sandbox_rel(sb)[0])
         return ls_fail(err, LS_ERR_SYSTEM, EINVAL, "sandbox: no group to enter");
     struct ls_cg_hier h;
     hier_of(sb, &h);
-    if (ls_cg_attach(&h, sb->rel, "cpuset", pid, err) < 0)
+    if (ls_cg_attach(&h, ls_sandbox_rel(sb), "cpuset", pid, err) < 0)
         return -1;
-    if (sb->memory_rel[0]) {
+    if (ls_sandbox_memory_rel(sb)[0]) {
         memory_hier_of(sb, &h);
-        if (ls_cg_attach(&h, sb->memory_rel, "memory", pid, err) < 0)
+        if (ls_cg_attach(&h, ls_sandbox_memory_rel(sb), "memory", pid, err) < 0)
             return -1;
     }
     return 0;
@@ -347,20 +375,20 @@ int ls_sandbox_destroy(struct ls_sandbox *sb, struct ls_error *err)
     char msg[sizeof(err->msg)] = "";
     int ret = 0;
     struct ls_cg_hier h;
-    if (sb->rel[0]) {
+    if (ls_sandbox_rel(sb)[0]) {
         hier_of(sb, &h);
-        if (teardown(&h, sb->rel, "cpuset", sb->path, sb->created, msg, sizeof(msg)) < 0)
+        if (teardown(&h, ls_sandbox_rel(sb), "cpuset", sb->path, sb->created, msg, sizeof(msg)) < 0)
             ret = -1;
         else
-            sb->rel[0] = sb->path[0] = '\0';
+            sb->path[0] = '\0';
     }
-    if (sb->memory_rel[0]) {
+    if (ls_sandbox_memory_rel(sb)[0]) {
         memory_hier_of(sb, &h);
-        if (teardown(&h, sb->memory_rel, "memory", sb->memory_path, sb->created, msg, sizeof(msg)) <
-            0)
+        if (teardown(&h, ls_sandbox_memory_rel(sb), "memory", sb->memory_path, sb->created, msg,
+                     sizeof(msg)) < 0)
             ret = -1;
         else
-            sb->memory_rel[0] = sb->memory_path[0] = '\0';
+            sb->memory_path[0] = '\0';
     }
     if (ret < 0)
         return ls_fail(err, LS_ERR_SYSTEM, EBUSY, "%s", msg);
