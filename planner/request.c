@@ -51,8 +51,8 @@ int ls_mode_parse(const char *text, const char *what, enum ls_mode *out, struct 
     }
     char shown[96];
     ls_quote(text, shown, sizeof(shown));
-    return ls_fail(err, LS_ERR_USAGE, EINVAL,
-                   "%s must be shared, dedicated or exclusive (got %s)", what, shown);
+    return ls_fail(err, LS_ERR_USAGE, EINVAL, "%s must be shared, dedicated or exclusive (got %s)",
+                   what, shown);
 }
 
 static const char *const smt_names[] = {[LS_SMT_ANY] = "any", [LS_SMT_FULL_CORES] = "full-cores"};
