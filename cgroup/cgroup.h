@@ -25,25 +25,27 @@ struct ls_sandbox_opts {
     bool budget_explicit; /* narrowed .effective is an error, else a warning */
 };
 
+/* Each group is kept as its absolute directory plus the length of its hierarchy's mount, the
+ * prefix of it: the path relative to the mount is the rest (ls_sandbox_rel). */
 struct ls_sandbox {
     enum ls_cg_version version;
-    char mount[4096];       /* hierarchy mount holding cpuset */
-    char rel[4096];         /* path of the job group relative to mount */
-    char path[8192];        /* absolute directory of the job group */
-    char memory_path[8192]; /* v1: separate memory hierarchy group, "" when unused */
-    char **warnings;
-    size_t nwarnings;
-    /* appended fields */
-    char memory_mount[4096]; /* v1: mount of the memory hierarchy, "" when unused */
-    char memory_rel[4096];   /* v1: memory group relative to memory_mount */
-    char leaf[4096];         /* v2: <parent>/llcslice-procs (relative to mount) if this call moved
-                                processes into it, else "" */
+    char path[4096];         /* absolute directory of the job group (cpuset), "" when none */
+    size_t mount_len;        /* path[0..mount_len) is the mount of the hierarchy holding cpuset */
+    char memory_path[4096];  /* v1: the group in the separate memory hierarchy, "" when unused */
+    size_t memory_mount_len; /* likewise its mount */
     long long created;       /* unix time the group was created */
     bool noprefix;           /* v1 mounted with -o noprefix */
-    size_t moved;            /* v2: processes this call moved into the leaf */
-    char **notices;          /* things done the user should hear of (not warnings) */
+    size_t moved;            /* v2: processes this call moved into <parent>/llcslice-procs */
+    char **warnings;
+    size_t nwarnings;
+    char **notices; /* things done the user should hear of (not warnings) */
     size_t nnotices;
 };
+
+/* The job group relative to its hierarchy's mount, "" when there is none (a view into sb). */
+const char *ls_sandbox_rel(const struct ls_sandbox *sb);
+/* v1: the memory group relative to the memory hierarchy's mount, "" when unused. */
+const char *ls_sandbox_memory_rel(const struct ls_sandbox *sb);
 
 /* Name this process's job groups after a slot job: "llcslice-<label>-<pid>-...". Characters
  * other than letters, digits, '_', '.', '-' become '_'; at most LS_CG_LABEL_MAX are kept. */

@@ -34,19 +34,47 @@ static void add_notice(struct ls_sandbox *sb, const char *fmt, ...)
     va_end(ap);
 }
 
+/* path without its first mount_len bytes and the slash after them; "" when path is. */
+static const char *rel_of(const char *path, size_t mount_len)
+{
+    if (!path[0] || strlen(path) < mount_len)
+        return "";
+    path += mount_len;
+    while (*path == '/')
+        path++;
+    return path;
+}
+
+const char *ls_sandbox_rel(const struct ls_sandbox *sb)
+{
+    return rel_of(sb->path, sb->mount_len);
+}
+
+const char *ls_sandbox_memory_rel(const struct ls_sandbox *sb)
+{
+    return rel_of(sb->memory_path, sb->memory_mount_len);
+}
+
+/* The group's absolute directory from a mount and a path relative to it; -1 when too long. */
+static int set_group(char *path, size_t size, size_t *mount_len, const char *mount, const char *rel)
+{
+    *mount_len = strlen(mount);
+    return ls_cg_join(path, size, mount, rel);
+}
+
 static void hier_of(const struct ls_sandbox *sb, struct ls_cg_hier *h)
 {
     memset(h, 0, sizeof(*h));
     h->version = sb->version;
     h->noprefix = sb->noprefix;
-    snprintf(h->mount, sizeof(h->mount), "%s", sb->mount);
+    snprintf(h->mount, sizeof(h->mount), "%.*s", (int)sb->mount_len, sb->path);
 }
 
 static void memory_hier_of(const struct ls_sandbox *sb, struct ls_cg_hier *h)
 {
     memset(h, 0, sizeof(*h));
     h->version = LS_CG_V1;
-    snprintf(h->mount, sizeof(h->mount), "%s", sb->memory_mount);
+    snprintf(h->mount, sizeof(h->mount), "%.*s", (int)sb->memory_mount_len, sb->memory_path);
 }
 
 /* v1 cpuset file names: "cpuset.cpus", or "cpus" on a noprefix mount. */
@@ -104,10 +132,11 @@ static int create_v1_memory(struct ls_sandbox *sb, const struct ls_sandbox_opts 
         return ls_fail(err, LS_ERR_UNSAT, ENOENT,
                        "--memory-max needs the memory controller, and no memory cgroup "
                        "hierarchy is mounted");
-    char parent[4096], rel[4096];
+    char parent[4096], rel[4096], dir[4096];
     if (ls_cg_resolve_parent(&mh, opts->parent, parent, sizeof(parent), err) < 0)
         return ls_error_prefix(err, "memory hierarchy");
-    if (ls_cg_join(rel, sizeof(rel), parent, name) < 0)
+    if (ls_cg_join(rel, sizeof(rel), parent, name) < 0 ||
+        ls_cg_join(dir, sizeof(dir), mh.mount, rel) < 0)
         return ls_fail(err, LS_ERR_SYSTEM, ENAMETOOLONG, "cgroup path too long");
     char limit[32];
     snprintf(limit, sizeof(limit), "%" PRIu64, opts->memory_max);
@@ -115,24 +144,18 @@ static int create_v1_memory(struct ls_sandbox *sb, const struct ls_sandbox_opts 
     struct ls_cg_value val[] = {{"memory.limit_in_bytes", limit}};
     if (ls_cg_create(&mh, rel, ctrl, 1, val, 1, err) < 0)
         return -1;
-    snprintf(sb->memory_mount, sizeof(sb->memory_mount), "%s", mh.mount);
-    snprintf(sb->memory_rel, sizeof(sb->memory_rel), "%s", rel);
-    ls_cg_join(sb->memory_path, sizeof(sb->memory_path), mh.mount, rel);
+    set_group(sb->memory_path, sizeof(sb->memory_path), &sb->memory_mount_len, mh.mount, rel);
     return 0;
 }
 
-int ls_sandbox_create(struct ls_sandbox *sb, const struct ls_sandbox_opts *opts,
-                      struct ls_error *err)
+/* The hierarchy that carries cpuset, and the job group's place in it: fills h, parent (the
+ * group jobs go under, relative to the mount), name, and sb's version, mount, rel and path. */
+static int place_group(struct ls_sandbox *sb, const struct ls_sandbox_opts *opts,
+                       struct ls_cg_hier *h, char *parent, size_t psize, char *name, size_t nsize,
+                       struct ls_error *err)
 {
-    memset(sb, 0, sizeof(*sb));
-    if (!opts->cpus || ls_cpuset_empty(opts->cpus))
-        return ls_fail(err, LS_ERR_USAGE, EINVAL, "sandbox: the plan has no CPUs");
-    if (!opts->mems || ls_cpuset_empty(opts->mems))
-        return ls_fail(err, LS_ERR_USAGE, EINVAL, "sandbox: the plan has no memory nodes");
-
-    struct ls_cg_hier h;
     struct ls_error derr = {0};
-    enum ls_cg_version v = ls_cg_detect(&h, &derr);
+    enum ls_cg_version v = ls_cg_detect(h, &derr);
     if (v == LS_CG_NONE) {
         /* Out of fds or memory is no reason to run the job unconfined: keep that errno. */
         bool starved = derr.code == EMFILE || derr.code == ENFILE || derr.code == ENOMEM;
@@ -143,97 +166,116 @@ int ls_sandbox_create(struct ls_sandbox *sb, const struct ls_sandbox_opts *opts,
                        "no cgroup hierarchy offers the cpuset controller (neither cgroup v2 with "
                        "cpuset in cgroup.controllers nor a v1 cpuset mount)");
     }
-    char parent[4096], name[128];
-    if (ls_cg_resolve_parent(&h, opts->parent, parent, sizeof(parent), err) < 0)
+    if (ls_cg_resolve_parent(h, opts->parent, parent, psize, err) < 0)
         return -1;
-    int nr = ls_cg_job_name(name, sizeof(name));
+    int nr = ls_cg_job_name(name, nsize);
     if (nr < 0 && nr != -ENAMETOOLONG)
         return ls_fail(err, LS_ERR_SYSTEM, -nr,
                        "naming the job's cgroup: cannot read /proc/self/stat: %s", strerror(-nr));
-    if (nr < 0 || ls_cg_join(sb->rel, sizeof(sb->rel), parent, name) < 0)
+    char rel[4096];
+    if (nr < 0 || ls_cg_join(rel, sizeof(rel), parent, name) < 0 ||
+        set_group(sb->path, sizeof(sb->path), &sb->mount_len, h->mount, rel) < 0) {
+        sb->path[0] = '\0';
         return ls_fail(err, LS_ERR_SYSTEM, ENAMETOOLONG, "cgroup path too long");
+    }
     sb->version = v;
-    sb->noprefix = h.noprefix;
-    snprintf(sb->mount, sizeof(sb->mount), "%s", h.mount);
-    ls_cg_join(sb->path, sizeof(sb->path), h.mount, sb->rel);
+    sb->noprefix = h->noprefix;
+    return 0;
+}
 
-    ls_cpuset cpus = LS_CPUSET_INIT, mems = LS_CPUSET_INIT;
-    int ret = -1;
-    _cleanup_free_ char *cpus_text = NULL, *mems_text = NULL;
-    char limit[32];
-    snprintf(limit, sizeof(limit), "%" PRIu64, opts->memory_max);
-    const char *ctrls[2] = {"cpuset", "memory"};
-    size_t nctrls = 1;
+/* Create sb's group with cpus, then mems (the order the kernel needs, before any task moves
+ * in), then memory.max when limit is set (v2), under the given controllers. */
+static int create_group(struct ls_sandbox *sb, const struct ls_cg_hier *h, const ls_cpuset *cpus,
+                        const ls_cpuset *mems, const char *const *ctrls, size_t nctrls,
+                        const char *limit, struct ls_error *err)
+{
+    _cleanup_free_ char *cpus_text = ls_cpuset_format(cpus);
+    _cleanup_free_ char *mems_text = ls_cpuset_format(mems);
+    if (!cpus_text || !mems_text)
+        return ls_fail(err, LS_ERR_SYSTEM, ENOMEM, "out of memory");
     struct ls_cg_value vals[3];
     size_t nvals = 0;
-
-    if (v == LS_CG_V1) {
-        if (v1_clip(&h, parent, "cpuset.cpus", opts->cpus, &cpus, err) < 0 ||
-            v1_clip(&h, parent, "cpuset.mems", opts->mems, &mems, err) < 0)
-            goto out;
-        if (ls_cpuset_empty(&cpus) || ls_cpuset_empty(&mems)) {
-            _cleanup_free_ char *w =
-                ls_cpuset_format(ls_cpuset_empty(&cpus) ? opts->cpus : opts->mems);
-            ls_fail(err, opts->parent ? LS_ERR_USAGE : LS_ERR_UNSAT, ERANGE,
-                    "the cpuset group %s/%s grants none of the planned %s %s", h.mount, parent,
-                    ls_cpuset_empty(&cpus) ? "CPUs" : "memory nodes", w ? w : "?");
-            goto out;
-        }
-    } else {
-        if (ls_cpuset_copy(&cpus, opts->cpus) < 0 || ls_cpuset_copy(&mems, opts->mems) < 0) {
-            ls_fail(err, LS_ERR_SYSTEM, ENOMEM, "out of memory");
-            goto out;
-        }
-        if (opts->memory_max)
-            nctrls = 2;
-        /* Before anything is written or moved: systemd's tree is not ours without Delegate=. */
-        if (ls_systemd_check_delegated(h.mount, parent, err) < 0)
-            goto out;
-        int r = ls_cg_v2_prepare(&h, parent, opts->parent != NULL, ctrls, nctrls, &sb->moved, err);
-        if (sb->moved) {
-            char pdir[8192];
-            ls_cg_join(pdir, sizeof(pdir), h.mount, parent);
-            ls_cg_join(sb->leaf, sizeof(sb->leaf), parent, LS_CG_PROCS_LEAF);
-            add_notice(sb,
-                       "moved %zu process%s of %s into %s/" LS_CG_PROCS_LEAF
-                       " so controllers can be enabled for job groups (cgroup v2 "
-                       "no-internal-processes rule)",
-                       sb->moved, sb->moved == 1 ? "" : "es", pdir, pdir);
-        }
-        if (r < 0)
-            goto out;
-    }
-    cpus_text = ls_cpuset_format(&cpus);
-    mems_text = ls_cpuset_format(&mems);
-    if (!cpus_text || !mems_text) {
-        ls_fail(err, LS_ERR_SYSTEM, ENOMEM, "out of memory");
-        goto out;
-    }
-    /* The order the kernel needs: cpus, then mems, before any task moves in. */
     vals[nvals++] = (struct ls_cg_value){"cpuset.cpus", cpus_text};
     vals[nvals++] = (struct ls_cg_value){"cpuset.mems", mems_text};
-    if (v == LS_CG_V2 && opts->memory_max)
+    if (limit)
         vals[nvals++] = (struct ls_cg_value){"memory.max", limit};
-    if (ls_cg_create(&h, sb->rel, ctrls, nctrls, vals, nvals, err) < 0) {
-        sb->rel[0] = '\0';
-        goto out;
+    if (ls_cg_create(h, ls_sandbox_rel(sb), ctrls, nctrls, vals, nvals, err) < 0) {
+        sb->path[0] = '\0';
+        return -1;
     }
     sb->created = (long long)time(NULL);
+    return 0;
+}
 
-    if (v == LS_CG_V1 && opts->memory_max && create_v1_memory(sb, opts, name, err) < 0)
-        goto fail_destroy;
-
+/* What the kernel made effective against the plan (cpuset.{cpus,mems}.effective on v2,
+ * cpuset.effective_{cpus,mems} on v1). */
+static int check_effective_both(struct ls_sandbox *sb, const struct ls_sandbox_opts *opts,
+                                struct ls_error *err)
+{
+    bool v2 = sb->version == LS_CG_V2;
     const char *eff_cpus =
-        v == LS_CG_V2 ? "cpuset.cpus.effective" : v1_file(h.noprefix, "cpuset.effective_cpus");
+        v2 ? "cpuset.cpus.effective" : v1_file(sb->noprefix, "cpuset.effective_cpus");
     const char *eff_mems =
-        v == LS_CG_V2 ? "cpuset.mems.effective" : v1_file(h.noprefix, "cpuset.effective_mems");
+        v2 ? "cpuset.mems.effective" : v1_file(sb->noprefix, "cpuset.effective_mems");
     if (check_effective(sb, eff_cpus, "CPUs", opts->cpus, opts->budget_explicit, err) < 0 ||
         check_effective(sb, eff_mems, "memory nodes", opts->mems, opts->budget_explicit, err) < 0)
-        goto fail_destroy;
-    ret = 0;
-    goto out;
+        return -1;
+    return 0;
+}
 
-fail_destroy : {
+/* v1: the planned CPUs and mems clipped to the parent's, the group, then its memory group. */
+static int create_v1(struct ls_sandbox *sb, const struct ls_sandbox_opts *opts,
+                     const struct ls_cg_hier *h, const char *parent, const char *name,
+                     ls_cpuset *cpus, ls_cpuset *mems, struct ls_error *err)
+{
+    if (v1_clip(h, parent, "cpuset.cpus", opts->cpus, cpus, err) < 0 ||
+        v1_clip(h, parent, "cpuset.mems", opts->mems, mems, err) < 0)
+        return -1;
+    if (ls_cpuset_empty(cpus) || ls_cpuset_empty(mems)) {
+        _cleanup_free_ char *w = ls_cpuset_format(ls_cpuset_empty(cpus) ? opts->cpus : opts->mems);
+        return ls_fail(err, opts->parent ? LS_ERR_USAGE : LS_ERR_UNSAT, ERANGE,
+                       "the cpuset group %s/%s grants none of the planned %s %s", h->mount, parent,
+                       ls_cpuset_empty(cpus) ? "CPUs" : "memory nodes", w ? w : "?");
+    }
+    const char *ctrls[] = {"cpuset"};
+    if (create_group(sb, h, cpus, mems, ctrls, 1, NULL, err) < 0)
+        return -1;
+    return opts->memory_max ? create_v1_memory(sb, opts, name, err) : 0;
+}
+
+/* v2: the delegation check, controllers enabled top-down (processes in the parent moved to
+ * the procs leaf if they are in the way), then the group with memory.max. */
+static int create_v2(struct ls_sandbox *sb, const struct ls_sandbox_opts *opts,
+                     const struct ls_cg_hier *h, const char *parent, ls_cpuset *cpus,
+                     ls_cpuset *mems, struct ls_error *err)
+{
+    if (ls_cpuset_copy(cpus, opts->cpus) < 0 || ls_cpuset_copy(mems, opts->mems) < 0)
+        return ls_fail(err, LS_ERR_SYSTEM, ENOMEM, "out of memory");
+    const char *ctrls[2] = {"cpuset", "memory"};
+    size_t nctrls = opts->memory_max ? 2 : 1;
+    /* Before anything is written or moved: systemd's tree is not ours without Delegate=. */
+    if (ls_systemd_check_delegated(h->mount, parent, err) < 0)
+        return -1;
+    int r = ls_cg_v2_prepare(h, parent, opts->parent != NULL, ctrls, nctrls, &sb->moved, err);
+    if (sb->moved) {
+        char pdir[8192];
+        ls_cg_join(pdir, sizeof(pdir), h->mount, parent);
+        add_notice(sb,
+                   "moved %zu process%s of %s into %s/" LS_CG_PROCS_LEAF
+                   " so controllers can be enabled for job groups (cgroup v2 "
+                   "no-internal-processes rule)",
+                   sb->moved, sb->moved == 1 ? "" : "es", pdir, pdir);
+    }
+    if (r < 0)
+        return -1;
+    char limit[32];
+    snprintf(limit, sizeof(limit), "%" PRIu64, opts->memory_max);
+    return create_group(sb, h, cpus, mems, ctrls, nctrls, opts->memory_max ? limit : NULL, err);
+}
+
+/* Undo a group that was made but is not what the plan needs: remove it, drop its warnings. */
+static void undo_group(struct ls_sandbox *sb)
+{
     struct ls_error ignored = {0};
     ls_sandbox_destroy(sb, &ignored);
     for (size_t i = 0; i < sb->nwarnings; i++)
@@ -242,11 +284,32 @@ fail_destroy : {
     sb->warnings = NULL;
     sb->nwarnings = 0;
 }
-out:
+
+int ls_sandbox_create(struct ls_sandbox *sb, const struct ls_sandbox_opts *opts,
+                      struct ls_error *err)
+{
+    memset(sb, 0, sizeof(*sb));
+    if (!opts->cpus || ls_cpuset_empty(opts->cpus))
+        return ls_fail(err, LS_ERR_USAGE, EINVAL, "sandbox: the plan has no CPUs");
+    if (!opts->mems || ls_cpuset_empty(opts->mems))
+        return ls_fail(err, LS_ERR_USAGE, EINVAL, "sandbox: the plan has no memory nodes");
+    struct ls_cg_hier h;
+    char parent[4096], name[128];
+    if (place_group(sb, opts, &h, parent, sizeof(parent), name, sizeof(name), err) < 0)
+        return -1;
+
+    ls_cpuset cpus = LS_CPUSET_INIT, mems = LS_CPUSET_INIT;
+    int ret = sb->version == LS_CG_V1 ? create_v1(sb, opts, &h, parent, name, &cpus, &mems, err)
+                                      : create_v2(sb, opts, &h, parent, &cpus, &mems, err);
     ls_cpuset_free(&cpus);
     ls_cpuset_free(&mems);
-    if (ret < 0)
-        sb->rel[0] = sb->path[0] = sb->memory_rel[0] = sb->memory_path[0] = '\0';
+    if (ret == 0 && check_effective_both(sb, opts, err) < 0)
+        ret = -1;
+    if (ret < 0) {
+        if (sb->created)
+            undo_group(sb);
+        sb->path[0] = sb->memory_path[0] = '\0';
+    }
     return ret;
 }
 
@@ -269,15 +332,15 @@ bool ls_sandbox_unavailable(const struct ls_error *err)
 
 int ls_sandbox_enter(const struct ls_sandbox *sb, pid_t pid, struct ls_error *err)
 {
-    if (!sb->rel[0])
+    if (!ls_sandbox_rel(sb)[0])
         return ls_fail(err, LS_ERR_SYSTEM, EINVAL, "sandbox: no group to enter");
     struct ls_cg_hier h;
     hier_of(sb, &h);
-    if (ls_cg_attach(&h, sb->rel, "cpuset", pid, err) < 0)
+    if (ls_cg_attach(&h, ls_sandbox_rel(sb), "cpuset", pid, err) < 0)
         return -1;
-    if (sb->memory_rel[0]) {
+    if (ls_sandbox_memory_rel(sb)[0]) {
         memory_hier_of(sb, &h);
-        if (ls_cg_attach(&h, sb->memory_rel, "memory", pid, err) < 0)
+        if (ls_cg_attach(&h, ls_sandbox_memory_rel(sb), "memory", pid, err) < 0)
             return -1;
     }
     return 0;
@@ -312,20 +375,20 @@ int ls_sandbox_destroy(struct ls_sandbox *sb, struct ls_error *err)
     char msg[sizeof(err->msg)] = "";
     int ret = 0;
     struct ls_cg_hier h;
-    if (sb->rel[0]) {
+    if (ls_sandbox_rel(sb)[0]) {
         hier_of(sb, &h);
-        if (teardown(&h, sb->rel, "cpuset", sb->path, sb->created, msg, sizeof(msg)) < 0)
+        if (teardown(&h, ls_sandbox_rel(sb), "cpuset", sb->path, sb->created, msg, sizeof(msg)) < 0)
             ret = -1;
         else
-            sb->rel[0] = sb->path[0] = '\0';
+            sb->path[0] = '\0';
     }
-    if (sb->memory_rel[0]) {
+    if (ls_sandbox_memory_rel(sb)[0]) {
         memory_hier_of(sb, &h);
-        if (teardown(&h, sb->memory_rel, "memory", sb->memory_path, sb->created, msg, sizeof(msg)) <
-            0)
+        if (teardown(&h, ls_sandbox_memory_rel(sb), "memory", sb->memory_path, sb->created, msg,
+                     sizeof(msg)) < 0)
             ret = -1;
         else
-            sb->memory_rel[0] = sb->memory_path[0] = '\0';
+            sb->memory_path[0] = '\0';
     }
     if (ret < 0)
         return ls_fail(err, LS_ERR_SYSTEM, EBUSY, "%s", msg);

@@ -162,7 +162,7 @@ int ls_sl_mode(const struct ls_sl *c, const char *key, const struct ls_ynode *n,
     if (ls_sl_text(c, key, n, "a mode (shared, dedicated or exclusive)", &t) < 0)
         return -1;
     struct ls_error inner = {0};
-    if (ls_mode_parse(t, out, &inner) == 0)
+    if (ls_mode_parse(t, "mode:", out, &inner) == 0)
         return 0;
     const char *guess = ls_suggest(t, names, 3);
     if (guess)

@@ -16,8 +16,6 @@
 #include "cleanup.h"
 #include "sysfs.h"
 
-#define REMEDY "point --lock-dir / LLCSLICE_LOCK_DIR at a local filesystem such as /tmp or /run"
-
 int ls_lock_prefix_check(const char *prefix, const char *what, struct ls_error *err)
 {
     size_t n = strlen(prefix);
@@ -45,16 +43,17 @@ int ls_lock_prefix_check(const char *prefix, const char *what, struct ls_error *
 }
 
 /* Refuse filesystems where flock does not exclude other hosts or is emulated. */
-static int check_local(const char *dir, const char *what, unsigned long long f_type,
-                       const char *fstype, struct ls_error *err)
+static int check_local(const char *dir, const struct ls_lockdir_source *src,
+                       unsigned long long f_type, const char *fstype, struct ls_error *err)
 {
     const char *fs = ls_fs_flock_unsafe(f_type, fstype);
     if (!fs)
         return 0;
     return ls_fail(err, LS_ERR_USAGE, EREMOTE,
                    "lock dir %s (%s) is on %s (fstype %s): flock on %s is not coordinated "
-                   "across hosts or is unreliable; " REMEDY,
-                   dir, what, fs, fstype && *fstype ? fstype : "unknown", fs);
+                   "across hosts or is unreliable; point %s at a local filesystem such as /tmp "
+                   "or /run",
+                   dir, src->dir_what, fs, fstype && *fstype ? fstype : "unknown", fs, src->knob);
 }
 
 /* Only root and the caller may decide where lockfiles go or remove them: everyone else could
@@ -176,112 +175,111 @@ static int check_trusted(const struct trust_kind *k, const char *dir, const char
     }
 }
 
-int ls_lockdir_open_flags(struct ls_lockdir *ld, const char *dir, const char *prefix,
-                          unsigned flags, struct ls_error *err)
+/* Stat and canonicalize the lock dir: *real is its realpath (caller frees), *st its stat. */
+static int resolve_dir(const struct ls_lockdir_source *src, struct stat *st, char **real,
+                       struct ls_error *err)
 {
-    memset(ld, 0, sizeof(*ld));
-    const char *dir_what = "--lock-dir", *prefix_what = "--lock-prefix";
-    if (!dir) {
-        dir = getenv("LLCSLICE_LOCK_DIR");
-        dir_what = "LLCSLICE_LOCK_DIR";
-        if (!dir || !*dir) {
-            dir = "/tmp";
-            dir_what = "the default lock dir";
-        }
-    }
-    if (!prefix) {
-        prefix = getenv("LLCSLICE_LOCK_PREFIX");
-        prefix_what = "LLCSLICE_LOCK_PREFIX";
-        if (!prefix || !*prefix) {
-            prefix = "llcslice";
-            prefix_what = "the default lock prefix";
-        }
-    }
-    if (!*dir)
-        return ls_fail(err, LS_ERR_USAGE, EINVAL, "%s is empty; name a directory such as /tmp",
-                       dir_what);
-    if (ls_lock_prefix_check(prefix, prefix_what, err) < 0)
-        return -1;
-
-    struct stat st;
-    if (stat(dir, &st) < 0) {
+    const char *dir = src->dir, *what = src->dir_what;
+    if (stat(dir, st) < 0) {
         int e = errno;
         if (e == ENOENT || e == ENOTDIR)
             return ls_fail(err, LS_ERR_USAGE, e,
-                           "lock dir %s (%s) does not exist; create it or point --lock-dir / "
-                           "LLCSLICE_LOCK_DIR at an existing local directory",
-                           dir, dir_what);
+                           "lock dir %s (%s) does not exist; create it or point %s at an "
+                           "existing local directory",
+                           dir, what, src->knob);
         return ls_fail(err, e == EACCES ? LS_ERR_USAGE : LS_ERR_SYSTEM, e,
-                       "lock dir %s (%s) cannot be accessed: %s", dir, dir_what, strerror(e));
+                       "lock dir %s (%s) cannot be accessed: %s", dir, what, strerror(e));
     }
-    if (!S_ISDIR(st.st_mode))
+    if (!S_ISDIR(st->st_mode))
         return ls_fail(err, LS_ERR_USAGE, ENOTDIR,
-                       "lock dir %s (%s) is not a directory; point --lock-dir / "
-                       "LLCSLICE_LOCK_DIR at a directory",
-                       dir, dir_what);
-
-    _cleanup_free_ char *real = realpath(dir, NULL);
-    if (!real)
+                       "lock dir %s (%s) is not a directory; point %s at a directory", dir, what,
+                       src->knob);
+    *real = realpath(dir, NULL);
+    if (!*real)
         return ls_fail(err, LS_ERR_SYSTEM, errno, "lock dir %s (%s): cannot resolve it: %s", dir,
-                       dir_what, strerror(errno));
+                       what, strerror(errno));
     /* Room for "/{prefix}-llc-{4294967295}.lock". */
-    if (strlen(real) + 1 + LS_LOCK_PREFIX_MAX + 32 > sizeof(ld->dir) ||
-        strlen(real) >= PATH_MAX - LS_LOCK_PREFIX_MAX - 32)
+    size_t n = strlen(*real);
+    if (n + 1 + LS_LOCK_PREFIX_MAX + 32 > sizeof(((struct ls_lockdir *)0)->dir) ||
+        n >= PATH_MAX - LS_LOCK_PREFIX_MAX - 32)
         return ls_fail(err, LS_ERR_USAGE, ENAMETOOLONG, "lock dir %s (%s): path too long", dir,
-                       dir_what);
+                       what);
+    return 0;
+}
+
+/* The device /proc/locks names real's files by (the superblock's, from mountinfo; stat's
+ * without /proc or a matching line) and its fstype ("" when unknown). */
+static void dir_device(const char *real, const struct stat *st, unsigned *major, unsigned *minor,
+                       char *fstype, size_t size)
+{
+    struct ls_root host = {.path = ""};
+    _cleanup_free_ char *mountinfo = NULL;
+    if (ls_root_read(&host, &mountinfo, NULL, "proc/self/mountinfo") < 0 ||
+        ls_mountinfo_device(mountinfo, real, major, minor, fstype, size) < 0) {
+        *major = major(st->st_dev);
+        *minor = minor(st->st_dev);
+        fstype[0] = '\0';
+    }
+}
+
+/* Lockfiles can be created in real by this user. */
+static int check_writable(const struct ls_lockdir_source *src, const char *real,
+                          struct ls_error *err)
+{
+    if (faccessat(AT_FDCWD, real, W_OK | X_OK, AT_EACCESS) == 0)
+        return 0;
+    int e = errno;
+    if (e == EROFS)
+        return ls_fail(err, LS_ERR_USAGE, e,
+                       "lock dir %s (%s) is on a read-only filesystem, so lockfiles cannot "
+                       "be created there; point %s at a writable local directory such as /tmp "
+                       "or /run",
+                       real, src->dir_what, src->knob);
+    if (e == EACCES || e == EPERM)
+        return ls_fail(err, LS_ERR_USAGE, e,
+                       "lock dir %s (%s) is not writable by uid %u, so lockfiles cannot be "
+                       "created there; make it writable (chmod 1777 for a shared dir) or "
+                       "point %s elsewhere",
+                       real, src->dir_what, (unsigned)geteuid(), src->knob);
+    return ls_fail(err, LS_ERR_SYSTEM, e, "lock dir %s (%s): %s", real, src->dir_what, strerror(e));
+}
+
+int ls_lockdir_check(struct ls_lockdir *ld, const struct ls_lockdir_source *src, unsigned flags,
+                     struct ls_error *err)
+{
+    memset(ld, 0, sizeof(*ld));
+    if (!*src->dir)
+        return ls_fail(err, LS_ERR_USAGE, EINVAL, "%s is empty; name a directory such as /tmp",
+                       src->dir_what);
+    if (ls_lock_prefix_check(src->prefix, src->prefix_what, err) < 0)
+        return -1;
+
+    struct stat st;
+    _cleanup_free_ char *real = NULL;
+    if (resolve_dir(src, &st, &real, err) < 0)
+        return -1;
 
     struct statfs sfs;
     unsigned long long f_type = 0;
     if (statfs(real, &sfs) == 0)
         f_type = (unsigned long long)(unsigned long)sfs.f_type;
-
-    /* Device as /proc/locks names it: the superblock's, from mountinfo. */
     char fstype[256] = "";
     unsigned major = 0, minor = 0;
-    struct ls_root host = {.path = ""};
-    _cleanup_free_ char *mountinfo = NULL;
-    if (ls_root_read(&host, &mountinfo, NULL, "proc/self/mountinfo") < 0 ||
-        ls_mountinfo_device(mountinfo, real, &major, &minor, fstype, sizeof(fstype)) < 0) {
-        /* No /proc (or no matching line): stat's device is right for most filesystems. */
-        major = major(st.st_dev);
-        minor = minor(st.st_dev);
-        fstype[0] = '\0';
-    }
-    if (check_local(real, dir_what, f_type, fstype, err) < 0)
+    dir_device(real, &st, &major, &minor, fstype, sizeof(fstype));
+    if (check_local(real, src, f_type, fstype, err) < 0)
         return -1;
     /* Observers (locks, plan) only read: any directory may be looked at. */
-    if (!(flags & LS_LOCKDIR_OBSERVE) && check_trusted(&lock_kind, dir, real, dir_what, err) < 0)
+    if (!(flags & LS_LOCKDIR_OBSERVE) &&
+        (check_trusted(&lock_kind, src->dir, real, src->dir_what, err) < 0 ||
+         check_writable(src, real, err) < 0))
         return -1;
 
-    if (!(flags & LS_LOCKDIR_OBSERVE) && faccessat(AT_FDCWD, real, W_OK | X_OK, AT_EACCESS) < 0) {
-        int e = errno;
-        if (e == EROFS)
-            return ls_fail(err, LS_ERR_USAGE, e,
-                           "lock dir %s (%s) is on a read-only filesystem, so lockfiles cannot "
-                           "be created there; point --lock-dir / LLCSLICE_LOCK_DIR at a "
-                           "writable local directory such as /tmp or /run",
-                           real, dir_what);
-        if (e == EACCES || e == EPERM)
-            return ls_fail(err, LS_ERR_USAGE, e,
-                           "lock dir %s (%s) is not writable by uid %u, so lockfiles cannot be "
-                           "created there; make it writable (chmod 1777 for a shared dir) or "
-                           "point --lock-dir / LLCSLICE_LOCK_DIR elsewhere",
-                           real, dir_what, (unsigned)geteuid());
-        return ls_fail(err, LS_ERR_SYSTEM, e, "lock dir %s (%s): %s", real, dir_what, strerror(e));
-    }
-
     snprintf(ld->dir, sizeof(ld->dir), "%s", real);
-    snprintf(ld->prefix, sizeof(ld->prefix), "%s", prefix);
+    snprintf(ld->prefix, sizeof(ld->prefix), "%s", src->prefix);
     ld->dev_major = major;
     ld->dev_minor = minor;
     ld->confirm_free = (flags & LS_LOCKDIR_OBSERVE) || ls_pidns_nested();
     return 0;
-}
-
-int ls_lockdir_open(struct ls_lockdir *ld, const char *dir, const char *prefix,
-                    struct ls_error *err)
-{
-    return ls_lockdir_open_flags(ld, dir, prefix, 0, err);
 }
 
 int ls_dir_check_trusted(const char *dir, const char *what, const char *noun, const char *risk,

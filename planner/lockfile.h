@@ -22,20 +22,25 @@ struct ls_lockdir {
     bool confirm_free;
 };
 
-/* Resolve --lock-dir/LLCSLICE_LOCK_DIR (default /tmp) and --lock-prefix/LLCSLICE_LOCK_PREFIX
- * (default llcslice); check the dir exists, is a directory, writable, on a local filesystem
- * (NFS/CIFS/SMB/Ceph/AFS/FUSE refused with the remedy), and that only root and the caller
- * control it (no symlink on the way owned by another user, every directory from / down owned
- * by root or the caller and not world-writable unless sticky; docs/SECURITY.md); find its
- * device via mountinfo. LS_LOCKDIR_OBSERVE skips the write and ownership checks. */
-int ls_lockdir_open(struct ls_lockdir *ld, const char *dir, const char *prefix,
-                    struct ls_error *err);
+/* A lock dir and prefix as the caller chose them, with the words messages name them by:
+ * dir_what and prefix_what say where each came from ("--lock-dir", "the default lock dir"),
+ * knob what the user sets to choose another dir ("--lock-dir / LLCSLICE_LOCK_DIR"). The
+ * command line resolves them (supervisor/lockopts.h). */
+struct ls_lockdir_source {
+    const char *dir, *dir_what;
+    const char *prefix, *prefix_what;
+    const char *knob;
+};
 
-/* Flags for ls_lockdir_open_flags. OBSERVE: only reading holders (llcslice locks), so a
- * read-only lock dir is fine. */
+/* Check src: the prefix (ls_lock_prefix_check); the dir exists, is a directory, writable, on a
+ * local filesystem (NFS/CIFS/SMB/Ceph/AFS/FUSE refused with the remedy), and only root and
+ * the caller control it (no symlink on the way owned by another user, every directory from /
+ * down owned by root or the caller and not world-writable unless sticky; docs/SECURITY.md);
+ * find its device via mountinfo. LS_LOCKDIR_OBSERVE (only reading holders, as llcslice locks
+ * does) skips the write and ownership checks. LS_ERR_USAGE for each refusal. */
 enum { LS_LOCKDIR_OBSERVE = 1u << 0 };
-int ls_lockdir_open_flags(struct ls_lockdir *ld, const char *dir, const char *prefix,
-                          unsigned flags, struct ls_error *err);
+int ls_lockdir_check(struct ls_lockdir *ld, const struct ls_lockdir_source *src, unsigned flags,
+                     struct ls_error *err);
 
 /* Prefix rule: non-empty, at most LS_LOCK_PREFIX_MAX printable ASCII chars, no '/'. */
 #define LS_LOCK_PREFIX_MAX 100

@@ -25,7 +25,7 @@ const char *ls_mode_name(enum ls_mode mode)
     return "?";
 }
 
-int ls_mode_parse(const char *text, enum ls_mode *out, struct ls_error *err)
+int ls_mode_parse(const char *text, const char *what, enum ls_mode *out, struct ls_error *err)
 {
     for (unsigned m = 0; m < sizeof(mode_names) / sizeof(mode_names[0]); m++) {
         if (text && !strcmp(text, mode_names[m])) {
@@ -35,8 +35,8 @@ int ls_mode_parse(const char *text, enum ls_mode *out, struct ls_error *err)
     }
     char shown[96];
     ls_quote(text, shown, sizeof(shown));
-    return ls_fail(err, LS_ERR_USAGE, EINVAL,
-                   "--mode must be shared, dedicated or exclusive (got %s)", shown);
+    return ls_fail(err, LS_ERR_USAGE, EINVAL, "%s must be shared, dedicated or exclusive (got %s)",
+                   what, shown);
 }
 
 static const char *const smt_names[] = {[LS_SMT_ANY] = "any", [LS_SMT_FULL_CORES] = "full-cores"};

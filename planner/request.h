@@ -48,7 +48,8 @@ int ls_perf_parse(const char *text, struct ls_perf_topo *out, struct ls_error *e
 int ls_perf_parse_as(const char *text, const char *what, struct ls_perf_topo *out,
                      struct ls_error *err);
 int ls_perf_check(const struct ls_perf_topo *t, const char *what, struct ls_error *err);
-int ls_mode_parse(const char *text, enum ls_mode *out, struct ls_error *err);
+/* what names the source in the error ("--mode"). */
+int ls_mode_parse(const char *text, const char *what, enum ls_mode *out, struct ls_error *err);
 /* "any" / "full-cores"; anything else is a usage error naming `what` (--smt, smt:). */
 int ls_smt_parse(const char *text, const char *what, enum ls_smt *out, struct ls_error *err);
 const char *ls_smt_name(enum ls_smt smt);

@@ -65,7 +65,7 @@ static bool parse_content(char *text, struct ls_waiter *w)
             have_head = true;
         } else if (sscanf(line, "mode=%15s cpus=%zu", mode, &w->target_cpus) == 2) {
             struct ls_error e;
-            if (ls_mode_parse(mode, &w->mode, &e) < 0)
+            if (ls_mode_parse(mode, "mode=", &w->mode, &e) < 0)
                 return false;
         } else if (!strncmp(line, "llc-ex=", 7)) {
             set = &w->llc_ex, list = line + 7;

@@ -42,13 +42,11 @@ static char *llc_list(const struct ls_topology *topo, const struct ls_plan *plan
     return buf;
 }
 
-int ls_plan_add_warnings(const struct ls_topology *topo, const struct ls_request *req,
-                         struct ls_plan *plan)
+/* Cross-node spill: every LLC locked and why no single node (or, for a pinned guest, no set
+ * of its node count) could hold it. */
+static int warn_spill(const struct ls_topology *topo, const struct ls_request *req,
+                      struct ls_plan *plan)
 {
-    for (size_t i = 0; i < plan->nwarnings; i++)
-        free(plan->warnings[i]);
-    plan->nwarnings = 0;
-
     /* A pinned plan spanning no more nodes than the guest declares is what was asked for. */
     size_t nmems = ls_cpuset_count(&plan->mems);
     bool pinned = plan->mode == LS_MODE_EXCLUSIVE && req->has_perf;
@@ -89,6 +87,11 @@ int ls_plan_add_warnings(const struct ls_topology *topo, const struct ls_request
             return -1;
     }
 
+    return 0;
+}
+
+static int warn_overlap(struct ls_plan *plan)
+{
     /* Shared mode on a full host: name the CPUs other jobs also use (the acquire adds who). */
     if (!ls_cpuset_empty(&plan->overlap)) {
         ls_cpuset ex = LS_CPUSET_INIT;
@@ -111,6 +114,12 @@ int ls_plan_add_warnings(const struct ls_topology *topo, const struct ls_request
             return -1;
     }
 
+    return 0;
+}
+
+static int warn_oversubscribed(const struct ls_request *req, struct ls_plan *plan)
+{
+    bool pinned = plan->mode == LS_MODE_EXCLUSIVE && req->has_perf;
     /* Exclusive --perf plans give every vCPU its own CPU; elsewhere vCPUs may outnumber CPUs. */
     size_t cpus = ls_cpuset_count(&plan->cpus);
     if (!pinned && req->vcpus && cpus < req->vcpus) {
@@ -132,4 +141,15 @@ int ls_plan_add_warnings(const struct ls_topology *topo, const struct ls_request
                    cpus, req->vcpus, over, over);
     }
     return 0;
+}
+
+int ls_plan_add_warnings(const struct ls_topology *topo, const struct ls_request *req,
+                         struct ls_plan *plan)
+{
+    for (size_t i = 0; i < plan->nwarnings; i++)
+        free(plan->warnings[i]);
+    plan->nwarnings = 0;
+    if (warn_spill(topo, req, plan) < 0 || warn_overlap(plan) < 0)
+        return -1;
+    return warn_oversubscribed(req, plan);
 }

@@ -17,6 +17,7 @@
 #include "../planner/waitq.h"
 #include "cli.h"
 #include "json.h"
+#include "lockopts.h"
 #include "options.h"
 
 static const char usage[] =

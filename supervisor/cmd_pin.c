@@ -62,7 +62,15 @@ static void print_human(const struct ls_pin_state *st, const char *plan_path)
     fflush(stdout);
 }
 
-int ls_cmd_pin(int argc, char **argv)
+/* What the command line asked for. */
+struct pin_args {
+    const char *sock, *plan_path;
+    long long timeout_ms;
+    bool follow, json;
+};
+
+/* 0 parsed, else the exit code (help: 0 after printing, usage error: 64). */
+static int parse(int argc, char **argv, struct pin_args *a, bool *done)
 {
     static const struct option longopts[] = {
         {"qmp", required_argument, NULL, OPT_QMP},
@@ -73,30 +81,32 @@ int ls_cmd_pin(int argc, char **argv)
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
-    const char *sock = NULL, *plan_path = NULL, *timeout_text = NULL;
-    bool follow = false, json = false;
+    *a = (struct pin_args){.timeout_ms = LS_VMM_DEFAULT_TIMEOUT_MS};
+    *done = false;
+    const char *timeout_text = NULL;
     int c;
     struct ls_getopt g;
     ls_getopt_init(&g, "pin", argc, argv, "+:h", longopts);
     while ((c = ls_getopt_next(&g)) != -1) {
         switch (c) {
         case OPT_QMP:
-            sock = optarg;
+            a->sock = optarg;
             break;
         case OPT_PLAN:
-            plan_path = optarg;
+            a->plan_path = optarg;
             break;
         case OPT_TIMEOUT:
             timeout_text = optarg;
             break;
         case OPT_FOLLOW:
-            follow = true;
+            a->follow = true;
             break;
         case OPT_JSON:
-            json = true;
+            a->json = true;
             break;
         case 'h':
             usage(stdout);
+            *done = true;
             return 0;
         default:
             return ls_getopt_error(&g);
@@ -104,19 +114,30 @@ int ls_cmd_pin(int argc, char **argv)
     }
     if (optind < argc)
         return ls_usage_error("pin", "unexpected argument '%s'", argv[optind]);
-    if (!sock || !*sock)
+    if (!a->sock || !*a->sock)
         return ls_usage_error("pin", "--qmp SOCKET is required (qemu's -qmp unix:SOCKET,...)");
-    if (!plan_path || !*plan_path)
-        plan_path = getenv("LLCSLICE_PLAN");
-    if (!plan_path || !*plan_path)
+    if (!a->plan_path || !*a->plan_path)
+        a->plan_path = getenv("LLCSLICE_PLAN");
+    if (!a->plan_path || !*a->plan_path)
         return ls_usage_error("pin", "no plan: give --plan FILE, or run inside 'llcslice run "
                                      "--perf ...' (which sets LLCSLICE_PLAN)");
     struct ls_error err = {0};
-    long long timeout_ms = LS_VMM_DEFAULT_TIMEOUT_MS;
-    if (timeout_text && ls_duration_parse(timeout_text, "--timeout", &timeout_ms, &err) < 0)
+    if (timeout_text && ls_duration_parse(timeout_text, "--timeout", &a->timeout_ms, &err) < 0)
         return ls_usage_error("pin", "%s", err.msg);
-    if (timeout_ms <= 0)
+    if (a->timeout_ms <= 0)
         return ls_usage_error("pin", "--timeout must be above zero");
+    return 0;
+}
+
+int ls_cmd_pin(int argc, char **argv)
+{
+    struct pin_args a;
+    bool done;
+    int rc = parse(argc, argv, &a, &done);
+    if (rc || done)
+        return rc;
+    const char *plan_path = a.plan_path;
+    struct ls_error err = {0};
 
     struct ls_plan_pins pins;
     if (ls_plan_pins_read(plan_path, &pins, &err) < 0)
@@ -125,9 +146,9 @@ int ls_cmd_pin(int argc, char **argv)
     struct ls_qmp_vcpu *vcpus = NULL;
     size_t n = 0;
     struct ls_pin_state st = LS_PIN_STATE_INIT;
-    long long deadline = ls_mono_ms() + timeout_ms;
-    int rc = -1;
-    if (ls_qmp_open(&q, sock, deadline, NULL, NULL, &err) == 0) {
+    long long deadline = ls_mono_ms() + a.timeout_ms;
+    rc = -1;
+    if (ls_qmp_open(&q, a.sock, deadline, NULL, NULL, &err) == 0) {
         rc = ls_qmp_query_vcpus(&q, deadline, &vcpus, &n, &err);
         if (rc == 0)
             rc = ls_pin_apply(&st, q.peer_pid, vcpus, n, pins.vcpu_host, pins.nvcpus,
@@ -143,14 +164,14 @@ int ls_cmd_pin(int argc, char **argv)
     struct ls_error rerr = {0};
     if (ls_pin_record(&st, plan_path, &rerr) < 0)
         ls_warn("%s", rerr.msg);
-    if (json)
+    if (a.json)
         ls_pin_write_json(stdout, &st);
     else
         print_human(&st, plan_path);
     fflush(stdout);
     /* Later threads inherit their creator's CPU: a vCPU thread's helper would sit on a vCPU's
      * CPU. Rescan until qemu is gone. */
-    while (follow) {
+    while (a.follow) {
         ls_sleep_ms(200);
         int added = ls_pin_rescan(&st);
         if (added < 0)

@@ -11,7 +11,9 @@
 #include "../planner/size.h"
 #include "options.h"
 #include "../planner/ktstr.h"
+#include "confine.h"
 #include "grant.h"
+#include "lockopts.h"
 #include "plan_json.h"
 #include "reqopts.h"
 #include "vmm/layout.h"
@@ -118,7 +120,55 @@ static void print_json(const struct ls_plan *p, bool verbose)
     ls_json_finish(&j);
 }
 
-int ls_cmd_plan(int argc, char **argv)
+/* What the command line asked for. */
+struct plan_args {
+    struct ls_reqopts ro;
+    int fmt;
+    const char *format; /* --format as given, NULL when not */
+    bool json_flag, manager_given, verbose;
+    const char *cgroup_parent, *vm_memory;
+    char ignored[512]; /* run's options given here: plan warns that it ignores them */
+};
+
+/* --format TEXT: text, json, qemu or libvirt; -1 for anything else. */
+static int format_parse(const char *text, int *fmt)
+{
+    static const char *const names[] = {
+        [FMT_TEXT] = "text", [FMT_JSON] = "json", [FMT_QEMU] = "qemu", [FMT_LIBVIRT] = "libvirt"};
+    for (int f = 0; f < (int)(sizeof(names) / sizeof(names[0])); f++)
+        if (!strcmp(text, names[f])) {
+            *fmt = f;
+            return 0;
+        }
+    return -1;
+}
+
+/* After the option loop: the checks that need all options, and the operands. 0 or 64. */
+static int check_args(int argc, char **argv, struct plan_args *a)
+{
+    /* checked as run checks it: a plan that run would refuse is no plan */
+    enum ls_cg_manager effective;
+    struct ls_error merr = {0};
+    if (!a->manager_given && ls_cg_manager_effective(LS_CGM_AUTO, &effective, &merr) < 0)
+        return ls_usage_error("plan", "%s", merr.msg);
+    /* --json is --format json: with another --format one of them would be ignored */
+    if (a->json_flag && a->format && a->fmt != FMT_JSON)
+        return ls_usage_error("plan", "--json and --format %s contradict each other; give one",
+                              a->format);
+    if (a->json_flag)
+        a->fmt = FMT_JSON;
+    bool dashdash = optind > 1 && !strcmp(argv[optind - 1], "--");
+    if (optind < argc && !dashdash)
+        return ls_usage_error("plan", "unexpected argument '%s'", argv[optind]);
+    if (a->ro.wait)
+        ls_ignored_add(a->ignored, sizeof(a->ignored), "wait", 0);
+    if (optind < argc)
+        ls_ignored_add(a->ignored, sizeof(a->ignored), NULL, '-');
+    return 0;
+}
+
+/* 0 parsed, else the exit code (help: 0 after printing, usage error: 64). */
+static int parse(int argc, char **argv, struct plan_args *a, bool *done)
 {
     static const struct option longopts[] = {
         LS_REQOPTS_LONGOPTS,
@@ -131,14 +181,8 @@ int ls_cmd_plan(int argc, char **argv)
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
-    struct ls_reqopts ro = {0};
-    int fmt = FMT_TEXT;
-    bool json_flag = false, manager_given = false;
-    const char *format = NULL;
-    bool verbose = false;
-    const char *cgroup_parent = NULL;
-    const char *vm_memory = NULL;
-    int c;
+    *a = (struct plan_args){.fmt = FMT_TEXT};
+    *done = false;
     /* run's options too, so s/run/plan/ works on any run command line */
     size_t nown = sizeof(longopts) / sizeof(longopts[0]) - 1;
     _cleanup_free_ struct option *all = ls_options_merge(longopts, ls_run_options());
@@ -147,108 +191,101 @@ int ls_cmd_plan(int argc, char **argv)
         ls_fail(&oom, LS_ERR_SYSTEM, ENOMEM, "out of memory");
         return ls_report(&oom);
     }
-    char ignored[512] = "";
     struct ls_getopt g;
     ls_getopt_init(&g, "plan", argc, argv, "+:hv", all);
-    while ((c = ls_getopt_next(&g)) != -1) {
+    for (int c; (c = ls_getopt_next(&g)) != -1;) {
         if ((g.index >= 0 && (size_t)g.index >= nown)) {
-            ls_ignored_add(ignored, sizeof(ignored), g.index >= 0 ? all[g.index].name : NULL, c);
+            ls_ignored_add(a->ignored, sizeof(a->ignored), g.index >= 0 ? all[g.index].name : NULL,
+                           c);
             continue;
         }
-        if (ls_reqopts_handle(&ro, c, optarg))
+        if (ls_reqopts_handle(&a->ro, c, optarg))
             continue;
         switch (c) {
         case 'P':
-            cgroup_parent = optarg;
+            a->cgroup_parent = optarg;
             break;
         case 'j':
-            json_flag = true;
+            a->json_flag = true;
             break;
         case 'f':
-            format = optarg;
-            if (!strcmp(optarg, "text"))
-                fmt = FMT_TEXT;
-            else if (!strcmp(optarg, "json"))
-                fmt = FMT_JSON;
-            else if (!strcmp(optarg, "qemu"))
-                fmt = FMT_QEMU;
-            else if (!strcmp(optarg, "libvirt"))
-                fmt = FMT_LIBVIRT;
-            else
+            a->format = optarg;
+            if (format_parse(optarg, &a->fmt) < 0)
                 return ls_usage_error("plan", "--format %s: want text, json, qemu or libvirt",
                                       optarg);
             break;
         case 'M':
-            vm_memory = optarg;
+            a->vm_memory = optarg;
             break;
         case 'C': {
             enum ls_cg_manager m;
             struct ls_error merr = {0};
             if (ls_cg_manager_parse(optarg, "--cgroup-manager", &m, &merr) < 0)
                 return ls_usage_error("plan", "%s", merr.msg);
-            manager_given = true;
+            a->manager_given = true;
             break;
         }
         case 'v':
-            verbose = true;
+            a->verbose = true;
             break;
         case 'h':
             usage(stdout);
+            *done = true;
             return 0;
         default:
             return ls_getopt_error(&g);
         }
     }
-    /* checked as run checks it: a plan that run would refuse is no plan */
-    const char *cgm = getenv("LLCSLICE_CGROUP_MANAGER");
-    if (!manager_given && cgm && *cgm) {
-        enum ls_cg_manager m;
-        struct ls_error merr = {0};
-        if (ls_cg_manager_parse(cgm, "LLCSLICE_CGROUP_MANAGER", &m, &merr) < 0)
-            return ls_usage_error("plan", "%s", merr.msg);
-    }
-    /* --json is --format json: with another --format one of them would be ignored */
-    if (json_flag && format && fmt != FMT_JSON)
-        return ls_usage_error("plan", "--json and --format %s contradict each other; give one",
-                              format);
-    if (json_flag)
-        fmt = FMT_JSON;
-    bool dashdash = optind > 1 && !strcmp(argv[optind - 1], "--");
-    if (optind < argc && !dashdash)
-        return ls_usage_error("plan", "unexpected argument '%s'", argv[optind]);
-    if (ro.wait)
-        ls_ignored_add(ignored, sizeof(ignored), "wait", 0);
-    if (optind < argc)
-        ls_ignored_add(ignored, sizeof(ignored), NULL, '-');
+    return check_args(argc, argv, a);
+}
 
+/* The request and the VM formats' options; warns about the ignored ones. 0 or 64. */
+static int check_request(struct plan_args *a, struct ls_request *req, uint64_t *mem_bytes)
+{
     struct ls_error err = {0};
-    struct ls_request req;
-    if (ls_reqopts_finish(&ro, &req, &err) < 0)
+    if (ls_reqopts_finish(&a->ro, req, &err) < 0)
         return ls_usage_error("plan", "%s", err.msg);
-    bool vm = fmt == FMT_QEMU || fmt == FMT_LIBVIRT;
-    if (vm && (!req.has_perf || req.mode != LS_MODE_EXCLUSIVE))
+    bool vm = a->fmt == FMT_QEMU || a->fmt == FMT_LIBVIRT;
+    if (vm && (!req->has_perf || req->mode != LS_MODE_EXCLUSIVE))
         return ls_usage_error("plan",
                               "--format %s describes a VM pinned to a performance-mode "
                               "plan: give --perf LLCSxCORESxTHREADS[,nodes=N]",
-                              fmt == FMT_QEMU ? "qemu" : "libvirt");
-    if (vm_memory && !vm)
+                              a->fmt == FMT_QEMU ? "qemu" : "libvirt");
+    if (a->vm_memory && !vm)
         return ls_usage_error("plan", "--vm-memory goes with --format qemu or libvirt");
-    uint64_t mem_bytes = 1ull << 30;
-    if (vm_memory && ls_size_parse(vm_memory, "--vm-memory", &mem_bytes, &err) < 0)
+    *mem_bytes = 1ull << 30;
+    if (a->vm_memory && ls_size_parse(a->vm_memory, "--vm-memory", mem_bytes, &err) < 0)
         return ls_usage_error("plan", "%s", err.msg);
-    if (mem_bytes % (1u << 20))
-        return ls_usage_error("plan", "--vm-memory %s: give whole MiB", vm_memory);
-    if (ignored[0])
-        ls_warn("plan ignores %s (they only matter to run)", ignored);
+    if (*mem_bytes % (1u << 20))
+        return ls_usage_error("plan", "--vm-memory %s: give whole MiB", a->vm_memory);
+    if (a->ignored[0])
+        ls_warn("plan ignores %s (they only matter to run)", a->ignored);
+    return 0;
+}
+
+int ls_cmd_plan(int argc, char **argv)
+{
+    struct plan_args pa;
+    bool done;
+    int rc = parse(argc, argv, &pa, &done);
+    if (rc || done)
+        return rc;
+    struct ls_request req;
+    uint64_t mem_bytes;
+    if ((rc = check_request(&pa, &req, &mem_bytes)) != 0)
+        return rc;
+    struct ls_error err = {0};
+    bool vm = pa.fmt == FMT_QEMU || pa.fmt == FMT_LIBVIRT;
 
     struct ls_host host;
-    if (ls_host_load(&host, &ro.host, &err) < 0 ||
-        ls_host_apply_grant(&host, cgroup_parent, &err) < 0) {
+    if (ls_host_load(&host, &pa.ro.host, &err) < 0 ||
+        ls_host_apply_grant(&host, pa.cgroup_parent, &err) < 0) {
         ls_host_free(&host);
         return ls_report(&err);
     }
     struct ls_lockdir ld;
-    if (ls_lockdir_open_flags(&ld, ro.lock_dir, ro.lock_prefix, LS_LOCKDIR_OBSERVE, &err) < 0 ||
+    if (ls_lockdir_open_flags(&ld, pa.ro.lock_dir, pa.ro.lock_prefix, LS_LOCKDIR_OBSERVE, &err) <
+            0 ||
         ls_ktstr_check(&host.root, &host.topo, ld.prefix, &err) < 0) {
         ls_host_free(&host);
         return ls_report(&err);
@@ -257,7 +294,7 @@ int ls_cmd_plan(int argc, char **argv)
     struct ls_acquire_args a = {&host.topo, &host.allowed, &ld, &req, {0}};
     struct ls_pass pass;
     struct ls_plan plan;
-    int rc = ls_pass_discover(&a, &pass, &err);
+    rc = ls_pass_discover(&a, &pass, &err);
     if (rc == 0) {
         rc = ls_pass_plan(&a, &pass, 0, 0, &plan, &err);
         if (rc == 0 && !ls_cpuset_empty(&plan.overlap) &&
@@ -273,11 +310,11 @@ int ls_cmd_plan(int argc, char **argv)
     }
     if (rc == 0) {
         if (vm)
-            rc = print_vm(fmt, &req, &plan, &host.topo, mem_bytes >> 20, &err);
-        else if (fmt == FMT_JSON)
-            print_json(&plan, verbose);
+            rc = print_vm(pa.fmt, &req, &plan, &host.topo, mem_bytes >> 20, &err);
+        else if (pa.fmt == FMT_JSON)
+            print_json(&plan, pa.verbose);
         else
-            print_human(&host.topo, &plan, verbose);
+            print_human(&host.topo, &plan, pa.verbose);
         if (vm && rc == 0)
             for (size_t i = 0; i < plan.nwarnings; i++)
                 fprintf(stderr, "%s\n", plan.warnings[i]);

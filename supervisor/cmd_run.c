@@ -14,7 +14,9 @@
 #include "../planner/trace.h"
 #include "options.h"
 #include "../planner/ktstr.h"
+#include "confine.h"
 #include "grant.h"
+#include "lockopts.h"
 #include "process.h"
 #include "reqopts.h"
 #include "runjob.h"
@@ -209,6 +211,83 @@ static int parse(int argc, char **argv, struct run_opts *o, bool *done)
     return 0;
 }
 
+/* The values the options name, parsed and checked before anything is read or reserved. */
+struct run_values {
+    struct ls_request req;
+    uint64_t memory_max; /* 0 = no limit */
+    struct ls_vmm vmm;   /* .perf points into req */
+    enum ls_cg_manager manager;
+    long long kill_after_ms;
+};
+
+/* 0, or the exit code of the usage error it printed (64). */
+static int check_values(struct run_opts *o, struct run_values *v)
+{
+    struct ls_error err = {0};
+    if (ls_reqopts_finish(&o->ro, &v->req, &err) < 0)
+        return ls_usage_error("run", "%s", err.msg);
+    v->memory_max = 0;
+    if (o->memory_max_text && !strcmp(o->memory_max_text, "max"))
+        o->memory_max_text = NULL; /* no limit, as memory_max: max in a slot file */
+    if (o->memory_max_text &&
+        ls_size_parse(o->memory_max_text, "--memory-max", &v->memory_max, &err) < 0)
+        return ls_usage_error("run", "%s", err.msg);
+    v->vmm = (struct ls_vmm){
+        .perf = &v->req.perf, .timeout_ms = LS_VMM_DEFAULT_TIMEOUT_MS, .verbose = o->verbose};
+    if (o->vmm_timeout && !o->vmm)
+        return ls_usage_error("run", "--vmm-timeout needs --vmm");
+    if (o->vmm_timeout &&
+        (ls_duration_parse(o->vmm_timeout, "--vmm-timeout", &v->vmm.timeout_ms, &err) < 0 ||
+         (v->vmm.timeout_ms <= 0 &&
+          ls_fail(&err, LS_ERR_USAGE, EINVAL, "--vmm-timeout must be above zero") < 0)))
+        return ls_usage_error("run", "%s", err.msg);
+    if (o->vmm && ls_vmm_parse(o->vmm, &err) < 0)
+        return ls_usage_error("run", "%s", err.msg);
+    v->manager = LS_CGM_AUTO;
+    if (o->cgroup_manager &&
+        ls_cg_manager_parse(o->cgroup_manager, "--cgroup-manager", &v->manager, &err) < 0)
+        return ls_usage_error("run", "%s", err.msg);
+    /* Checked before anything is reserved (confine.c applies the same rules to slot jobs). */
+    enum ls_cg_manager effective = v->manager;
+    if (!o->cgroup_manager && ls_cg_manager_effective(LS_CGM_AUTO, &effective, &err) < 0)
+        return ls_usage_error("run", "%s", err.msg);
+    if (effective == LS_CGM_SYSTEMD && o->cgroup_parent)
+        return ls_usage_error("run", "--cgroup-parent is for the cgroupfs manager; with systemd, "
+                                     "jobs run in scopes of a slice: use --slice NAME");
+    if (o->slice && (strlen(o->slice) < 7 || strcmp(o->slice + strlen(o->slice) - 6, ".slice") ||
+                     strchr(o->slice, '/')))
+        return ls_usage_error("run", "--slice '%s': a systemd slice unit name, like llcslice.slice",
+                              o->slice);
+    v->kill_after_ms = 10000;
+    if (o->kill_after &&
+        ls_duration_parse(o->kill_after, "--kill-after", &v->kill_after_ms, &err) < 0)
+        return ls_usage_error("run", "%s", err.msg);
+    return 0;
+}
+
+/* The host, its grant and the lock dir, and the checks that need the host; 0, or the exit
+ * code of the error it printed. The caller frees host either way. */
+static int load_host(const struct run_opts *o, struct run_values *v, struct ls_host *host,
+                     struct ls_lockdir *ld)
+{
+    struct ls_error err = {0};
+    if (ls_host_load(host, &o->ro.host, &err) < 0 ||
+        ls_host_apply_grant(host, o->cgroup_parent, &err) < 0 ||
+        ls_lockdir_open(ld, o->ro.lock_dir, o->ro.lock_prefix, &err) < 0 ||
+        ls_ktstr_check(&host->root, &host->topo, ld->prefix, &err) < 0)
+        return ls_report(&err);
+    ls_trace_mark("discover-host");
+    v->req.ktstr_slots = ls_ktstr_prefix(ld->prefix);
+    v->vmm.topo = &host->topo;
+    if (o->vmm && ls_vmm_check(&v->vmm, &v->req, !ls_root_is_host(&host->root), o->cmd, &err) < 0)
+        return ls_usage_error("run", "%s", err.msg);
+    if (o->strict && !ls_root_is_host(&host->root)) /* --strict promises confinement */
+        return ls_usage_error("run",
+                              "--strict with a simulated host (--fsroot): its CPUs are not this "
+                              "machine's, so the job is never confined; drop one of them");
+    return 0;
+}
+
 int ls_cmd_run(int argc, char **argv)
 {
     struct run_opts o;
@@ -218,47 +297,10 @@ int ls_cmd_run(int argc, char **argv)
     if (rc || done)
         return rc;
 
+    struct run_values v;
+    if ((rc = check_values(&o, &v)) != 0)
+        return rc;
     struct ls_error err = {0};
-    struct ls_request req;
-    if (ls_reqopts_finish(&o.ro, &req, &err) < 0)
-        return ls_usage_error("run", "%s", err.msg);
-    uint64_t memory_max = 0;
-    if (o.memory_max_text && !strcmp(o.memory_max_text, "max"))
-        o.memory_max_text = NULL; /* no limit, as memory_max: max in a slot file */
-    if (o.memory_max_text &&
-        ls_size_parse(o.memory_max_text, "--memory-max", &memory_max, &err) < 0)
-        return ls_usage_error("run", "%s", err.msg);
-    struct ls_vmm vmm = {
-        .perf = &req.perf, .timeout_ms = LS_VMM_DEFAULT_TIMEOUT_MS, .verbose = o.verbose};
-    if (o.vmm_timeout && !o.vmm)
-        return ls_usage_error("run", "--vmm-timeout needs --vmm");
-    if (o.vmm_timeout &&
-        (ls_duration_parse(o.vmm_timeout, "--vmm-timeout", &vmm.timeout_ms, &err) < 0 ||
-         (vmm.timeout_ms <= 0 &&
-          ls_fail(&err, LS_ERR_USAGE, EINVAL, "--vmm-timeout must be above zero") < 0)))
-        return ls_usage_error("run", "%s", err.msg);
-    if (o.vmm && ls_vmm_parse(o.vmm, &err) < 0)
-        return ls_usage_error("run", "%s", err.msg);
-    enum ls_cg_manager manager = LS_CGM_AUTO;
-    if (o.cgroup_manager &&
-        ls_cg_manager_parse(o.cgroup_manager, "--cgroup-manager", &manager, &err) < 0)
-        return ls_usage_error("run", "%s", err.msg);
-    /* Checked before anything is reserved (confine.c applies the same rules to slot jobs). */
-    const char *manager_env = getenv("LLCSLICE_CGROUP_MANAGER");
-    enum ls_cg_manager effective = manager;
-    if (!o.cgroup_manager && manager_env && *manager_env &&
-        ls_cg_manager_parse(manager_env, "LLCSLICE_CGROUP_MANAGER", &effective, &err) < 0)
-        return ls_usage_error("run", "%s", err.msg);
-    if (effective == LS_CGM_SYSTEMD && o.cgroup_parent)
-        return ls_usage_error("run", "--cgroup-parent is for the cgroupfs manager; with systemd, "
-                                     "jobs run in scopes of a slice: use --slice NAME");
-    if (o.slice && (strlen(o.slice) < 7 || strcmp(o.slice + strlen(o.slice) - 6, ".slice") ||
-                    strchr(o.slice, '/')))
-        return ls_usage_error("run", "--slice '%s': a systemd slice unit name, like llcslice.slice",
-                              o.slice);
-    long long kill_after_ms = 10000;
-    if (o.kill_after && ls_duration_parse(o.kill_after, "--kill-after", &kill_after_ms, &err) < 0)
-        return ls_usage_error("run", "%s", err.msg);
     struct ls_seccomp sc;
     if (ls_seccomp_build(&sc, o.seccomp, o.seccomp_deny, &err) < 0) {
         if (err.category == LS_ERR_USAGE)
@@ -277,28 +319,10 @@ int ls_cmd_run(int argc, char **argv)
     ls_trace_mark("setup");
     struct ls_host host;
     struct ls_lockdir ld;
-    if (ls_host_load(&host, &o.ro.host, &err) < 0 ||
-        ls_host_apply_grant(&host, o.cgroup_parent, &err) < 0 ||
-        ls_lockdir_open(&ld, o.ro.lock_dir, o.ro.lock_prefix, &err) < 0 ||
-        ls_ktstr_check(&host.root, &host.topo, ld.prefix, &err) < 0) {
+    if ((rc = load_host(&o, &v, &host, &ld)) != 0) {
         ls_host_free(&host);
         ls_seccomp_free(&sc);
-        return ls_report(&err);
-    }
-    ls_trace_mark("discover-host");
-    req.ktstr_slots = ls_ktstr_prefix(ld.prefix);
-    vmm.topo = &host.topo;
-    if (o.vmm && ls_vmm_check(&vmm, &req, !ls_root_is_host(&host.root), o.cmd, &err) < 0) {
-        ls_host_free(&host);
-        ls_seccomp_free(&sc);
-        return ls_usage_error("run", "%s", err.msg);
-    }
-    if (o.strict && !ls_root_is_host(&host.root)) { /* --strict promises confinement */
-        ls_host_free(&host);
-        ls_seccomp_free(&sc);
-        return ls_usage_error("run",
-                              "--strict with a simulated host (--fsroot): its CPUs are not this "
-                              "machine's, so the job is never confined; drop one of them");
+        return rc;
     }
     if (ls_root_is_host(&host.root)) {
         struct ls_error serr = {0};
@@ -313,20 +337,20 @@ int ls_cmd_run(int argc, char **argv)
     struct ls_runjob rj = {
         .host = &host,
         .ld = &ld,
-        .req = &req,
+        .req = &v.req,
         .wait = o.ro.wait,
         .wait_ms = o.ro.wait_ms,
         .argv = o.cmd,
         .seccomp = &sc,
-        .memory_max = memory_max,
+        .memory_max = v.memory_max,
         .memory_max_text = o.memory_max_text ? limit_text : NULL,
         .cgroup_parent = o.cgroup_parent,
         .strict = o.strict,
         .verbose = o.verbose,
-        .vmm = o.vmm ? &vmm : NULL,
-        .cgroup_manager = manager,
+        .vmm = o.vmm ? &v.vmm : NULL,
+        .cgroup_manager = v.manager,
         .slice = o.slice,
-        .kill_after_ms = kill_after_ms,
+        .kill_after_ms = v.kill_after_ms,
     };
     int stop_signal;
     int code = ls_runjob(&rj, &stop_signal);

@@ -17,6 +17,8 @@
 #include "options.h"
 #include "../planner/ktstr.h"
 #include "grant.h"
+#include "lockopts.h"
+#include "reqopts.h"
 #include "slots_cmd.h"
 #include "slots_slurm.h"
 
@@ -175,22 +177,28 @@ static int run_file(const struct ls_slots *s, const struct ls_host *host, const 
     return ls_slots_run(s, &o);
 }
 
-int ls_cmd_slots(int argc, char **argv)
+/* What the command line asked for. */
+struct slots_args {
+    bool check, dry_run, slurm;
+    const char *log_dir, *kill_after, *path;
+    struct ls_reqopts lh; /* only the lock and host options (LS_LOCKHOST_LONGOPTS) */
+    struct ls_slots_run_opts ro;
+};
+
+enum {
+    OPT_CHECK = 256,
+    OPT_DRY_RUN,
+    OPT_JSON,
+    OPT_TAIL,
+    OPT_FAIL_FAST,
+    OPT_LOG_DIR,
+    OPT_KILL_AFTER,
+    OPT_SLURM
+};
+
+/* 0 parsed, else the exit code (help: 0 after printing, usage error: 64). */
+static int parse(int argc, char **argv, struct slots_args *a, bool *done)
 {
-    enum {
-        OPT_CHECK = 256,
-        OPT_DRY_RUN,
-        OPT_JSON,
-        OPT_TAIL,
-        OPT_FAIL_FAST,
-        OPT_LOG_DIR,
-        OPT_KILL_AFTER,
-        OPT_LOCK_DIR,
-        OPT_LOCK_PREFIX,
-        OPT_FSROOT,
-        OPT_ALLOWED,
-        OPT_SLURM
-    };
     static const struct option opts[] = {
         {"check", no_argument, NULL, OPT_CHECK},
         {"dry-run", no_argument, NULL, OPT_DRY_RUN},
@@ -199,63 +207,46 @@ int ls_cmd_slots(int argc, char **argv)
         {"fail-fast", no_argument, NULL, OPT_FAIL_FAST},
         {"log-dir", required_argument, NULL, OPT_LOG_DIR},
         {"kill-after", required_argument, NULL, OPT_KILL_AFTER},
-        {"lock-dir", required_argument, NULL, OPT_LOCK_DIR},
-        {"lock-prefix", required_argument, NULL, OPT_LOCK_PREFIX},
-        {"fsroot", required_argument, NULL, OPT_FSROOT},
-        {"allowed-cpus", required_argument, NULL, OPT_ALLOWED},
+        LS_LOCKHOST_LONGOPTS,
         {"slurm", no_argument, NULL, OPT_SLURM},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
-    bool check = false, dry_run = false, slurm = false;
-    const char *log_dir = NULL, *lock_dir = NULL, *lock_prefix = NULL, *kill_after = NULL;
-    struct ls_slots_run_opts ro = {.kill_after_ms = 10000};
-    struct ls_host_opts hopts = {0};
-    struct ls_error err = {0};
+    *a = (struct slots_args){.ro = {.kill_after_ms = 10000}};
+    *done = false;
     struct ls_getopt g;
     ls_getopt_init(&g, "slots", argc, argv, ":h", opts);
     for (int c; (c = ls_getopt_next(&g)) != -1;) {
+        if (ls_reqopts_handle(&a->lh, c, optarg))
+            continue;
         switch (c) {
         case 'h':
             fputs(usage, stdout);
+            *done = true;
             return 0;
         case OPT_CHECK:
-            check = true;
+            a->check = true;
             break;
         case OPT_DRY_RUN:
-            dry_run = true;
+            a->dry_run = true;
             break;
         case OPT_JSON:
-            ro.json = true;
+            a->ro.json = true;
             break;
         case OPT_TAIL:
-            ro.tail = true;
+            a->ro.tail = true;
             break;
         case OPT_FAIL_FAST:
-            ro.fail_fast = true;
+            a->ro.fail_fast = true;
             break;
         case OPT_LOG_DIR:
-            log_dir = optarg;
+            a->log_dir = optarg;
             break;
         case OPT_KILL_AFTER:
-            kill_after = optarg;
-            break;
-        case OPT_LOCK_DIR:
-            lock_dir = optarg;
-            break;
-        case OPT_LOCK_PREFIX:
-            lock_prefix = optarg;
-            break;
-        case OPT_FSROOT:
-            hopts.fsroot = optarg;
-            hopts.fsroot_what = "--fsroot";
-            break;
-        case OPT_ALLOWED:
-            hopts.allowed = optarg;
-            hopts.allowed_what = "--allowed-cpus";
+            a->kill_after = optarg;
             break;
         case OPT_SLURM:
-            slurm = true;
+            a->slurm = true;
             break;
         default:
             return ls_getopt_error(&g);
@@ -266,29 +257,80 @@ int ls_cmd_slots(int argc, char **argv)
     if (argc - optind > 1)
         return ls_usage_error("slots", "one slot file at a time; unexpected '%s'",
                               argv[optind + 1]);
-    if (check && dry_run)
+    if (a->check && a->dry_run)
         return ls_usage_error("slots", "--check and --dry-run do not go together; pick one");
-    if (slurm && check)
+    if (a->slurm && a->check)
         return ls_usage_error("slots", "--check does not go with --slurm");
-    if (log_dir && !*log_dir)
+    if (a->log_dir && !*a->log_dir)
         return ls_usage_error("slots", "--log-dir needs a directory");
-    if (kill_after) {
+    struct ls_error err = {0};
+    if (a->kill_after) {
         long long ms;
-        if (ls_duration_parse(kill_after, "--kill-after", &ms, &err) < 0)
+        if (ls_duration_parse(a->kill_after, "--kill-after", &ms, &err) < 0)
             return ls_usage_error("slots", "%s", err.msg);
-        ro.kill_after_ms = (uint64_t)ms;
+        a->ro.kill_after_ms = (uint64_t)ms;
     }
-    if (lock_prefix && ls_lock_prefix_check(lock_prefix, "--lock-prefix", &err) < 0)
+    if (a->lh.lock_prefix && ls_lock_prefix_check(a->lh.lock_prefix, "--lock-prefix", &err) < 0)
         return ls_usage_error("slots", "%s", err.msg);
-    const char *path = argv[optind];
+    a->path = argv[optind];
+    return 0;
+}
 
+/* The loaded file on this host: submit it to Slurm, check it, plan it or run it. */
+static int dispatch(const struct slots_args *a, struct ls_slots *slots, const struct ls_host *host,
+                    const struct ls_seccomp *sc)
+{
+    const char *lock_dir = a->lh.lock_dir, *lock_prefix = a->lh.lock_prefix;
+    struct ls_error err = {0};
+    if (a->slurm) {
+        struct ls_slurm_opts so = {
+            .allowed_count = ls_cpuset_count(&host->allowed),
+            .log_dir = a->log_dir ? a->log_dir : slots->log_dir,
+            .lock_dir = lock_dir ? lock_dir : slots->lock_dir,
+            .lock_prefix = lock_prefix ? lock_prefix : slots->lock_prefix,
+        };
+        _cleanup_free_ unsigned long *ids = NULL;
+        if (a->dry_run)
+            return ls_slots_slurm_script(slots, &so, stdout, &err) < 0 ? ls_report(&err) : 0;
+        int rc = ls_slots_slurm_submit(slots, &so, &ids);
+        return rc == 0 ? ls_slots_slurm_follow(slots, &so, ids, a->ro.json) : rc;
+    }
+    if (a->check) {
+        /* the header shows what a run would use: the command line beats the file */
+        if (override(&slots->lock_dir, lock_dir) < 0 ||
+            override(&slots->lock_prefix, lock_prefix) < 0 ||
+            override(&slots->log_dir, a->log_dir) < 0) {
+            ls_fail(&err, LS_ERR_SYSTEM, ENOMEM, "out of memory");
+            return ls_report(&err);
+        }
+        return ls_slots_check(slots, host, a->ro.json);
+    }
+    if (a->dry_run) {
+        /* ktstr's slots shape the plans: the command line's prefix beats the file's */
+        if (override(&slots->lock_prefix, lock_prefix) < 0) {
+            ls_fail(&err, LS_ERR_SYSTEM, ENOMEM, "out of memory");
+            return ls_report(&err);
+        }
+        return ls_slots_dry_run(slots, host, a->ro.json);
+    }
+    return run_file(slots, host, lock_dir, lock_prefix, a->log_dir, &a->ro, sc);
+}
+
+int ls_cmd_slots(int argc, char **argv)
+{
+    struct slots_args a;
+    bool done;
+    int rc = parse(argc, argv, &a, &done);
+    if (rc || done)
+        return rc;
+
+    struct ls_error err = {0};
     struct ls_slots slots;
-    if (ls_slots_load_file(path, &slots, &err) < 0)
+    if (ls_slots_load_file(a.path, &slots, &err) < 0)
         return ls_report(&err);
-    ls_host_opts_from_env(&hopts);
+    ls_host_opts_from_env(&a.lh.host);
     struct ls_host host;
     _cleanup_free_ struct ls_seccomp *sc = calloc(slots.njobs, sizeof(*sc));
-    int rc;
     if (!sc) {
         ls_fail(&err, LS_ERR_SYSTEM, ENOMEM, "out of memory");
         rc = ls_report(&err);
@@ -296,45 +338,14 @@ int ls_cmd_slots(int argc, char **argv)
         return rc;
     }
     /* With --slurm budgets are for the nodes Slurm picks, not this (submit) host. */
-    if (ls_host_load(&host, &hopts, &err) < 0 || ls_host_apply_grant(&host, NULL, &err) < 0 ||
-        (!slurm &&
+    if (ls_host_load(&host, &a.lh.host, &err) < 0 || ls_host_apply_grant(&host, NULL, &err) < 0 ||
+        (!a.slurm &&
          ls_slots_check_budgets(&slots, ls_cpuset_count(&host.allowed),
                                 ls_cpuset_count(&host.topo.online), host.topo.nllcs, &err) < 0) ||
-        build_filters(&slots, sc, &err) < 0) {
+        build_filters(&slots, sc, &err) < 0)
         rc = ls_report(&err);
-    } else if (slurm) {
-        struct ls_slurm_opts so = {
-            .allowed_count = ls_cpuset_count(&host.allowed),
-            .log_dir = log_dir ? log_dir : slots.log_dir,
-            .lock_dir = lock_dir ? lock_dir : slots.lock_dir,
-            .lock_prefix = lock_prefix ? lock_prefix : slots.lock_prefix,
-        };
-        _cleanup_free_ unsigned long *ids = NULL;
-        if (dry_run)
-            rc = ls_slots_slurm_script(&slots, &so, stdout, &err) < 0 ? ls_report(&err) : 0;
-        else if ((rc = ls_slots_slurm_submit(&slots, &so, &ids)) == 0)
-            rc = ls_slots_slurm_follow(&slots, &so, ids, ro.json);
-    } else if (check) {
-        /* the header shows what a run would use: the command line beats the file */
-        if (override(&slots.lock_dir, lock_dir) < 0 ||
-            override(&slots.lock_prefix, lock_prefix) < 0 ||
-            override(&slots.log_dir, log_dir) < 0) {
-            ls_fail(&err, LS_ERR_SYSTEM, ENOMEM, "out of memory");
-            rc = ls_report(&err);
-        } else {
-            rc = ls_slots_check(&slots, &host, ro.json);
-        }
-    } else if (dry_run) {
-        /* ktstr's slots shape the plans: the command line's prefix beats the file's */
-        if (override(&slots.lock_prefix, lock_prefix) < 0) {
-            ls_fail(&err, LS_ERR_SYSTEM, ENOMEM, "out of memory");
-            rc = ls_report(&err);
-        } else {
-            rc = ls_slots_dry_run(&slots, &host, ro.json);
-        }
-    } else {
-        rc = run_file(&slots, &host, lock_dir, lock_prefix, log_dir, &ro, sc);
-    }
+    else
+        rc = dispatch(&a, &slots, &host, sc);
     for (size_t i = 0; i < slots.njobs; i++)
         ls_seccomp_free(&sc[i]);
     ls_host_free(&host);

@@ -28,15 +28,22 @@ static int prepare_fallback(struct ls_confine *c, const struct ls_confine_opts *
     return 0;
 }
 
+int ls_cg_manager_effective(enum ls_cg_manager m, enum ls_cg_manager *out, struct ls_error *err)
+{
+    *out = m;
+    const char *env = getenv("LLCSLICE_CGROUP_MANAGER");
+    if (m != LS_CGM_AUTO || !env || !*env)
+        return 0;
+    return ls_cg_manager_parse(env, "LLCSLICE_CGROUP_MANAGER", out, err);
+}
+
 /* 1: use systemd (bus open in c->scope), 0: use cgroupfs, -1: error (explicit systemd that
  * cannot work, or a --cgroup-parent given to it). */
 static int choose_systemd(struct ls_confine *c, const struct ls_confine_opts *o,
                           struct ls_error *err)
 {
-    const char *env = getenv("LLCSLICE_CGROUP_MANAGER");
-    enum ls_cg_manager m = o->manager;
-    if (m == LS_CGM_AUTO && env && *env &&
-        ls_cg_manager_parse(env, "LLCSLICE_CGROUP_MANAGER", &m, err) < 0)
+    enum ls_cg_manager m;
+    if (ls_cg_manager_effective(o->manager, &m, err) < 0)
         return -1;
     if (m == LS_CGM_CGROUPFS)
         return 0;

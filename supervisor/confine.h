@@ -40,6 +40,11 @@ struct ls_confine {
     struct ls_confine_opts opts; /* what prepare was given (pointers are the caller's) */
 };
 
+/* The manager a job gets: m unless it is auto, then LLCSLICE_CGROUP_MANAGER when set and not
+ * empty (an unknown name is LS_ERR_USAGE naming the variable), else auto. The one reading of
+ * that variable (run and plan check with it before reserving; confine decides with it). */
+int ls_cg_manager_effective(enum ls_cg_manager m, enum ls_cg_manager *out, struct ls_error *err);
+
 /* Decide and set up (create the cgroup; for systemd, connect to its bus: the scope needs the
  * pid); warnings go to stderr. --cgroup-manager systemd where systemd cannot be used is an
  * LS_ERR_SYSTEM error, never a silent fallback. */

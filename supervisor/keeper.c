@@ -158,8 +158,9 @@ static void keep_only(const int *keep, size_t nkeep)
     ls_fds_close_except(keep, nkeep, false);
 }
 
-__attribute__((noreturn)) static void keeper_main(const struct ls_keeper_spec *s, int pidfd,
-                                                  int alive_rd)
+/* The keeper on its own: out of the supervisor's session, deaf to stray signals, spared by the
+ * OOM killer, holding only the lockfiles and the descriptors it watches. */
+static void detach(const struct ls_keeper_spec *s, int pidfd, int alive_rd)
 {
     /* Out of the supervisor's session and process group: a terminal's or a CI runner's
      * kill of the group does not reach us; we leave when the job is gone. */
@@ -194,7 +195,12 @@ __attribute__((noreturn)) static void keeper_main(const struct ls_keeper_spec *s
         keep_only(keep, nkeep);
         free(keep);
     }
+}
 
+__attribute__((noreturn)) static void keeper_main(const struct ls_keeper_spec *s, int pidfd,
+                                                  int alive_rd)
+{
+    detach(s, pidfd, alive_rd);
     struct stat mst;
     ino_t marker_ino = s->marker_fd >= 0 && fstat(s->marker_fd, &mst) == 0 ? mst.st_ino : 0;
     bool shim_gone = pidfd < 0, marker_eof = s->marker_fd < 0, supervisor_gone = false;

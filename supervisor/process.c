@@ -297,6 +297,50 @@ struct shim_args {
     int go_rd, report_wr, marker_wr;
 };
 
+/* The shim's watch over the job: forward signals to it, end everything when the supervisor
+ * dies (exits), kill the rest on SIG_KILL_NOW (*grace becomes 0); the job's wait status. */
+static int forward_until_exit(const struct shim_args *a, pid_t job, int sfd, long long *grace)
+{
+    int status = 0;
+    for (;;) {
+        struct signalfd_siginfo si;
+        ssize_t n = read(sfd, &si, sizeof(si));
+        if (n != (ssize_t)sizeof(si)) {
+            if (n < 0 && errno == EINTR)
+                continue;
+            kill_rest(a->pidns); /* cannot watch the job any more: do not leave it running */
+            waitpid(job, &status, 0);
+            break;
+        }
+        int sig = (int)si.ssi_signo;
+        if (sig == SIGCHLD) {
+            pid_t p;
+            bool done = false;
+            int st;
+            while ((p = waitpid(-1, &st, WNOHANG)) > 0)
+                if (p == job) {
+                    status = st;
+                    done = true;
+                }
+            if (done)
+                break;
+        } else if (sig == SIG_PARENT_GONE) {
+            if (getppid() != a->supervisor) {
+                end_rest(a->pidns, sfd, *grace); /* the job itself too */
+                _exit(128 + SIGTERM);
+            }
+        } else if (sig == SIG_KILL_NOW) {
+            *grace = 0; /* the supervisor's grace for the job is over */
+            kill_rest(a->pidns);
+        } else if (si.ssi_code == SI_KERNEL && getpgid(job) == getpgrp()) {
+            /* The terminal signalled the whole foreground group: the job has it already. */
+        } else {
+            kill(job, sig);
+        }
+    }
+    return status;
+}
+
 __attribute__((noreturn)) static void shim_main(const struct shim_args *a)
 {
     /* End the job (gracefully) when the supervisor dies. */
@@ -344,44 +388,8 @@ __attribute__((noreturn)) static void shim_main(const struct shim_args *a)
 
     close(a->marker_wr); /* the job has it; ours would keep the pipe open after the job */
 
-    int status = 0;
     long long grace = a->spec->kill_after_ms;
-    for (;;) {
-        struct signalfd_siginfo si;
-        n = read(sfd, &si, sizeof(si));
-        if (n != (ssize_t)sizeof(si)) {
-            if (n < 0 && errno == EINTR)
-                continue;
-            kill_rest(a->pidns); /* cannot watch the job any more: do not leave it running */
-            waitpid(job, &status, 0);
-            break;
-        }
-        int sig = (int)si.ssi_signo;
-        if (sig == SIGCHLD) {
-            pid_t p;
-            bool done = false;
-            int st;
-            while ((p = waitpid(-1, &st, WNOHANG)) > 0)
-                if (p == job) {
-                    status = st;
-                    done = true;
-                }
-            if (done)
-                break;
-        } else if (sig == SIG_PARENT_GONE) {
-            if (getppid() != a->supervisor) {
-                end_rest(a->pidns, sfd, grace); /* the job itself too */
-                _exit(128 + SIGTERM);
-            }
-        } else if (sig == SIG_KILL_NOW) {
-            grace = 0; /* the supervisor's grace for the job is over */
-            kill_rest(a->pidns);
-        } else if (si.ssi_code == SI_KERNEL && getpgid(job) == getpgrp()) {
-            /* The terminal signalled the whole foreground group: the job has it already. */
-        } else {
-            kill(job, sig);
-        }
-    }
+    int status = forward_until_exit(a, job, sfd, &grace);
     /* What the job left running: SIGTERM, then SIGKILL after the grace period. */
     end_rest(a->pidns, sfd, grace);
     report(a->report_wr, REPORT_STATUS, status);

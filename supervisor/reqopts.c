@@ -87,7 +87,7 @@ int ls_reqopts_finish(struct ls_reqopts *o, struct ls_request *req, struct ls_er
         req->vcpus = (size_t)req->perf.llcs * req->perf.cores * req->perf.threads;
         req->mode = LS_MODE_EXCLUSIVE;
     }
-    if (o->mode && ls_mode_parse(o->mode, &req->mode, err) < 0)
+    if (o->mode && ls_mode_parse(o->mode, "--mode", &req->mode, err) < 0)
         return -1;
     bool pinned = req->mode == LS_MODE_EXCLUSIVE && req->has_perf;
     if (o->cpus) {

@@ -38,6 +38,16 @@ enum {
         "allowed-cpus", required_argument, NULL, LS_OPT_ALLOWED                                    \
     }
 
+/* The lock and host options alone (--lock-dir, --lock-prefix, --fsroot, --allowed-cpus), for
+ * a command that takes locks but no request (slots): same codes, same ls_reqopts_handle. */
+#define LS_LOCKHOST_LONGOPTS                                                                       \
+    {"lock-dir", required_argument, NULL, LS_OPT_LOCK_DIR},                                        \
+        {"lock-prefix", required_argument, NULL, LS_OPT_LOCK_PREFIX},                              \
+        {"fsroot", required_argument, NULL, LS_OPT_FSROOT},                                        \
+    {                                                                                              \
+        "allowed-cpus", required_argument, NULL, LS_OPT_ALLOWED                                    \
+    }
+
 /* Option lines for a command's --help. */
 extern const char ls_reqopts_help[];
 

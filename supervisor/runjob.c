@@ -80,14 +80,12 @@ static void say_where(const struct ls_runjob *rj, const struct ls_plan *plan,
             ls_mode_name(plan->mode), where);
 }
 
-/* Everything from the reservation on: returns the exit code. */
-static int run_reserved(const struct ls_runjob *rj, struct ls_plan *plan, struct ls_sigstate *sig)
+/* Where and how the job is confined, from the run's options and its plan. */
+static void confine_opts(const struct ls_runjob *rj, const struct ls_plan *plan,
+                         struct ls_confine_opts *co)
 {
-    struct ls_error err = {0};
     const struct ls_host *host = rj->host;
-    print_warnings(host, plan, rj->memory_max);
-
-    struct ls_confine_opts co = {
+    *co = (struct ls_confine_opts){
         .simulated_root = ls_root_is_host(&host->root) ? NULL : host->root.path,
         .cgroup_parent = rj->cgroup_parent,
         .cpus = &plan->cpus,
@@ -102,6 +100,102 @@ static int run_reserved(const struct ls_runjob *rj, struct ls_plan *plan, struct
                     : strrchr(rj->argv[0], '/') ? strrchr(rj->argv[0], '/') + 1
                                                 : rj->argv[0],
     };
+}
+
+/* Spawn the job (parked), start its lock keeper, put it in its confinement and let it run;
+ * -1 with err (the job aborted) when any step fails. */
+static int launch(const struct ls_runjob *rj, const struct ls_plan *plan, struct ls_confine *conf,
+                  const struct ls_job_spec *spec, struct ls_job *job, struct ls_keeper *keeper,
+                  struct ls_error *err)
+{
+    if (ls_job_spawn(job, spec, err) < 0)
+        return -1;
+    if (!job->pidns)
+        ls_warn("no pid namespace for the job (that needs root): a job that kills both its "
+                "supervisor and its lock keeper (they run as the same user) could keep running "
+                "on CPUs shown free; see docs/SECURITY.md");
+    struct ls_keeper_spec ks = {
+        .fds = plan->fds,
+        .nfds = plan->nfds,
+        .shim = job->shim,
+        .marker_fd = job->marker_fd,
+        .cgroup_dir = conf->kind == LS_CONFINE_CGROUP ? conf->sb.path : NULL,
+        .cg_version = conf->kind == LS_CONFINE_CGROUP ? conf->sb.version : LS_CG_NONE,
+        .kill_after_ms = rj->kill_after_ms,
+    };
+    int kept = ls_keeper_start(keeper, &ks, err);
+    close(job->marker_fd); /* the keeper's copy is the one that must see EOF */
+    job->marker_fd = -1;
+    if (kept < 0) {
+        ls_job_abort(job);
+        return -1;
+    }
+    ls_trace_mark("spawn");
+    int entered = ls_confine_enter(conf, job->shim, err);
+    ls_trace_mark("cgroup-attach");
+    if (entered < 0 || ls_job_start(job, err) < 0) {
+        ls_job_abort(job);
+        return -1;
+    }
+    return 0;
+}
+
+/* After the job: its stats (--verbose, the on_end hook), a wait error, the OOM kills. */
+static void report_end(const struct ls_runjob *rj, const struct ls_confine *conf, int code,
+                       uint64_t started, const struct ls_error *err)
+{
+    if (rj->verbose || rj->on_end) {
+        struct ls_runstats st;
+        ls_runstats_collect(&st, conf, started);
+        if (rj->verbose) {
+            char text[512];
+            ls_runstats_format(&st, text, sizeof(text));
+            fprintf(stderr, "llcslice: %s: exit %d after %s\n", rj->argv[0], code, text);
+        }
+        if (rj->on_end)
+            rj->on_end(&st, rj->ctx);
+    }
+    if (ls_error_set(err))
+        fprintf(stderr, "llcslice: %s\n", err->msg);
+    long ooms = ls_confine_oom_kills(conf);
+    if (ooms > 0)
+        fprintf(stderr,
+                "llcslice: out of memory: the kernel's OOM killer killed %ld process(es) of the "
+                "job%s%s%s\n",
+                ooms, rj->memory_max_text ? " at its memory limit (" : "",
+                rj->memory_max_text ? rj->memory_max_text : "", rj->memory_max_text ? ")" : "");
+}
+
+/* What the job is started with: the plan file (exclusive mode; plan_path stays "" otherwise or
+ * on failure), its environment, and with --vmm qemu's command line. -1 with err. */
+static int job_inputs(const struct ls_runjob *rj, const struct ls_plan *plan, char *plan_path,
+                      size_t size, char ***envp, char *const **argv, struct ls_error *err)
+{
+    if (plan->mode == LS_MODE_EXCLUSIVE && ls_planfile_write(plan, plan_path, size, err) < 0) {
+        plan_path[0] = '\0';
+        return -1;
+    }
+    *envp = ls_jobenv_build(environ, &plan->cpus, &plan->mems, plan_path[0] ? plan_path : NULL,
+                            plan->vcpus, err);
+    if (!*envp)
+        return -1;
+    if (rj->vmm) {
+        if (ls_vmm_prepare(rj->vmm, plan, rj->argv, plan_path[0] ? plan_path : NULL, err) < 0)
+            return -1;
+        *argv = rj->vmm->argv;
+    }
+    return 0;
+}
+
+/* Everything from the reservation on: returns the exit code. */
+static int run_reserved(const struct ls_runjob *rj, struct ls_plan *plan, struct ls_sigstate *sig)
+{
+    struct ls_error err = {0};
+    const struct ls_host *host = rj->host;
+    print_warnings(host, plan, rj->memory_max);
+
+    struct ls_confine_opts co;
+    confine_opts(rj, plan, &co);
     struct ls_confine *conf = calloc(1, sizeof(*conf));
     if (!conf) {
         ls_fail(&err, LS_ERR_SYSTEM, ENOMEM, "out of memory");
@@ -122,25 +216,10 @@ static int run_reserved(const struct ls_runjob *rj, struct ls_plan *plan, struct
     char **envp = NULL;
     struct ls_job job = LS_JOB_INIT;
     struct ls_keeper keeper = LS_KEEPER_INIT;
-    if (plan->mode == LS_MODE_EXCLUSIVE &&
-        ls_planfile_write(plan, plan_path, sizeof(plan_path), &err) < 0) {
-        plan_path[0] = '\0';
-        code = ls_report(&err);
-        goto out;
-    }
-    envp = ls_jobenv_build(environ, &plan->cpus, &plan->mems, plan_path[0] ? plan_path : NULL,
-                           plan->vcpus, &err);
-    if (!envp) {
-        code = ls_report(&err);
-        goto out;
-    }
     char *const *argv = rj->argv;
-    if (rj->vmm) {
-        if (ls_vmm_prepare(rj->vmm, plan, rj->argv, plan_path[0] ? plan_path : NULL, &err) < 0) {
-            code = ls_report(&err);
-            goto out;
-        }
-        argv = rj->vmm->argv;
+    if (job_inputs(rj, plan, plan_path, sizeof(plan_path), &envp, &argv, &err) < 0) {
+        code = ls_report(&err);
+        goto out;
     }
     struct ls_job_spec spec = {.argv = argv,
                                .envp = envp,
@@ -148,36 +227,7 @@ static int run_reserved(const struct ls_runjob *rj, struct ls_plan *plan, struct
                                .sig = sig,
                                .kill_after_ms = rj->kill_after_ms,
                                .timeout_ms = rj->timeout_ms};
-    if (ls_job_spawn(&job, &spec, &err) < 0) {
-        code = ls_report(&err);
-        goto out;
-    }
-    if (!job.pidns)
-        ls_warn("no pid namespace for the job (that needs root): a job that kills both its "
-                "supervisor and its lock keeper (they run as the same user) could keep running "
-                "on CPUs shown free; see docs/SECURITY.md");
-    struct ls_keeper_spec ks = {
-        .fds = plan->fds,
-        .nfds = plan->nfds,
-        .shim = job.shim,
-        .marker_fd = job.marker_fd,
-        .cgroup_dir = conf->kind == LS_CONFINE_CGROUP ? conf->sb.path : NULL,
-        .cg_version = conf->kind == LS_CONFINE_CGROUP ? conf->sb.version : LS_CG_NONE,
-        .kill_after_ms = rj->kill_after_ms,
-    };
-    int kept = ls_keeper_start(&keeper, &ks, &err);
-    close(job.marker_fd); /* the keeper's copy is the one that must see EOF */
-    job.marker_fd = -1;
-    if (kept < 0) {
-        ls_job_abort(&job);
-        code = ls_report(&err);
-        goto out;
-    }
-    ls_trace_mark("spawn");
-    int entered = ls_confine_enter(conf, job.shim, &err);
-    ls_trace_mark("cgroup-attach");
-    if (entered < 0 || ls_job_start(&job, &err) < 0) {
-        ls_job_abort(&job);
+    if (launch(rj, plan, conf, &spec, &job, &keeper, &err) < 0) {
         code = ls_report(&err);
         goto out;
     }
@@ -190,26 +240,7 @@ static int run_reserved(const struct ls_runjob *rj, struct ls_plan *plan, struct
     if (rj->vmm && rj->vmm->failed)
         code = LS_EXIT_SYSTEM; /* qemu was killed because it could not be pinned */
     ls_trace_mark("job");
-    if (rj->verbose || rj->on_end) {
-        struct ls_runstats st;
-        ls_runstats_collect(&st, conf, started);
-        if (rj->verbose) {
-            char text[512];
-            ls_runstats_format(&st, text, sizeof(text));
-            fprintf(stderr, "llcslice: %s: exit %d after %s\n", rj->argv[0], code, text);
-        }
-        if (rj->on_end)
-            rj->on_end(&st, rj->ctx);
-    }
-    if (ls_error_set(&err))
-        fprintf(stderr, "llcslice: %s\n", err.msg);
-    long ooms = ls_confine_oom_kills(conf);
-    if (ooms > 0)
-        fprintf(stderr,
-                "llcslice: out of memory: the kernel's OOM killer killed %ld process(es) of the "
-                "job%s%s%s\n",
-                ooms, rj->memory_max_text ? " at its memory limit (" : "",
-                rj->memory_max_text ? rj->memory_max_text : "", rj->memory_max_text ? ")" : "");
+    report_end(rj, conf, code, started, &err);
 out:
     /* The job and all it started are gone (the shim saw to that); the cgroup goes next,
      * killing anything that slipped out, and only then are the locks released. */

@@ -8,7 +8,7 @@
 
 #include "../planner/acquire.h"
 #include "../planner/ktstr.h"
-#include "slots_runner.h"
+#include "slots_admit.h"
 
 int ls_slots_admit_begin(struct ls_slots_admit *a, const struct ls_slots_run_opts *o,
                          struct ls_error *err)

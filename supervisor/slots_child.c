@@ -25,7 +25,7 @@
 #include "proctitle.h"
 #include "runjob.h"
 #include "runstats.h"
-#include "slots_runner.h"
+#include "slots_child.h"
 
 static void send_line(int sock, const char *line)
 {

@@ -23,8 +23,11 @@
 #include "../planner/cleanup.h"
 #include "logfile.h"
 #include "process.h"
-#include "slots_runner.h"
 #include "../planner/clock.h"
+#include "slots_admit.h"
+#include "slots_child.h"
+#include "slots_job.h"
+#include "slots_view.h"
 
 #define TABLE_TICK_MS 1000
 #define TAIL_TICK_MS 200
@@ -61,12 +64,12 @@ struct runner {
 static void kill_shim(struct ls_sj *sj)
 {
 #ifdef SYS_pidfd_send_signal
-    if (sj->shim_fd >= 0 &&
-        syscall(SYS_pidfd_send_signal, sj->shim_fd, LS_SIG_KILL_NOW, NULL, 0) == 0)
+    if (sj->proc.shim_fd >= 0 &&
+        syscall(SYS_pidfd_send_signal, sj->proc.shim_fd, LS_SIG_KILL_NOW, NULL, 0) == 0)
         return;
 #endif
-    if (sj->shim_fd < 0 && sj->shim > 0 && sj->pid > 0)
-        kill(sj->shim, LS_SIG_KILL_NOW);
+    if (sj->proc.shim_fd < 0 && sj->proc.shim > 0 && sj->proc.pid > 0)
+        kill(sj->proc.shim, LS_SIG_KILL_NOW);
 }
 
 static void set_note(struct ls_sj *sj, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -111,16 +114,17 @@ static void start_run(struct runner *r, size_t i)
 {
     struct ls_sj *sj = &r->sj[i];
     sj->run++;
-    sj->shim = 0;
-    sj->timed_out = sj->stop_sent = false;
-    sj->term_ms = 0;
-    sj->kills = 0;
+    sj->proc.shim = 0;
+    sj->proc.timed_out = sj->proc.stop_sent = false;
+    sj->proc.term_ms = 0;
+    sj->proc.kills = 0;
     struct ls_error lerr = {0};
     int log_fd = ls_log_open(sj->log_path, O_WRONLY | O_APPEND, &lerr);
     int sv[2] = {-1, -1};
-    if (!sj->rbuf && !(sj->rbuf = malloc(LS_SJ_RBUF)))
+    if (!sj->proc.rbuf && !(sj->proc.rbuf = malloc(LS_SJ_RBUF)))
         errno = ENOMEM;
-    if (log_fd < 0 || !sj->rbuf || socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0) {
+    if (log_fd < 0 || !sj->proc.rbuf ||
+        socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0) {
         int e = log_fd < 0 ? lerr.code : errno;
         if (log_fd >= 0)
             close(log_fd);
@@ -160,9 +164,9 @@ static void start_run(struct runner *r, size_t i)
         return;
     }
     fcntl(sv[0], F_SETFL, fcntl(sv[0], F_GETFL) | O_NONBLOCK);
-    sj->pid = pid;
-    sj->sock = sv[0];
-    sj->rlen = 0;
+    sj->proc.pid = pid;
+    sj->proc.sock = sv[0];
+    sj->proc.rlen = 0;
     r->live[r->active++] = i;
     change(r, sj, LS_SJ_ACQUIRING);
 }
@@ -200,13 +204,13 @@ static void handle_line(struct runner *r, struct ls_sj *sj, char *line)
                                         "cpus", &err) == 0 &&
                    ls_cpuset_parse_list(&sj->mems, mems, strcmp(mems, "-") ? strlen(mems) : 0,
                                         "mems", &err) == 0;
-    sj->shim = shim;
-    if (sj->shim_fd >= 0)
-        close(sj->shim_fd);
-    sj->shim_fd = ls_pidfd_open(shim);
-    sj->run_start_ms = ls_mono_ms();
+    sj->proc.shim = shim;
+    if (sj->proc.shim_fd >= 0)
+        close(sj->proc.shim_fd);
+    sj->proc.shim_fd = ls_pidfd_open(shim);
+    sj->proc.run_start_ms = ls_mono_ms();
     if (!sj->start_ms) {
-        sj->start_ms = sj->run_start_ms;
+        sj->start_ms = sj->proc.run_start_ms;
         sj->start = ls_wall_now();
     }
     free(sj->note);
@@ -217,30 +221,30 @@ static void handle_line(struct runner *r, struct ls_sj *sj, char *line)
 
 static void read_reports(struct runner *r, struct ls_sj *sj)
 {
-    while (sj->sock >= 0) {
-        size_t room = LS_SJ_RBUF - 1 - sj->rlen;
-        ssize_t got = recv(sj->sock, sj->rbuf + sj->rlen, room, 0);
+    while (sj->proc.sock >= 0) {
+        size_t room = LS_SJ_RBUF - 1 - sj->proc.rlen;
+        ssize_t got = recv(sj->proc.sock, sj->proc.rbuf + sj->proc.rlen, room, 0);
         if (got < 0 && errno == EINTR)
             continue;
         if (got <= 0) {
             if (got == 0 || (errno != EAGAIN && errno != EWOULDBLOCK)) {
-                close(sj->sock);
-                sj->sock = -1;
+                close(sj->proc.sock);
+                sj->proc.sock = -1;
             }
             return;
         }
-        sj->rlen += (size_t)got;
-        sj->rbuf[sj->rlen] = '\0';
-        char *start = sj->rbuf, *nl;
+        sj->proc.rlen += (size_t)got;
+        sj->proc.rbuf[sj->proc.rlen] = '\0';
+        char *start = sj->proc.rbuf, *nl;
         while ((nl = strchr(start, '\n'))) {
             *nl = '\0';
             handle_line(r, sj, start);
             start = nl + 1;
         }
-        sj->rlen = strlen(start);
-        memmove(sj->rbuf, start, sj->rlen + 1);
-        if (sj->rlen == LS_SJ_RBUF - 1)
-            sj->rlen = 0; /* no line is this long: drop it */
+        sj->proc.rlen = strlen(start);
+        memmove(sj->proc.rbuf, start, sj->proc.rlen + 1);
+        if (sj->proc.rlen == LS_SJ_RBUF - 1)
+            sj->proc.rlen = 0; /* no line is this long: drop it */
     }
 }
 
@@ -254,10 +258,10 @@ static void begin_stop(struct runner *r, const char *why)
         if (sj->state == LS_SJ_PENDING) {
             set_note(sj, "%s", why);
             change(r, sj, LS_SJ_SKIPPED);
-        } else if (ls_sj_active(sj->state) && sj->pid > 0 && !sj->stop_sent) {
-            sj->stop_sent = true;
+        } else if (ls_sj_active(sj->state) && sj->proc.pid > 0 && !sj->proc.stop_sent) {
+            sj->proc.stop_sent = true;
             set_note(sj, "%s", why);
-            kill(sj->pid, SIGTERM);
+            kill(sj->proc.pid, SIGTERM);
         }
     }
 }
@@ -277,12 +281,12 @@ static void on_stop_signal(struct runner *r, int sig)
     /* Again: kill the jobs; their supervisors still clean up and release. */
     for (size_t i = 0; i < r->n; i++) {
         struct ls_sj *sj = &r->sj[i];
-        if (!ls_sj_active(sj->state) || sj->pid <= 0)
+        if (!ls_sj_active(sj->state) || sj->proc.pid <= 0)
             continue;
         if (r->nstops == 2)
             kill_shim(sj);
         else
-            kill(sj->pid, SIGKILL); /* third time: the supervisors too (locks die with them) */
+            kill(sj->proc.pid, SIGKILL); /* third time: the supervisors too (locks die with them) */
     }
 }
 
@@ -364,17 +368,17 @@ static void schedule(struct runner *r)
 static void run_ended(struct runner *r, struct ls_sj *sj, int status)
 {
     read_reports(r, sj);
-    if (sj->sock >= 0) {
-        close(sj->sock);
-        sj->sock = -1;
+    if (sj->proc.sock >= 0) {
+        close(sj->proc.sock);
+        sj->proc.sock = -1;
     }
-    free(sj->rbuf);
-    sj->rbuf = NULL;
-    if (sj->shim_fd >= 0) {
-        close(sj->shim_fd);
-        sj->shim_fd = -1;
+    free(sj->proc.rbuf);
+    sj->proc.rbuf = NULL;
+    if (sj->proc.shim_fd >= 0) {
+        close(sj->proc.shim_fd);
+        sj->proc.shim_fd = -1;
     }
-    sj->pid = 0;
+    sj->proc.pid = 0;
     for (size_t k = 0; k < r->active; k++)
         if (r->live[k] == (size_t)(sj - r->sj)) {
             r->live[k] = r->live[--r->active];
@@ -384,10 +388,10 @@ static void run_ended(struct runner *r, struct ls_sj *sj, int status)
     sj->exit_code = ls_exit_code_of_status(status);
     uint64_t now = ls_mono_ms();
     ls_slots_view_tail(&r->view, sj, true);
-    free(sj->tail_buf); /* a repeat reads its log on from tail_off with a fresh one */
-    sj->tail_buf = NULL;
+    free(sj->tail.buf); /* a repeat reads its log on from tail.off with a fresh one */
+    sj->tail.buf = NULL;
     /* A run stopped at its timeout counts as timed out whatever its exit code. */
-    if (sj->exit_code == 0 && !sj->timed_out && sj->run < sj->job->repeat && !r->stopping) {
+    if (sj->exit_code == 0 && !sj->proc.timed_out && sj->run < sj->job->repeat && !r->stopping) {
         start_run(r, (size_t)(sj - r->sj));
         return;
     }
@@ -395,11 +399,11 @@ static void run_ended(struct runner *r, struct ls_sj *sj, int status)
         sj->end_ms = now;
         sj->end = ls_wall_now();
     }
-    if (sj->timed_out) {
+    if (sj->proc.timed_out) {
         change(r, sj, LS_SJ_TIMEOUT);
     } else if (sj->exit_code == 0) {
         change(r, sj, LS_SJ_DONE);
-    } else if (sj->stop_sent) {
+    } else if (sj->proc.stop_sent) {
         change(r, sj, LS_SJ_STOPPED);
     } else {
         /* Why, in one line: llcslice's own last error in the log (cwd, command, lock...) */
@@ -427,7 +431,7 @@ static void reap(struct runner *r)
     pid_t pid;
     while ((pid = waitpid(-1, &status, WNOHANG)) > 0)
         for (size_t k = 0; k < r->active; k++)
-            if (r->sj[r->live[k]].pid == pid) {
+            if (r->sj[r->live[k]].proc.pid == pid) {
                 run_ended(r, &r->sj[r->live[k]], status);
                 break;
             }
@@ -442,10 +446,10 @@ static long long enforce_timeouts(struct runner *r, uint64_t now)
     uint64_t grace = r->o->kill_after_ms;
     for (size_t k = 0; k < r->active; k++) {
         struct ls_sj *sj = &r->sj[r->live[k]];
-        if (sj->pid <= 0)
+        if (sj->proc.pid <= 0)
             continue;
-        if (sj->state == LS_SJ_RUNNING && sj->job->timeout_ms && !sj->term_ms) {
-            uint64_t due = sj->run_start_ms + sj->job->timeout_ms;
+        if (sj->state == LS_SJ_RUNNING && sj->job->timeout_ms && !sj->proc.term_ms) {
+            uint64_t due = sj->proc.run_start_ms + sj->job->timeout_ms;
             if (now < due) {
                 SOONER(due - now);
                 continue;
@@ -453,22 +457,22 @@ static long long enforce_timeouts(struct runner *r, uint64_t now)
             char limit[64];
             ls_slots_duration_format(sj->job->timeout_ms, limit, sizeof(limit));
             set_note(sj, "ran into its timeout of %s", limit);
-            sj->timed_out = true;
-            sj->term_ms = now;
-            kill(sj->pid, SIGTERM);
+            sj->proc.timed_out = true;
+            sj->proc.term_ms = now;
+            kill(sj->proc.pid, SIGTERM);
         }
-        if (!sj->term_ms || sj->kills >= 2)
+        if (!sj->proc.term_ms || sj->proc.kills >= 2)
             continue;
-        uint64_t due = sj->term_ms + grace * (sj->kills + 1);
+        uint64_t due = sj->proc.term_ms + grace * (sj->proc.kills + 1);
         if (now < due) {
             SOONER(due - now);
             continue;
         }
-        if (sj->kills++ == 0)
+        if (sj->proc.kills++ == 0)
             kill_shim(sj);
         else
-            kill(sj->pid, SIGKILL);
-        if (sj->kills < 2)
+            kill(sj->proc.pid, SIGKILL);
+        if (sj->proc.kills < 2)
             SOONER(grace);
     }
 #undef SOONER
@@ -503,9 +507,9 @@ static int loop(struct runner *r)
         pfd[np++] = (struct pollfd){.fd = r->sfd, .events = POLLIN};
         for (size_t k = 0; k < r->active; k++) {
             size_t i = r->live[k];
-            if (r->sj[i].sock >= 0) {
+            if (r->sj[i].proc.sock >= 0) {
                 who[np] = i;
-                pfd[np++] = (struct pollfd){.fd = r->sj[i].sock, .events = POLLIN};
+                pfd[np++] = (struct pollfd){.fd = r->sj[i].proc.sock, .events = POLLIN};
             }
         }
         int rc = poll(pfd, np, timeout < 0 ? -1 : (int)timeout);
@@ -555,7 +559,7 @@ int ls_slots_run(const struct ls_slots *s, const struct ls_slots_run_opts *o)
     }
     for (size_t i = 0; i < r.n; i++) {
         r.sj[i].job = &s->jobs[i];
-        r.sj[i].sock = r.sj[i].shim_fd = -1;
+        r.sj[i].proc.sock = r.sj[i].proc.shim_fd = -1;
         r.sj[i].exit_code = -1;
     }
     FILE *progress = o->json ? stderr : stdout;
@@ -603,8 +607,8 @@ out:;
         ls_cpuset_free(&r.sj[i].mems);
         free(r.sj[i].log_path);
         free(r.sj[i].note);
-        free(r.sj[i].rbuf);
-        free(r.sj[i].tail_buf);
+        free(r.sj[i].proc.rbuf);
+        free(r.sj[i].tail.buf);
     }
     free(r.sj);
     free(r.live);

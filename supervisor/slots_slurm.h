@@ -8,7 +8,7 @@
 
 #include "../configs/slots.h"
 #include "../planner/error.h"
-#include "slots_runner.h"
+#include "slots_job.h"
 
 struct ls_slurm_opts {
     size_t allowed_count;    /* this host's allowed CPUs: what cpus: N% is a share of */

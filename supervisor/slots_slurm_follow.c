@@ -10,7 +10,8 @@
 #include <unistd.h>
 
 #include "../planner/cleanup.h"
-#include "slots_runner.h"
+#include "slots_job.h"
+#include "slots_view.h"
 #include "slots_slurm.h"
 
 #define POLL_MIN_MS 1000
@@ -288,29 +289,11 @@ static void summarise(const struct ls_slots *s, size_t i, const struct srun *run
     }
 }
 
-int ls_slots_slurm_follow(const struct ls_slots *s, const struct ls_slurm_opts *o,
-                          const unsigned long *ids, bool json)
+/* Poll scontrol until every run has ended, showing each change on progress; 0, or
+ * LS_EXIT_SYSTEM when scontrol keeps failing (or out of memory). */
+static int poll_until_done(const struct ls_slots *s, struct srun *runs, size_t n,
+                           const size_t *first, FILE *progress)
 {
-    size_t n = 0;
-    for (size_t i = 0; i < s->njobs; i++)
-        n += s->jobs[i].repeat;
-    _cleanup_free_ struct srun *runs = calloc(n ? n : 1, sizeof(*runs));
-    _cleanup_free_ size_t *first = calloc(s->njobs ? s->njobs : 1, sizeof(*first));
-    _cleanup_free_ struct ls_sj *sj = calloc(s->njobs ? s->njobs : 1, sizeof(*sj));
-    if (!runs || !first || !sj) {
-        fprintf(stderr, "llcslice: out of memory\n");
-        return LS_EXIT_SYSTEM;
-    }
-    for (size_t i = 0, k = 0; i < s->njobs; k += s->jobs[i].repeat, i++)
-        first[i] = k;
-    for (size_t k = 0; k < n; k++) {
-        runs[k].id = ids[k];
-        runs[k].exit_code = -1;
-    }
-    FILE *progress = json ? stderr : stdout;
-    fprintf(progress, "llcslice: %s: following %zu Slurm job%s until they end\n", s->path, n,
-            n == 1 ? "" : "s");
-    fflush(progress);
     unsigned wait_ms = POLL_MIN_MS, failures = 0;
     int code = 0;
     for (;;) {
@@ -353,6 +336,33 @@ int ls_slots_slurm_follow(const struct ls_slots *s, const struct ls_slurm_opts *
         while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
             ;
     }
+    return code;
+}
+
+int ls_slots_slurm_follow(const struct ls_slots *s, const struct ls_slurm_opts *o,
+                          const unsigned long *ids, bool json)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < s->njobs; i++)
+        n += s->jobs[i].repeat;
+    _cleanup_free_ struct srun *runs = calloc(n ? n : 1, sizeof(*runs));
+    _cleanup_free_ size_t *first = calloc(s->njobs ? s->njobs : 1, sizeof(*first));
+    _cleanup_free_ struct ls_sj *sj = calloc(s->njobs ? s->njobs : 1, sizeof(*sj));
+    if (!runs || !first || !sj) {
+        fprintf(stderr, "llcslice: out of memory\n");
+        return LS_EXIT_SYSTEM;
+    }
+    for (size_t i = 0, k = 0; i < s->njobs; k += s->jobs[i].repeat, i++)
+        first[i] = k;
+    for (size_t k = 0; k < n; k++) {
+        runs[k].id = ids[k];
+        runs[k].exit_code = -1;
+    }
+    FILE *progress = json ? stderr : stdout;
+    fprintf(progress, "llcslice: %s: following %zu Slurm job%s until they end\n", s->path, n,
+            n == 1 ? "" : "s");
+    fflush(progress);
+    int code = poll_until_done(s, runs, n, first, progress);
     if (code == 0) {
         for (size_t k = 0; k < s->njobs; k++) { /* dependency order: after: jobs come first */
             size_t i = s->order[k];

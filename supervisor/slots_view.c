@@ -10,25 +10,7 @@
 
 #include "../planner/cleanup.h"
 #include "json.h"
-#include "slots_runner.h"
-
-static const char *const state_names[] = {
-    [LS_SJ_PENDING] = "pending", [LS_SJ_ACQUIRING] = "acquiring", [LS_SJ_WAITING] = "waiting",
-    [LS_SJ_RUNNING] = "running", [LS_SJ_DONE] = "done",           [LS_SJ_FAILED] = "failed",
-    [LS_SJ_TIMEOUT] = "timeout", [LS_SJ_SKIPPED] = "skipped",     [LS_SJ_STOPPED] = "stopped",
-};
-
-const char *ls_sj_state_name(enum ls_sj_state st)
-{
-    return (unsigned)st < sizeof(state_names) / sizeof(state_names[0]) ? state_names[st] : "?";
-}
-
-double ls_wall_now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    return (double)ts.tv_sec + (double)(ts.tv_nsec / 1000000) / 1000.0;
-}
+#include "slots_view.h"
 
 void ls_slots_view_init(struct ls_slots_view *v, FILE *out, bool tail, size_t njobs)
 {
@@ -228,33 +210,33 @@ void ls_slots_view_tail(struct ls_slots_view *v, struct ls_sj *sj, bool final)
 {
     if (!v->tail || !sj->log_path)
         return;
-    if (!sj->tail_buf && !(sj->tail_buf = malloc(LS_SJ_TAIL_BUF)))
+    if (!sj->tail.buf && !(sj->tail.buf = malloc(LS_SJ_TAIL_BUF)))
         return;
     _cleanup_close_ int fd = open(sj->log_path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
     if (fd < 0)
         return;
     for (;;) {
-        size_t room = LS_SJ_TAIL_BUF - sj->tail_len;
-        ssize_t got = pread(fd, sj->tail_buf + sj->tail_len, room, sj->tail_off);
+        size_t room = LS_SJ_TAIL_BUF - sj->tail.len;
+        ssize_t got = pread(fd, sj->tail.buf + sj->tail.len, room, sj->tail.off);
         if (got <= 0)
             break;
-        sj->tail_off += got;
-        sj->tail_len += (size_t)got;
-        char *start = sj->tail_buf, *end = sj->tail_buf + sj->tail_len, *nl;
+        sj->tail.off += got;
+        sj->tail.len += (size_t)got;
+        char *start = sj->tail.buf, *end = sj->tail.buf + sj->tail.len, *nl;
         while ((nl = memchr(start, '\n', (size_t)(end - start)))) {
             fprintf(v->out, "[%s] %.*s\n", sj->job->name, (int)(nl - start), start);
             start = nl + 1;
         }
-        sj->tail_len = (size_t)(end - start);
-        memmove(sj->tail_buf, start, sj->tail_len);
-        if (sj->tail_len == LS_SJ_TAIL_BUF) { /* a very long line: show it in pieces */
-            fprintf(v->out, "[%s] %.*s\n", sj->job->name, (int)sj->tail_len, sj->tail_buf);
-            sj->tail_len = 0;
+        sj->tail.len = (size_t)(end - start);
+        memmove(sj->tail.buf, start, sj->tail.len);
+        if (sj->tail.len == LS_SJ_TAIL_BUF) { /* a very long line: show it in pieces */
+            fprintf(v->out, "[%s] %.*s\n", sj->job->name, (int)sj->tail.len, sj->tail.buf);
+            sj->tail.len = 0;
         }
     }
-    if (final && sj->tail_len) {
-        fprintf(v->out, "[%s] %.*s\n", sj->job->name, (int)sj->tail_len, sj->tail_buf);
-        sj->tail_len = 0;
+    if (final && sj->tail.len) {
+        fprintf(v->out, "[%s] %.*s\n", sj->job->name, (int)sj->tail.len, sj->tail.buf);
+        sj->tail.len = 0;
     }
     fflush(v->out);
 }

@@ -46,7 +46,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     }
     default: {
         enum ls_mode m;
-        if (ls_mode_parse(text, &m, &err) == 0) {
+        if (ls_mode_parse(text, "--mode", &m, &err) == 0) {
             if (strcmp(ls_mode_name(m), text) != 0)
                 abort();
         } else {

@@ -121,20 +121,20 @@ static void test_mode_parse(void **state)
     (void)state;
     enum ls_mode m;
     struct ls_error err = {0};
-    assert_int_equal(ls_mode_parse("shared", &m, &err), 0);
+    assert_int_equal(ls_mode_parse("shared", "--mode", &m, &err), 0);
     assert_int_equal(m, LS_MODE_SHARED);
-    assert_int_equal(ls_mode_parse("dedicated", &m, &err), 0);
+    assert_int_equal(ls_mode_parse("dedicated", "--mode", &m, &err), 0);
     assert_int_equal(m, LS_MODE_DEDICATED);
-    assert_int_equal(ls_mode_parse("exclusive", &m, &err), 0);
+    assert_int_equal(ls_mode_parse("exclusive", "--mode", &m, &err), 0);
     assert_int_equal(m, LS_MODE_EXCLUSIVE);
     assert_string_equal(ls_mode_name(LS_MODE_DEDICATED), "dedicated");
     const char *bad[] = {"", "Shared", "excl", "shared ", "perf"};
     for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
-        assert_int_equal(ls_mode_parse(bad[i], &m, &err), -1);
+        assert_int_equal(ls_mode_parse(bad[i], "--mode", &m, &err), -1);
         assert_int_equal(err.category, LS_ERR_USAGE);
         assert_contains(err.msg, "--mode must be shared, dedicated or exclusive");
     }
-    assert_int_equal(ls_mode_parse(NULL, &m, &err), -1);
+    assert_int_equal(ls_mode_parse(NULL, "--mode", &m, &err), -1);
 }
 
 static void test_perf_parse(void **state)

@@ -296,10 +296,12 @@ static void test_enter_and_check_from_inside(void **state)
     struct ls_sandbox_opts opts = {.cpus = &one_cpu, .mems = &node0, .budget_explicit = true};
     create_ok(&sb, &opts);
     assert_int_equal(sb.version, version);
-    assert_string_equal(sb.mount, mount_path);
+    assert_int_equal(sb.mount_len, strlen(mount_path));
+    assert_int_equal(strncmp(sb.path, mount_path, sb.mount_len), 0);
     assert_int_equal(sb.nwarnings, 0);
     struct ls_cg_owner o;
-    const char *base = strrchr(sb.rel, '/') ? strrchr(sb.rel, '/') + 1 : sb.rel;
+    const char *rel = ls_sandbox_rel(&sb);
+    const char *base = strrchr(rel, '/') ? strrchr(rel, '/') + 1 : rel;
     assert_true(ls_cg_parse_name(base, &o));
     assert_int_equal(o.pid, getpid());
     assert_int_equal(ls_cg_owner_state(&o), LS_OWNER_ALIVE);
@@ -311,7 +313,7 @@ static void test_enter_and_check_from_inside(void **state)
     assert_int_equal(reap(k.pid), 0);
     assert_string_equal(s.cpus, one_cpu_text);
     assert_string_equal(s.mems, "0");
-    expect_in(s.cg, sb.rel);
+    expect_in(s.cg, ls_sandbox_rel(&sb));
     destroy_ok(&sb);
     /* a second destroy has nothing left to do */
     struct ls_error err = {0};
@@ -513,31 +515,36 @@ static void test_explicit_parent(void **state)
     create_ok(&parent, &popts);
 
     struct ls_sandbox sb;
-    struct ls_sandbox_opts opts = {.cpus = &one_cpu, .mems = &node0, .parent = parent.rel};
+    struct ls_sandbox_opts opts = {
+        .cpus = &one_cpu, .mems = &node0, .parent = ls_sandbox_rel(&parent)};
     create_ok(&sb, &opts);
-    assert_int_equal(strncmp(sb.rel, parent.rel, strlen(parent.rel)), 0);
-    assert_int_equal(sb.rel[strlen(parent.rel)], '/');
+    assert_int_equal(
+        strncmp(ls_sandbox_rel(&sb), ls_sandbox_rel(&parent), strlen(ls_sandbox_rel(&parent))), 0);
+    assert_int_equal(ls_sandbox_rel(&sb)[strlen(ls_sandbox_rel(&parent))], '/');
     struct kid k = spawn(0);
     enter_ok(&sb, k.pid);
     struct seen s;
     let_go(&k, &s);
     assert_int_equal(reap(k.pid), 0);
-    expect_in(s.cg, sb.rel);
+    expect_in(s.cg, ls_sandbox_rel(&sb));
     assert_string_equal(s.cpus, one_cpu_text);
     destroy_ok(&sb);
 
     /* the same parent as an absolute directory */
     opts.parent = parent.path;
     create_ok(&sb, &opts);
-    assert_int_equal(strncmp(sb.rel, parent.rel, strlen(parent.rel)), 0);
+    assert_int_equal(
+        strncmp(ls_sandbox_rel(&sb), ls_sandbox_rel(&parent), strlen(ls_sandbox_rel(&parent))), 0);
     destroy_ok(&sb);
 
     if (ls_cpuset_count(&two_cpus) == 2) {
         ls_cpuset both = LS_CPUSET_INIT;
         ls_cpuset_copy(&both, &two_cpus);
         ls_cpuset_or(&both, &one_cpu);
-        opts = (struct ls_sandbox_opts){
-            .cpus = &both, .mems = &node0, .parent = parent.rel, .budget_explicit = true};
+        opts = (struct ls_sandbox_opts){.cpus = &both,
+                                        .mems = &node0,
+                                        .parent = ls_sandbox_rel(&parent),
+                                        .budget_explicit = true};
         struct ls_error err = {0};
         assert_int_equal(ls_sandbox_create(&sb, &opts, &err), -1);
         track_sb(&sb);
@@ -557,7 +564,8 @@ static void test_explicit_parent(void **state)
             _exit(3);
         prctl(PR_SET_DUMPABLE, 1); /* keep /proc/self readable after dropping root */
         struct ls_sandbox usb;
-        struct ls_sandbox_opts uopts = {.cpus = &one_cpu, .mems = &node0, .parent = parent.rel};
+        struct ls_sandbox_opts uopts = {
+            .cpus = &one_cpu, .mems = &node0, .parent = ls_sandbox_rel(&parent)};
         struct ls_error err = {0};
         if (ls_sandbox_create(&usb, &uopts, &err) == 0)
             _exit(4);
@@ -610,9 +618,9 @@ static void test_memory_max(void **state)
     struct seen s;
     let_go(&k, &s);
     assert_int_equal(reap(k.pid), 0);
-    expect_in(s.cg, sb.rel);
+    expect_in(s.cg, ls_sandbox_rel(&sb));
     if (version == LS_CG_V1)
-        expect_in(s.mem, sb.memory_rel);
+        expect_in(s.mem, ls_sandbox_memory_rel(&sb));
     destroy_ok(&sb);
 }
 
@@ -672,8 +680,6 @@ static void procs_leaf_worker(const char *pdir, pid_t neighbour)
     WANT(strcmp(want, leafcg) == 0);
     WANT(ls_cg_readf(&ncg, "/proc/%d/cgroup", (int)neighbour) == 0 && strstr(ncg, leafcg));
     WANT(sb.moved == 2);
-    snprintf(want, sizeof(want), "%s/" LS_CG_PROCS_LEAF, rel);
-    WANT(strcmp(sb.leaf, want) == 0);
     WANT(sb.nnotices == 1);
     static char notice[20000];
     snprintf(notice, sizeof(notice),
@@ -683,12 +689,13 @@ static void procs_leaf_worker(const char *pdir, pid_t neighbour)
     WANT(strcmp(sb.notices[0], notice) == 0);
     /* the job group sits beside the leaf, and takes a process */
     snprintf(want, sizeof(want), "%s/", rel);
-    WANT(strncmp(sb.rel, want, strlen(want)) == 0 && !strchr(sb.rel + strlen(want), '/'));
+    WANT(strncmp(ls_sandbox_rel(&sb), want, strlen(want)) == 0 &&
+         !strchr(ls_sandbox_rel(&sb) + strlen(want), '/'));
     WANT(ls_sandbox_enter(&sb, neighbour, &err) == 0);
     /* a second supervisor there moves nothing */
     struct ls_sandbox sb2;
     WANT(ls_sandbox_create(&sb2, &opts, &err) == 0);
-    WANT(sb2.moved == 0 && sb2.nnotices == 0 && sb2.leaf[0] == '\0');
+    WANT(sb2.moved == 0 && sb2.nnotices == 0);
     WANT(ls_sandbox_destroy(&sb2, &err) == 0);
     WANT(ls_sandbox_destroy(&sb, &err) == 0); /* kills the neighbour we moved in */
     ls_sandbox_free(&sb);

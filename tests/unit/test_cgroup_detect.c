@@ -561,9 +561,8 @@ static void test_destroy_leaves_marker(void **state)
     put("fake/cgroup.procs", "");
     put("fake/llcslice-1-2-0123abcd/cgroup.procs", "999999999\n"); /* beyond any pid_max */
     struct ls_sandbox sb = {.version = LS_CG_V1, .created = 12345};
-    snprintf(sb.mount, sizeof(sb.mount), "%s/fake", tmp);
-    snprintf(sb.rel, sizeof(sb.rel), "llcslice-1-2-0123abcd");
     snprintf(sb.path, sizeof(sb.path), "%s/fake/llcslice-1-2-0123abcd", tmp);
+    sb.mount_len = strlen(tmp) + strlen("/fake");
     struct ls_error err = {0};
     assert_int_equal(ls_sandbox_destroy(&sb, &err), -1);
     assert_int_equal(err.category, LS_ERR_SYSTEM);

@@ -26,6 +26,7 @@
 #include <unistd.h>
 
 #include "planner/lockfile.h"
+#include "supervisor/lockopts.h"
 
 #define NOBODY 65534
 

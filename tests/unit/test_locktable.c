@@ -22,6 +22,7 @@
 #include <unistd.h>
 
 #include "planner/lockfile.h"
+#include "supervisor/lockopts.h"
 
 static size_t find(const struct ls_locktable *t, unsigned ma, unsigned mi, unsigned long long ino,
                    const struct ls_lock_entry **first)
