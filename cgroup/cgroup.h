@@ -12,8 +12,8 @@
 #include <stdint.h>
 #include <sys/types.h>
 
-#include "../planner/cpuset.h"
-#include "../planner/error.h"
+#include "planner/cpuset.h"
+#include "planner/error.h"
 
 enum ls_cg_version { LS_CG_NONE, LS_CG_V1, LS_CG_V2 };
 

@@ -14,8 +14,8 @@
 #include <stdint.h>
 #include <sys/types.h>
 
-#include "../planner/cpuset.h"
-#include "../planner/error.h"
+#include "planner/cpuset.h"
+#include "planner/error.h"
 #include "cgroup.h"
 
 enum ls_cg_manager { LS_CGM_AUTO, LS_CGM_SYSTEMD, LS_CGM_CGROUPFS };

@@ -9,8 +9,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "../planner/error.h"
-#include "../planner/plan.h"
+#include "planner/error.h"
+#include "planner/plan.h"
 
 #define LS_SLOTS_MAX_FILE_BYTES (1u << 20) /* larger files are refused before parsing */
 #define LS_SLOTS_MAX_NAME 64               /* job names become log file and cgroup names */

@@ -12,7 +12,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "../planner/cleanup.h"
+#include "planner/cleanup.h"
 #include "slots_values.h"
 #include "suggest.h"
 #include "yaml_tree.h"

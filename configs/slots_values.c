@@ -7,10 +7,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../planner/cleanup.h"
-#include "../planner/cpuset.h"
-#include "../planner/duration.h"
-#include "../planner/size.h"
+#include "planner/cleanup.h"
+#include "planner/cpuset.h"
+#include "planner/duration.h"
+#include "planner/size.h"
 #include "suggest.h"
 
 static int vfail(const struct ls_sl *c, unsigned line, unsigned col, const char *key,

@@ -7,8 +7,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "../planner/error.h"
-#include "../planner/plan.h"
+#include "planner/error.h"
+#include "planner/plan.h"
 #include "slots.h"
 #include "yaml_tree.h"
 

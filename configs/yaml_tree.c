@@ -8,7 +8,7 @@
 #include <string.h>
 #include <yaml.h>
 
-#include "../planner/cleanup.h"
+#include "planner/cleanup.h"
 
 #define CORE_TAG "tag:yaml.org,2002:"
 

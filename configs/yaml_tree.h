@@ -7,7 +7,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "../planner/error.h"
+#include "planner/error.h"
 
 #define LS_YAML_MAX_DEPTH 64           /* nested collections */
 #define LS_YAML_MAX_ALIAS_NODES 10000u /* nodes all aliases together may expand to */

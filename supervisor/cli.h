@@ -4,10 +4,10 @@
 
 #include <stdbool.h>
 
-#include "../planner/cpuset.h"
-#include "../planner/error.h"
-#include "../planner/sysfs.h"
-#include "../planner/topology.h"
+#include "planner/cpuset.h"
+#include "planner/error.h"
+#include "planner/sysfs.h"
+#include "planner/topology.h"
 
 #define LLCSLICE_VERSION "0.1.0"
 

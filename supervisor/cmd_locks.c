@@ -10,11 +10,11 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "../planner/cleanup.h"
-#include "../planner/duration.h"
-#include "../planner/lockfile.h"
-#include "../cgroup/systemd.h"
-#include "../planner/waitq.h"
+#include "planner/cleanup.h"
+#include "planner/duration.h"
+#include "planner/lockfile.h"
+#include "cgroup/systemd.h"
+#include "planner/waitq.h"
 #include "cli.h"
 #include "json.h"
 #include "lockopts.h"

@@ -7,14 +7,14 @@
 #include <string.h>
 #include <time.h>
 
-#include "../planner/duration.h"
+#include "planner/duration.h"
 #include "cli.h"
 #include "options.h"
 #include "vmm/pin.h"
 #include "vmm/planread.h"
 #include "vmm/qmp.h"
 #include "vmm/vmm.h"
-#include "../planner/clock.h"
+#include "planner/clock.h"
 
 static void usage(FILE *out)
 {

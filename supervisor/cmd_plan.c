@@ -5,12 +5,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../cgroup/systemd.h"
-#include "../planner/acquire.h"
-#include "../planner/cleanup.h"
-#include "../planner/size.h"
+#include "cgroup/systemd.h"
+#include "planner/acquire.h"
+#include "planner/cleanup.h"
+#include "planner/size.h"
 #include "options.h"
-#include "../planner/ktstr.h"
+#include "planner/ktstr.h"
 #include "confine.h"
 #include "grant.h"
 #include "lockopts.h"

@@ -8,12 +8,12 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "../cgroup/cgroup.h"
-#include "../planner/duration.h"
-#include "../planner/size.h"
-#include "../planner/trace.h"
+#include "cgroup/cgroup.h"
+#include "planner/duration.h"
+#include "planner/size.h"
+#include "planner/trace.h"
 #include "options.h"
-#include "../planner/ktstr.h"
+#include "planner/ktstr.h"
 #include "confine.h"
 #include "grant.h"
 #include "lockopts.h"

@@ -9,13 +9,13 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "../cgroup/cgroup.h"
-#include "../configs/slots.h"
-#include "../planner/cleanup.h"
-#include "../planner/duration.h"
+#include "cgroup/cgroup.h"
+#include "configs/slots.h"
+#include "planner/cleanup.h"
+#include "planner/duration.h"
 #include "logfile.h"
 #include "options.h"
-#include "../planner/ktstr.h"
+#include "planner/ktstr.h"
 #include "grant.h"
 #include "lockopts.h"
 #include "reqopts.h"

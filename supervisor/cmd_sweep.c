@@ -5,9 +5,9 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "../cgroup/cgroup.h"
-#include "../cgroup/systemd.h"
-#include "../planner/duration.h"
+#include "cgroup/cgroup.h"
+#include "cgroup/systemd.h"
+#include "planner/duration.h"
 #include "cli.h"
 #include "json.h"
 #include "options.h"

@@ -4,7 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../planner/cleanup.h"
+#include "planner/cleanup.h"
 #include "cli.h"
 #include "json.h"
 #include "options.h"

@@ -7,7 +7,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "../planner/cleanup.h"
+#include "planner/cleanup.h"
 #include "cli.h"
 
 static int prepare_fallback(struct ls_confine *c, const struct ls_confine_opts *o,

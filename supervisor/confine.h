@@ -10,10 +10,10 @@
 #include <stdint.h>
 #include <sys/types.h>
 
-#include "../cgroup/cgroup.h"
-#include "../cgroup/systemd.h"
-#include "../planner/cpuset.h"
-#include "../planner/error.h"
+#include "cgroup/cgroup.h"
+#include "cgroup/systemd.h"
+#include "planner/cpuset.h"
+#include "planner/error.h"
 
 enum ls_confine_kind { LS_CONFINE_NONE, LS_CONFINE_CGROUP, LS_CONFINE_AFFINITY, LS_CONFINE_SCOPE };
 

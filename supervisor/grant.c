@@ -6,8 +6,8 @@
 #include <errno.h>
 #include <stdlib.h>
 
-#include "../cgroup/cgroup.h"
-#include "../planner/cleanup.h"
+#include "cgroup/cgroup.h"
+#include "planner/cleanup.h"
 
 int ls_host_apply_grant(struct ls_host *host, const char *parent, struct ls_error *err)
 {

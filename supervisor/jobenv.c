@@ -5,7 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../planner/cleanup.h"
+#include "planner/cleanup.h"
 
 static const char *const ours[] = {"LLCSLICE_CPUS", "LLCSLICE_NCPUS", "LLCSLICE_MEMS",
                                    "LLCSLICE_PLAN", "LLCSLICE_VCPUS"};

@@ -5,8 +5,8 @@
 
 #include <stddef.h>
 
-#include "../planner/cpuset.h"
-#include "../planner/error.h"
+#include "planner/cpuset.h"
+#include "planner/error.h"
 
 /* plan_path NULL: no LLCSLICE_PLAN (not exclusive mode); vcpus 0: no LLCSLICE_VCPUS (no VM
  * topology given). Returns a NULL-terminated array. */

@@ -5,7 +5,7 @@
 #include <stdbool.h>
 #include <stdio.h>
 
-#include "../planner/cpuset.h"
+#include "planner/cpuset.h"
 
 struct ls_json {
     FILE *out;

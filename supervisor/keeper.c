@@ -20,8 +20,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "../planner/lockfile.h"
-#include "../planner/clock.h"
+#include "planner/lockfile.h"
+#include "planner/clock.h"
 
 #define POLL_MS 20 /* how often an emptying cgroup is looked at (v1 has no notification) */
 

@@ -18,8 +18,8 @@
 #include <stddef.h>
 #include <sys/types.h>
 
-#include "../cgroup/cgroup.h"
-#include "../planner/error.h"
+#include "cgroup/cgroup.h"
+#include "planner/error.h"
 
 struct ls_keeper {
     pid_t pid;    /* the keeper, our child */

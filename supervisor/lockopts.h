@@ -4,7 +4,7 @@
 #ifndef LLCSLICE_LOCKOPTS_H
 #define LLCSLICE_LOCKOPTS_H
 
-#include "../planner/lockfile.h"
+#include "planner/lockfile.h"
 
 /* Fill src from the flags (NULL: not given) or the environment (empty counts as unset), else
  * the defaults. A value the caller passes counts as the flag's, whatever gave it (a slot file's

@@ -8,8 +8,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "../planner/cleanup.h"
-#include "../planner/lockfile.h"
+#include "planner/cleanup.h"
+#include "planner/lockfile.h"
 
 static const char *file_kind(mode_t mode)
 {

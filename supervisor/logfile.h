@@ -6,7 +6,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "../planner/error.h"
+#include "planner/error.h"
 
 /* open(path, flags | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC, 0644), then fstat: anything but a
  * regular file is refused. The returned fd is blocking again. -1 with err (LS_ERR_USAGE for a

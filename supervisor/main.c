@@ -6,7 +6,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "../configs/suggest.h"
+#include "configs/suggest.h"
 #include "cli.h"
 #include "proctitle.h"
 

@@ -4,8 +4,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../configs/suggest.h"
-#include "../planner/duration.h"
+#include "configs/suggest.h"
+#include "planner/duration.h"
 #include "cli.h"
 
 bool ls_json_errors;

@@ -8,7 +8,7 @@
 #include <stdbool.h>
 #include <stdio.h>
 
-#include "../planner/plan.h"
+#include "planner/plan.h"
 #include "json.h"
 
 void ls_plan_write_json(FILE *out, const struct ls_plan *plan, bool pretty);

@@ -5,8 +5,8 @@
 
 #include <stddef.h>
 
-#include "../planner/error.h"
-#include "../planner/plan.h"
+#include "planner/error.h"
+#include "planner/plan.h"
 
 /* Write the plan (plan_json.h's document) to a fresh file in $TMPDIR (default /tmp),
  * readable by the job; path gets its name. */

@@ -19,9 +19,9 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "../planner/cleanup.h"
-#include "../planner/procstat.h"
-#include "../planner/clock.h"
+#include "planner/cleanup.h"
+#include "planner/procstat.h"
+#include "planner/clock.h"
 
 extern char **environ;
 

@@ -12,7 +12,7 @@
 #include <stdbool.h>
 #include <sys/types.h>
 
-#include "../planner/error.h"
+#include "planner/error.h"
 #include "seccomp.h"
 
 /* Forwarded to the job: SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2. */

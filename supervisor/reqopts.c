@@ -5,7 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../planner/duration.h"
+#include "planner/duration.h"
 
 const char ls_reqopts_help[] =
     "  --cpus N, --cpu-cap N  reserve exactly N CPUs (env LLCSLICE_CPU_CAP; default 30% of\n"

@@ -8,7 +8,7 @@
 #include <getopt.h>
 #include <stdbool.h>
 
-#include "../planner/plan.h"
+#include "planner/plan.h"
 #include "cli.h"
 
 enum {

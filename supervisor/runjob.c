@@ -7,9 +7,9 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "../planner/acquire.h"
-#include "../planner/cleanup.h"
-#include "../planner/trace.h"
+#include "planner/acquire.h"
+#include "planner/cleanup.h"
+#include "planner/trace.h"
 #include "confine.h"
 #include "hostwarn.h"
 #include "jobenv.h"
@@ -19,7 +19,7 @@
 #include "vmm/vmm.h"
 #include "runstats.h"
 #include "waitview.h"
-#include "../planner/clock.h"
+#include "planner/clock.h"
 
 extern char **environ;
 

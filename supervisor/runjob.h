@@ -11,8 +11,8 @@
 #include <stdint.h>
 #include <sys/types.h>
 
-#include "../cgroup/systemd.h"
-#include "../planner/plan.h"
+#include "cgroup/systemd.h"
+#include "planner/plan.h"
 #include "cli.h"
 #include "seccomp.h"
 

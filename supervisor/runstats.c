@@ -6,8 +6,8 @@
 #include <sys/resource.h>
 #include <time.h>
 
-#include "../planner/cleanup.h"
-#include "../planner/clock.h"
+#include "planner/cleanup.h"
+#include "planner/clock.h"
 
 static uint64_t read_u64(const char *dir, const char *file)
 {

@@ -13,7 +13,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
-#include "../planner/cleanup.h"
+#include "planner/cleanup.h"
 
 /* Host-altering syscalls a build or test run never needs. perf_event_open, ptrace, unshare
  * and keyctl stay allowed: profilers, debuggers and rootless containers use them on behalf

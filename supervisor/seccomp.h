@@ -7,7 +7,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "../planner/error.h"
+#include "planner/error.h"
 
 struct sock_filter;
 

@@ -6,8 +6,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "../planner/acquire.h"
-#include "../planner/ktstr.h"
+#include "planner/acquire.h"
+#include "planner/ktstr.h"
 #include "slots_admit.h"
 
 int ls_slots_admit_begin(struct ls_slots_admit *a, const struct ls_slots_run_opts *o,

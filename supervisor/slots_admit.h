@@ -4,7 +4,7 @@
 
 #include <stdbool.h>
 
-#include "../planner/plan.h"
+#include "planner/plan.h"
 #include "slots_cmd.h"
 
 /* Admission (slots_admit.c): one view of the host per scheduling round, jobs planned into it

@@ -3,8 +3,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../configs/slots_units.h"
-#include "../planner/cleanup.h"
+#include "configs/slots_units.h"
+#include "planner/cleanup.h"
 #include "slots_cmd.h"
 
 char *ls_slots_command_text(const struct ls_slot_job *j)

@@ -16,10 +16,10 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "../cgroup/cgroup.h"
-#include "../configs/slots_units.h"
-#include "../planner/cleanup.h"
-#include "../planner/ktstr.h"
+#include "cgroup/cgroup.h"
+#include "configs/slots_units.h"
+#include "planner/cleanup.h"
+#include "planner/ktstr.h"
 #include "options.h"
 #include "process.h"
 #include "proctitle.h"

@@ -6,8 +6,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "../configs/slots.h"
-#include "../planner/plan.h"
+#include "configs/slots.h"
+#include "planner/plan.h"
 #include "cli.h"
 #include "seccomp.h"
 

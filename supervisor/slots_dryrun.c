@@ -7,8 +7,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "../planner/cleanup.h"
-#include "../planner/ktstr.h"
+#include "planner/cleanup.h"
+#include "planner/ktstr.h"
 #include "json.h"
 #include "plan_json.h"
 #include "slots_cmd.h"

@@ -9,7 +9,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "../planner/cleanup.h"
+#include "planner/cleanup.h"
 #include "json.h"
 #include "process.h"
 #include "slots_cmd.h"

@@ -19,11 +19,11 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "../configs/slots_units.h"
-#include "../planner/cleanup.h"
+#include "configs/slots_units.h"
+#include "planner/cleanup.h"
 #include "logfile.h"
 #include "process.h"
-#include "../planner/clock.h"
+#include "planner/clock.h"
 #include "slots_admit.h"
 #include "slots_child.h"
 #include "slots_job.h"

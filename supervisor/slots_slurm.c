@@ -9,8 +9,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "../configs/slots_units.h"
-#include "../planner/cleanup.h"
+#include "configs/slots_units.h"
+#include "planner/cleanup.h"
 #include "cli.h"
 #include "slots_slurm.h"
 

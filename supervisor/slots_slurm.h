@@ -6,8 +6,8 @@
 #include <stddef.h>
 #include <stdio.h>
 
-#include "../configs/slots.h"
-#include "../planner/error.h"
+#include "configs/slots.h"
+#include "planner/error.h"
 #include "slots_job.h"
 
 struct ls_slurm_opts {

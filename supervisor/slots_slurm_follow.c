@@ -9,7 +9,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "../planner/cleanup.h"
+#include "planner/cleanup.h"
 #include "slots_job.h"
 #include "slots_view.h"
 #include "slots_slurm.h"

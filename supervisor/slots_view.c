@@ -8,7 +8,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "../planner/cleanup.h"
+#include "planner/cleanup.h"
 #include "json.h"
 #include "slots_view.h"
 

@@ -8,9 +8,9 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "../planner/duration.h"
+#include "planner/duration.h"
 #include "cli.h"
-#include "../planner/clock.h"
+#include "planner/clock.h"
 
 /* 5s, 4m05s, 1h02m: short enough for a status line. */
 static void fmt_duration(long long ms, char *buf, size_t size)

@@ -6,9 +6,9 @@
 
 #include <stdint.h>
 
-#include "../../planner/error.h"
-#include "../../planner/plan.h"
-#include "../../planner/topology.h"
+#include "planner/error.h"
+#include "planner/plan.h"
+#include "planner/topology.h"
 
 struct ls_vm_node {
     unsigned first_vcpu, nvcpus; /* consecutive vCPUs */

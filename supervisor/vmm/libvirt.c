@@ -3,7 +3,7 @@
  * topology). */
 #include <errno.h>
 
-#include "../../planner/cleanup.h"
+#include "planner/cleanup.h"
 #include "qemu_args.h"
 
 int ls_libvirt_print(FILE *out, const struct ls_vm_layout *l, const ls_cpuset *mems,

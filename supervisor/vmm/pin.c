@@ -12,8 +12,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "../../planner/cleanup.h"
-#include "../../planner/procstat.h"
+#include "planner/cleanup.h"
+#include "planner/procstat.h"
 
 /* Thread tid of pid: its id in the innermost pid namespace (last NSpid field); tid itself
  * when the kernel has no NSpid (before 4.1) or the thread is gone. */

@@ -10,7 +10,7 @@
 #include <stdio.h>
 #include <sys/types.h>
 
-#include "../../planner/error.h"
+#include "planner/error.h"
 #include "qmp.h"
 
 struct ls_pinned {

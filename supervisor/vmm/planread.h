@@ -5,7 +5,7 @@
 
 #include <stddef.h>
 
-#include "../../planner/error.h"
+#include "planner/error.h"
 
 struct ls_plan_pins {
     unsigned *vcpu_host; /* [nvcpus]: vCPU i's host CPU */

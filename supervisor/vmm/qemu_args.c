@@ -5,8 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../../planner/cleanup.h"
-#include "../../planner/strv.h"
+#include "planner/cleanup.h"
+#include "planner/strv.h"
 
 /* qemu accepts -opt and --opt; "-opt=value" is not qemu syntax but is refused the same. */
 static bool is_opt(const char *arg, const char *name)

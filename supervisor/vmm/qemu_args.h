@@ -8,8 +8,8 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#include "../../planner/error.h"
-#include "../../planner/strv.h"
+#include "planner/error.h"
+#include "planner/strv.h"
 #include "layout.h"
 
 /* qemu's default guest RAM (pc and q35 machines) when no -m is given, MiB. */

@@ -11,7 +11,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "../../planner/clock.h"
+#include "planner/clock.h"
 
 void ls_qmp_close(struct ls_qmp *q)
 {

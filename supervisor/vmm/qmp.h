@@ -8,7 +8,7 @@
 #include <stddef.h>
 #include <sys/types.h>
 
-#include "../../planner/error.h"
+#include "planner/error.h"
 
 struct ls_qmp {
     int fd;

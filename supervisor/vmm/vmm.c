@@ -10,8 +10,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "../../planner/cleanup.h"
-#include "../../planner/clock.h"
+#include "planner/cleanup.h"
+#include "planner/clock.h"
 
 int ls_vmm_parse(const char *name, struct ls_error *err)
 {

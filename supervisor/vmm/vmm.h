@@ -10,9 +10,9 @@
 #include <stdbool.h>
 #include <sys/types.h>
 
-#include "../../planner/error.h"
-#include "../../planner/plan.h"
-#include "../../planner/topology.h"
+#include "planner/error.h"
+#include "planner/plan.h"
+#include "planner/topology.h"
 #include "layout.h"
 #include "pin.h"
 #include "qemu_args.h"

@@ -104,7 +104,8 @@ static void test_bad_corpus(void **state)
 {
     (void)state;
     char dir[4096];
-    assert_true(snprintf(dir, sizeof(dir), "%s/tests/data/slots/bad", src_dir()) < (int)sizeof(dir));
+    assert_true(snprintf(dir, sizeof(dir), "%s/tests/data/slots/bad", src_dir()) <
+                (int)sizeof(dir));
     char **names;
     size_t n = list_yaml(dir, &names);
     assert_true(n >= 60);
@@ -168,7 +169,8 @@ static void test_good_corpus(void **state)
 {
     (void)state;
     char dir[4096];
-    assert_true(snprintf(dir, sizeof(dir), "%s/tests/data/slots/good", src_dir()) < (int)sizeof(dir));
+    assert_true(snprintf(dir, sizeof(dir), "%s/tests/data/slots/good", src_dir()) <
+                (int)sizeof(dir));
     expect_good_dir(dir, HOST_ALLOWED, HOST_CPUS, HOST_LLCS, 10);
 }
 
@@ -184,7 +186,8 @@ static void test_examples(void **state)
 static void load_good(const char *name, struct ls_slots *s)
 {
     char dir[4096];
-    assert_true(snprintf(dir, sizeof(dir), "%s/tests/data/slots/good", src_dir()) < (int)sizeof(dir));
+    assert_true(snprintf(dir, sizeof(dir), "%s/tests/data/slots/good", src_dir()) <
+                (int)sizeof(dir));
     char *old = enter(dir);
     struct ls_error err = {0};
     if (ls_slots_load_file(name, s, &err) < 0)
