@@ -18,7 +18,7 @@
 #include "planner/acquire.h"
 #include "planner/holders.h"
 #include "planner/lockfile.h"
-#include "supervisor/lockopts.h"
+#include "supervisor/cli/lockopts.h"
 #include "planner/plan.h"
 #include "planner/topology.h"
 #include "planner/waitq.h"

@@ -1,5 +1,5 @@
 #!/bin/bash
-# The option layer every command shares (supervisor/options.c): both value forms, --wait's
+# The option layer every command shares (supervisor/cli/options.c): both value forms, --wait's
 # optional value as the next word, slot-file value words on the command line, a missing value
 # never taken from "--", `help CMD`, "did you mean", plan taking run's command line, and
 # --json errors as a JSON object on stdout for every command that has --json.

@@ -20,7 +20,7 @@
 
 #include "planner/clock.h"
 #include "planner/plan.h"
-#include "supervisor/lockopts.h"
+#include "supervisor/cli/lockopts.h"
 
 static inline void assert_set(const ls_cpuset *s, const char *list)
 {

@@ -20,7 +20,7 @@
 #include <cmocka.h>
 
 #include "planner/lockfile.h"
-#include "supervisor/lockopts.h"
+#include "supervisor/cli/lockopts.h"
 
 #define NOBODY 65534
 #define OTHER 4242 /* a uid nobody on the machine has: "another user" */

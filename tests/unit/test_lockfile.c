@@ -26,7 +26,7 @@
 #include <unistd.h>
 
 #include "planner/lockfile.h"
-#include "supervisor/lockopts.h"
+#include "supervisor/cli/lockopts.h"
 
 #define NOBODY 65534
 

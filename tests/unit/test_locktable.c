@@ -22,7 +22,7 @@
 #include <unistd.h>
 
 #include "planner/lockfile.h"
-#include "supervisor/lockopts.h"
+#include "supervisor/cli/lockopts.h"
 
 static size_t find(const struct ls_locktable *t, unsigned ma, unsigned mi, unsigned long long ino,
                    const struct ls_lock_entry **first)

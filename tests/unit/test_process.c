@@ -19,7 +19,7 @@
 
 #include <cmocka.h>
 
-#include "supervisor/process.h"
+#include "supervisor/run/process.h"
 
 extern char **environ;
 

@@ -13,9 +13,9 @@
 #include <cmocka.h>
 
 #include "planner/cleanup.h"
-#include "supervisor/hostwarn.h"
-#include "supervisor/jobenv.h"
-#include "supervisor/planfile.h"
+#include "supervisor/run/hostwarn.h"
+#include "supervisor/run/jobenv.h"
+#include "supervisor/run/planfile.h"
 
 static void set_of(ls_cpuset *s, const char *list)
 {

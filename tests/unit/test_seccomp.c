@@ -12,7 +12,7 @@
 
 #include <cmocka.h>
 
-#include "supervisor/seccomp.h"
+#include "supervisor/run/seccomp.h"
 
 /* Run fn in a forked child, optionally under sc; return fn's result (an errno, 0 for success). */
 static int in_child(const struct ls_seccomp *sc, int (*fn)(void))

@@ -14,7 +14,7 @@
 
 #include "configs/slots.h"
 #include "planner/cleanup.h"
-#include "supervisor/slots_slurm.h"
+#include "supervisor/slots/slots_slurm.h"
 
 static const char yaml[] =
     "version: 1\n"

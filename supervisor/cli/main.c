@@ -8,7 +8,7 @@
 
 #include "configs/suggest.h"
 #include "cli.h"
-#include "proctitle.h"
+#include "supervisor/run/proctitle.h"
 
 static const char usage[] =
     "Usage: llcslice COMMAND [OPTIONS]\n"

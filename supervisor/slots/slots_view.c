@@ -9,7 +9,7 @@
 #include <unistd.h>
 
 #include "planner/cleanup.h"
-#include "json.h"
+#include "supervisor/cli/json.h"
 #include "slots_view.h"
 
 void ls_slots_view_init(struct ls_slots_view *v, FILE *out, bool tail, size_t njobs)

@@ -13,14 +13,14 @@
 #include "configs/slots.h"
 #include "planner/cleanup.h"
 #include "planner/duration.h"
-#include "logfile.h"
+#include "supervisor/slots/logfile.h"
 #include "options.h"
 #include "planner/ktstr.h"
-#include "grant.h"
+#include "supervisor/run/grant.h"
 #include "lockopts.h"
 #include "reqopts.h"
-#include "slots_cmd.h"
-#include "slots_slurm.h"
+#include "supervisor/slots/slots_cmd.h"
+#include "supervisor/slots/slots_slurm.h"
 
 static const char usage[] =
     "Usage: llcslice slots FILE.yaml [--check | --dry-run] [OPTIONS]\n"

@@ -14,14 +14,14 @@
 #include "planner/trace.h"
 #include "options.h"
 #include "planner/ktstr.h"
-#include "confine.h"
-#include "grant.h"
+#include "supervisor/run/confine.h"
+#include "supervisor/run/grant.h"
 #include "lockopts.h"
-#include "process.h"
+#include "supervisor/run/process.h"
 #include "reqopts.h"
-#include "runjob.h"
-#include "seccomp.h"
-#include "vmm/vmm.h"
+#include "supervisor/run/runjob.h"
+#include "supervisor/run/seccomp.h"
+#include "supervisor/vmm/vmm.h"
 
 static void usage(FILE *out)
 {

@@ -9,7 +9,7 @@
 #include <unistd.h>
 
 #include "planner/duration.h"
-#include "cli.h"
+#include "supervisor/cli/cli.h"
 #include "planner/clock.h"
 
 /* 5s, 4m05s, 1h02m: short enough for a status line. */

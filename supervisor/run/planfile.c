@@ -8,7 +8,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "plan_json.h"
+#include "supervisor/cli/plan_json.h"
 
 int ls_planfile_write(const struct ls_plan *plan, char *path, size_t size, struct ls_error *err)
 {

@@ -2,7 +2,7 @@
 #ifndef LLCSLICE_GRANT_H
 #define LLCSLICE_GRANT_H
 
-#include "cli.h"
+#include "supervisor/cli/cli.h"
 
 /* host->allowed &= the parent's effective CPUs; nodes outside its effective mems count as
  * memoryless for planning. parent NULL = the default parent (our own group). Nothing on a

@@ -20,11 +20,11 @@
 #include "configs/slots_units.h"
 #include "planner/cleanup.h"
 #include "planner/ktstr.h"
-#include "options.h"
-#include "process.h"
-#include "proctitle.h"
-#include "runjob.h"
-#include "runstats.h"
+#include "supervisor/cli/options.h"
+#include "supervisor/run/process.h"
+#include "supervisor/run/proctitle.h"
+#include "supervisor/run/runjob.h"
+#include "supervisor/run/runstats.h"
 #include "slots_child.h"
 
 static void send_line(int sock, const char *line)

@@ -22,7 +22,7 @@
 #include "configs/slots_units.h"
 #include "planner/cleanup.h"
 #include "logfile.h"
-#include "process.h"
+#include "supervisor/run/process.h"
 #include "planner/clock.h"
 #include "slots_admit.h"
 #include "slots_child.h"

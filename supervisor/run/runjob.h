@@ -13,7 +13,7 @@
 
 #include "cgroup/systemd.h"
 #include "planner/plan.h"
-#include "cli.h"
+#include "supervisor/cli/cli.h"
 #include "seccomp.h"
 
 struct ls_vmm;

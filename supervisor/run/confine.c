@@ -8,7 +8,7 @@
 #include <unistd.h>
 
 #include "planner/cleanup.h"
-#include "cli.h"
+#include "supervisor/cli/cli.h"
 
 static int prepare_fallback(struct ls_confine *c, const struct ls_confine_opts *o,
                             const struct ls_error *why, struct ls_error *err)

@@ -9,8 +9,8 @@
 
 #include "planner/cleanup.h"
 #include "planner/ktstr.h"
-#include "json.h"
-#include "plan_json.h"
+#include "supervisor/cli/json.h"
+#include "supervisor/cli/plan_json.h"
 #include "slots_cmd.h"
 
 struct dry {

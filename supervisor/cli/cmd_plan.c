@@ -11,13 +11,13 @@
 #include "planner/size.h"
 #include "options.h"
 #include "planner/ktstr.h"
-#include "confine.h"
-#include "grant.h"
+#include "supervisor/run/confine.h"
+#include "supervisor/run/grant.h"
 #include "lockopts.h"
 #include "plan_json.h"
 #include "reqopts.h"
-#include "vmm/layout.h"
-#include "vmm/qemu_args.h"
+#include "supervisor/vmm/layout.h"
+#include "supervisor/vmm/qemu_args.h"
 
 static void usage(FILE *out)
 {

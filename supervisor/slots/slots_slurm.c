@@ -11,7 +11,7 @@
 
 #include "configs/slots_units.h"
 #include "planner/cleanup.h"
-#include "cli.h"
+#include "supervisor/cli/cli.h"
 #include "slots_slurm.h"
 
 #define DELIM "LLCSLICE_SBATCH_EOF"

@@ -16,7 +16,7 @@
 #include "keeper.h"
 #include "planfile.h"
 #include "process.h"
-#include "vmm/vmm.h"
+#include "supervisor/vmm/vmm.h"
 #include "runstats.h"
 #include "waitview.h"
 #include "planner/clock.h"

@@ -10,8 +10,8 @@
 #include <unistd.h>
 
 #include "planner/cleanup.h"
-#include "json.h"
-#include "process.h"
+#include "supervisor/cli/json.h"
+#include "supervisor/run/process.h"
 #include "slots_cmd.h"
 
 struct finding {

@@ -8,8 +8,8 @@
 
 #include "configs/slots.h"
 #include "planner/plan.h"
-#include "cli.h"
-#include "seccomp.h"
+#include "supervisor/cli/cli.h"
+#include "supervisor/run/seccomp.h"
 
 /* --check: the file-wide options and one row per job. */
 void ls_slots_print_check(const struct ls_slots *s, const struct ls_host *host);

@@ -10,10 +10,10 @@
 #include "planner/duration.h"
 #include "cli.h"
 #include "options.h"
-#include "vmm/pin.h"
-#include "vmm/planread.h"
-#include "vmm/qmp.h"
-#include "vmm/vmm.h"
+#include "supervisor/vmm/pin.h"
+#include "supervisor/vmm/planread.h"
+#include "supervisor/vmm/qmp.h"
+#include "supervisor/vmm/vmm.h"
 #include "planner/clock.h"
 
 static void usage(FILE *out)

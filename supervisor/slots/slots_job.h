@@ -8,7 +8,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 
-#include "runstats.h"
+#include "supervisor/run/runstats.h"
 #include "slots_cmd.h"
 
 #define LS_SJ_RBUF 2048
