@@ -277,28 +277,137 @@ static void pick_service(const struct pin *pn, const unsigned *order, const int 
     }
 }
 
-int ls_plan_pinning(const struct ls_plan_ctx *c, const struct ls_request *req, struct ls_plan *plan,
-                    struct ls_error *err)
+/* What no holder changes: enough allowed CPUs and LLCs for the guest. Sets *biggest (the
+ * most allowed CPUs of one LLC) for the next message. */
+static int host_fits(const struct ls_plan_ctx *c, const struct ls_perf_topo *p, size_t vcpus,
+                     size_t *biggest, struct ls_error *err)
 {
-    const struct ls_topology *topo = c->topo;
-    const struct ls_perf_topo *p = &req->perf;
-    size_t vpl = (size_t)p->cores * p->threads, vcpus = p->llcs * vpl;
     if (vcpus + 1 > c->nallowed)
         return ls_fail(err, LS_ERR_UNSAT, ENOSPC,
                        "performance_mode: need %zu CPUs (%zu vCPUs + 1 service) but only %zu "
                        "host CPUs available",
                        vcpus + 1, vcpus, c->nallowed);
-    size_t overlapping = 0, biggest = 0;
-    for (size_t i = 0; i < topo->nllcs; i++) {
+    size_t overlapping = 0;
+    *biggest = 0;
+    for (size_t i = 0; i < c->topo->nllcs; i++) {
         overlapping += c->llc_allowed[i] > 0;
-        if (c->llc_allowed[i] > biggest)
-            biggest = c->llc_allowed[i];
+        if (c->llc_allowed[i] > *biggest)
+            *biggest = c->llc_allowed[i];
     }
     if (p->llcs > overlapping)
         return ls_fail(err, LS_ERR_UNSAT, ENOSPC,
                        "performance_mode: need %u LLCs for %u virtual LLCs, but host has %zu LLC "
                        "groups",
                        p->llcs, p->llcs, overlapping);
+    return 0;
+}
+
+/* An idle host decides unsatisfiable: LLCs with room for a virtual LLC, and with prefix
+ * ktstr a slot whose LLCs all have it. order is scratch. */
+static int idle_fits(struct pin *pn, size_t biggest, unsigned *order, struct ls_error *err)
+{
+    const struct ls_perf_topo *p = pn->p;
+    struct view v = {0};
+    if (view_init(pn, &v, false) < 0) {
+        view_free(&v, pn->nn);
+        return ls_oom(err, "planning");
+    }
+    size_t total = v.total;
+    view_free(&v, pn->nn);
+    if (total < p->llcs)
+        return ls_fail(err, LS_ERR_UNSAT, ENOSPC,
+                       "performance_mode: a virtual LLC needs %zu CPUs (%ux%u) but only %zu of "
+                       "the host's LLCs have that many allowed CPUs (the largest has %zu); %u "
+                       "needed",
+                       pn->vpl, p->cores, p->threads, total, biggest, p->llcs);
+    if (!pn->ktstr)
+        return 0;
+    size_t nslots = ls_ktstr_slots(pn->c->topo, p->llcs);
+    for (size_t k = 0; k < nslots; k++)
+        if (ktstr_slot_fits(pn, k, false, order))
+            return 0;
+    return ls_fail(err, LS_ERR_UNSAT, ENOSPC,
+                   "performance_mode: with --lock-prefix ktstr a reservation is one of ktstr's "
+                   "%zu LLC slots for %u virtual LLCs, and in none of them does every LLC have "
+                   "the %zu allowed CPUs a virtual LLC needs; use another lock prefix or allow "
+                   "more CPUs",
+                   nslots, p->llcs, pn->vpl);
+}
+
+static int busy_error(const struct pin *pn, size_t free_llcs, struct ls_error *err)
+{
+    if (pn->ktstr)
+        return ls_fail(err, LS_ERR_BUSY, EBUSY,
+                       "none of ktstr's %zu LLC slots for %u virtual LLCs has all its LLCs free "
+                       "(--lock-prefix ktstr takes whole slots)",
+                       ls_ktstr_slots(pn->c->topo, pn->p->llcs), pn->p->llcs);
+    return ls_fail(err, LS_ERR_BUSY, EBUSY,
+                   "no placement of %u virtual LLCs on whole LLCs nobody holds (%zu free LLCs "
+                   "have the %zu CPUs each needs)",
+                   pn->p->llcs, free_llcs, pn->vpl);
+}
+
+/* vCPUs onto the chosen LLCs, whole cores first (a guest core's threads land on one host
+ * core's siblings), then the service CPU. used collects the vCPUs' CPUs. */
+static int assign(const struct pin *pn, const unsigned *order, const int *gnode, unsigned *avail,
+                  ls_cpuset *used, struct ls_plan *plan, struct ls_error *err)
+{
+    size_t vpl = pn->vpl, vcpus = pn->p->llcs * vpl;
+    for (unsigned l = 0; l < pn->p->llcs; l++) {
+        size_t n = ls_take_by_core(pn->c, order[l], not_used, used, vpl, avail);
+        for (size_t k = 0; k < n; k++) {
+            plan->assignments[l * vpl + k] =
+                (struct ls_assignment){(unsigned)(l * vpl + k), avail[k]};
+            if (ls_cpuset_add(used, avail[k]) < 0)
+                return ls_oom(err, "planning");
+        }
+    }
+    plan->nassignments = vcpus;
+    plan->vcpus = vcpus;
+    plan->service_cpu = plan->service_llc = -1;
+    pick_service(pn, order, gnode, used, avail, plan);
+    if (plan->service_cpu < 0)
+        return ls_fail(err, LS_ERR_BUSY, EBUSY,
+                       "performance_mode: no free allowed CPU for the service thread beside the "
+                       "%zu vCPUs (every other one is held by another job)",
+                       vcpus);
+    return 0;
+}
+
+/* The plan's guest maps, CPU set and the -v lines. */
+static int finish(const struct pin *pn, const unsigned *order, const int *gnode,
+                  const ls_cpuset *used, size_t free_llcs, struct ls_plan *plan,
+                  struct ls_error *err)
+{
+    const struct ls_perf_topo *p = pn->p;
+    const struct ls_topology *topo = pn->c->topo;
+    plan->guest = *p;
+    plan->guest_host_node = malloc(p->nodes * sizeof(*plan->guest_host_node));
+    if (!plan->guest_host_node || ls_plan_set_llcs(plan, order, p->llcs) < 0 ||
+        ls_cpuset_copy(&plan->cpus, used) < 0 ||
+        ls_cpuset_add(&plan->cpus, (unsigned)plan->service_cpu) < 0)
+        return ls_oom(err, "planning");
+    for (unsigned g = 0; g < p->nodes; g++)
+        plan->guest_host_node[g] = topo->nnodes ? topo->nodes[gnode[g]].id : 0;
+    ls_plan_explain(plan,
+                    "perf: %u virtual LLCs of %zu vCPUs on whole LLCs nobody holds (%zu free); %s",
+                    p->llcs, pn->vpl, free_llcs, pn->how);
+    for (unsigned g = 0; g < p->nodes; g++)
+        ls_plan_explain(plan, "perf: guest node %u -> host node %d", g, plan->guest_host_node[g]);
+    ls_plan_explain(plan, "perf: service CPU %d %s", plan->service_cpu,
+                    plan->service_llc < 0 ? "is a spare CPU of our own LLCs"
+                                          : "is the first free CPU nearest the guest's nodes");
+    return 0;
+}
+
+int ls_plan_pinning(const struct ls_plan_ctx *c, const struct ls_request *req, struct ls_plan *plan,
+                    struct ls_error *err)
+{
+    const struct ls_topology *topo = c->topo;
+    const struct ls_perf_topo *p = &req->perf;
+    size_t vpl = (size_t)p->cores * p->threads, vcpus = p->llcs * vpl, biggest = 0;
+    if (host_fits(c, p, vcpus, &biggest, err) < 0)
+        return -1;
     size_t nn = topo->nnodes ? topo->nnodes : 1;
     struct pin pn = {c, p, vpl, nn, NULL, NULL, NULL, NULL, NULL, "", req->ktstr_slots, ""};
     struct view v = {0};
@@ -326,91 +435,20 @@ int ls_plan_pinning(const struct ls_plan_ctx *c, const struct ls_request *req, s
     }
     for (unsigned g = 0; g < p->nodes; g++)
         pn.share[g] = p->llcs / p->nodes + (g < p->llcs % p->nodes ? 1 : 0);
-    /* An idle host decides unsatisfiable; the LLCs nobody holds decide busy. */
-    if (view_init(&pn, &v, false) < 0) {
-        ls_oom(err, "planning");
+    if (idle_fits(&pn, biggest, order, err) < 0)
         goto out;
-    }
-    if (v.total < p->llcs) {
-        ls_fail(err, LS_ERR_UNSAT, ENOSPC,
-                "performance_mode: a virtual LLC needs %zu CPUs (%ux%u) but only %zu of the "
-                "host's LLCs have that many allowed CPUs (the largest has %zu); %u needed",
-                vpl, p->cores, p->threads, v.total, biggest, p->llcs);
-        goto out;
-    }
-    if (pn.ktstr) {
-        size_t k = 0, nslots = ls_ktstr_slots(topo, p->llcs);
-        while (k < nslots && !ktstr_slot_fits(&pn, k, false, order))
-            k++;
-        if (k == nslots) {
-            ls_fail(err, LS_ERR_UNSAT, ENOSPC,
-                    "performance_mode: with --lock-prefix ktstr a reservation is one of ktstr's "
-                    "%zu LLC slots for %u virtual LLCs, and in none of them does every LLC have "
-                    "the %zu allowed CPUs a virtual LLC needs; use another lock prefix or allow "
-                    "more CPUs",
-                    nslots, p->llcs, vpl);
-            goto out;
-        }
-    }
-    view_free(&v, nn);
+    /* The LLCs nobody holds decide busy. */
     if (view_init(&pn, &v, true) < 0) {
         ls_oom(err, "planning");
         goto out;
     }
     if (!place(&pn, &v, order, gnode)) {
-        if (pn.ktstr)
-            ls_fail(err, LS_ERR_BUSY, EBUSY,
-                    "none of ktstr's %zu LLC slots for %u virtual LLCs has all its LLCs free "
-                    "(--lock-prefix ktstr takes whole slots)",
-                    ls_ktstr_slots(topo, p->llcs), p->llcs);
-        else
-            ls_fail(err, LS_ERR_BUSY, EBUSY,
-                    "no placement of %u virtual LLCs on whole LLCs nobody holds (%zu free LLCs "
-                    "have the %zu CPUs each needs)",
-                    p->llcs, v.total, vpl);
+        busy_error(&pn, v.total, err);
         goto out;
     }
-    for (unsigned l = 0; l < p->llcs; l++) {
-        /* Whole cores first: a guest core's threads land on one host core's siblings. */
-        size_t n = ls_take_by_core(c, order[l], not_used, &used, vpl, avail);
-        for (size_t k = 0; k < n; k++) {
-            plan->assignments[l * vpl + k] =
-                (struct ls_assignment){(unsigned)(l * vpl + k), avail[k]};
-            if (ls_cpuset_add(&used, avail[k]) < 0) {
-                ls_oom(err, "planning");
-                goto out;
-            }
-        }
-    }
-    plan->nassignments = vcpus;
-    plan->vcpus = vcpus;
-    plan->service_cpu = plan->service_llc = -1;
-    pick_service(&pn, order, gnode, &used, avail, plan);
-    if (plan->service_cpu < 0) {
-        ls_fail(err, LS_ERR_BUSY, EBUSY,
-                "performance_mode: no free allowed CPU for the service thread beside the %zu "
-                "vCPUs (every other one is held by another job)",
-                vcpus);
+    if (assign(&pn, order, gnode, avail, &used, plan, err) < 0 ||
+        finish(&pn, order, gnode, &used, v.total, plan, err) < 0)
         goto out;
-    }
-    plan->guest = *p;
-    plan->guest_host_node = malloc(p->nodes * sizeof(*plan->guest_host_node));
-    if (!plan->guest_host_node || ls_plan_set_llcs(plan, order, p->llcs) < 0 ||
-        ls_cpuset_copy(&plan->cpus, &used) < 0 ||
-        ls_cpuset_add(&plan->cpus, (unsigned)plan->service_cpu) < 0) {
-        ls_oom(err, "planning");
-        goto out;
-    }
-    for (unsigned g = 0; g < p->nodes; g++)
-        plan->guest_host_node[g] = topo->nnodes ? topo->nodes[gnode[g]].id : 0;
-    ls_plan_explain(plan,
-                    "perf: %u virtual LLCs of %zu vCPUs on whole LLCs nobody holds (%zu free); %s",
-                    p->llcs, vpl, v.total, pn.how);
-    for (unsigned g = 0; g < p->nodes; g++)
-        ls_plan_explain(plan, "perf: guest node %u -> host node %d", g, plan->guest_host_node[g]);
-    ls_plan_explain(plan, "perf: service CPU %d %s", plan->service_cpu,
-                    plan->service_llc < 0 ? "is a spare CPU of our own LLCs"
-                                          : "is the first free CPU nearest the guest's nodes");
     rc = 0;
 out:
     view_free(&v, nn);

@@ -107,6 +107,62 @@ static void give_up(const struct ls_acquire_args *a, struct ls_wait_ticket *tk, 
     ls_busy_error(a, lead, why, err);
 }
 
+/* The first pass, as a run that does not wait; busy, join the queue and re-read it (waiters
+ * that joined meanwhile are ahead of us). 1 acquired at once, 0 queued (first holds the
+ * pass, tk our entry), -1 error. */
+static int join_queue(const struct ls_acquire_args *a, struct ls_pass *first,
+                      struct ls_wait_ticket *tk, struct ls_plan *plan, char *why, size_t whylen,
+                      struct ls_error *err)
+{
+    int r = ls_pass_acquire(a, 0, 0, first, plan, why, whylen, err);
+    if (r != 0) {
+        ls_pass_free(first);
+        return r;
+    }
+    if (ls_wait_register(a->ld, a->req->mode, a->budget.target, tk, err) < 0) {
+        ls_pass_free(first);
+        return -1;
+    }
+    /* Read the queue again, not /proc/locks, so the first reservation plans around theirs. */
+    ls_waitq_free(&first->queue);
+    if (ls_waitq_read(a->ld, &first->table, &first->queue, err) < 0) {
+        ls_pass_free(first);
+        ls_wait_unregister(tk);
+        return -1;
+    }
+    return 0;
+}
+
+/* Tell on_wait who we wait for, unless it names the same holders as last time (then who is
+ * freed); *last_who keeps the last text told. */
+static void report_who(char **last_who, char *who, void (*on_wait)(const char *who, void *ctx),
+                       void *ctx)
+{
+    if (who && *who && (!*last_who || !same_holders(who, *last_who))) {
+        if (on_wait)
+            on_wait(who, ctx);
+        free(*last_who);
+        *last_who = who;
+    } else {
+        free(who);
+    }
+}
+
+/* Until a release (or a waiter ahead leaving) wakes us, or the safety poll, or the deadline;
+ * without inotify, the backoff of wait_delays_ms. */
+static void sleep_until_woken(struct ls_wait_wake *wake, unsigned attempt, long long timeout_ms,
+                              long long elapsed)
+{
+    long long delay = wake->fd >= 0 ? ls_wait_safety_poll_ms
+                                    : wait_delays_ms[attempt < NDELAYS ? attempt : NDELAYS - 1];
+    if (timeout_ms >= 0 && delay > timeout_ms - elapsed)
+        delay = timeout_ms - elapsed;
+    ls_trace_mark("wait-queue");
+    if (wake->fd < 0 || ls_wait_wake_sleep(wake, delay) < 0)
+        ls_sleep_ms((unsigned)delay);
+    ls_trace_mark("wait-sleep");
+}
+
 int ls_plan_acquire_wait(const struct ls_topology *topo, const ls_cpuset *allowed,
                          const struct ls_lockdir *ld, const struct ls_request *req,
                          long long timeout_ms, void (*on_wait)(const char *who, void *ctx),
@@ -128,29 +184,14 @@ int ls_plan_acquire_wait(const struct ls_topology *topo, const ls_cpuset *allowe
      * that does not wait (every waiter ahead): only when that is busy does it join the
      * queue, and the wait file is not written, renamed and removed for nothing. */
     struct ls_pass first;
-    int r = ls_pass_acquire(&a, 0, 0, &first, plan, why, sizeof(why), err);
+    struct ls_wait_ticket tk;
+    int r = join_queue(&a, &first, &tk, plan, why, sizeof(why), err);
     if (r != 0) {
-        ls_pass_free(&first);
         ls_wait_wake_close(&wake);
         return r > 0 ? 0 : -1;
     }
-    struct ls_wait_ticket tk;
-    if (ls_wait_register(ld, req->mode, a.budget.target, &tk, err) < 0) {
-        ls_pass_free(&first);
-        ls_wait_wake_close(&wake);
-        return -1;
-    }
     wake.ticket = tk.ticket;
     wake.pid = tk.pid;
-    /* Waiters that joined between that pass and our registration are ahead of us: read the
-     * queue again (not /proc/locks) so the first reservation plans around theirs. */
-    ls_waitq_free(&first.queue);
-    if (ls_waitq_read(ld, &first.table, &first.queue, err) < 0) {
-        ls_pass_free(&first);
-        ls_wait_wake_close(&wake);
-        ls_wait_unregister(&tk);
-        return -1;
-    }
     bool have_first = true;
     int rc = -1;
     for (unsigned attempt = 0;; attempt++) {
@@ -180,14 +221,7 @@ int ls_plan_acquire_wait(const struct ls_topology *topo, const ls_cpuset *allowe
         if (rr < 0)
             break;
         wake.on_release = have;
-        if (who && *who && (!last_who || !same_holders(who, last_who))) {
-            if (on_wait)
-                on_wait(who, ctx);
-            free(last_who);
-            last_who = who;
-        } else {
-            free(who);
-        }
+        report_who(&last_who, who, on_wait, ctx);
 
         long long elapsed = ls_mono_ms() - start;
         bool stopped = req->stop && *req->stop;
@@ -195,14 +229,7 @@ int ls_plan_acquire_wait(const struct ls_topology *topo, const ls_cpuset *allowe
             give_up(&a, &tk, stopped, elapsed, why, err);
             break;
         }
-        long long delay = wake.fd >= 0 ? ls_wait_safety_poll_ms
-                                       : wait_delays_ms[attempt < NDELAYS ? attempt : NDELAYS - 1];
-        if (timeout_ms >= 0 && delay > timeout_ms - elapsed)
-            delay = timeout_ms - elapsed;
-        ls_trace_mark("wait-queue");
-        if (wake.fd < 0 || ls_wait_wake_sleep(&wake, delay) < 0)
-            ls_sleep_ms((unsigned)delay);
-        ls_trace_mark("wait-sleep");
+        sleep_until_woken(&wake, attempt, timeout_ms, elapsed);
     }
     ls_wait_wake_close(&wake);
     ls_wait_unregister(&tk);
