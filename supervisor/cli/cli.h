@@ -8,6 +8,7 @@
 #include "planner/error.h"
 #include "planner/sysfs.h"
 #include "planner/topology.h"
+#include "report.h"
 
 #define LLCSLICE_VERSION "0.1.0"
 
@@ -43,11 +44,5 @@ struct ls_host {
 void ls_host_opts_from_env(struct ls_host_opts *opts);
 int ls_host_load(struct ls_host *host, const struct ls_host_opts *opts, struct ls_error *err);
 void ls_host_free(struct ls_host *host);
-
-/* "llcslice: <category>: msg" on stderr; returns the exit code for err. */
-int ls_report(const struct ls_error *err);
-/* Usage error with a hint to --help; returns 64. */
-int ls_usage_error(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-void ls_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 #endif

@@ -6,9 +6,7 @@
 
 #include "configs/suggest.h"
 #include "planner/duration.h"
-#include "cli.h"
-
-bool ls_json_errors;
+#include "report.h"
 
 void ls_getopt_init(struct ls_getopt *g, const char *cmd, int argc, char **argv,
                     const char *shortopts, const struct option *longopts)

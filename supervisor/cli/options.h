@@ -9,6 +9,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "report.h" /* ls_json_errors */
+
 struct ls_getopt {
     const char *cmd; /* "run": for messages and the --help hint */
     int argc;
@@ -40,7 +42,6 @@ int ls_getopt_next(struct ls_getopt *g);
 int ls_getopt_error(struct ls_getopt *g);
 
 /* When --json was given (see ls_getopt_init), errors are also a JSON object on stdout. */
-extern bool ls_json_errors;
 
 /* "; did you mean 'x'?" or "" for word among words[0..n): prefix matches first (an
  * abbreviation), then the closest by edit distance. buf holds the result. */
