@@ -117,6 +117,8 @@ void ls_ktstr_slot_llcs(const struct ls_topology *topo, unsigned nodes, unsigned
                         unsigned *out)
 {
     size_t num = topo->nllcs, offset = slot * llcs;
+    if (!num)
+        return; /* no LLCs: callers refuse before asking */
     size_t base = nodes ? llcs / nodes : 0, rem = nodes ? llcs % nodes : 0;
     size_t max_per_node = base + (rem ? 1 : 0), neligible = 0;
     if (nodes > 1 && llcs >= nodes)

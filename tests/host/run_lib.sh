@@ -41,7 +41,7 @@ truncate_files() {
 diag_snapshot() {
     echo "# processes (pid ppid stat wchan age args):"
     ps -eo pid,ppid,stat,wchan:22,etimes,args | awk 'NR == 1 || /llcslice|sleep [0-9]/' |
-        grep -v ' awk ' | sed 's/^/#   /' | head -n 60
+        grep -v ' awk ' | sed 's/^/#   /' | head -n 60 || true
     echo "# llcslice locks --lock-dir $L:"
     "$BIN" locks --lock-dir "$L" 2>&1 | sed 's/^/#   /' | head -n 40 || true
 }
