@@ -157,6 +157,7 @@ int ls_pass_acquire(const struct ls_acquire_args *a, unsigned long long ticket, 
 {
     /* Held until this pass has locked (or given up): the next starter's discover sees us. */
     _cleanup_close_ int serial = a->req->mode == LS_MODE_SHARED ? plan_lock(a->ld) : -1;
+    (void)serial; /* only its cleanup is wanted */
     return pass_acquire(a, ticket, pid, p, plan, why, why_size, err);
 }
 
