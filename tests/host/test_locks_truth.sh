@@ -65,6 +65,10 @@ if [[ $(id -u) -eq 0 && -w /proc/sys/kernel/ns_last_pid ]]; then
     done
     if [[ -n $reused ]]; then
         PIDS+=($reused)
+        # Until it has exec'd, the forked shell still holds fd 9 (the redirection closing it
+        # runs in the child): then it does have the lockfile open and may rightly be named.
+        wait_until "the reused pid $reused to become the sleep" \
+            bash -c "tr '\\0' ' ' </proc/$reused/cmdline | grep -q '^sleep '"
         got=$("$BIN" locks --lock-dir "$L" --json | jq -c --argjson c "$OTHER" '[.cpus[] | select(.index == $c) | .holders[] | [.pid, .cmdline]]')
         [[ $got == "[[$locker,\"?\"]]" ]] || fail "holder of CPU $OTHER after its pid was reused: $got (pid $locker is now: $(tr '\0' ' ' </proc/$locker/cmdline))"
         "$BIN" locks --lock-dir "$L" | grep -E "^cpu $OTHER " | grep -q "sleep" && fail "locks names the unrelated sleep"

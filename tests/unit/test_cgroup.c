@@ -755,6 +755,18 @@ static void test_v2_procs_leaf(void **state)
 }
 
 /* Several supervisors emptying the same parent at once, with neighbours in it: all succeed. */
+/* Until the v2 group's cgroup.events says "populated 0" (bounded: 2 min). */
+static void wait_unpopulated(const char *dir)
+{
+    for (int i = 0; i < 12000; i++) {
+        _cleanup_free_ char *events = NULL;
+        if (ls_cg_readf(&events, "%s/cgroup.events", dir) < 0 || strstr(events, "populated 0"))
+            return;
+        usleep(10000);
+    }
+    fail_msg("%s still populated after 2 min", dir);
+}
+
 static void test_v2_concurrent_creates(void **state)
 {
     (void)state;
@@ -771,15 +783,22 @@ static void test_v2_concurrent_creates(void **state)
         sleepers[i] = sleeper();
         move_to(pdir, sleepers[i]);
     }
-    int go[2]; /* after the sleepers: they must not hold its write end */
+    int go[2], ready[2]; /* after the sleepers: they must not hold the write ends */
     assert_int_equal(pipe(go), 0);
+    assert_int_equal(pipe(ready), 0);
     for (int i = 0; i < RACERS; i++) {
         racers[i] = fork();
         if (racers[i] == 0) {
             close(go[1]);
+            close(ready[0]);
             snprintf(num, sizeof(num), "%d", (int)getpid());
-            if (ls_cg_writef(num, "%s/cgroup.procs", pdir) < 0)
+            if (ls_cg_writef(num, "%s/cgroup.procs", pdir) < 0) {
+                fprintf(stderr, "racer %d: cannot join %s: %s\n", i, pdir, strerror(errno));
                 _exit(2);
+            }
+            if (write(ready[1], "r", 1) != 1)
+                _exit(6);
+            close(ready[1]);
             char c;
             if (read(go[0], &c, 1) != 0)
                 _exit(3);
@@ -790,12 +809,24 @@ static void test_v2_concurrent_creates(void **state)
                 fprintf(stderr, "racer %d: %s\n", i, err.msg);
                 _exit(4);
             }
-            int rc = ls_sandbox_destroy(&sb, &err) < 0 ? 5 : 0;
+            int rc = 0;
+            if (ls_sandbox_destroy(&sb, &err) < 0) {
+                fprintf(stderr, "racer %d: destroy: %s\n", i, err.msg);
+                rc = 5;
+            }
             ls_sandbox_free(&sb);
             _exit(rc);
         }
     }
     close(go[0]);
+    close(ready[1]);
+    /* Every racer in the parent first: once one has handed cpuset down, joining it is refused
+     * (no processes in a group with controllers enabled for its children). */
+    char c;
+    int joined = 0;
+    while (joined < RACERS && read(ready[0], &c, 1) == 1)
+        joined++;
+    close(ready[0]);
     close(go[1]); /* all start at once */
     int bad = 0;
     for (int i = 0; i < RACERS; i++) {
@@ -809,12 +840,15 @@ static void test_v2_concurrent_creates(void **state)
         kill(sleepers[i], SIGKILL);
         reap(sleepers[i]);
     }
-    /* the empty leaf goes at the next sweep, and then the test's parent */
-    struct ls_error err = {0};
-    ls_cgroup_sweep(LS_SWEEP_DEFAULT_MAX_AGE, NULL, &err);
+    /* the empty leaf goes at the next sweep, and then the test's parent; the kernel may
+     * report the group populated a moment after its last process was reaped */
     char leafdir[8400];
     snprintf(leafdir, sizeof(leafdir), "%s/" LS_CG_PROCS_LEAF, pdir);
+    wait_unpopulated(leafdir);
+    struct ls_error err = {0};
+    ls_cgroup_sweep(LS_SWEEP_DEFAULT_MAX_AGE, NULL, &err);
     bool leaf_left = ls_cg_is_dir(leafdir);
+    assert_int_equal(joined, RACERS);
     assert_int_equal(bad, 0);
     assert_string_equal(procs, "");
     assert_int_equal(strlen(lprocs) > 0, true);
