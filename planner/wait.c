@@ -217,6 +217,8 @@ int ls_plan_acquire_wait(const struct ls_topology *topo, const ls_cpuset *allowe
         bool have = false;
         char *who = NULL;
         int rr = reserve(&a, &p, &tk, &have, &who, err);
+        if (rr == 0)
+            ls_wait_wake_cover(&wake, &p.queue, topo, allowed, req->mode); /* ENOMEM: none */
         ls_pass_free(&p);
         if (rr < 0)
             break;
@@ -232,6 +234,9 @@ int ls_plan_acquire_wait(const struct ls_topology *topo, const ls_cpuset *allowe
         sleep_until_woken(&wake, attempt, timeout_ms, elapsed);
     }
     ls_wait_wake_close(&wake);
-    ls_wait_unregister(&tk);
+    if (rc == 0)
+        ls_wait_unregister_acquired(&tk, plan);
+    else
+        ls_wait_unregister(&tk);
     return rc;
 }

@@ -20,13 +20,14 @@
 #define WAIT_MAX_FILE (256u << 10)
 #define STALE_TMP_SECONDS 60
 
-bool ls_waitq_parse_name(const char *name, const char *prefix, unsigned long long *ticket,
-                         pid_t *pid)
+/* "{prefix}{infix}<20 digits>-<pid>.lock" -> ticket, pid. */
+static bool parse_named(const char *name, const char *prefix, const char *infix,
+                        unsigned long long *ticket, pid_t *pid)
 {
-    size_t pl = strlen(prefix);
-    if (strncmp(name, prefix, pl) || strncmp(name + pl, "-wait-", 6))
+    size_t pl = strlen(prefix), il = strlen(infix);
+    if (strncmp(name, prefix, pl) || strncmp(name + pl, infix, il))
         return false;
-    const char *p = name + pl + 6;
+    const char *p = name + pl + il;
     unsigned long long t = 0, v = 0;
     for (int i = 0; i < 20; i++, p++) {
         if (*p < '0' || *p > '9')
@@ -43,6 +44,18 @@ bool ls_waitq_parse_name(const char *name, const char *prefix, unsigned long lon
     *ticket = t;
     *pid = (pid_t)v;
     return true;
+}
+
+bool ls_waitq_parse_name(const char *name, const char *prefix, unsigned long long *ticket,
+                         pid_t *pid)
+{
+    return parse_named(name, prefix, "-wait-", ticket, pid);
+}
+
+bool ls_waitq_parse_done_name(const char *name, const char *prefix, unsigned long long *ticket,
+                              pid_t *pid)
+{
+    return parse_named(name, prefix, "-waitdone-", ticket, pid);
 }
 
 bool ls_waitq_is_tmp_name(const char *name, const char *prefix)
@@ -91,7 +104,7 @@ static bool parse_content(char *text, struct ls_waiter *w)
     return true;
 }
 
-static void waiter_free(struct ls_waiter *w)
+void ls_waiter_free(struct ls_waiter *w)
 {
     ls_cpuset_free(&w->llc_ex);
     ls_cpuset_free(&w->llc_sh);
@@ -120,15 +133,24 @@ static bool read_waiter(int fd, struct ls_waiter *w)
         if (n < 0)
             return false;
         text[n] = '\0';
-        waiter_free(w);
+        ls_waiter_free(w);
         w->reserves = false;
         if (parse_content(text, w))
             return true;
-        waiter_free(w);
+        ls_waiter_free(w);
         w->reserves = false;
         ls_sleep_ms(1);
     }
     return false;
+}
+
+bool ls_waiter_read_file(const struct ls_lockdir *ld, const char *name, struct ls_waiter *w)
+{
+    char path[PATH_MAX];
+    if ((size_t)snprintf(path, sizeof(path), "%s/%s", ld->dir, name) >= sizeof(path))
+        return false;
+    _cleanup_close_ int fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
+    return fd >= 0 && read_waiter(fd, w);
 }
 
 static int cmp_waiter(const void *a, const void *b)
@@ -165,21 +187,22 @@ int ls_waitq_read(const struct ls_lockdir *ld, const struct ls_locktable *t, str
         unsigned long long ticket = 0;
         pid_t pid = 0;
         bool tmp = ls_waitq_is_tmp_name(de->d_name, ld->prefix);
-        if (!tmp && !ls_waitq_parse_name(de->d_name, ld->prefix, &ticket, &pid))
+        bool done = !tmp && ls_waitq_parse_done_name(de->d_name, ld->prefix, &ticket, &pid);
+        if (!tmp && !done && !ls_waitq_parse_name(de->d_name, ld->prefix, &ticket, &pid))
             continue;
         _cleanup_close_ int fd =
             openat(dirfd(d), de->d_name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
         struct stat st;
         if (fd < 0 || fstat(fd, &st) < 0 || !S_ISREG(st.st_mode))
             continue;
-        bool live = !tmp && t && locked_in_table(ld, t, (unsigned long long)st.st_ino);
+        bool live = !tmp && !done && t && locked_in_table(ld, t, (unsigned long long)st.st_ino);
         if (!live && flock(fd, LOCK_SH | LOCK_NB) == 0) {
             /* Nobody holds it: its waiter is gone. A fresh tmp file may be one being set up. */
             if (!tmp || time(NULL) - st.st_mtime > STALE_TMP_SECONDS)
                 unlinkat(dirfd(d), de->d_name, 0);
             continue;
         }
-        if (tmp)
+        if (tmp || done)
             continue;
         if (q->n == cap) {
             size_t nc = cap ? cap * 2 : 8;
@@ -206,7 +229,7 @@ int ls_waitq_read(const struct ls_lockdir *ld, const struct ls_locktable *t, str
 void ls_waitq_free(struct ls_waitq *q)
 {
     for (size_t i = 0; i < q->n; i++)
-        waiter_free(&q->w[i]);
+        ls_waiter_free(&q->w[i]);
     free(q->w);
     q->w = NULL;
     q->n = 0;
@@ -406,6 +429,31 @@ int ls_wait_reserve(struct ls_wait_ticket *tk, const struct ls_plan *target, str
     }
     tk->seq++;
     return write_content(tk, content, err);
+}
+
+/* Whether holding `acquired` keeps everything tk reserved (or tk reserved nothing). */
+static bool reservation_held(const struct ls_wait_ticket *tk, const struct ls_plan *acquired)
+{
+    if (!tk->content)
+        return false;
+    _cleanup_free_ char *none = format_content(tk, NULL, 0);
+    _cleanup_free_ char *held = format_content(tk, acquired, 0);
+    return none && held &&
+           (same_reservation(tk->content, none) || same_reservation(tk->content, held));
+}
+
+void ls_wait_unregister_acquired(struct ls_wait_ticket *tk, const struct ls_plan *acquired)
+{
+    char tail[64], done[PATH_MAX];
+    int tl = snprintf(tail, sizeof(tail), "-wait-%020llu-%d.lock", tk->ticket, (int)tk->pid);
+    size_t pl = strlen(tk->path);
+    if (tk->fd >= 0 && tl > 0 && pl > (size_t)tl && !strcmp(tk->path + pl - (size_t)tl, tail) &&
+        reservation_held(tk, acquired) &&
+        snprintf(done, sizeof(done), "%.*s-waitdone-%s", (int)(pl - (size_t)tl), tk->path,
+                 tail + 6) < (int)sizeof(done) &&
+        rename(tk->path, done) == 0)
+        snprintf(tk->path, sizeof(tk->path), "%s", done);
+    ls_wait_unregister(tk);
 }
 
 void ls_wait_unregister(struct ls_wait_ticket *tk)

@@ -14,6 +14,7 @@
 
 #include "plan.h"
 #include "snapshot.h"
+#include "topology.h"
 
 struct ls_waiter {
     unsigned long long ticket;
@@ -34,6 +35,10 @@ struct ls_waitq {
 /* "{prefix}-wait-<20 digits>-<pid>.lock" -> ticket, pid; false for any other name. */
 bool ls_waitq_parse_name(const char *name, const char *prefix, unsigned long long *ticket,
                          pid_t *pid);
+/* "{prefix}-waitdone-<20 digits>-<pid>.lock": the wait file of a waiter leaving with what it
+ * reserved now held, renamed so its removal wakes nobody (ls_wait_unregister_acquired). */
+bool ls_waitq_parse_done_name(const char *name, const char *prefix, unsigned long long *ticket,
+                              pid_t *pid);
 /* "{prefix}-waittmp-...": a wait file being set up (not yet in the queue). */
 bool ls_waitq_is_tmp_name(const char *name, const char *prefix);
 
@@ -44,6 +49,11 @@ bool ls_waitq_is_tmp_name(const char *name, const char *prefix);
 int ls_waitq_read(const struct ls_lockdir *ld, const struct ls_locktable *t, struct ls_waitq *q,
                   struct ls_error *err);
 void ls_waitq_free(struct ls_waitq *q);
+
+/* Read the wait file `name` in ld (a torn read is retried); false when it cannot be read or
+ * never parsed. Free w with ls_waiter_free. */
+bool ls_waiter_read_file(const struct ls_lockdir *ld, const char *name, struct ls_waiter *w);
+void ls_waiter_free(struct ls_waiter *w);
 
 /* Whether w is ahead of the waiter (ticket, pid); everyone is ahead of ticket 0. */
 bool ls_waiter_ahead(const struct ls_waiter *w, unsigned long long ticket, pid_t pid);
@@ -74,20 +84,40 @@ int ls_wait_register(const struct ls_lockdir *ld, enum ls_mode mode, size_t targ
 int ls_wait_reserve(struct ls_wait_ticket *tk, const struct ls_plan *target, struct ls_error *err);
 /* Leave the queue: remove the file, then drop its lock. */
 void ls_wait_unregister(struct ls_wait_ticket *tk);
+/* Leave the queue holding `acquired`. When that holds everything we reserved, waiters behind
+ * lose nothing and gain nothing, so the file is renamed to its done name before it is removed
+ * and they are not woken; otherwise as ls_wait_unregister. */
+void ls_wait_unregister_acquired(struct ls_wait_ticket *tk, const struct ls_plan *acquired);
 
 /* Waking on releases instead of polling: an inotify watch on the lock dir. A lockfile's close
  * (a holder releasing or dying: the kernel closes its fds), and a waiter ahead leaving, dying
  * or changing its reservation, wake the waiter; everything else (readers' closes of wait
  * files, waiters behind us) is ignored. The same close events ktstr's queue waits on. */
+struct ls_wait_cover {
+    unsigned long long ticket;
+    pid_t pid;
+    ls_cpuset llc_ex, llc_sh, cpus; /* what this waiter ahead reserves */
+};
+
 struct ls_wait_wake {
     int fd; /* -1: no watch (inotify unavailable or out of instances): poll instead */
     unsigned long long ticket;
     pid_t pid;
-    const char *prefix;
+    const struct ls_lockdir *ld;
     /* false when even with no holders at all the reservations of waiters ahead leave no room
      * for us: then only those waiters (leaving, re-reserving) can change anything, and
      * lockfile closes are ignored, so a release wakes the waiters that can use it, not all */
     bool on_release;
+    /* Waiters ahead reserving locks, as of our last pass, and what we ask for. Our plan
+     * counts their reservations as held, so the release of a lock that leaves us nothing
+     * usable beside them (a CPU one of them reserves, an LLC whose allowed CPUs they all
+     * reserve) does not wake us; one of them leaving with its reservation held (a done name)
+     * only takes it out of here. */
+    const struct ls_topology *topo;
+    const ls_cpuset *allowed;
+    enum ls_mode mode;
+    struct ls_wait_cover *cover;
+    size_t ncover;
 };
 
 /* Start watching ld's dir for the waiter (ticket, pid). 0 with w->fd >= 0 when watching, -1
@@ -95,6 +125,11 @@ struct ls_wait_wake {
  * used up); the caller then polls. Events before this call are not seen: pass once more. */
 int ls_wait_wake_open(struct ls_wait_wake *w, const struct ls_lockdir *ld,
                       unsigned long long ticket, pid_t pid);
+/* Take the reservations of waiters ahead of w's (ticket, pid) in q as w's cover, for a
+ * request of `mode` on `allowed` CPUs of topo (both kept: they must outlive w). -1 on ENOMEM,
+ * with no cover (every release wakes us). */
+int ls_wait_wake_cover(struct ls_wait_wake *w, const struct ls_waitq *q,
+                       const struct ls_topology *topo, const ls_cpuset *allowed, enum ls_mode mode);
 /* Forget events so far (the pass about to start sees their effect). */
 void ls_wait_wake_drain(struct ls_wait_wake *w);
 /* Block up to ms milliseconds for a relevant event: 1 woken, 0 timed out or interrupted by a

@@ -2,9 +2,11 @@
  * closes a dying holder's fds too, so a crash wakes the waiters like a clean release. */
 #include "waitq.h"
 #include "clock.h"
+#include "lockfile.h"
 
 #include <errno.h>
 #include <poll.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/inotify.h>
 #include <time.h>
@@ -21,8 +23,13 @@ int ls_wait_wake_open(struct ls_wait_wake *w, const struct ls_lockdir *ld,
 {
     w->ticket = ticket;
     w->pid = pid;
-    w->prefix = ld->prefix;
+    w->ld = ld;
     w->on_release = true;
+    w->topo = NULL;
+    w->allowed = NULL;
+    w->mode = LS_MODE_SHARED;
+    w->cover = NULL;
+    w->ncover = 0;
     w->fd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
     if (w->fd < 0)
         return -1;
@@ -34,16 +41,146 @@ int ls_wait_wake_open(struct ls_wait_wake *w, const struct ls_lockdir *ld,
     return 0;
 }
 
+static void cover_clear(struct ls_wait_wake *w)
+{
+    for (size_t i = 0; i < w->ncover; i++) {
+        ls_cpuset_free(&w->cover[i].llc_ex);
+        ls_cpuset_free(&w->cover[i].llc_sh);
+        ls_cpuset_free(&w->cover[i].cpus);
+    }
+    free(w->cover);
+    w->cover = NULL;
+    w->ncover = 0;
+}
+
 void ls_wait_wake_close(struct ls_wait_wake *w)
 {
     if (w->fd >= 0)
         close(w->fd);
     w->fd = -1;
+    cover_clear(w);
+}
+
+int ls_wait_wake_cover(struct ls_wait_wake *w, const struct ls_waitq *q,
+                       const struct ls_topology *topo, const ls_cpuset *allowed, enum ls_mode mode)
+{
+    cover_clear(w);
+    w->topo = topo;
+    w->allowed = allowed;
+    w->mode = mode;
+    if (!q->n)
+        return 0;
+    w->cover = calloc(q->n, sizeof(*w->cover));
+    if (!w->cover)
+        return -1;
+    for (size_t i = 0; i < q->n; i++) {
+        const struct ls_waiter *o = &q->w[i];
+        if (!o->reserves || !ls_waiter_ahead(o, w->ticket, w->pid))
+            continue;
+        struct ls_wait_cover *c = &w->cover[w->ncover++];
+        c->ticket = o->ticket;
+        c->pid = o->pid;
+        if (ls_cpuset_copy(&c->llc_ex, &o->llc_ex) < 0 ||
+            ls_cpuset_copy(&c->llc_sh, &o->llc_sh) < 0 || ls_cpuset_copy(&c->cpus, &o->cpus) < 0) {
+            cover_clear(w);
+            return -1;
+        }
+    }
+    return 0;
+}
+
+/* A waiter ahead left holding what it reserved: its locks are now plain holders. */
+static void uncover(struct ls_wait_wake *w, unsigned long long ticket, pid_t pid)
+{
+    for (size_t i = 0; i < w->ncover; i++) {
+        struct ls_wait_cover *c = &w->cover[i];
+        if (c->ticket != ticket || c->pid != pid)
+            continue;
+        ls_cpuset_free(&c->llc_ex);
+        ls_cpuset_free(&c->llc_sh);
+        ls_cpuset_free(&c->cpus);
+        *c = w->cover[--w->ncover];
+        w->on_release = true; /* its part may be room for us once it releases */
+        return;
+    }
+}
+
+/* CPU c is ours to use for nobody ahead: reserved by one of them, or in an LLC one of them
+ * reserves exclusively. */
+static bool cpu_reserved(const struct ls_wait_wake *w, unsigned c)
+{
+    int l = c <= w->topo->max_cpu ? w->topo->cpu_llc[c] : -1;
+    for (size_t i = 0; i < w->ncover; i++)
+        if (ls_cpuset_has(&w->cover[i].cpus, c) ||
+            (l >= 0 && ls_cpuset_has(&w->cover[i].llc_ex, (unsigned)l)))
+            return true;
+    return false;
+}
+
+/* Whether a release of this lock leaves us nothing new: what it frees, the reservations of
+ * waiters ahead keep from us (our plan counts them as held). */
+static bool covered(const struct ls_wait_wake *w, enum ls_lock_kind kind, unsigned id)
+{
+    if (!w->topo || w->mode == LS_MODE_SHARED)
+        return false; /* shared jobs weigh every mark: any release may move them */
+    if (kind == LS_LOCK_CPU) {
+        if (cpu_reserved(w, id))
+            return true;
+        if (w->mode != LS_MODE_EXCLUSIVE || id > w->topo->max_cpu || w->topo->cpu_llc[id] < 0)
+            return false;
+        id = (unsigned)w->topo->cpu_llc[id]; /* exclusive: what counts is its LLC */
+    }
+    if (id >= w->topo->nllcs)
+        return false;
+    const struct ls_llc *llc = &w->topo->llcs[id];
+    for (size_t i = 0; i < w->ncover; i++) {
+        const struct ls_wait_cover *c = &w->cover[i];
+        if (ls_cpuset_has(&c->llc_ex, id))
+            return true;
+        /* An exclusive request needs the whole LLC: any reservation in it keeps it from us. */
+        if (w->mode == LS_MODE_EXCLUSIVE &&
+            (ls_cpuset_has(&c->llc_sh, id) || ls_cpuset_intersects(&c->cpus, &llc->cpus)))
+            return true;
+    }
+    if (w->mode == LS_MODE_EXCLUSIVE)
+        return false;
+    /* A dedicated request takes CPUs: an LLC with none left for us frees nothing we can use. */
+    for (size_t k = 0; k < llc->ncpus; k++)
+        if (ls_cpuset_has(w->allowed, llc->cpu_list[k]) && !cpu_reserved(w, llc->cpu_list[k]))
+            return false;
+    return true;
+}
+
+/* A waiter ahead rewrote its reservation: true when it still reserves everything it did (its
+ * entry then takes the new one), so nothing was freed for us. */
+static bool still_reserves(struct ls_wait_wake *w, const char *name, unsigned long long ticket,
+                           pid_t pid)
+{
+    struct ls_wait_cover *c = NULL;
+    for (size_t i = 0; i < w->ncover && !c; i++)
+        if (w->cover[i].ticket == ticket && w->cover[i].pid == pid)
+            c = &w->cover[i];
+    if (!c)
+        return true; /* it reserved nothing: it can only take more */
+    struct ls_waiter now = {0};
+    bool kept = ls_waiter_read_file(w->ld, name, &now) &&
+                ls_cpuset_subset(&c->llc_ex, &now.llc_ex) &&
+                ls_cpuset_subset(&c->llc_sh, &now.llc_sh) && ls_cpuset_subset(&c->cpus, &now.cpus);
+    if (kept) {
+        ls_cpuset void_set = c->llc_ex;
+        c->llc_ex = now.llc_ex, now.llc_ex = void_set;
+        void_set = c->llc_sh;
+        c->llc_sh = now.llc_sh, now.llc_sh = void_set;
+        void_set = c->cpus;
+        c->cpus = now.cpus, now.cpus = void_set;
+    }
+    ls_waiter_free(&now);
+    return kept;
 }
 
 /* Whether an event can change what we may acquire: a lockfile closed (a holder released or
  * died, or a racing acquirer rolled back), or a waiter ahead of us left or re-reserved. */
-static bool relevant(const struct ls_wait_wake *w, const struct inotify_event *ev)
+static bool relevant(struct ls_wait_wake *w, const struct inotify_event *ev)
 {
     if (ev->mask & (IN_Q_OVERFLOW | IN_IGNORED))
         return true; /* events lost, or the dir is gone: look */
@@ -52,15 +189,26 @@ static bool relevant(const struct ls_wait_wake *w, const struct inotify_event *e
     const char *name = ev->name;
     unsigned long long ticket;
     pid_t pid;
-    if (ls_waitq_parse_name(name, w->prefix, &ticket, &pid)) {
+    if (ls_waitq_parse_name(name, w->ld->prefix, &ticket, &pid)) {
         struct ls_waiter other = {.ticket = ticket, .pid = pid};
-        return ls_waiter_ahead(&other, w->ticket, w->pid); /* never ourselves */
+        if (!ls_waiter_ahead(&other, w->ticket, w->pid))
+            return false; /* behind us (or ourselves) */
+        if (ev->mask & (IN_DELETE | IN_CLOSE_WRITE))
+            return true; /* left without what it reserved, or died */
+        return !still_reserves(w, name, ticket, pid);
     }
-    if (ls_waitq_is_tmp_name(name, w->prefix))
+    if (ls_waitq_parse_done_name(name, w->ld->prefix, &ticket, &pid)) {
+        uncover(w, ticket, pid);
         return false;
-    size_t pl = strlen(w->prefix), nl = strlen(name);
-    return w->on_release && !strncmp(name, w->prefix, pl) && name[pl] == '-' && nl > 5 &&
-           !strcmp(name + nl - 5, ".lock") && (ev->mask & IN_CLOSE_WRITE);
+    }
+    if (ls_waitq_is_tmp_name(name, w->ld->prefix))
+        return false;
+    enum ls_lock_kind kind;
+    unsigned id;
+    /* A lockfile's close; anything else (the plan lock, which serialises planning) frees
+     * nothing. */
+    return w->on_release && (ev->mask & IN_CLOSE_WRITE) && ls_lock_name(w->ld, name, &kind, &id) &&
+           !covered(w, kind, id);
 }
 
 /* Read what is queued: 1 something relevant, 0 nothing (more), -1 the watch is gone. */

@@ -292,6 +292,155 @@ static void test_waiter_leaving_wakes(void **state)
     assert_true(got);
 }
 
+/* ---- who a release wakes ------------------------------------------------------------- */
+
+/* Open (creating) and close dir/name read-write: the close event a release makes. */
+static void touch_close(const struct env *e, const char *name)
+{
+    char path[512];
+    snprintf(path, sizeof(path), "%s/%s", e->dir, name);
+    int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+    assert_true(fd >= 0);
+    close(fd);
+}
+
+static void touch_unlink(const struct env *e, const char *name)
+{
+    touch_close(e, name);
+    char path[512];
+    snprintf(path, sizeof(path), "%s/%s", e->dir, name);
+    assert_int_equal(unlink(path), 0);
+}
+
+/* Whether the events queued so far wake w (ms 0: nothing is awaited). */
+static int woken(struct ls_wait_wake *w)
+{
+    return ls_wait_wake_sleep(w, 0);
+}
+
+/* Waiter ahead (ticket 1, pid 7) reserves LLC 0 (CPUs 0-1) exclusively and CPU 3; we are
+ * (ticket 2). Releases that free only what it reserves do not wake a dedicated waiter, others
+ * do; its leaving with its reservation held (done name) wakes nobody but uncovers its locks;
+ * its leaving otherwise wakes us; plan-lock closes never do. */
+static void test_wake_only_on_useful_release(void **state)
+{
+    struct env *e = *state;
+    struct ls_wait_wake w;
+    assert_int_equal(ls_wait_wake_open(&w, &e->ld, 2, 100), 0);
+    struct ls_waiter ahead = {.ticket = 1, .pid = 7, .reserves = true};
+    struct ls_waiter behind = {.ticket = 3, .pid = 9, .reserves = true};
+    set_parse(&ahead.llc_ex, "0");
+    set_parse(&ahead.cpus, "3");
+    set_parse(&behind.cpus, "2");
+    struct ls_waiter both[] = {ahead, behind};
+    struct ls_waitq q = {both, 2};
+    assert_int_equal(ls_wait_wake_cover(&w, &q, &e->topo, &e->allowed, LS_MODE_DEDICATED), 0);
+    assert_int_equal(w.ncover, 1);
+
+    touch_close(e, "t-llc-0.lock");
+    touch_close(e, "t-cpu-0.lock"); /* in the LLC it reserves exclusively */
+    touch_close(e, "t-cpu-3.lock");
+    touch_close(e, "t-plan.lock");
+    assert_int_equal(woken(&w), 0);
+    touch_close(e, "t-cpu-2.lock"); /* only a waiter behind us reserves it */
+    assert_int_equal(woken(&w), 1);
+    touch_close(e, "t-llc-1.lock"); /* CPU 2 may be free now */
+    assert_int_equal(woken(&w), 1);
+
+    /* Nothing reachable even with no holders: releases do not wake us; the waiter ahead
+     * leaving with what it reserved makes its locks plain holders, whose release may. */
+    w.on_release = false;
+    touch_close(e, "t-cpu-2.lock");
+    assert_int_equal(woken(&w), 0);
+    touch_unlink(e, "t-waitdone-00000000000000000001-7.lock");
+    assert_int_equal(woken(&w), 0);
+    assert_true(w.on_release);
+    assert_int_equal(w.ncover, 0);
+    touch_close(e, "t-llc-0.lock");
+    assert_int_equal(woken(&w), 1);
+
+    /* A waiter ahead leaving any other way (gave up, died) wakes us; one behind does not. */
+    assert_int_equal(ls_wait_wake_cover(&w, &q, &e->topo, &e->allowed, LS_MODE_DEDICATED), 0);
+    touch_unlink(e, "t-wait-00000000000000000003-9.lock");
+    assert_int_equal(woken(&w), 0);
+    touch_unlink(e, "t-wait-00000000000000000001-7.lock");
+    assert_int_equal(woken(&w), 1);
+
+    /* It reserves CPU 2 too: LLC 1 has nothing left for a dedicated or exclusive request, but
+     * a shared one weighs every mark. */
+    ls_cpuset_free(&ahead.cpus);
+    set_parse(&ahead.cpus, "2-3");
+    both[0] = ahead;
+    static const struct {
+        enum ls_mode mode;
+        int woken;
+    } by_mode[] = {{LS_MODE_DEDICATED, 0}, {LS_MODE_EXCLUSIVE, 0}, {LS_MODE_SHARED, 1}};
+    for (size_t i = 0; i < 3; i++) {
+        assert_int_equal(ls_wait_wake_cover(&w, &q, &e->topo, &e->allowed, by_mode[i].mode), 0);
+        touch_close(e, "t-llc-1.lock");
+        assert_int_equal(woken(&w), by_mode[i].woken);
+    }
+    /* An exclusive request cannot take an LLC anyone ahead reserves a CPU of. */
+    ls_cpuset_free(&ahead.llc_ex);
+    ls_cpuset_free(&ahead.cpus);
+    set_parse(&ahead.cpus, "3");
+    both[0] = ahead;
+    assert_int_equal(ls_wait_wake_cover(&w, &q, &e->topo, &e->allowed, LS_MODE_EXCLUSIVE), 0);
+    touch_close(e, "t-cpu-2.lock");
+    touch_close(e, "t-llc-1.lock");
+    assert_int_equal(woken(&w), 0);
+    touch_close(e, "t-llc-0.lock");
+    assert_int_equal(woken(&w), 1);
+
+    ls_wait_wake_close(&w);
+    ls_cpuset_free(&ahead.llc_ex);
+    ls_cpuset_free(&ahead.cpus);
+    ls_cpuset_free(&behind.cpus);
+}
+
+/* A waiter that leaves holding what it reserved renames its file to the done name first, so
+ * the waiter behind is not woken; one that acquired something else is removed as it is. */
+static void test_leave_acquired_wakes_nobody(void **state)
+{
+    struct env *e = *state;
+    struct ls_topology *t = &e->topo;
+    struct ls_snapshot s;
+    snap_init(&s, t);
+    struct ls_request r = req_make(LS_MODE_EXCLUSIVE, 2);
+    struct ls_plan llc0, other;
+    plan_ok(t, "0-1", &s, &r, &llc0);
+    plan_ok(t, "2-3", &s, &r, &other);
+    struct ls_error err = {0};
+    for (int same = 1; same >= 0; same--) {
+        struct ls_wait_ticket tk;
+        assert_int_equal(ls_wait_register(&e->ld, LS_MODE_EXCLUSIVE, 2, &tk, &err), 0);
+        assert_int_equal(ls_wait_reserve(&tk, &llc0, &err), 0);
+        struct ls_wait_wake w;
+        assert_int_equal(ls_wait_wake_open(&w, &e->ld, tk.ticket + 1, tk.pid), 0);
+        struct ls_waitq q;
+        assert_int_equal(ls_waitq_read(&e->ld, NULL, &q, &err), 0);
+        assert_int_equal(q.n, 1);
+        assert_int_equal(ls_wait_wake_cover(&w, &q, &e->topo, &e->allowed, LS_MODE_DEDICATED), 0);
+        ls_waitq_free(&q);
+        ls_wait_unregister_acquired(&tk, same ? &llc0 : &other);
+        assert_int_equal(woken(&w), !same);
+        ls_wait_wake_close(&w);
+        assert_int_equal(ls_waitq_read(&e->ld, NULL, &q, &err), 0);
+        assert_int_equal(q.n, 0);
+        ls_waitq_free(&q);
+    }
+    DIR *d = opendir(e->dir);
+    assert_non_null(d);
+    struct dirent *de;
+    while ((de = readdir(d)))
+        if (strstr(de->d_name, "wait"))
+            fail_msg("left behind: %s", de->d_name);
+    closedir(d);
+    ls_plan_free(&llc0);
+    ls_plan_free(&other);
+    ls_snapshot_free(&s);
+}
+
 /* ---- anti-starvation ----------------------------------------------------------------- */
 
 /* A child that starts a 1-CPU dedicated job every 40 ms (each holds its CPU 150 ms when it
@@ -408,6 +557,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_large_request_not_starved, setup_2x2, teardown),
         cmocka_unit_test_setup_teardown(test_release_wakes_waiter, setup_2x2, teardown),
         cmocka_unit_test_setup_teardown(test_waiter_leaving_wakes, setup_2x2, teardown),
+        cmocka_unit_test_setup_teardown(test_wake_only_on_useful_release, setup_2x2, teardown),
+        cmocka_unit_test_setup_teardown(test_leave_acquired_wakes_nobody, setup_2x2, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
