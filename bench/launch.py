@@ -17,7 +17,7 @@ import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 PHASES = ["setup", "discover-host", "sweep", "discover-locks", "plan", "acquire", "warnings",
-          "cgroup-create", "spawn", "cgroup-attach", "job", "cleanup"]
+          "cgroup-create", "spawn", "cgroup-attach", "spawn-into-cgroup", "job", "cleanup"]
 
 
 def mmm(v):

@@ -66,6 +66,9 @@ int ls_sandbox_create(struct ls_sandbox *sb, const struct ls_sandbox_opts *opts,
 /* true when err from ls_sandbox_create means "no usable cgroup here" (no cpuset hierarchy,
  * no permission, read-only, own cgroup unusable under v2 rules): fall back to affinity. */
 bool ls_sandbox_unavailable(const struct ls_error *err);
+/* The group's directory, opened for clone3(CLONE_INTO_CGROUP): a new process starts in it.
+ * -1 with errno EOPNOTSUPP on cgroup v1 (no such clone there) or without a group. */
+int ls_sandbox_open_dir(const struct ls_sandbox *sb);
 /* Move pid into the group (cgroup.procs / tasks). */
 int ls_sandbox_enter(const struct ls_sandbox *sb, pid_t pid, struct ls_error *err);
 /* Kill whatever is left, migrate stragglers, rmdir with EBUSY retried 5x10 ms, else leave an

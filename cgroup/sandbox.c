@@ -1,6 +1,7 @@
 /* The job's sandbox group: create it (cpuset.cpus, then cpuset.mems, then memory limit), check
  * what the kernel made effective, move the job in, tear it down (orphan marker if it refuses). */
 #include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -328,6 +329,15 @@ bool ls_sandbox_unavailable(const struct ls_error *err)
     default:
         return false;
     }
+}
+
+int ls_sandbox_open_dir(const struct ls_sandbox *sb)
+{
+    if (sb->version != LS_CG_V2 || !ls_sandbox_rel(sb)[0]) {
+        errno = EOPNOTSUPP;
+        return -1;
+    }
+    return open(sb->path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 }
 
 int ls_sandbox_enter(const struct ls_sandbox *sb, pid_t pid, struct ls_error *err)

@@ -47,19 +47,22 @@ struct ls_job {
     int marker_fd;  /* read end of the marker pipe: EOF once every job process is gone; the
                      * caller hands it to the keeper and closes it */
     bool timed_out; /* ls_job_wait ended the job at spec->timeout_ms */
+    bool in_cgroup; /* the shim was created in the cgroup given to ls_job_spawn */
 };
 
 #define LS_JOB_INIT                                                                                \
     {                                                                                              \
-        -1, false, -1, -1, NULL, -1, false                                                         \
+        -1, false, -1, -1, NULL, -1, false, false                                                  \
     }
 
 /* Sent to the shim: SIGKILL everything of the job now (the grace is over). Unlike SIGKILL of
  * the shim itself, this leaves nothing orphaned when the shim is a subreaper. */
 #define LS_SIG_KILL_NOW (SIGRTMAX - 1)
 
-/* Create the shim, parked until ls_job_start. */
-int ls_job_spawn(struct ls_job *job, const struct ls_job_spec *spec, struct ls_error *err);
+/* Create the shim, parked until ls_job_start. cgroup_fd >= 0: a cgroup v2 directory to
+ * create it in (job->in_cgroup says whether the kernel did; if not, move it there yourself). */
+int ls_job_spawn(struct ls_job *job, const struct ls_job_spec *spec, int cgroup_fd,
+                 struct ls_error *err);
 int ls_job_start(struct ls_job *job, struct ls_error *err);
 /* Forward signals until the shim (so the job and everything it started) is gone. A
  * terminating signal (INT, TERM, HUP, QUIT) forwarded, or spec->timeout_ms reached (the job

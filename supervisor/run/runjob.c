@@ -108,7 +108,10 @@ static int launch(const struct ls_runjob *rj, const struct ls_plan *plan, struct
                   const struct ls_job_spec *spec, struct ls_job *job, struct ls_keeper *keeper,
                   struct ls_error *err)
 {
-    if (ls_job_spawn(job, spec, err) < 0)
+    /* cgroup v2: the shim is created in its group, no cgroup.procs write (v1: moved below). */
+    _cleanup_close_ int cgroup_fd =
+        conf->kind == LS_CONFINE_CGROUP ? ls_sandbox_open_dir(&conf->sb) : -1;
+    if (ls_job_spawn(job, spec, cgroup_fd, err) < 0)
         return -1;
     if (!job->pidns)
         ls_warn("no pid namespace for the job (that needs root): a job that kills both its "
@@ -130,9 +133,14 @@ static int launch(const struct ls_runjob *rj, const struct ls_plan *plan, struct
         ls_job_abort(job);
         return -1;
     }
-    ls_trace_mark("spawn");
-    int entered = ls_confine_enter(conf, job->shim, err);
-    ls_trace_mark("cgroup-attach");
+    int entered = 0;
+    if (job->in_cgroup) {
+        ls_trace_mark("spawn-into-cgroup");
+    } else {
+        ls_trace_mark("spawn");
+        entered = ls_confine_enter(conf, job->shim, err);
+        ls_trace_mark("cgroup-attach");
+    }
     if (entered < 0 || ls_job_start(job, err) < 0) {
         ls_job_abort(job);
         return -1;

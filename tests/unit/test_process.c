@@ -32,7 +32,7 @@ static int run_job(char *const *argv, const struct ls_seccomp *sc, struct ls_err
     struct ls_job_spec spec = {
         .argv = argv, .envp = environ, .seccomp = sc, .sig = &sig, .no_pidns = no_pidns};
     struct ls_job job;
-    assert_int_equal(ls_job_spawn(&job, &spec, err), 0);
+    assert_int_equal(ls_job_spawn(&job, &spec, -1, err), 0);
     assert_int_equal(job.pidns, !no_pidns && geteuid() == 0);
     assert_int_equal(ls_job_start(&job, err), 0);
     int code = ls_job_wait(&job, err);
@@ -100,7 +100,7 @@ static void test_environment(void **state)
     char *argv[] = {"sh", "-c", "test \"$LLCSLICE_TEST_VAR\" = yes && test -z \"$HOME\"", NULL};
     struct ls_job_spec spec = {.argv = argv, .envp = envp, .sig = &sig, .no_pidns = no_pidns};
     struct ls_job job;
-    assert_int_equal(ls_job_spawn(&job, &spec, &err), 0);
+    assert_int_equal(ls_job_spawn(&job, &spec, -1, &err), 0);
     assert_int_equal(ls_job_start(&job, &err), 0);
     assert_int_equal(ls_job_wait(&job, &err), 0);
     ls_signals_restore(&sig);
@@ -173,7 +173,7 @@ static void test_signal_forwarded(void **state)
     struct ls_job_spec spec = {
         .argv = argv, .envp = environ, .sig = &sig, .no_pidns = no_pidns, .kill_after_ms = 600000};
     struct ls_job job;
-    assert_int_equal(ls_job_spawn(&job, &spec, &err), 0);
+    assert_int_equal(ls_job_spawn(&job, &spec, -1, &err), 0);
     assert_int_equal(ls_job_start(&job, &err), 0);
     for (int i = 0; i < 6000 && count_marker(marker) == 0; i++) /* up to a minute: slow is fine */
         usleep(10000);
@@ -197,7 +197,7 @@ static int run_graceful(char *const *argv, long long kill_after_ms, long long ti
                                .kill_after_ms = kill_after_ms,
                                .timeout_ms = timeout_ms};
     struct ls_job job;
-    assert_int_equal(ls_job_spawn(&job, &spec, &err), 0);
+    assert_int_equal(ls_job_spawn(&job, &spec, -1, &err), 0);
     assert_int_equal(ls_job_start(&job, &err), 0);
     if (send_term) {
         usleep(200000);
@@ -271,7 +271,7 @@ static void test_lock_fds_not_inherited(void **state)
     struct ls_job_spec spec = {
         .argv = argv, .envp = environ, .sig = &sig, .no_pidns = no_pidns, .kill_after_ms = 60000};
     struct ls_job job;
-    assert_int_equal(ls_job_spawn(&job, &spec, &err), 0);
+    assert_int_equal(ls_job_spawn(&job, &spec, -1, &err), 0);
     assert_int_equal(ls_job_start(&job, &err), 0);
     close(fd); /* our copy gone: the lock must be free while the job still runs */
     for (int i = 0; i < 30000 && count_marker(marker) == 0; i++) /* 5 min bound */
@@ -307,7 +307,7 @@ static void test_supervisor_killed(void **state)
         struct ls_job_spec spec = {
             .argv = argv, .envp = environ, .sig = &sig, .no_pidns = no_pidns};
         struct ls_job job;
-        if (ls_job_spawn(&job, &spec, &err) < 0 || ls_job_start(&job, &err) < 0)
+        if (ls_job_spawn(&job, &spec, -1, &err) < 0 || ls_job_start(&job, &err) < 0)
             _exit(1);
         ls_job_wait(&job, &err);
         _exit(0);
@@ -343,6 +343,71 @@ static void test_command_lookup(void **state)
     assert_non_null(strstr(err.msg, "is a directory"));
 }
 
+/* A cgroup v2 mount we may create groups in, or NULL (then the test is skipped). */
+static const char *cgroup2_mount(char *buf, size_t size)
+{
+    FILE *f = fopen("/proc/self/mounts", "re");
+    if (!f)
+        return NULL;
+    char dev[256], dir[4096], type[64];
+    const char *found = NULL;
+    while (!found && fscanf(f, "%255s %4095s %63s %*[^\n]", dev, dir, type) == 3)
+        if (!strcmp(type, "cgroup2") && access(dir, W_OK) == 0 && strlen(dir) < size)
+            found = strcpy(buf, dir);
+    fclose(f);
+    return found;
+}
+
+/* Spawned with a cgroup v2 directory, the shim (so the job) starts in that group; with a
+ * directory that is not a cgroup, it starts where we are and says so. */
+static void test_spawn_into_cgroup(void **state)
+{
+    (void)state;
+    char mnt[4096], group[4200], out[] = "/tmp/llcslice-cgtest-XXXXXX";
+    if (!cgroup2_mount(mnt, sizeof(mnt)))
+        skip();
+    snprintf(group, sizeof(group), "%s/llcslice-unit-%d", mnt, (int)getpid());
+    if (mkdir(group, 0755) < 0)
+        skip();
+    int ofd = mkstemp(out);
+    assert_true(ofd >= 0);
+    close(ofd);
+    char cmd[256];
+    snprintf(cmd, sizeof(cmd), "grep '^0::' /proc/self/cgroup > %s", out);
+    char *const argv[] = {"sh", "-c", cmd, NULL};
+    for (int into = 1; into >= 0; into--) {
+        int dfd = open(into ? group : "/tmp", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        assert_true(dfd >= 0);
+        struct ls_error err = {0};
+        struct ls_sigstate sig = {0};
+        assert_int_equal(ls_signals_block(&sig, &err), 0);
+        struct ls_job_spec spec = {
+            .argv = argv, .envp = environ, .sig = &sig, .no_pidns = no_pidns};
+        struct ls_job job;
+        assert_int_equal(ls_job_spawn(&job, &spec, dfd, &err), 0);
+        close(dfd);
+        assert_int_equal(job.in_cgroup, into);
+        assert_int_equal(ls_job_start(&job, &err), 0);
+        assert_int_equal(ls_job_wait(&job, &err), 0);
+        ls_signals_restore(&sig);
+        char line[4300] = "";
+        FILE *f = fopen(out, "re");
+        assert_non_null(f);
+        if (!fgets(line, sizeof(line), f))
+            line[0] = '\0';
+        fclose(f);
+        bool in_group = strstr(line, group + strlen(mnt)) != NULL;
+        if (in_group != (bool)into)
+            fail_msg("job's cgroup line '%s', group %s, spawned into it: %d", line, group, into);
+    }
+    unlink(out);
+    /* The group empties once the shim is reaped; a loaded kernel may lag: bounded retry. */
+    for (int i = 0; i < 6000 && rmdir(group) < 0 && errno == EBUSY; i++)
+        usleep(10000);
+    if (access(group, F_OK) == 0)
+        fail_msg("cannot remove %s", group);
+}
+
 static int use_fallback(void **state)
 {
     (void)state;
@@ -365,6 +430,7 @@ int main(void)
         BOTH(test_supervisor_killed),
         BOTH(test_leftovers_graceful),
         BOTH(test_escalation),
+        BOTH(test_spawn_into_cgroup),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

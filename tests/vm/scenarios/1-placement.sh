@@ -18,6 +18,12 @@ cpus=$(kv small cpus_allowed)
 grep -Eq "$WARN" "$W/small.err" && fail "run --cpus 4 (one node) printed a cross-node warning: $(err_of small)"
 [ -d "$CG$(kv small cgroup)" ] && fail "run --cpus 4 left its group $(kv small cgroup) behind"
 d1="--cpus 4: $cpus (LLC $(llcs_of "$cpus"), node $(kv small mems_allowed)) in $(kv small cgroup)"
+# cgroup v2: the job is created in its group (clone3 CLONE_INTO_CGROUP), never moved there
+LLCSLICE_TRACE_TIMING=1 llcslice run --cpus 1 -- true >"$W/clone.err" 2>&1 ||
+    fail "run --cpus 1 -- true failed: $(cat "$W/clone.err")"
+grep -q '^llcslice-timing: spawn-into-cgroup ' "$W/clone.err" && ! grep -q 'cgroup-attach' "$W/clone.err" ||
+    fail "the job was not created in its cgroup (clone3 CLONE_INTO_CGROUP): $(grep -o 'timing: [a-z-]*' "$W/clone.err" | tr '\n' ' ')"
+d1="$d1, created there by clone3"
 
 # --cpus 10
 biggest_node=0
