@@ -269,10 +269,16 @@ char *ls_waitq_describe(const struct ls_waitq *q, unsigned long long ticket, pid
     if (!f)
         return NULL;
     bool first = true;
+    size_t told = 0, more = 0;
     for (size_t i = 0; i < q->n; i++) {
         const struct ls_waiter *w = &q->w[i];
         if (!ls_waiter_ahead(w, ticket, pid))
             continue;
+        if (told == LS_WAITQ_DESCRIBE_MAX) {
+            more++;
+            continue;
+        }
+        told++;
         char cmd[160];
         ls_pid_cmdline(w->pid, cmd, sizeof(cmd));
         fprintf(f, "%swaiter pid %d (%s) %s", first ? "" : "; ", (int)w->pid, cmd,
@@ -298,6 +304,9 @@ char *ls_waitq_describe(const struct ls_waitq *q, unsigned long long ticket, pid
             sep = ",";
         }
     }
+    if (more) /* in parentheses: a "waiting for" line is not repeated as the count drops */
+        fprintf(f, " (and %zu more waiter%s ahead: `llcslice locks` lists them)", more,
+                more == 1 ? "" : "s");
     if (fclose(f) != 0) {
         free(buf);
         return NULL;

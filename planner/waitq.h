@@ -62,8 +62,11 @@ bool ls_waiter_ahead(const struct ls_waiter *w, unsigned long long ticket, pid_t
 int ls_waitq_apply(const struct ls_waitq *q, unsigned long long ticket, pid_t pid,
                    struct ls_snapshot *snap);
 
-/* "waiter pid 9 (llcslice run ...) reserves LLC 0-1 exclusive" for waiters ahead of
- * (ticket, pid), joined by "; "; "" when none. Caller frees; NULL on ENOMEM. */
+/* "waiter pid 9 (llcslice run ...) reserves LLC 0-1 exclusive" for the first
+ * LS_WAITQ_DESCRIBE_MAX waiters ahead of (ticket, pid), joined by "; ", then "(and N more
+ * waiters ahead: ...)"; "" when none. Each named waiter costs a /proc/<pid>/cmdline read,
+ * and a queue of hundreds is read by every waiter in it. Caller frees; NULL on ENOMEM. */
+#define LS_WAITQ_DESCRIBE_MAX 3
 char *ls_waitq_describe(const struct ls_waitq *q, unsigned long long ticket, pid_t pid);
 
 struct ls_wait_ticket {

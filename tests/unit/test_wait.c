@@ -441,6 +441,32 @@ static void test_leave_acquired_wakes_nobody(void **state)
     ls_snapshot_free(&s);
 }
 
+/* Who is ahead, for a long queue: the first three by name, the rest counted. */
+static void test_describe_long_queue(void **state)
+{
+    (void)state;
+    struct ls_waiter w[6];
+    memset(w, 0, sizeof(w));
+    for (int i = 0; i < 6; i++) {
+        w[i].ticket = (unsigned long long)i + 1;
+        w[i].pid = 999990 + i;
+        w[i].target_cpus = 1;
+        w[i].mode = LS_MODE_DEDICATED;
+    }
+    struct ls_waitq q = {w, 6};
+    char *text = ls_waitq_describe(&q, 6, 999995); /* five ahead of the last */
+    assert_non_null(text);
+    assert_contains(text, "waiter pid 999990 ");
+    assert_contains(text, "waiter pid 999992 ");
+    assert_null(strstr(text, "waiter pid 999993"));
+    assert_contains(text, "(and 2 more waiters ahead");
+    free(text);
+    text = ls_waitq_describe(&q, 4, 999993); /* three ahead: all named */
+    assert_non_null(text);
+    assert_null(strstr(text, "more waiter"));
+    free(text);
+}
+
 /* ---- anti-starvation ----------------------------------------------------------------- */
 
 /* A child that starts a 1-CPU dedicated job every 40 ms (each holds its CPU 150 ms when it
@@ -559,6 +585,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_waiter_leaving_wakes, setup_2x2, teardown),
         cmocka_unit_test_setup_teardown(test_wake_only_on_useful_release, setup_2x2, teardown),
         cmocka_unit_test_setup_teardown(test_leave_acquired_wakes_nobody, setup_2x2, teardown),
+        cmocka_unit_test(test_describe_long_queue),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
