@@ -121,6 +121,7 @@ struct ls_wait_wake {
     enum ls_mode mode;
     struct ls_wait_cover *cover;
     size_t ncover;
+    bool cover_ok; /* false before the first cover, or after one failed: wake on any change */
 };
 
 /* Start watching ld's dir for the waiter (ticket, pid). 0 with w->fd >= 0 when watching, -1

@@ -30,6 +30,7 @@ int ls_wait_wake_open(struct ls_wait_wake *w, const struct ls_lockdir *ld,
     w->mode = LS_MODE_SHARED;
     w->cover = NULL;
     w->ncover = 0;
+    w->cover_ok = false;
     w->fd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
     if (w->fd < 0)
         return -1;
@@ -65,11 +66,14 @@ int ls_wait_wake_cover(struct ls_wait_wake *w, const struct ls_waitq *q,
                        const struct ls_topology *topo, const ls_cpuset *allowed, enum ls_mode mode)
 {
     cover_clear(w);
+    w->cover_ok = false;
     w->topo = topo;
     w->allowed = allowed;
     w->mode = mode;
-    if (!q->n)
+    if (!q->n) {
+        w->cover_ok = true;
         return 0;
+    }
     w->cover = calloc(q->n, sizeof(*w->cover));
     if (!w->cover)
         return -1;
@@ -86,6 +90,7 @@ int ls_wait_wake_cover(struct ls_wait_wake *w, const struct ls_waitq *q,
             return -1;
         }
     }
+    w->cover_ok = true;
     return 0;
 }
 
@@ -160,22 +165,19 @@ static bool still_reserves(struct ls_wait_wake *w, const char *name, unsigned lo
     for (size_t i = 0; i < w->ncover && !c; i++)
         if (w->cover[i].ticket == ticket && w->cover[i].pid == pid)
             c = &w->cover[i];
-    if (!c)
-        return true; /* it reserved nothing: it can only take more */
+    if (!c) /* it reserved nothing (it can only take more), unless we lost track */
+        return w->cover_ok;
     struct ls_waiter now = {0};
-    bool kept = ls_waiter_read_file(w->ld, name, &now) &&
-                ls_cpuset_subset(&c->llc_ex, &now.llc_ex) &&
-                ls_cpuset_subset(&c->llc_sh, &now.llc_sh) && ls_cpuset_subset(&c->cpus, &now.cpus);
-    if (kept) {
-        ls_cpuset void_set = c->llc_ex;
-        c->llc_ex = now.llc_ex, now.llc_ex = void_set;
-        void_set = c->llc_sh;
-        c->llc_sh = now.llc_sh, now.llc_sh = void_set;
-        void_set = c->cpus;
-        c->cpus = now.cpus, now.cpus = void_set;
+    if (!ls_waiter_read_file(w->ld, name, &now) || !ls_cpuset_subset(&c->llc_ex, &now.llc_ex) ||
+        !ls_cpuset_subset(&c->llc_sh, &now.llc_sh) || !ls_cpuset_subset(&c->cpus, &now.cpus)) {
+        ls_waiter_free(&now);
+        return false;
     }
-    ls_waiter_free(&now);
-    return kept;
+    ls_cpuset_free(&c->llc_ex);
+    ls_cpuset_free(&c->llc_sh);
+    ls_cpuset_free(&c->cpus);
+    c->llc_ex = now.llc_ex, c->llc_sh = now.llc_sh, c->cpus = now.cpus; /* moved, not freed */
+    return true;
 }
 
 /* Whether an event can change what we may acquire: a lockfile closed (a holder released or

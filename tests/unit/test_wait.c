@@ -441,6 +441,43 @@ static void test_leave_acquired_wakes_nobody(void **state)
     ls_snapshot_free(&s);
 }
 
+/* A waiter ahead rewriting its reservation wakes us only when it gives something up. */
+static void test_rereserve_wakes_when_giving_up(void **state)
+{
+    struct env *e = *state;
+    struct ls_snapshot s;
+    snap_init(&s, &e->topo);
+    struct ls_request r2 = req_make(LS_MODE_EXCLUSIVE, 2), r4 = req_make(LS_MODE_EXCLUSIVE, 4);
+    struct ls_plan llc0, both, llc1;
+    plan_ok(&e->topo, "0-1", &s, &r2, &llc0);
+    plan_ok(&e->topo, "0-3", &s, &r4, &both);
+    plan_ok(&e->topo, "2-3", &s, &r2, &llc1);
+    struct ls_error err = {0};
+    struct ls_wait_ticket tk;
+    assert_int_equal(ls_wait_register(&e->ld, LS_MODE_EXCLUSIVE, 2, &tk, &err), 0);
+    assert_int_equal(ls_wait_reserve(&tk, &llc0, &err), 0);
+    struct ls_wait_wake w;
+    assert_int_equal(ls_wait_wake_open(&w, &e->ld, tk.ticket + 1, tk.pid), 0);
+    assert_int_equal(woken(&w), 0);
+    struct ls_waitq q;
+    assert_int_equal(ls_waitq_read(&e->ld, NULL, &q, &err), 0);
+    assert_int_equal(ls_wait_wake_cover(&w, &q, &e->topo, &e->allowed, LS_MODE_DEDICATED), 0);
+    ls_waitq_free(&q);
+
+    assert_int_equal(ls_wait_reserve(&tk, &both, &err), 0); /* LLC 0 still, and LLC 1 */
+    assert_int_equal(woken(&w), 0);
+    assert_set(&w.cover[0].llc_ex, "0-1");
+    assert_int_equal(ls_wait_reserve(&tk, &llc1, &err), 0); /* gives LLC 0 up */
+    assert_int_equal(woken(&w), 1);
+
+    ls_wait_wake_close(&w);
+    ls_wait_unregister(&tk);
+    ls_plan_free(&llc0);
+    ls_plan_free(&both);
+    ls_plan_free(&llc1);
+    ls_snapshot_free(&s);
+}
+
 /* Who is ahead, for a long queue: the first three by name, the rest counted. */
 static void test_describe_long_queue(void **state)
 {
@@ -585,6 +622,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_waiter_leaving_wakes, setup_2x2, teardown),
         cmocka_unit_test_setup_teardown(test_wake_only_on_useful_release, setup_2x2, teardown),
         cmocka_unit_test_setup_teardown(test_leave_acquired_wakes_nobody, setup_2x2, teardown),
+        cmocka_unit_test_setup_teardown(test_rereserve_wakes_when_giving_up, setup_2x2, teardown),
         cmocka_unit_test(test_describe_long_queue),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
