@@ -249,7 +249,7 @@ static int check_values(struct run_opts *o, struct run_values *v)
         return ls_usage_error("run", "%s", err.msg);
     /* Checked before anything is reserved (confine.c applies the same rules to slot jobs). */
     enum ls_cg_manager effective = v->manager;
-    if (!o->cgroup_manager && ls_cg_manager_effective(LS_CGM_AUTO, &effective, &err) < 0)
+    if (ls_cg_manager_effective(v->manager, &effective, &err) < 0) /* auto: also the env */
         return ls_usage_error("run", "%s", err.msg);
     if (effective == LS_CGM_SYSTEMD && o->cgroup_parent)
         return ls_usage_error("run", "--cgroup-parent is for the cgroupfs manager; with systemd, "

@@ -40,6 +40,11 @@ ok "bad --slice: 64"
 run_rc 64 "$BIN" run --lock-dir "$L" --cgroup-manager systemd --cgroup-parent /x -- true
 one_line_error "--slice"
 ok "--cgroup-parent with systemd: 64, points at --slice"
+mkdir "$T/auto-locks"
+LLCSLICE_CGROUP_MANAGER=systemd run_rc 64 "$BIN" run --lock-dir "$T/auto-locks" --cpus 1 --cgroup-manager auto --cgroup-parent /x -- true
+one_line_error "--slice"
+[[ -z $(ls "$T/auto-locks") ]] || fail "--cgroup-manager auto with LLCSLICE_CGROUP_MANAGER=systemd and --cgroup-parent reserved before it was refused"
+ok "--cgroup-manager auto takes LLCSLICE_CGROUP_MANAGER=systemd too: --cgroup-parent refused (64) before anything is reserved"
 mkdir "$T/fresh-locks"
 LLCSLICE_CGROUP_MANAGER=bogus run_rc 64 "$BIN" run --lock-dir "$T/fresh-locks" --cpus 1 -- true
 one_line_error "LLCSLICE_CGROUP_MANAGER: unknown cgroup manager 'bogus'"
