@@ -69,6 +69,10 @@ bool ls_sandbox_unavailable(const struct ls_error *err);
 /* The group's directory, opened for clone3(CLONE_INTO_CGROUP): a new process starts in it.
  * -1 with errno EOPNOTSUPP on cgroup v1 (no such clone there) or without a group. */
 int ls_sandbox_open_dir(const struct ls_sandbox *sb);
+/* Whether pid runs with the v2 group's effective CPUs and memory nodes (its Cpus_allowed_list
+ * and Mems_allowed_list). Kernels before 6.3 (and 6.1.25, 5.15.108: commit 42a11bf5c543) leave
+ * a process created there by CLONE_INTO_CGROUP on its parent's; false also when unreadable. */
+bool ls_sandbox_applied(const struct ls_sandbox *sb, pid_t pid);
 /* Move pid into the group (cgroup.procs / tasks). */
 int ls_sandbox_enter(const struct ls_sandbox *sb, pid_t pid, struct ls_error *err);
 /* Kill whatever is left, migrate stragglers, rmdir with EBUSY retried 5x10 ms, else leave an

@@ -340,6 +340,46 @@ int ls_sandbox_open_dir(const struct ls_sandbox *sb)
     return open(sb->path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 }
 
+/* The list after `key` in /proc/<pid>/status into out; -1 when unreadable. */
+static int status_list(pid_t pid, const char *key, ls_cpuset *out)
+{
+    char path[64];
+    snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
+    _cleanup_fclose_ FILE *f = fopen(path, "re");
+    _cleanup_free_ char *line = NULL;
+    size_t cap = 0, kl = strlen(key);
+    ssize_t n;
+    struct ls_error err = {0};
+    while (f && (n = getline(&line, &cap, f)) >= 0)
+        if (!strncmp(line, key, kl))
+            return ls_cpuset_parse_list(out, line + kl, (size_t)n - kl, path, &err);
+    return -1;
+}
+
+bool ls_sandbox_applied(const struct ls_sandbox *sb, pid_t pid)
+{
+    static const struct {
+        const char *status_key, *file;
+    } pairs[] = {{"Cpus_allowed_list:", "cpuset.cpus.effective"},
+                 {"Mems_allowed_list:", "cpuset.mems.effective"}};
+    if (sb->version != LS_CG_V2)
+        return false;
+    for (size_t i = 0; i < sizeof(pairs) / sizeof(pairs[0]); i++) {
+        ls_cpuset have = LS_CPUSET_INIT;
+        _cleanup_free_ char *got = NULL, *want = NULL;
+        char path[8300];
+        struct ls_error err = {0};
+        int same = status_list(pid, pairs[i].status_key, &have) < 0
+                       ? -1
+                       : ls_cg_effective_cmp(sb->path, pairs[i].file, &have, &got, &want, path,
+                                             sizeof(path), &err);
+        ls_cpuset_free(&have);
+        if (same != 1)
+            return false;
+    }
+    return true;
+}
+
 int ls_sandbox_enter(const struct ls_sandbox *sb, pid_t pid, struct ls_error *err)
 {
     if (!ls_sandbox_rel(sb)[0])

@@ -113,6 +113,12 @@ static int launch(const struct ls_runjob *rj, const struct ls_plan *plan, struct
         conf->kind == LS_CONFINE_CGROUP ? ls_sandbox_open_dir(&conf->sb) : -1;
     if (ls_job_spawn(job, spec, cgroup_fd, err) < 0)
         return -1;
+    if (job->in_cgroup && !ls_sandbox_applied(&conf->sb, job->shim)) {
+        /* An older kernel put it in the group but on our CPUs: start over, moved in below. */
+        ls_job_abort(job);
+        if (ls_job_spawn(job, spec, -1, err) < 0)
+            return -1;
+    }
     if (!job->pidns)
         ls_warn("no pid namespace for the job (that needs root): a job that kills both its "
                 "supervisor and its lock keeper (they run as the same user) could keep running "

@@ -307,7 +307,13 @@ static void test_enter_and_check_from_inside(void **state)
     assert_int_equal(ls_cg_owner_state(&o), LS_OWNER_ALIVE);
 
     struct kid k = spawn(0);
+    /* v2: what clone3 CLONE_INTO_CGROUP callers check (run falls back to this move if not) */
+    bool many = ls_cpuset_count(&two_cpus) > 1;
+    if (version == LS_CG_V2 && many)
+        assert_false(ls_sandbox_applied(&sb, k.pid)); /* still on all our CPUs */
     enter_ok(&sb, k.pid);
+    if (version == LS_CG_V2)
+        assert_true(ls_sandbox_applied(&sb, k.pid));
     struct seen s;
     let_go(&k, &s);
     assert_int_equal(reap(k.pid), 0);
