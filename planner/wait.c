@@ -217,7 +217,9 @@ int ls_plan_acquire_wait(const struct ls_topology *topo, const ls_cpuset *allowe
         bool have = false;
         char *who = NULL;
         int rr = reserve(&a, &p, &tk, &have, &who, err);
-        if (rr == 0)
+        /* Not on the first pass: it was busy on the queue read before we joined, and the
+         * re-read queue may already hold a change that freed what it was busy on. */
+        if (rr == 0 && attempt > 0)
             ls_wait_wake_cover(&wake, &p.queue, topo, allowed, req->mode); /* ENOMEM: none */
         ls_pass_free(&p);
         if (rr < 0)

@@ -123,33 +123,21 @@ static bool cpu_reserved(const struct ls_wait_wake *w, unsigned c)
 }
 
 /* Whether a release of this lock leaves us nothing new: what it frees, the reservations of
- * waiters ahead keep from us (our plan counts them as held). */
+ * waiters ahead keep from us (our plan counts them as held). A CPU reserved ahead, or an LLC
+ * reserved exclusively ahead or with every allowed CPU reserved ahead: no dedicated CPU, no
+ * whole LLC and no --perf service CPU left there for us. */
 static bool covered(const struct ls_wait_wake *w, enum ls_lock_kind kind, unsigned id)
 {
     if (!w->topo || w->mode == LS_MODE_SHARED)
         return false; /* shared jobs weigh every mark: any release may move them */
-    if (kind == LS_LOCK_CPU) {
-        if (cpu_reserved(w, id))
-            return true;
-        if (w->mode != LS_MODE_EXCLUSIVE || id > w->topo->max_cpu || w->topo->cpu_llc[id] < 0)
-            return false;
-        id = (unsigned)w->topo->cpu_llc[id]; /* exclusive: what counts is its LLC */
-    }
+    if (kind == LS_LOCK_CPU)
+        return cpu_reserved(w, id);
     if (id >= w->topo->nllcs)
         return false;
     const struct ls_llc *llc = &w->topo->llcs[id];
-    for (size_t i = 0; i < w->ncover; i++) {
-        const struct ls_wait_cover *c = &w->cover[i];
-        if (ls_cpuset_has(&c->llc_ex, id))
+    for (size_t i = 0; i < w->ncover; i++)
+        if (ls_cpuset_has(&w->cover[i].llc_ex, id))
             return true;
-        /* An exclusive request needs the whole LLC: any reservation in it keeps it from us. */
-        if (w->mode == LS_MODE_EXCLUSIVE &&
-            (ls_cpuset_has(&c->llc_sh, id) || ls_cpuset_intersects(&c->cpus, &llc->cpus)))
-            return true;
-    }
-    if (w->mode == LS_MODE_EXCLUSIVE)
-        return false;
-    /* A dedicated request takes CPUs: an LLC with none left for us frees nothing we can use. */
     for (size_t k = 0; k < llc->ncpus; k++)
         if (ls_cpuset_has(w->allowed, llc->cpu_list[k]) && !cpu_reserved(w, llc->cpu_list[k]))
             return false;
@@ -227,6 +215,16 @@ static int consume(struct ls_wait_wake *w)
         }
         if (n == 0)
             return found;
+        /* Departures with what they reserved first: a waiter that dies right after its
+         * rename has its lockfiles' closes in the same batch, judged without its cover. */
+        for (char *p = buf; p < buf + n;) {
+            const struct inotify_event *ev = (const struct inotify_event *)p;
+            unsigned long long ticket;
+            pid_t pid;
+            if (ev->len && ls_waitq_parse_done_name(ev->name, w->ld->prefix, &ticket, &pid))
+                uncover(w, ticket, pid);
+            p += sizeof(*ev) + ev->len;
+        }
         for (char *p = buf; p < buf + n;) {
             const struct inotify_event *ev = (const struct inotify_event *)p;
             if (relevant(w, ev))

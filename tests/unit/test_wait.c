@@ -359,6 +359,13 @@ static void test_wake_only_on_useful_release(void **state)
     touch_close(e, "t-llc-0.lock");
     assert_int_equal(woken(&w), 1);
 
+    /* One that dies right after its rename: its lockfiles' closes come before its done
+     * file's in the same batch, and are judged without its cover. */
+    assert_int_equal(ls_wait_wake_cover(&w, &q, &e->topo, &e->allowed, LS_MODE_DEDICATED), 0);
+    touch_close(e, "t-cpu-3.lock");
+    touch_close(e, "t-waitdone-00000000000000000001-7.lock");
+    assert_int_equal(woken(&w), 1);
+
     /* A waiter ahead leaving any other way (gave up, died) wakes us; one behind does not. */
     assert_int_equal(ls_wait_wake_cover(&w, &q, &e->topo, &e->allowed, LS_MODE_DEDICATED), 0);
     touch_unlink(e, "t-wait-00000000000000000003-9.lock");
@@ -380,16 +387,18 @@ static void test_wake_only_on_useful_release(void **state)
         touch_close(e, "t-llc-1.lock");
         assert_int_equal(woken(&w), by_mode[i].woken);
     }
-    /* An exclusive request cannot take an LLC anyone ahead reserves a CPU of. */
+    /* An exclusive request may still want a CPU of an LLC only partly reserved ahead (a
+     * --perf plan's service CPU): those releases wake it. */
     ls_cpuset_free(&ahead.llc_ex);
     ls_cpuset_free(&ahead.cpus);
     set_parse(&ahead.cpus, "3");
     both[0] = ahead;
     assert_int_equal(ls_wait_wake_cover(&w, &q, &e->topo, &e->allowed, LS_MODE_EXCLUSIVE), 0);
-    touch_close(e, "t-cpu-2.lock");
-    touch_close(e, "t-llc-1.lock");
+    touch_close(e, "t-cpu-3.lock");
     assert_int_equal(woken(&w), 0);
-    touch_close(e, "t-llc-0.lock");
+    touch_close(e, "t-llc-1.lock");
+    assert_int_equal(woken(&w), 1);
+    touch_close(e, "t-cpu-2.lock");
     assert_int_equal(woken(&w), 1);
 
     ls_wait_wake_close(&w);
