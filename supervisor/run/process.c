@@ -410,8 +410,8 @@ static pid_t fork_into_new_pidns(void)
 }
 
 /* fork() straight into the cgroup v2 directory cgroup_fd (clone3 CLONE_INTO_CGROUP, Linux
- * 5.7; what systemd and crun do): no cgroup.procs write afterwards, and the shim never runs
- * outside its CPUs. -1 with errno when the kernel or the group refuses. */
+ * 5.7; what systemd and crun do): no cgroup.procs write afterwards (whether an older kernel
+ * also applied the group's cpuset is the caller's check). -1 with errno when refused. */
 static pid_t fork_into_cgroup(int cgroup_fd, bool new_pidns)
 {
 #ifdef SYS_clone3
