@@ -13,6 +13,7 @@
 #include "internal.h"
 #include "systemd.h"
 #include "planner/cleanup.h"
+#include "planner/procstat.h"
 #include "planner/strv.h"
 
 static void add_warning(struct ls_sandbox *sb, const char *fmt, ...)
@@ -340,22 +341,6 @@ int ls_sandbox_open_dir(const struct ls_sandbox *sb)
     return open(sb->path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 }
 
-/* The list after `key` in /proc/<pid>/status into out; -1 when unreadable. */
-static int status_list(pid_t pid, const char *key, ls_cpuset *out)
-{
-    char path[64];
-    snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
-    _cleanup_fclose_ FILE *f = fopen(path, "re");
-    _cleanup_free_ char *line = NULL;
-    size_t cap = 0, kl = strlen(key);
-    ssize_t n;
-    struct ls_error err = {0};
-    while (f && (n = getline(&line, &cap, f)) >= 0)
-        if (!strncmp(line, key, kl))
-            return ls_cpuset_parse_list(out, line + kl, (size_t)n - kl, path, &err);
-    return -1;
-}
-
 bool ls_sandbox_applied(const struct ls_sandbox *sb, pid_t pid)
 {
     static const struct {
@@ -369,7 +354,9 @@ bool ls_sandbox_applied(const struct ls_sandbox *sb, pid_t pid)
         _cleanup_free_ char *got = NULL, *want = NULL;
         char path[8300];
         struct ls_error err = {0};
-        int same = status_list(pid, pairs[i].status_key, &have) < 0
+        char procdir[32];
+        snprintf(procdir, sizeof(procdir), "/proc/%d", (int)pid);
+        int same = ls_proc_status_list(procdir, pairs[i].status_key, &have, &err) <= 0
                        ? -1
                        : ls_cg_effective_cmp(sb->path, pairs[i].file, &have, &got, &want, path,
                                              sizeof(path), &err);

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "cleanup.h"
+#include "procstat.h"
 
 static int from_override(const struct ls_topology *topo, const char *text, const char *what,
                          ls_cpuset *out, struct ls_error *err)
@@ -62,22 +63,19 @@ static int from_affinity(ls_cpuset *out)
 
 static int from_status(ls_cpuset *out, struct ls_error *err)
 {
-    _cleanup_fclose_ FILE *f = fopen("/proc/self/status", "re");
-    if (!f)
+    struct ls_error perr = {0};
+    int r = ls_proc_status_list("/proc/self", "Cpus_allowed_list:", out, &perr);
+    if (r > 0)
+        return 0;
+    if (r < 0 && ls_error_set(&perr)) {
+        *err = perr; /* names the list that did not parse */
+        return -1;
+    }
+    if (r < 0)
         return ls_fail(err, LS_ERR_SYSTEM, errno,
                        "cannot find the allowed CPUs: sched_getaffinity failed and "
                        "/proc/self/status is unreadable (%s)",
                        strerror(errno));
-    _cleanup_free_ char *line = NULL;
-    size_t cap = 0;
-    ssize_t n;
-    static const char key[] = "Cpus_allowed_list:";
-    while ((n = getline(&line, &cap, f)) >= 0) {
-        if (strncmp(line, key, sizeof(key) - 1))
-            continue;
-        return ls_cpuset_parse_list(out, line + sizeof(key) - 1, (size_t)n - (sizeof(key) - 1),
-                                    "/proc/self/status Cpus_allowed_list", err);
-    }
     return ls_fail(err, LS_ERR_SYSTEM, ENOENT,
                    "cannot find the allowed CPUs: sched_getaffinity failed and "
                    "/proc/self/status has no Cpus_allowed_list");

@@ -1,4 +1,5 @@
 #include "procstat.h"
+#include "cleanup.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -71,4 +72,23 @@ int ls_proc_comm_read(pid_t pid, char *buf, size_t size)
     buf[c] = '\0';
     buf[strcspn(buf, "\n")] = '\0';
     return c > 0;
+}
+
+int ls_proc_status_list(const char *procdir, const char *key, ls_cpuset *out, struct ls_error *err)
+{
+    char path[128];
+    snprintf(path, sizeof(path), "%s/status", procdir);
+    _cleanup_fclose_ FILE *f = fopen(path, "re");
+    if (!f)
+        return -1;
+    _cleanup_free_ char *line = NULL;
+    size_t cap = 0, kl = strlen(key);
+    ssize_t n;
+    while ((n = getline(&line, &cap, f)) >= 0)
+        if (!strncmp(line, key, kl)) {
+            char what[192];
+            snprintf(what, sizeof(what), "%s %.*s", path, (int)(kl - 1), key);
+            return ls_cpuset_parse_list(out, line + kl, (size_t)n - kl, what, err) < 0 ? -1 : 1;
+        }
+    return 0;
 }

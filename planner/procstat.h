@@ -6,6 +6,9 @@
 #include <stddef.h>
 #include <sys/types.h>
 
+#include "cpuset.h"
+#include "error.h"
+
 struct ls_proc_stat {
     char state;               /* field 3: R, S, D, Z (zombie), X (dead), ... */
     pid_t ppid;               /* field 4 */
@@ -23,5 +26,10 @@ int ls_proc_stat_read(const char *procdir, struct ls_proc_stat *st);
 /* /proc/PID/comm into buf (NUL-terminated, without its newline; truncated to size - 1):
  * 1, 0 when it reads empty, -errno when it cannot be read (the process is gone: ENOENT). */
 int ls_proc_comm_read(pid_t pid, char *buf, size_t size);
+
+/* The list after `key` ("Cpus_allowed_list:", "Mems_allowed_list:") in <procdir>/status into
+ * out: 1, 0 when the file has no such line, -1 with errno when it cannot be read, or with err
+ * (named after the file) when the list does not parse. */
+int ls_proc_status_list(const char *procdir, const char *key, ls_cpuset *out, struct ls_error *err);
 
 #endif
