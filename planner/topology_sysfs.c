@@ -37,6 +37,7 @@ struct scan {
     int *package;   /* physical package id per CPU (-1 unknown), read lazily */
     int *group;     /* LLC group per CPU, -1 none yet */
     char **source;  /* per group: the file its CPU set came from */
+    int *glayout;   /* per group: its first CPU's layout (index into layouts), -1 none */
     size_t cap;     /* capacity of topo->llcs / source */
     char *conflict; /* which files disagree, when the cache groups overlap */
     /* <root>/sys/devices/system/cpu held open: "cpuN/cache/..." reads relative to it walk
@@ -285,13 +286,14 @@ static bool has_layout(const struct ls_sysfs *cache, const struct layout *l)
 }
 
 /* The highest-level Unified/Data cache index of cpu: -1 none, -2 error, else its number.
- * *cache is set to cpuN/cache (a view through the held cpu dir, nothing opened). A CPU with
- * the layout of CPUs scanned before costs two stats (has_layout); otherwise the full scan
- * reads every index's level, then types from the highest level down until one is Unified or
- * Data. */
-static int find_llc_index(struct scan *s, int cpu, long *level, struct ls_sysfs *cache,
+ * *cache is set to cpuN/cache (a view through the held cpu dir, nothing opened), *layout to
+ * the layout it has (index into s->layouts, -1 none recorded). A CPU with the layout of CPUs
+ * scanned before costs two stats (has_layout); otherwise the full scan reads every index's
+ * level, then types from the highest level down until one is Unified or Data. */
+static int find_llc_index(struct scan *s, int cpu, long *level, struct ls_sysfs *cache, int *layout,
                           struct ls_error *err)
 {
+    *layout = -1;
     char rel[32];
     snprintf(rel, sizeof(rel), "cpu%d/cache", cpu);
     if (ls_sysfs_view(cache, &s->cpu, rel) < 0) {
@@ -304,6 +306,7 @@ static int find_llc_index(struct scan *s, int cpu, long *level, struct ls_sysfs 
             continue;
         if (has_layout(cache, l)) {
             *level = l->level;
+            *layout = (int)i;
             return l->llc;
         }
     }
@@ -313,8 +316,10 @@ static int find_llc_index(struct scan *s, int cpu, long *level, struct ls_sysfs 
     if (r != 0)
         return r < 0 ? -2 : -1;
     int found = find_llc_full(cache, idx, n, level, err);
-    if (found >= 0 && n && s->nlayouts < MAX_LAYOUTS)
+    if (found >= 0 && n && s->nlayouts < MAX_LAYOUTS) {
+        *layout = (int)s->nlayouts;
         s->layouts[s->nlayouts++] = (struct layout){idx[n - 1], found, *level};
+    }
     return found;
 }
 
@@ -389,7 +394,7 @@ static int read_size_kb(const struct ls_sysfs *cache, int idx, unsigned long *ou
 }
 
 static int new_group(struct scan *s, const ls_cpuset *cpus, int level, unsigned long size_kb,
-                     const char *source, struct ls_error *err)
+                     const char *source, int layout, struct ls_error *err)
 {
     struct ls_topology *topo = s->topo;
     if (topo->nllcs == s->cap) {
@@ -402,11 +407,16 @@ static int new_group(struct scan *s, const ls_cpuset *cpus, int level, unsigned 
         if (!src)
             return ls_oom(err, "while reading the topology");
         s->source = src;
+        int *gl = realloc(s->glayout, cap * sizeof(*gl));
+        if (!gl)
+            return ls_oom(err, "while reading the topology");
+        s->glayout = gl;
         s->cap = cap;
     }
     struct ls_llc *l = &topo->llcs[topo->nllcs];
     memset(l, 0, sizeof(*l));
     s->source[topo->nllcs] = source ? strdup(source) : NULL;
+    s->glayout[topo->nllcs] = layout;
     topo->nllcs++;
     if ((source && !s->source[topo->nllcs - 1]) || ls_cpuset_copy(&l->cpus, cpus) < 0)
         return ls_oom(err, "while reading the topology");
@@ -431,8 +441,6 @@ static void drop_groups(struct scan *s)
         s->group[c] = -1;
 }
 
-/* Group CPUs by their LLC's shared CPU set. 0 ok, 1 the sets overlap (s->conflict says
- * which files), -1 error. CPUs with no cache information are left ungrouped. */
 /* The CPUs sharing cpu's LLC (index idx of cache), with cpu itself, and in path the file
  * they came from: the cache's shared set (cpu-list, else hex mask), or when that is empty
  * (ia64) or absent, the core's thread siblings (the cache is private to the core). */
@@ -468,6 +476,30 @@ static int read_shared(struct scan *s, const struct ls_sysfs *cache, int cpu, in
     return 0;
 }
 
+/* Whether cpu, which an earlier CPU's shared set put in group g, has g's cache layout (no
+ * index beyond it: one stat) and names g's CPUs in its own shared set: 1 yes, 0 no (the
+ * caller then scans it in full), -1 error. The shared set is read for every CPU: that is the
+ * sibling cross-check; the index's type file is not, its shared set standing for it. */
+static int member_agrees(struct scan *s, int cpu, int g, ls_cpuset *set, struct ls_error *err)
+{
+    if (s->glayout[g] < 0 || s->cpu.fd < 0)
+        return 0;
+    const struct layout *l = &s->layouts[s->glayout[g]];
+    char rel[64], path[4352];
+    struct ls_sysfs cache;
+    struct stat st;
+    snprintf(rel, sizeof(rel), "cpu%d/cache", cpu);
+    if (ls_sysfs_view(&cache, &s->cpu, rel) < 0)
+        return 0;
+    snprintf(rel, sizeof(rel), "index%d", l->max_index + 1);
+    int r = ls_sysfs_stat(&cache, rel, &st, AT_SYMLINK_NOFOLLOW);
+    if (r != -ENOENT && r != -ENOTDIR)
+        return 0;
+    if (read_shared(s, &cache, cpu, l->llc, set, path, sizeof(path), err) < 0)
+        return -1;
+    return ls_cpuset_equal(set, &s->topo->llcs[g].cpus);
+}
+
 /* Group CPUs by their LLC's shared CPU set. 0 ok, 1 the sets overlap (s->conflict says
  * which files), -1 error. CPUs with no cache information are left ungrouped. */
 static int group_by_cache(struct scan *s, struct ls_error *err)
@@ -476,9 +508,19 @@ static int group_by_cache(struct scan *s, struct ls_error *err)
     int ret = 0;
     LS_CPUSET_FOREACH(cpu, &s->topo->online)
     {
+        if (s->group[cpu] >= 0) {
+            int agree = member_agrees(s, cpu, s->group[cpu], &set, err);
+            if (agree < 0) {
+                ret = -1;
+                break;
+            }
+            if (agree)
+                continue;
+        }
         long level = 0;
         struct ls_sysfs cache;
-        int idx = find_llc_index(s, cpu, &level, &cache, err);
+        int layout = -1;
+        int idx = find_llc_index(s, cpu, &level, &cache, &layout, err);
         if (idx == -2) {
             ret = -1;
             break;
@@ -505,7 +547,7 @@ static int group_by_cache(struct scan *s, struct ls_error *err)
             if (clash < 0) {
                 unsigned long kb = 0;
                 if (read_size_kb(&cache, idx, &kb, err) < 0 ||
-                    new_group(s, &set, (int)level, kb, path, err) < 0) {
+                    new_group(s, &set, (int)level, kb, path, layout, err) < 0) {
                     ret = -1;
                     break;
                 }
@@ -567,7 +609,7 @@ static int group_by_package(struct scan *s, bool by_node, struct ls_error *err)
                 ls_cpuset_free(&set);
                 return ls_oom(err, "while reading the topology");
             }
-        if (new_group(s, &set, 0, 0, NULL, err) < 0) {
+        if (new_group(s, &set, 0, 0, NULL, -1, err) < 0) {
             ls_cpuset_free(&set);
             return -1;
         }
@@ -619,6 +661,7 @@ static void scan_free(struct scan *s)
         for (size_t i = 0; i < s->topo->nllcs; i++)
             free(s->source[i]);
     free(s->source);
+    free(s->glayout);
     free(s->conflict);
     ls_sysfs_close(&s->cpu);
     ls_sysfs_close(&s->node);

@@ -524,6 +524,15 @@ static void test_overlapping_groups(void **state)
     assert_warning(&t, "cpu3/cache/index3/shared_cpu_list (3)");
     assert_llcs(&t, "0-7");
     ls_topology_free(&t);
+    /* A CPU listed by an earlier one but with one more cache level: its LLC is that cache. */
+    make_host(8, 4, 1);
+    const char *d = "sys/devices/system/cpu/cpu%d/cache/index%d/%s";
+    put_f("4\n", d, 1, 4, "level");
+    put_f("Unified\n", d, 1, 4, "type");
+    put_f("0-7\n", d, 1, 4, "shared_cpu_list");
+    discover_ok(&t);
+    assert_warning(&t, "cpu1/cache/index4/shared_cpu_list (0-7)");
+    ls_topology_free(&t);
 }
 
 static void test_nul_terminated(void **state)
@@ -654,11 +663,12 @@ static void test_discover_errors(void **state)
     /* cpu dir present but empty. */
     put_f("x", "sys/devices/system/cpu/kernel_max");
     expect_discover_error(LS_ERR_USAGE, "sys/devices/system/cpu/online");
-    /* Unreadable: a directory where a file should be (fails even for root). */
+    /* Unreadable: a directory where a file should be (fails even for root). CPU 4 is the
+     * first of its LLC, whose cache files are all read (the others' shared sets only). */
     make_host(8, 4, 1);
-    rm("sys/devices/system/cpu/cpu5/cache/index3/type");
-    put_f("x", "sys/devices/system/cpu/cpu5/cache/index3/type/oops");
-    expect_discover_error(LS_ERR_SYSTEM, "cpu5/cache/index3/type");
+    rm("sys/devices/system/cpu/cpu4/cache/index3/type");
+    put_f("x", "sys/devices/system/cpu/cpu4/cache/index3/type/oops");
+    expect_discover_error(LS_ERR_SYSTEM, "cpu4/cache/index3/type");
     make_host(8, 4, 1);
     rm("sys/devices/system/cpu/online");
     put_f("x", "sys/devices/system/cpu/online/oops");
