@@ -172,7 +172,7 @@ static struct cell run_cell(const struct ls_topology *topo, const ls_cpuset *all
         double t1b = now_us();
         struct ls_waitq q = {0}; /* as ls_pass_discover: only when a flock is on the lock fs */
         if (ls_locktable_has_device(&table, ld->dev_major, ld->dev_minor) &&
-            ls_waitq_read(ld, &q, &err) < 0)
+            ls_waitq_read(ld, &table, &q, &err) < 0)
             die("wait queue", &err);
         ls_waitq_free(&q);
         double t2 = now_us();

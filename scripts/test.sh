@@ -37,8 +37,9 @@ in_dir() { (cd "$1" && shift && "$@"); }
 stage "build (RelWithDebInfo)" env BUILD_DIR=build ./scripts/build.sh
 stage "ctest: unit, host, vm" in_dir build ctest --output-on-failure -j1
 
-stage "build (Release, -O3): the optimiser's extra warnings must stay clean too" \
-    env BUILD_DIR=build-release BUILD_TYPE=Release ./scripts/build.sh -DLLCSLICE_VM_TESTS=OFF
+stage "build (Release, -O3, with bench/): the optimiser's extra warnings must stay clean too" \
+    env BUILD_DIR=build-release BUILD_TYPE=Release ./scripts/build.sh -DLLCSLICE_VM_TESTS=OFF \
+    -DLLCSLICE_BENCH=ON
 
 stage "build (ASan+UBSan)" \
     env BUILD_DIR=build-asan ./scripts/build.sh -DLLCSLICE_SANITIZE=ON -DLLCSLICE_VM_TESTS=OFF
