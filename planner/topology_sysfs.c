@@ -237,6 +237,31 @@ static int read_nodes(struct scan *s, struct ls_error *err)
     return read_distances(s, ids, n, err);
 }
 
+/* prefix, id in decimal, suffix into buf ("index" 3 "/shared_cpu_list"), truncated to size:
+ * the per-CPU file names, where snprintf's setup cost more than the rest of the scan. */
+static void id_path(char *buf, size_t size, const char *prefix, int id, const char *suffix)
+{
+    char digits[12], *d = digits + sizeof(digits);
+    unsigned v = id < 0 ? 0u - (unsigned)id : (unsigned)id;
+    *--d = '\0';
+    do
+        *--d = (char)('0' + v % 10);
+    while (v /= 10);
+    if (id < 0)
+        *--d = '-';
+    size_t used = 0;
+    const char *parts[] = {prefix, d, suffix};
+    for (size_t i = 0; i < 3 && size; i++) {
+        size_t n = strlen(parts[i]);
+        if (n > size - 1 - used)
+            n = size - 1 - used;
+        memcpy(buf + used, parts[i], n);
+        used += n;
+    }
+    if (size)
+        buf[used] = '\0';
+}
+
 static int package_of(struct scan *s, int cpu, struct ls_error *err)
 {
     if (s->package[cpu] != NO_PACKAGE)
@@ -277,11 +302,11 @@ static bool has_layout(const struct ls_sysfs *cache, const struct layout *l)
 {
     char rel[64];
     struct stat st;
-    snprintf(rel, sizeof(rel), "index%d", l->max_index + 1);
+    id_path(rel, sizeof(rel), "index", l->max_index + 1, "");
     int r = ls_sysfs_stat(cache, rel, &st, AT_SYMLINK_NOFOLLOW);
     if (r == 0 || (r != -ENOENT && r != -ENOTDIR))
         return false;
-    snprintf(rel, sizeof(rel), "index%d/type", l->llc);
+    id_path(rel, sizeof(rel), "index", l->llc, "/type");
     return ls_sysfs_stat(cache, rel, &st, 0) == 0 && S_ISREG(st.st_mode);
 }
 
@@ -295,7 +320,7 @@ static int find_llc_index(struct scan *s, int cpu, long *level, struct ls_sysfs 
 {
     *layout = -1;
     char rel[32];
-    snprintf(rel, sizeof(rel), "cpu%d/cache", cpu);
+    id_path(rel, sizeof(rel), "cpu", cpu, "/cache");
     if (ls_sysfs_view(cache, &s->cpu, rel) < 0) {
         ls_fail(err, LS_ERR_SYSTEM, ENAMETOOLONG, "%s/%s: path too long", s->cpu.rel, rel);
         return -2;
@@ -441,16 +466,16 @@ static void drop_groups(struct scan *s)
         s->group[c] = -1;
 }
 
-/* The CPUs sharing cpu's LLC (index idx of cache), with cpu itself, and in path the file
- * they came from: the cache's shared set (cpu-list, else hex mask), or when that is empty
- * (ia64) or absent, the core's thread siblings (the cache is private to the core). */
+/* The CPUs sharing cpu's LLC (index idx of cache), with cpu itself, and in path (NULL: not
+ * wanted) the file they came from: the cache's shared set (cpu-list, else hex mask), or when that
+ * is empty (ia64) or absent, the core's thread siblings (the cache is private to the core). */
 static int read_shared(struct scan *s, const struct ls_sysfs *cache, int cpu, int idx,
                        ls_cpuset *set, char *path, size_t size, struct ls_error *err)
 {
     char list[64], map[64], rel[64];
     const char *used = NULL;
-    snprintf(list, sizeof(list), "index%d/shared_cpu_list", idx);
-    snprintf(map, sizeof(map), "index%d/shared_cpu_map", idx);
+    id_path(list, sizeof(list), "index", idx, "/shared_cpu_list");
+    id_path(map, sizeof(map), "index", idx, "/shared_cpu_map");
     ls_cpuset_clear(set);
     int r = ls_sysfs_read_cpuset(cache, list, map, set, &used, err);
     if (r < 0)
@@ -469,9 +494,9 @@ static int read_shared(struct scan *s, const struct ls_sysfs *cache, int cpu, in
     }
     if (ls_cpuset_add(set, (unsigned)cpu) < 0)
         return ls_oom(err, "while reading the topology");
-    if (used)
+    if (path && used)
         ls_sysfs_path(cache, used, path, size);
-    else
+    else if (path)
         ls_sysfs_path(&s->cpu, rel, path, size);
     return 0;
 }
@@ -485,17 +510,17 @@ static int member_agrees(struct scan *s, int cpu, int g, ls_cpuset *set, struct 
     if (s->glayout[g] < 0 || s->cpu.fd < 0)
         return 0;
     const struct layout *l = &s->layouts[s->glayout[g]];
-    char rel[64], path[4352];
+    char rel[64];
     struct ls_sysfs cache;
     struct stat st;
-    snprintf(rel, sizeof(rel), "cpu%d/cache", cpu);
+    id_path(rel, sizeof(rel), "cpu", cpu, "/cache");
     if (ls_sysfs_view(&cache, &s->cpu, rel) < 0)
         return 0;
-    snprintf(rel, sizeof(rel), "index%d", l->max_index + 1);
+    id_path(rel, sizeof(rel), "index", l->max_index + 1, "");
     int r = ls_sysfs_stat(&cache, rel, &st, AT_SYMLINK_NOFOLLOW);
     if (r != -ENOENT && r != -ENOTDIR)
         return 0;
-    if (read_shared(s, &cache, cpu, l->llc, set, path, sizeof(path), err) < 0)
+    if (read_shared(s, &cache, cpu, l->llc, set, NULL, 0, err) < 0)
         return -1;
     return ls_cpuset_equal(set, &s->topo->llcs[g].cpus);
 }
