@@ -188,17 +188,6 @@ static int fill_node_llcs(struct ls_topology *topo, struct ls_error *err)
     return 0;
 }
 
-/* Cores by their lowest CPU, siblings ascending. */
-static int cmp_core_order(const void *a, const void *b, void *ctx)
-{
-    const struct ls_topology *topo = ctx;
-    unsigned x = *(const unsigned *)a, y = *(const unsigned *)b;
-    int cx = topo->cpu_core[x], cy = topo->cpu_core[y];
-    if (cx != cy)
-        return cx < cy ? -1 : 1;
-    return x < y ? -1 : x > y;
-}
-
 /* Each LLC's core_list and the widest core; a CPU whose core is unknown or lies outside its
  * LLC (siblings always share every cache level) is its own core. */
 static int fill_core_lists(struct ls_topology *topo, struct ls_error *err)
@@ -220,7 +209,8 @@ static int fill_core_lists(struct ls_topology *topo, struct ls_error *err)
             topo->cpu_core[c] = (int)c;
     }
     _cleanup_free_ unsigned *width = calloc(n, sizeof(unsigned));
-    if (!width)
+    _cleanup_free_ unsigned *slot = malloc(n * sizeof(unsigned));
+    if (!width || !slot)
         return ls_oom(err, "while building the topology");
     topo->max_threads = 1;
     for (size_t i = 0; i < topo->nllcs; i++) {
@@ -229,12 +219,25 @@ static int fill_core_lists(struct ls_topology *topo, struct ls_error *err)
         l->core_list = malloc((l->ncpus ? l->ncpus : 1) * sizeof(unsigned));
         if (!l->core_list)
             return ls_oom(err, "while building the topology");
-        memcpy(l->core_list, l->cpu_list, l->ncpus * sizeof(unsigned));
-        qsort_r(l->core_list, l->ncpus, sizeof(unsigned), cmp_core_order, topo);
         for (size_t k = 0; k < l->ncpus; k++) {
             unsigned w = ++width[topo->cpu_core[l->cpu_list[k]]];
             if (w > topo->max_threads)
                 topo->max_threads = w;
+        }
+        /* Cores by their lowest CPU, siblings ascending, without a sort: cpu_list ascends and
+         * a core's lead is its lowest CPU, so leads come in order and each core's slots start
+         * after the cores before it. */
+        unsigned next = 0;
+        for (size_t k = 0; k < l->ncpus; k++) {
+            unsigned cpu = l->cpu_list[k];
+            if ((unsigned)topo->cpu_core[cpu] == cpu) {
+                slot[cpu] = next;
+                next += width[cpu];
+            }
+        }
+        for (size_t k = 0; k < l->ncpus; k++) {
+            unsigned cpu = l->cpu_list[k];
+            l->core_list[slot[topo->cpu_core[cpu]]++] = cpu;
         }
     }
     return 0;
