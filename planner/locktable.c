@@ -153,78 +153,124 @@ static int cmp_entry(const void *a, const void *b)
     return (int)x->mode - (int)y->mode;
 }
 
-int ls_locktable_parse(struct ls_locktable *t, const char *text, size_t len, struct ls_error *err)
+/* Holders parsed so far, in file order. */
+struct parsed {
+    struct ls_lock_entry *v;
+    size_t n, cap;
+};
+
+/* Parse the whole lines of text[0, len) into p; with final, the last line even without its
+ * newline. The bytes consumed, or -1 on ENOMEM. */
+static ssize_t parse_lines(struct parsed *p, const char *text, size_t len, bool final)
 {
-    t->entries = NULL;
-    t->n = 0;
-    _cleanup_free_ struct ls_lock_entry *v = NULL;
-    size_t n = 0, cap = 0;
-    const char *end = text + len;
-    for (const char *line = text; line < end;) {
+    const char *end = text + len, *line = text;
+    while (line < end) {
         const char *nl = memchr(line, '\n', (size_t)(end - line));
+        if (!nl && !final)
+            break;
         size_t l = nl ? (size_t)(nl - line) : (size_t)(end - line);
         struct ls_lock_entry e = {0};
         bool ok = parse_line(line, l, &e);
         line = nl ? nl + 1 : end;
         if (!ok)
             continue;
-        if (n == cap) {
-            size_t nc = cap ? cap * 2 : 64;
-            struct ls_lock_entry *nv = realloc(v, nc * sizeof(*nv));
+        if (p->n == p->cap) {
+            size_t nc = p->cap ? p->cap * 2 : 64;
+            struct ls_lock_entry *nv = realloc(p->v, nc * sizeof(*nv));
             if (!nv)
-                return ls_fail(err, LS_ERR_SYSTEM, ENOMEM, "out of memory parsing /proc/locks");
-            v = nv;
-            cap = nc;
+                return -1;
+            p->v = nv;
+            p->cap = nc;
         }
-        v[n++] = e;
+        p->v[p->n++] = e;
     }
-    if (n)
-        qsort(v, n, sizeof(*v), cmp_entry);
-    t->entries = LS_STEAL(v);
-    t->n = n;
+    return line - text;
+}
+
+/* p sorted into t (p is emptied). */
+static void parsed_to_table(struct parsed *p, struct ls_locktable *t)
+{
+    if (p->n)
+        qsort(p->v, p->n, sizeof(*p->v), cmp_entry);
+    t->entries = p->v;
+    t->n = p->n;
+    *p = (struct parsed){0};
+}
+
+int ls_locktable_parse(struct ls_locktable *t, const char *text, size_t len, struct ls_error *err)
+{
+    t->entries = NULL;
+    t->n = 0;
+    struct parsed p = {0};
+    if (parse_lines(&p, text, len, true) < 0) {
+        free(p.v);
+        return ls_fail(err, LS_ERR_SYSTEM, ENOMEM, "out of memory parsing /proc/locks");
+    }
+    parsed_to_table(&p, t);
     return 0;
 }
 
-/* The whole file in *buf (caller frees), with the number of read() calls it took. */
-static int read_whole(const char *path, char **out, size_t *len, unsigned *calls,
+/* Read and parse path a chunk at a time, with the number of read() calls it took. No copy of
+ * the whole text is kept: with 10,000 holders it is three times the size of their table. */
+static int read_table(const char *path, struct ls_locktable *t, unsigned *calls,
                       struct ls_error *err)
 {
-    *out = NULL;
-    *len = 0;
+    t->entries = NULL;
+    t->n = 0;
     *calls = 0;
     _cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC);
     if (fd < 0)
         return ls_fail(err, LS_ERR_SYSTEM, errno,
                        "cannot read %s: %s (lock holders cannot be discovered without it)", path,
                        strerror(errno));
-    size_t cap = 1 << 16, used = 0;
+    const size_t cap = 1 << 16;
     _cleanup_free_ char *buf = malloc(cap);
     if (!buf)
         return ls_fail(err, LS_ERR_SYSTEM, ENOMEM, "out of memory reading %s", path);
+    struct parsed p = {0};
+    size_t have = 0;
+    bool skipping = false; /* in the rest of a line longer than the buffer */
+    unsigned long long total = 0;
     for (;;) {
-        if (used == cap) {
-            if (cap >= LOCKS_MAX_BYTES)
-                return ls_fail(err, LS_ERR_SYSTEM, EFBIG, "%s is larger than %llu bytes", path,
-                               LOCKS_MAX_BYTES);
-            char *nb = realloc(buf, cap * 2);
-            if (!nb)
-                return ls_fail(err, LS_ERR_SYSTEM, ENOMEM, "out of memory reading %s", path);
-            buf = nb;
-            cap *= 2;
-        }
-        ssize_t r = read(fd, buf + used, cap - used);
+        ssize_t r = read(fd, buf + have, cap - have);
+        if (r < 0 && errno == EINTR)
+            continue;
         if (r < 0) {
-            if (errno == EINTR)
-                continue;
-            return ls_fail(err, LS_ERR_SYSTEM, errno, "cannot read %s: %s", path, strerror(errno));
+            int e = errno;
+            free(p.v);
+            return ls_fail(err, LS_ERR_SYSTEM, e, "cannot read %s: %s", path, strerror(e));
         }
+        total += (unsigned long long)r;
+        if (total > LOCKS_MAX_BYTES) {
+            free(p.v);
+            return ls_fail(err, LS_ERR_SYSTEM, EFBIG, "%s is larger than %llu bytes", path,
+                           LOCKS_MAX_BYTES);
+        }
+        if (r > 0)
+            (*calls)++;
+        have += (size_t)r;
+        if (skipping) {
+            char *nl = memchr(buf, '\n', have);
+            size_t drop = nl ? (size_t)(nl + 1 - buf) : have;
+            memmove(buf, buf + drop, have - drop);
+            have -= drop;
+            skipping = !nl;
+        }
+        ssize_t used = parse_lines(&p, buf, have, r == 0);
+        if (used < 0) {
+            free(p.v);
+            return ls_fail(err, LS_ERR_SYSTEM, ENOMEM, "out of memory reading %s", path);
+        }
+        memmove(buf, buf + used, have - (size_t)used);
+        have -= (size_t)used;
         if (r == 0)
             break;
-        used += (size_t)r;
-        (*calls)++;
+        if (have == cap) { /* a line longer than the buffer (no lock line is): skip it */
+            skipping = true;
+            have = 0;
+        }
     }
-    *out = LS_STEAL(buf);
-    *len = used;
+    parsed_to_table(&p, t);
     return 0;
 }
 
@@ -254,6 +300,16 @@ static int table_union(struct ls_locktable *a, const struct ls_locktable *b)
 
 #define CONSISTENT_TRIES 4
 
+static bool tables_equal(const struct ls_locktable *a, const struct ls_locktable *b)
+{
+    if (a->n != b->n)
+        return false;
+    for (size_t i = 0; i < a->n; i++)
+        if (cmp_entry(&a->entries[i], &b->entries[i]) != 0)
+            return false;
+    return true;
+}
+
 int ls_locktable_read(struct ls_locktable *t, const char *path, struct ls_error *err)
 {
     t->entries = NULL;
@@ -262,41 +318,31 @@ int ls_locktable_read(struct ls_locktable *t, const char *path, struct ls_error 
         path = "/proc/locks";
     /* The kernel fills one read() from one walk of the lock list, but a walk yields about a
      * page: a longer file comes from several walks, and locks taken or dropped between them
-     * shift the rest, so a held lock can be missed. Such a read is repeated until two agree;
-     * if churn never lets them, the union of the last two is used (a lock in either was held
-     * a moment ago: never reported free by mistake, at worst busy a moment too long). */
-    _cleanup_free_ char *prev = NULL;
-    size_t prev_len = 0;
+     * shift the rest, so a held lock can be missed. Such a read is repeated until two parse
+     * to the same locks; if churn never lets them, the union of the last two is used (a lock
+     * in either was held a moment ago: never reported free by mistake, at worst busy a moment
+     * too long). */
+    struct ls_locktable prev = {0};
     for (int attempt = 0;; attempt++) {
-        char *buf;
-        size_t len;
         unsigned calls;
-        if (read_whole(path, &buf, &len, &calls, err) < 0)
+        if (read_table(path, t, &calls, err) < 0) {
+            ls_locktable_free(&prev);
             return -1;
-        bool settled = calls <= 1 || (prev && prev_len == len && memcmp(prev, buf, len) == 0);
+        }
+        bool settled = calls <= 1 || (attempt > 0 && tables_equal(&prev, t));
         if (settled || attempt + 1 >= CONSISTENT_TRIES) {
-            int rc = ls_locktable_parse(t, buf, len, err);
-            free(buf);
-            if (rc < 0)
-                return ls_error_prefix(err, "%s", path);
-            if (settled || !prev)
-                return 0;
-            struct ls_locktable old;
-            if (ls_locktable_parse(&old, prev, prev_len, err) < 0) {
-                ls_locktable_free(t);
-                return ls_error_prefix(err, "%s", path);
-            }
-            rc = table_union(t, &old);
-            ls_locktable_free(&old);
+            int rc = settled ? 0 : table_union(t, &prev);
+            ls_locktable_free(&prev);
             if (rc < 0) {
                 ls_locktable_free(t);
                 return ls_fail(err, LS_ERR_SYSTEM, ENOMEM, "out of memory reading %s", path);
             }
             return 0;
         }
-        free(prev);
-        prev = buf;
-        prev_len = len;
+        ls_locktable_free(&prev);
+        prev = *t;
+        t->entries = NULL;
+        t->n = 0;
     }
 }
 
