@@ -8,40 +8,41 @@ static void indent(struct ls_json *j)
         "\n                                                                "
         "                                                                ";
     size_t n = 1 + 2 * (size_t)j->depth;
-    fwrite(spaces, 1, n < sizeof(spaces) - 1 ? n : sizeof(spaces) - 1, j->out);
+    fwrite_unlocked(spaces, 1, n < sizeof(spaces) - 1 ? n : sizeof(spaces) - 1, j->out);
 }
 
 static void put_string(FILE *out, const char *s)
 {
-    fputc('"', out);
+    fputc_unlocked('"', out);
     for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
         switch (*p) {
         case '"':
-            fputs("\\\"", out);
+            fputs_unlocked("\\\"", out);
             break;
         case '\\':
-            fputs("\\\\", out);
+            fputs_unlocked("\\\\", out);
             break;
         case '\n':
-            fputs("\\n", out);
+            fputs_unlocked("\\n", out);
             break;
         case '\t':
-            fputs("\\t", out);
+            fputs_unlocked("\\t", out);
             break;
         case '\r':
-            fputs("\\r", out);
+            fputs_unlocked("\\r", out);
             break;
         default:
             if (*p < 0x20 || *p == 0x7f)
                 fprintf(out, "\\u%04x", *p);
             else
-                fputc(*p, out);
+                fputc_unlocked(*p, out);
         }
     }
-    fputc('"', out);
+    fputc_unlocked('"', out);
 }
 
-/* Numbers without printf: topo/locks print thousands of CPU ids. */
+/* Numbers without printf, and stdio without its per-call locking (one thread writes): topo
+ * and locks print thousands of CPU ids. */
 static void put_u64(FILE *out, unsigned long long v)
 {
     char t[24];
@@ -49,13 +50,13 @@ static void put_u64(FILE *out, unsigned long long v)
     do
         t[--n] = (char)('0' + v % 10);
     while ((v /= 10));
-    fwrite(t + n, 1, sizeof(t) - (size_t)n, out);
+    fwrite_unlocked(t + n, 1, sizeof(t) - (size_t)n, out);
 }
 
 static void put_i64(FILE *out, long long v)
 {
     if (v < 0) {
-        fputc('-', out);
+        fputc_unlocked('-', out);
         put_u64(out, 0ull - (unsigned long long)v);
     } else {
         put_u64(out, (unsigned long long)v);
@@ -65,13 +66,13 @@ static void put_i64(FILE *out, long long v)
 static void key(struct ls_json *j, const char *k)
 {
     if (j->depth > 0 && j->need_comma[j->depth])
-        fputc(',', j->out);
+        fputc_unlocked(',', j->out);
     if (j->depth > 0)
         indent(j);
     j->need_comma[j->depth] = true;
     if (k) {
         put_string(j->out, k);
-        fputs(j->pretty ? ": " : ":", j->out);
+        fputs_unlocked(j->pretty ? ": " : ":", j->out);
     }
 }
 
@@ -87,7 +88,7 @@ void ls_json_init(struct ls_json *j, FILE *out, bool pretty)
 static void open_(struct ls_json *j, const char *k, char c)
 {
     key(j, k);
-    fputc(c, j->out);
+    fputc_unlocked(c, j->out);
     if (j->depth < 63)
         j->depth++;
     j->need_comma[j->depth] = false;
@@ -100,7 +101,7 @@ static void close_(struct ls_json *j, char c)
         j->depth--;
     if (had)
         indent(j);
-    fputc(c, j->out);
+    fputc_unlocked(c, j->out);
 }
 
 void ls_json_obj_begin(struct ls_json *j, const char *k)
@@ -126,7 +127,7 @@ void ls_json_str(struct ls_json *j, const char *k, const char *val)
     if (val)
         put_string(j->out, val);
     else
-        fputs("null", j->out);
+        fputs_unlocked("null", j->out);
 }
 
 void ls_json_int(struct ls_json *j, const char *k, long long val)
@@ -144,13 +145,13 @@ void ls_json_uint(struct ls_json *j, const char *k, unsigned long long val)
 void ls_json_bool(struct ls_json *j, const char *k, bool val)
 {
     key(j, k);
-    fputs(val ? "true" : "false", j->out);
+    fputs_unlocked(val ? "true" : "false", j->out);
 }
 
 void ls_json_null(struct ls_json *j, const char *k)
 {
     key(j, k);
-    fputs("null", j->out);
+    fputs_unlocked("null", j->out);
 }
 
 void ls_json_double(struct ls_json *j, const char *k, double val)
@@ -162,20 +163,20 @@ void ls_json_double(struct ls_json *j, const char *k, double val)
 void ls_json_cpuset(struct ls_json *j, const char *k, const ls_cpuset *s)
 {
     key(j, k);
-    fputc('[', j->out);
+    fputc_unlocked('[', j->out);
     bool first = true;
     LS_CPUSET_FOREACH(c, s)
     {
         if (!first)
-            fputc(',', j->out);
+            fputc_unlocked(',', j->out);
         put_u64(j->out, (unsigned)c);
         first = false;
     }
-    fputc(']', j->out);
+    fputc_unlocked(']', j->out);
 }
 
 void ls_json_finish(struct ls_json *j)
 {
-    fputc('\n', j->out);
+    fputc_unlocked('\n', j->out);
     fflush(j->out);
 }
