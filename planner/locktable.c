@@ -10,6 +10,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -210,14 +211,16 @@ int ls_locktable_parse(struct ls_locktable *t, const char *text, size_t len, str
     return 0;
 }
 
-/* Read and parse path a chunk at a time, with the number of read() calls it took. No copy of
- * the whole text is kept: with 10,000 holders it is three times the size of their table. */
-static int read_table(const char *path, struct ls_locktable *t, unsigned *calls,
+/* Read and parse path a chunk at a time, with the number of read() calls it took and a
+ * digest of the text (FNV-1a, 64 bits). No copy of the whole text is kept: with 10,000
+ * holders it is three times the size of their table. */
+static int read_table(const char *path, struct ls_locktable *t, unsigned *calls, uint64_t *digest,
                       struct ls_error *err)
 {
     t->entries = NULL;
     t->n = 0;
     *calls = 0;
+    *digest = 0xcbf29ce484222325ull;
     _cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC);
     if (fd < 0)
         return ls_fail(err, LS_ERR_SYSTEM, errno,
@@ -248,6 +251,8 @@ static int read_table(const char *path, struct ls_locktable *t, unsigned *calls,
         }
         if (r > 0)
             (*calls)++;
+        for (ssize_t i = 0; i < r; i++)
+            *digest = (*digest ^ (unsigned char)buf[have + (size_t)i]) * 0x100000001b3ull;
         have += (size_t)r;
         if (skipping) {
             char *nl = memchr(buf, '\n', have);
@@ -318,18 +323,21 @@ int ls_locktable_read(struct ls_locktable *t, const char *path, struct ls_error 
         path = "/proc/locks";
     /* The kernel fills one read() from one walk of the lock list, but a walk yields about a
      * page: a longer file comes from several walks, and locks taken or dropped between them
-     * shift the rest, so a held lock can be missed. Such a read is repeated until two parse
-     * to the same locks; if churn never lets them, the union of the last two is used (a lock
-     * in either was held a moment ago: never reported free by mistake, at worst busy a moment
-     * too long). */
+     * shift the rest, so a held lock can be missed. Such a read is repeated until two agree
+     * (the same text, by digest, and the same locks); if churn never lets them, the union of the
+     * last two is used (a lock in either was held a moment ago: never reported free by mistake, at
+     * worst busy a moment too long). */
     struct ls_locktable prev = {0};
+    uint64_t prev_digest = 0;
     for (int attempt = 0;; attempt++) {
         unsigned calls;
-        if (read_table(path, t, &calls, err) < 0) {
+        uint64_t digest;
+        if (read_table(path, t, &calls, &digest, err) < 0) {
             ls_locktable_free(&prev);
             return -1;
         }
-        bool settled = calls <= 1 || (attempt > 0 && tables_equal(&prev, t));
+        bool settled =
+            calls <= 1 || (attempt > 0 && digest == prev_digest && tables_equal(&prev, t));
         if (settled || attempt + 1 >= CONSISTENT_TRIES) {
             int rc = settled ? 0 : table_union(t, &prev);
             ls_locktable_free(&prev);
@@ -341,6 +349,7 @@ int ls_locktable_read(struct ls_locktable *t, const char *path, struct ls_error 
         }
         ls_locktable_free(&prev);
         prev = *t;
+        prev_digest = digest;
         t->entries = NULL;
         t->n = 0;
     }

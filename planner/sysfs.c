@@ -150,7 +150,6 @@ void ls_sysfs_root(struct ls_sysfs *d, const struct ls_root *root)
     d->rel[0] = '\0';
 }
 
-/* "<d->rel>/<rel>" (root-relative) into buf. */
 /* a "/" b into buf, without the slash when either is empty. Not snprintf: discovery joins
  * paths a few times per CPU, and snprintf's setup was most of its instructions. 0 or
  * -ENAMETOOLONG. */
@@ -166,6 +165,7 @@ static int path_join(char *buf, size_t size, const char *a, const char *b)
     return 0;
 }
 
+/* "<d->rel>/<rel>" (root-relative) into buf. */
 static int join(const struct ls_sysfs *d, const char *rel, char *buf, size_t size)
 {
     return path_join(buf, size, d->rel, rel);

@@ -37,7 +37,6 @@ struct scan {
     int *package;   /* physical package id per CPU (-1 unknown), read lazily */
     int *group;     /* LLC group per CPU, -1 none yet */
     char **source;  /* per group: the file its CPU set came from */
-    int *glayout;   /* per group: its first CPU's layout (index into layouts), -1 none */
     size_t cap;     /* capacity of topo->llcs / source */
     char *conflict; /* which files disagree, when the cache groups overlap */
     /* <root>/sys/devices/system/cpu held open: "cpuN/cache/..." reads relative to it walk
@@ -311,14 +310,13 @@ static bool has_layout(const struct ls_sysfs *cache, const struct layout *l)
 }
 
 /* The highest-level Unified/Data cache index of cpu: -1 none, -2 error, else its number.
- * *cache is set to cpuN/cache (a view through the held cpu dir, nothing opened), *layout to
- * the layout it has (index into s->layouts, -1 none recorded). A CPU with the layout of CPUs
- * scanned before costs two stats (has_layout); otherwise the full scan reads every index's
- * level, then types from the highest level down until one is Unified or Data. */
-static int find_llc_index(struct scan *s, int cpu, long *level, struct ls_sysfs *cache, int *layout,
+ * *cache is set to cpuN/cache (a view through the held cpu dir, nothing opened). A CPU with
+ * the layout of CPUs scanned before costs two stats (has_layout); otherwise the full scan
+ * reads every index's level, then types from the highest level down until one is Unified or
+ * Data. */
+static int find_llc_index(struct scan *s, int cpu, long *level, struct ls_sysfs *cache,
                           struct ls_error *err)
 {
-    *layout = -1;
     char rel[32];
     id_path(rel, sizeof(rel), "cpu", cpu, "/cache");
     if (ls_sysfs_view(cache, &s->cpu, rel) < 0) {
@@ -331,7 +329,6 @@ static int find_llc_index(struct scan *s, int cpu, long *level, struct ls_sysfs 
             continue;
         if (has_layout(cache, l)) {
             *level = l->level;
-            *layout = (int)i;
             return l->llc;
         }
     }
@@ -341,10 +338,8 @@ static int find_llc_index(struct scan *s, int cpu, long *level, struct ls_sysfs 
     if (r != 0)
         return r < 0 ? -2 : -1;
     int found = find_llc_full(cache, idx, n, level, err);
-    if (found >= 0 && n && s->nlayouts < MAX_LAYOUTS) {
-        *layout = (int)s->nlayouts;
+    if (found >= 0 && n && s->nlayouts < MAX_LAYOUTS)
         s->layouts[s->nlayouts++] = (struct layout){idx[n - 1], found, *level};
-    }
     return found;
 }
 
@@ -419,7 +414,7 @@ static int read_size_kb(const struct ls_sysfs *cache, int idx, unsigned long *ou
 }
 
 static int new_group(struct scan *s, const ls_cpuset *cpus, int level, unsigned long size_kb,
-                     const char *source, int layout, struct ls_error *err)
+                     const char *source, struct ls_error *err)
 {
     struct ls_topology *topo = s->topo;
     if (topo->nllcs == s->cap) {
@@ -432,16 +427,11 @@ static int new_group(struct scan *s, const ls_cpuset *cpus, int level, unsigned 
         if (!src)
             return ls_oom(err, "while reading the topology");
         s->source = src;
-        int *gl = realloc(s->glayout, cap * sizeof(*gl));
-        if (!gl)
-            return ls_oom(err, "while reading the topology");
-        s->glayout = gl;
         s->cap = cap;
     }
     struct ls_llc *l = &topo->llcs[topo->nllcs];
     memset(l, 0, sizeof(*l));
     s->source[topo->nllcs] = source ? strdup(source) : NULL;
-    s->glayout[topo->nllcs] = layout;
     topo->nllcs++;
     if ((source && !s->source[topo->nllcs - 1]) || ls_cpuset_copy(&l->cpus, cpus) < 0)
         return ls_oom(err, "while reading the topology");
@@ -466,13 +456,19 @@ static void drop_groups(struct scan *s)
         s->group[c] = -1;
 }
 
-/* The CPUs sharing cpu's LLC (index idx of cache), with cpu itself, and in path (NULL: not
- * wanted) the file they came from: the cache's shared set (cpu-list, else hex mask), or when that
- * is empty (ia64) or absent, the core's thread siblings (the cache is private to the core). */
+/* Which file a shared set came from, for messages: rel below dir. */
+struct shared_src {
+    const struct ls_sysfs *dir;
+    char rel[64];
+};
+
+/* The CPUs sharing cpu's LLC (index idx of cache), with cpu itself, and in src the file they
+ * came from: the cache's shared set (cpu-list, else hex mask), or when that is empty (ia64) or
+ * absent, the core's thread siblings (the cache is private to the core). */
 static int read_shared(struct scan *s, const struct ls_sysfs *cache, int cpu, int idx,
-                       ls_cpuset *set, char *path, size_t size, struct ls_error *err)
+                       ls_cpuset *set, struct shared_src *src, struct ls_error *err)
 {
-    char list[64], map[64], rel[64];
+    char list[64], map[64];
     const char *used = NULL;
     id_path(list, sizeof(list), "index", idx, "/shared_cpu_list");
     id_path(map, sizeof(map), "index", idx, "/shared_cpu_map");
@@ -482,11 +478,14 @@ static int read_shared(struct scan *s, const struct ls_sysfs *cache, int cpu, in
         return -1;
     if (r == 0)
         ls_cpuset_and(set, &s->topo->online);
+    src->dir = cache;
+    const char *name = used ? used : list; /* both shorter than rel: built above */
+    memcpy(src->rel, name, strlen(name) + 1);
     if (r == 1 || ls_cpuset_empty(set)) {
-        snprintf(rel, sizeof(rel), "cpu%d/topology/thread_siblings_list", cpu);
+        src->dir = &s->cpu;
+        id_path(src->rel, sizeof(src->rel), "cpu", cpu, "/topology/thread_siblings_list");
         ls_cpuset_clear(set);
-        used = NULL;
-        r = ls_sysfs_read_cpuset(&s->cpu, rel, NULL, set, NULL, err);
+        r = ls_sysfs_read_cpuset(&s->cpu, src->rel, NULL, set, NULL, err);
         if (r < 0)
             return -1;
         if (r == 0)
@@ -494,35 +493,7 @@ static int read_shared(struct scan *s, const struct ls_sysfs *cache, int cpu, in
     }
     if (ls_cpuset_add(set, (unsigned)cpu) < 0)
         return ls_oom(err, "while reading the topology");
-    if (path && used)
-        ls_sysfs_path(cache, used, path, size);
-    else if (path)
-        ls_sysfs_path(&s->cpu, rel, path, size);
     return 0;
-}
-
-/* Whether cpu, which an earlier CPU's shared set put in group g, has g's cache layout (no
- * index beyond it: one stat) and names g's CPUs in its own shared set: 1 yes, 0 no (the
- * caller then scans it in full), -1 error. The shared set is read for every CPU: that is the
- * sibling cross-check; the index's type file is not, its shared set standing for it. */
-static int member_agrees(struct scan *s, int cpu, int g, ls_cpuset *set, struct ls_error *err)
-{
-    if (s->glayout[g] < 0 || s->cpu.fd < 0)
-        return 0;
-    const struct layout *l = &s->layouts[s->glayout[g]];
-    char rel[64];
-    struct ls_sysfs cache;
-    struct stat st;
-    id_path(rel, sizeof(rel), "cpu", cpu, "/cache");
-    if (ls_sysfs_view(&cache, &s->cpu, rel) < 0)
-        return 0;
-    id_path(rel, sizeof(rel), "index", l->max_index + 1, "");
-    int r = ls_sysfs_stat(&cache, rel, &st, AT_SYMLINK_NOFOLLOW);
-    if (r != -ENOENT && r != -ENOTDIR)
-        return 0;
-    if (read_shared(s, &cache, cpu, l->llc, set, NULL, 0, err) < 0)
-        return -1;
-    return ls_cpuset_equal(set, &s->topo->llcs[g].cpus);
 }
 
 /* Group CPUs by their LLC's shared CPU set. 0 ok, 1 the sets overlap (s->conflict says
@@ -533,33 +504,26 @@ static int group_by_cache(struct scan *s, struct ls_error *err)
     int ret = 0;
     LS_CPUSET_FOREACH(cpu, &s->topo->online)
     {
-        if (s->group[cpu] >= 0) {
-            int agree = member_agrees(s, cpu, s->group[cpu], &set, err);
-            if (agree < 0) {
-                ret = -1;
-                break;
-            }
-            if (agree)
-                continue;
-        }
         long level = 0;
         struct ls_sysfs cache;
-        int layout = -1;
-        int idx = find_llc_index(s, cpu, &level, &cache, &layout, err);
+        int idx = find_llc_index(s, cpu, &level, &cache, err);
         if (idx == -2) {
             ret = -1;
             break;
         }
         if (idx < 0)
             continue;
-        char path[4352];
-        if (read_shared(s, &cache, cpu, idx, &set, path, sizeof(path), err) < 0) {
+        struct shared_src src;
+        if (read_shared(s, &cache, cpu, idx, &set, &src, err) < 0) {
             ret = -1;
             break;
         }
         int g = s->group[cpu];
         if (g >= 0 && ls_cpuset_equal(&set, &s->topo->llcs[g].cpus))
             continue;
+        /* Formatted only for a new group or a conflict: most CPUs agree with their group. */
+        char path[4352];
+        ls_sysfs_path(src.dir, src.rel, path, sizeof(path));
         if (g < 0) {
             int clash = -1;
             LS_CPUSET_FOREACH(other, &set)
@@ -572,7 +536,7 @@ static int group_by_cache(struct scan *s, struct ls_error *err)
             if (clash < 0) {
                 unsigned long kb = 0;
                 if (read_size_kb(&cache, idx, &kb, err) < 0 ||
-                    new_group(s, &set, (int)level, kb, path, layout, err) < 0) {
+                    new_group(s, &set, (int)level, kb, path, err) < 0) {
                     ret = -1;
                     break;
                 }
@@ -634,7 +598,7 @@ static int group_by_package(struct scan *s, bool by_node, struct ls_error *err)
                 ls_cpuset_free(&set);
                 return ls_oom(err, "while reading the topology");
             }
-        if (new_group(s, &set, 0, 0, NULL, -1, err) < 0) {
+        if (new_group(s, &set, 0, 0, NULL, err) < 0) {
             ls_cpuset_free(&set);
             return -1;
         }
@@ -686,7 +650,6 @@ static void scan_free(struct scan *s)
         for (size_t i = 0; i < s->topo->nllcs; i++)
             free(s->source[i]);
     free(s->source);
-    free(s->glayout);
     free(s->conflict);
     ls_sysfs_close(&s->cpu);
     ls_sysfs_close(&s->node);

@@ -10,14 +10,17 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
+#include <sys/ioctl.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 #include <sys/vfs.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -410,6 +413,72 @@ static void test_mountinfo(void **state)
     assert_string_equal(fs, "");
 }
 
+/* Until the reader has taken everything written to the FIFO fd. */
+static void drained(int fd)
+{
+    int left = 1;
+    while (ioctl(fd, FIONREAD, &left) == 0 && left > 0)
+        usleep(1000);
+}
+
+/* Two reads that each took two read() calls and lost the same lock at the boundary (churn in
+ * a POSIX line moved it) parse to the same locks but differ in text: they do not agree, and
+ * the reads that follow find the lock. A FIFO per read stands in for /proc/locks, renamed
+ * into place before the last one is closed, each served in two read() calls. */
+static void test_read_torn_twice(void **state)
+{
+    (void)state;
+    static const char *const first[4] = {
+        "1: POSIX  ADVISORY  WRITE 10 00:2d:100 0 EOF\n2: FLOCK  ADVISORY  WRITE 5 00:2d:1 0 EOF\n",
+        "1: POSIX  ADVISORY  WRITE 11 00:2d:101 0 EOF\n2: FLOCK  ADVISORY  WRITE 5 00:2d:1 0 EOF\n",
+        "1: FLOCK  ADVISORY  WRITE 5 00:2d:1 0 EOF\n2: FLOCK  ADVISORY  WRITE 6 00:2d:2 0 EOF\n",
+        "1: FLOCK  ADVISORY  WRITE 5 00:2d:1 0 EOF\n2: FLOCK  ADVISORY  WRITE 6 00:2d:2 0 EOF\n"};
+    static const char second[] = "3: FLOCK  ADVISORY  WRITE 7 00:2d:3 0 EOF\n";
+    char dir[] = "/tmp/llcslice-test-XXXXXX";
+    assert_non_null(mkdtemp(dir));
+    char path[256], next[256];
+    snprintf(path, sizeof(path), "%s/locks", dir);
+    snprintf(next, sizeof(next), "%s/next", dir);
+    pid_t writer = fork();
+    assert_true(writer >= 0);
+    if (writer == 0) {
+        int prev = -1;
+        for (int i = 0; i < 4; i++) {
+            /* O_RDWR: a FIFO opens without a reader; the reader sees EOF once it is closed. */
+            if (mkfifo(next, 0600) < 0)
+                _exit(1);
+            int fd = open(next, O_RDWR);
+            if (fd < 0 || rename(next, path) < 0)
+                _exit(1);
+            if (prev >= 0)
+                close(prev);
+            if (write(fd, first[i], strlen(first[i])) < 0)
+                _exit(1);
+            drained(fd);
+            if (write(fd, second, strlen(second)) < 0)
+                _exit(1);
+            drained(fd);
+            prev = fd;
+        }
+        close(prev);
+        _exit(0);
+    }
+    while (access(path, F_OK) < 0)
+        usleep(1000);
+    struct ls_locktable t;
+    struct ls_error err = {0};
+    int rc = ls_locktable_read(&t, path, &err);
+    kill(writer, SIGKILL); /* a reader that stopped early leaves it waiting */
+    waitpid(writer, NULL, 0);
+    unlink(path);
+    unlink(next);
+    rmdir(dir);
+    assert_int_equal(rc, 0);
+    assert_int_equal(t.n, 3);
+    assert_int_equal(find(&t, 0, 0x2d, 2, NULL), 1);
+    ls_locktable_free(&t);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -417,6 +486,7 @@ int main(void)
         cmocka_unit_test(test_parse_garbage),
         cmocka_unit_test(test_parse_100k),
         cmocka_unit_test(test_read_file),
+        cmocka_unit_test(test_read_torn_twice),
         cmocka_unit_test(test_real_rootfs),
         cmocka_unit_test_teardown(test_real_tmpfs, umount_tmpfs),
         cmocka_unit_test(test_mountinfo),

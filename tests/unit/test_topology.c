@@ -533,6 +533,12 @@ static void test_overlapping_groups(void **state)
     discover_ok(&t);
     assert_warning(&t, "cpu1/cache/index4/shared_cpu_list (0-7)");
     ls_topology_free(&t);
+    /* Listed by an earlier one, but its L3 has no type: its LLC is its L2. */
+    make_host(8, 4, 1);
+    rm("sys/devices/system/cpu/cpu5/cache/index3/type");
+    discover_ok(&t);
+    assert_warning(&t, "cpu5/cache/index2/shared_cpu_list (4-5)");
+    ls_topology_free(&t);
 }
 
 static void test_nul_terminated(void **state)
@@ -663,12 +669,11 @@ static void test_discover_errors(void **state)
     /* cpu dir present but empty. */
     put_f("x", "sys/devices/system/cpu/kernel_max");
     expect_discover_error(LS_ERR_USAGE, "sys/devices/system/cpu/online");
-    /* Unreadable: a directory where a file should be (fails even for root). CPU 4 is the
-     * first of its LLC, whose cache files are all read (the others' shared sets only). */
+    /* Unreadable: a directory where a file should be (fails even for root). */
     make_host(8, 4, 1);
-    rm("sys/devices/system/cpu/cpu4/cache/index3/type");
-    put_f("x", "sys/devices/system/cpu/cpu4/cache/index3/type/oops");
-    expect_discover_error(LS_ERR_SYSTEM, "cpu4/cache/index3/type");
+    rm("sys/devices/system/cpu/cpu5/cache/index3/type");
+    put_f("x", "sys/devices/system/cpu/cpu5/cache/index3/type/oops");
+    expect_discover_error(LS_ERR_SYSTEM, "cpu5/cache/index3/type");
     make_host(8, 4, 1);
     rm("sys/devices/system/cpu/online");
     put_f("x", "sys/devices/system/cpu/online/oops");
