@@ -135,7 +135,8 @@ for t in $TOPOLOGIES; do
     done
     tr -d '\r' <"$log" | sed -n "$((shown + 1)),\$p" | grep -E '^(LLCSLICE-|# )' | sed "s/^/  [$t] /" || true
 
-    guest_boot=$(tr -d '\r' <"$log" | awk '$1 == "LLCSLICE-BOOTED" { print $3; exit }')
+    # awk reads to the end: one that exits early can SIGPIPE tr, and pipefail then ends the script
+    guest_boot=$(tr -d '\r' <"$log" | awk '$1 == "LLCSLICE-BOOTED" && g == "" { g = $3 } END { print g }')
     host_boot=-
     [[ -n $booted ]] && host_boot=$(secs "$t0" "$booted")
     status=ok
