@@ -27,8 +27,10 @@ setsid perl -e 'use Fcntl qw(:flock); my $d = shift; for my $w (1..4) { next if 
 churn=$!
 PIDS+=($churn)
 trap 'kill -KILL -- -$churn 2>/dev/null || true; cleanup' EXIT
-for _ in $(seq 6000); do (($(wc -c </proc/locks) > 8192)) && break; sleep 0.05; done
-(($(wc -c </proc/locks) > 8192)) || fail "the churn did not grow /proc/locks past two pages in 5 min"
+# Seen once is enough: the churn's lock count swings, so /proc/locks crosses two pages both ways.
+grown=
+for _ in $(seq 6000); do (($(wc -c </proc/locks) > 8192)) && { grown=1; break; }; sleep 0.05; done
+[[ -n $grown ]] || fail "the churn did not grow /proc/locks past two pages in 5 min"
 bad_locks=0 bad_plan=0
 PASSES=100
 [[ ${LLCSLICE_VALGRIND:-} == 1 ]] && PASSES=15 # each pass is two valgrind runs
