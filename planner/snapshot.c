@@ -35,7 +35,8 @@ int ls_snapshot_copy(struct ls_snapshot *dst, const struct ls_snapshot *src)
     dst->ncpus = src->ncpus;
     dst->cpu_shared = malloc((src->ncpus ? src->ncpus : 1) * sizeof(unsigned));
     if (!dst->llc_shared || !dst->llc_exclusive || !dst->cpu_shared ||
-        ls_cpuset_copy(&dst->cpu_held, &src->cpu_held) < 0) {
+        ls_cpuset_copy(&dst->cpu_held, &src->cpu_held) < 0 ||
+        ls_cpuset_copy(&dst->cpu_soft, &src->cpu_soft) < 0) {
         ls_snapshot_free(dst);
         return -1;
     }
@@ -78,5 +79,6 @@ void ls_snapshot_free(struct ls_snapshot *snap)
     free(snap->llc_exclusive);
     free(snap->cpu_shared);
     ls_cpuset_free(&snap->cpu_held);
+    ls_cpuset_free(&snap->cpu_soft);
     memset(snap, 0, sizeof(*snap));
 }

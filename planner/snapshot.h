@@ -22,6 +22,9 @@ struct ls_snapshot {
      * NULL (ncpus 0) = nobody marks a CPU. */
     unsigned *cpu_shared;
     size_t ncpus;
+    /* CPUs held now by jobs that come and go, which a waiter's reservation looks past
+     * (wait.c): free to plan on, but a dedicated plan takes the others first. */
+    ls_cpuset cpu_soft;
 };
 
 /* A snapshot of an idle host (nobody holds anything), and a plan's locks counted as held in
