@@ -96,6 +96,24 @@ int ls_pass_plan(const struct ls_acquire_args *a, const struct ls_pass *p,
     _cleanup_snapshot_ struct ls_snapshot eff = {0};
     if (ls_snapshot_copy(&eff, &p->snap) < 0 || ls_waitq_apply(&p->queue, ticket, pid, &eff) < 0)
         return ls_fail(err, LS_ERR_SYSTEM, ENOMEM, "out of memory planning");
+    if (a->prefer && a->req->mode == LS_MODE_DEDICATED && !ls_cpuset_empty(a->prefer)) {
+        /* The reservation, planned on its own CPUs: it fits when every one is free. */
+        struct ls_budget mine = {ls_cpuset_count(a->prefer), a->budget.target};
+        struct ls_error busy = {0};
+        if (mine.allowed == mine.target &&
+            ls_plan_compute_budget(a->topo, a->prefer, &eff, a->req, &mine, plan, &busy) == 0)
+            return 0;
+    }
+    if (ticket && a->req->mode == LS_MODE_DEDICATED) {
+        /* A waiter may take what waiters behind it reserve, but free CPUs nobody reserves come
+         * first: they do not make those waiters plan again, nor race their takes. */
+        _cleanup_snapshot_ struct ls_snapshot all = {0};
+        struct ls_error busy = {0};
+        if (ls_snapshot_copy(&all, &p->snap) == 0 &&
+            ls_waitq_apply_others(&p->queue, ticket, pid, &all) == 0 &&
+            ls_plan_compute_budget(a->topo, a->allowed, &all, a->req, &a->budget, plan, &busy) == 0)
+            return 0;
+    }
     return ls_plan_compute_budget(a->topo, a->allowed, &eff, a->req, &a->budget, plan, err);
 }
 
@@ -214,7 +232,7 @@ int ls_plan_acquire(const struct ls_topology *topo, const ls_cpuset *allowed,
                     const struct ls_lockdir *ld, const struct ls_request *req, struct ls_plan *plan,
                     struct ls_error *err)
 {
-    struct ls_acquire_args a = {topo, allowed, ld, req, {0}};
+    struct ls_acquire_args a = {topo, allowed, ld, req, {0}, NULL};
     /* Errors are PLAN's to report, as each pass resolves an unresolved budget itself; the busy
      * message then says 0 CPU(s). */
     struct ls_error ignore = {0};

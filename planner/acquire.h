@@ -40,6 +40,9 @@ struct ls_acquire_args {
     const struct ls_lockdir *ld;
     const struct ls_request *req;
     struct ls_budget budget; /* resolved once per acquire; zero: each PLAN resolves it */
+    /* A dedicated waiter's reserved CPUs: taken as they are when all are free, so the CPUs
+     * waiters behind reserve stay theirs (NULL: none). */
+    const ls_cpuset *prefer;
 };
 
 struct ls_pass {

@@ -35,7 +35,14 @@ static int reservation_target(const struct ls_acquire_args *a, const struct ls_p
         memset(s.llc_shared, 0, s.nllcs * sizeof(unsigned));
         if (relax)
             memset(s.llc_exclusive, 0, s.nllcs * sizeof(unsigned));
-        ls_cpuset_clear(&s.cpu_held);
+        /* Their CPUs are free to reserve, but taken last: the reservation then waits for as
+         * few of today's jobs as it can. */
+        ls_cpuset_free(&s.cpu_soft);
+        s.cpu_soft = s.cpu_held; /* moved */
+        s.cpu_held = (ls_cpuset){0};
+        for (size_t c = 0; s.cpu_shared && c < s.ncpus; c++)
+            if (s.cpu_shared[c] && ls_cpuset_add(&s.cpu_soft, (unsigned)c) < 0)
+                return 0;
         if (s.cpu_shared)
             memset(s.cpu_shared, 0, s.ncpus * sizeof(unsigned));
         struct ls_error e = {0};
@@ -66,15 +73,18 @@ static char *waiting_for(const struct ls_acquire_args *a, const struct ls_pass *
 }
 
 /* Write what we wait for (or that we wait without a plan) into our queue entry, and name who
- * we wait for. -1 (err set) when the entry cannot be written. */
+ * we wait for; *target takes the plan reserved (*have false: none). -1 (err set) when the
+ * entry cannot be written. */
 static int reserve(const struct ls_acquire_args *a, const struct ls_pass *p,
-                   struct ls_wait_ticket *tk, bool *have, char **who, struct ls_error *err)
+                   struct ls_wait_ticket *tk, bool *have, struct ls_plan *target, char **who,
+                   struct ls_error *err)
 {
-    _cleanup_plan_ struct ls_plan target = {0};
-    *have = reservation_target(a, p, tk, &target);
-    if (ls_wait_reserve(tk, *have ? &target : NULL, err) < 0)
+    ls_plan_free(target);
+    *target = (struct ls_plan){0};
+    *have = reservation_target(a, p, tk, target);
+    if (ls_wait_reserve(tk, *have ? target : NULL, err) < 0)
         return -1;
-    *who = waiting_for(a, p, tk, *have ? &target : NULL);
+    *who = waiting_for(a, p, tk, *have ? target : NULL);
     return 0;
 }
 
@@ -168,7 +178,7 @@ int ls_plan_acquire_wait(const struct ls_topology *topo, const ls_cpuset *allowe
                          long long timeout_ms, void (*on_wait)(const char *who, void *ctx),
                          void *ctx, struct ls_plan *plan, struct ls_error *err)
 {
-    struct ls_acquire_args a = {topo, allowed, ld, req, {0}};
+    struct ls_acquire_args a = {topo, allowed, ld, req, {0}, NULL};
     long long start = ls_mono_ms();
     /* Once for the whole wait: the queue entry, every pass and the busy message. */
     if (ls_budget_resolve(topo, allowed, req, &a.budget, err) < 0)
@@ -193,6 +203,10 @@ int ls_plan_acquire_wait(const struct ls_topology *topo, const ls_cpuset *allowe
     wake.ticket = tk.ticket;
     wake.pid = tk.pid;
     bool have_first = true;
+    bool have = false;
+    _cleanup_plan_ struct ls_plan reserved = {0}; /* what our entry reserves, when have */
+    a.prefer = &reserved.cpus;
+    unsigned retries_now = 0;
     int rc = -1;
     for (unsigned attempt = 0;; attempt++) {
         struct ls_pass p;
@@ -207,6 +221,21 @@ int ls_plan_acquire_wait(const struct ls_topology *topo, const ls_cpuset *allowe
                 give_up(&a, &tk, true, ls_mono_ms() - start, why, err);
                 break;
             }
+            if (have && ls_wait_wake_ready(&wake)) {
+                /* All we reserve is free and nobody ahead reserves it: take it as it is,
+                 * without a pass (its /proc/locks read waits for an RCU grace period). */
+                int t = ls_plan_try_lock(ld, &reserved, why, sizeof(why), err);
+                ls_trace_mark("wait-take");
+                if (t < 0)
+                    break;
+                if (t == 1) {
+                    ls_plan_free(plan);
+                    *plan = reserved;
+                    reserved = (struct ls_plan){0};
+                    rc = 0;
+                    break;
+                }
+            }
             r = ls_pass_acquire(&a, tk.ticket, tk.pid, &p, plan, why, sizeof(why), err);
         }
         if (r != 0) {
@@ -214,13 +243,11 @@ int ls_plan_acquire_wait(const struct ls_topology *topo, const ls_cpuset *allowe
             rc = r > 0 ? 0 : -1;
             break;
         }
-        bool have = false;
         char *who = NULL;
-        int rr = reserve(&a, &p, &tk, &have, &who, err);
-        /* Not on the first pass: it was busy on the queue read before we joined, and the
-         * re-read queue may already hold a change that freed what it was busy on. */
-        if (rr == 0 && attempt > 0)
-            ls_wait_wake_cover(&wake, &p.queue, topo, allowed, req->mode); /* ENOMEM: none */
+        int rr = reserve(&a, &p, &tk, &have, &reserved, &who, err);
+        if (rr == 0 && ls_wait_wake_cover(&wake, &p.queue, topo, allowed, req->mode) == 0)
+            ls_wait_wake_room(&wake, &p.snap, a.budget.target,
+                              have ? &reserved.cpus : &(ls_cpuset){0}); /* ENOMEM: unknown */
         ls_pass_free(&p);
         if (rr < 0)
             break;
@@ -233,6 +260,14 @@ int ls_plan_acquire_wait(const struct ls_topology *topo, const ls_cpuset *allowe
             give_up(&a, &tk, stopped, elapsed, why, err);
             break;
         }
+        /* What we reserve may be free already (the first pass was busy on the queue read
+         * before we joined; a pass can lose a race for CPUs outside it): then no event would
+         * come for it, so take it now. A few times at most, then sleep. */
+        if (have && retries_now < 3 && ls_wait_wake_ready(&wake)) {
+            retries_now++;
+            continue;
+        }
+        retries_now = 0;
         sleep_until_woken(&wake, attempt, timeout_ms, elapsed);
     }
     ls_wait_wake_close(&wake);

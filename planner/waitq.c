@@ -242,12 +242,13 @@ bool ls_waiter_ahead(const struct ls_waiter *w, unsigned long long ticket, pid_t
     return w->ticket < ticket || (w->ticket == ticket && w->pid < pid);
 }
 
-int ls_waitq_apply(const struct ls_waitq *q, unsigned long long ticket, pid_t pid,
-                   struct ls_snapshot *snap)
+static int apply(const struct ls_waitq *q, unsigned long long ticket, pid_t pid, bool behind_too,
+                 struct ls_snapshot *snap)
 {
     for (size_t i = 0; i < q->n; i++) {
         const struct ls_waiter *w = &q->w[i];
-        if (!w->reserves || !ls_waiter_ahead(w, ticket, pid))
+        if (!w->reserves || (w->ticket == ticket && w->pid == pid) ||
+            (!behind_too && !ls_waiter_ahead(w, ticket, pid)))
             continue;
         LS_CPUSET_FOREACH(l, &w->llc_ex)
         if ((size_t)l < snap->nllcs)
@@ -259,6 +260,18 @@ int ls_waitq_apply(const struct ls_waitq *q, unsigned long long ticket, pid_t pi
             return -1;
     }
     return 0;
+}
+
+int ls_waitq_apply(const struct ls_waitq *q, unsigned long long ticket, pid_t pid,
+                   struct ls_snapshot *snap)
+{
+    return apply(q, ticket, pid, false, snap);
+}
+
+int ls_waitq_apply_others(const struct ls_waitq *q, unsigned long long ticket, pid_t pid,
+                          struct ls_snapshot *snap)
+{
+    return apply(q, ticket, pid, true, snap);
 }
 
 char *ls_waitq_describe(const struct ls_waitq *q, unsigned long long ticket, pid_t pid)

@@ -61,6 +61,9 @@ bool ls_waiter_ahead(const struct ls_waiter *w, unsigned long long ticket, pid_t
 /* Count the reservations of waiters ahead of (ticket, pid) as holders in snap. */
 int ls_waitq_apply(const struct ls_waitq *q, unsigned long long ticket, pid_t pid,
                    struct ls_snapshot *snap);
+/* The same for every other waiter, behind (ticket, pid) too. */
+int ls_waitq_apply_others(const struct ls_waitq *q, unsigned long long ticket, pid_t pid,
+                          struct ls_snapshot *snap);
 
 /* "waiter pid 9 (llcslice run ...) reserves LLC 0-1 exclusive" for the first
  * LS_WAITQ_DESCRIBE_MAX waiters ahead of (ticket, pid), joined by "; ", then "(and N more
@@ -122,6 +125,15 @@ struct ls_wait_wake {
     struct ls_wait_cover *cover;
     size_t ncover;
     bool cover_ok; /* false before the first cover, or after one failed: wake on any change */
+    /* Room (ls_wait_wake_room): the CPUs we reserve, and which of them (or of their LLCs, held
+     * exclusively) other jobs held at our last pass, less those whose lockfiles closed since.
+     * Only a waiter ahead can take a CPU we reserve, and it says so (done name, leaving), so
+     * until all of them are free a release does not wake us. */
+    bool room_known;
+    size_t target; /* CPUs we ask for */
+    ls_cpuset mine, held_cpus, held_llcs_ex;
+    ls_cpuset reserved; /* CPUs the cover keeps from us, rebuilt when reserved_stale */
+    bool reserved_stale;
 };
 
 /* Start watching ld's dir for the waiter (ticket, pid). 0 with w->fd >= 0 when watching, -1
@@ -134,6 +146,19 @@ int ls_wait_wake_open(struct ls_wait_wake *w, const struct ls_lockdir *ld,
  * with no cover (every release wakes us). */
 int ls_wait_wake_cover(struct ls_wait_wake *w, const struct ls_waitq *q,
                        const struct ls_topology *topo, const ls_cpuset *allowed, enum ls_mode mode);
+/* For a dedicated waiter of `target` CPUs whose entry reserves `mine` (empty: nothing yet):
+ * take from snap (the last pass's holders, after ls_wait_wake_cover) which of them other jobs
+ * hold. Until the next cover, a lockfile's close or a waiter ahead leaving or giving part of
+ * its reservation up wakes us only when all of `mine` may be free and reserved by nobody
+ * ahead: waiters behind us and newcomers plan around our entry, so what they take elsewhere
+ * changes nothing for us. With nothing reserved, only when `target` allowed CPUs are reserved
+ * by nobody ahead, so that we can reserve (fairness). -1 on ENOMEM (room unknown: every
+ * relevant event wakes us). */
+int ls_wait_wake_room(struct ls_wait_wake *w, const struct ls_snapshot *snap, size_t target,
+                      const ls_cpuset *mine);
+/* After ls_wait_wake_room with a reservation: whether all of it may be free and reserved by
+ * nobody ahead, as of the events read so far, so that locking it without a pass may work. */
+bool ls_wait_wake_ready(struct ls_wait_wake *w);
 /* Forget events so far (the pass about to start sees their effect). */
 void ls_wait_wake_drain(struct ls_wait_wake *w);
 /* Block up to ms milliseconds for a relevant event: 1 woken, 0 timed out or interrupted by a

@@ -31,6 +31,9 @@ int ls_wait_wake_open(struct ls_wait_wake *w, const struct ls_lockdir *ld,
     w->cover = NULL;
     w->ncover = 0;
     w->cover_ok = false;
+    w->room_known = false;
+    w->held_cpus = w->held_llcs_ex = w->reserved = w->mine = (ls_cpuset){0};
+    w->reserved_stale = true;
     w->fd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
     if (w->fd < 0)
         return -1;
@@ -60,6 +63,11 @@ void ls_wait_wake_close(struct ls_wait_wake *w)
         close(w->fd);
     w->fd = -1;
     cover_clear(w);
+    w->room_known = false;
+    ls_cpuset_free(&w->held_cpus);
+    ls_cpuset_free(&w->held_llcs_ex);
+    ls_cpuset_free(&w->reserved);
+    ls_cpuset_free(&w->mine);
 }
 
 int ls_wait_wake_cover(struct ls_wait_wake *w, const struct ls_waitq *q,
@@ -67,6 +75,8 @@ int ls_wait_wake_cover(struct ls_wait_wake *w, const struct ls_waitq *q,
 {
     cover_clear(w);
     w->cover_ok = false;
+    w->room_known = false;
+    w->reserved_stale = true;
     w->topo = topo;
     w->allowed = allowed;
     w->mode = mode;
@@ -94,20 +104,119 @@ int ls_wait_wake_cover(struct ls_wait_wake *w, const struct ls_waitq *q,
     return 0;
 }
 
-/* A waiter ahead left holding what it reserved: its locks are now plain holders. */
-static void uncover(struct ls_wait_wake *w, unsigned long long ticket, pid_t pid)
+static struct ls_wait_cover *cover_of(struct ls_wait_wake *w, unsigned long long ticket, pid_t pid)
 {
-    for (size_t i = 0; i < w->ncover; i++) {
-        struct ls_wait_cover *c = &w->cover[i];
-        if (c->ticket != ticket || c->pid != pid)
-            continue;
+    for (size_t i = 0; i < w->ncover; i++)
+        if (w->cover[i].ticket == ticket && w->cover[i].pid == pid)
+            return &w->cover[i];
+    return NULL;
+}
+
+/* Take the waiter ahead (ticket, pid) out of the cover; what it reserved may be room for us.
+ * With `holds`, it left holding that: its locks are now other jobs' locks. */
+static void uncover(struct ls_wait_wake *w, unsigned long long ticket, pid_t pid, bool holds)
+{
+    struct ls_wait_cover *c = cover_of(w, ticket, pid);
+    if (c) {
+        if (holds && w->room_known &&
+            (ls_cpuset_or(&w->held_cpus, &c->cpus) < 0 ||
+             ls_cpuset_or(&w->held_llcs_ex, &c->llc_ex) < 0))
+            w->room_known = false;
         ls_cpuset_free(&c->llc_ex);
         ls_cpuset_free(&c->llc_sh);
         ls_cpuset_free(&c->cpus);
         *c = w->cover[--w->ncover];
-        w->on_release = true; /* its part may be room for us once it releases */
-        return;
+        w->reserved_stale = true;
+        w->on_release = true; /* its part may be room for us (once it releases) */
     }
+}
+
+int ls_wait_wake_room(struct ls_wait_wake *w, const struct ls_snapshot *snap, size_t target,
+                      const ls_cpuset *mine)
+{
+    w->room_known = false;
+    ls_cpuset_clear(&w->held_cpus);
+    ls_cpuset_clear(&w->held_llcs_ex);
+    if (!w->topo || w->mode != LS_MODE_DEDICATED || !w->cover_ok)
+        return 0;
+    if (ls_cpuset_copy(&w->mine, mine) < 0)
+        return -1;
+    w->target = target;
+    LS_CPUSET_FOREACH(cpu, mine)
+    {
+        bool marked = snap->cpu_shared && (size_t)cpu < snap->ncpus && snap->cpu_shared[cpu];
+        if ((marked || ls_cpuset_has(&snap->cpu_held, (unsigned)cpu)) &&
+            ls_cpuset_add(&w->held_cpus, (unsigned)cpu) < 0)
+            return -1;
+    }
+    for (size_t l = 0; l < snap->nllcs && l < w->topo->nllcs; l++)
+        if (snap->llc_exclusive[l] && ls_cpuset_add(&w->held_llcs_ex, (unsigned)l) < 0)
+            return -1;
+    w->room_known = true;
+    return 0;
+}
+
+/* The CPUs the cover keeps from us: those reserved ahead and those of LLCs reserved ahead
+ * exclusively. -1 on ENOMEM. */
+static int rebuild_reserved(struct ls_wait_wake *w)
+{
+    ls_cpuset_clear(&w->reserved);
+    for (size_t i = 0; i < w->ncover; i++) {
+        const struct ls_wait_cover *c = &w->cover[i];
+        if (ls_cpuset_or(&w->reserved, &c->cpus) < 0)
+            return -1;
+        LS_CPUSET_FOREACH(l, &c->llc_ex)
+        for (size_t k = 0; (unsigned)l < w->topo->nllcs && k < w->topo->llcs[l].ncpus; k++)
+            if (ls_cpuset_add(&w->reserved, w->topo->llcs[l].cpu_list[k]) < 0)
+                return -1;
+    }
+    w->reserved_stale = false;
+    return 0;
+}
+
+/* Whether the CPUs we reserve may all be free now: not held at our last pass (or their
+ * lockfiles closed since), in no LLC held exclusively, and not reserved ahead since. True when
+ * not known. Every lock and release is by a read-write open, so a close event follows each. */
+static bool room(struct ls_wait_wake *w)
+{
+    if (!w->room_known)
+        return true;
+    if (w->reserved_stale && rebuild_reserved(w) < 0) {
+        w->reserved_stale = true;
+        return true;
+    }
+    if (ls_cpuset_empty(&w->mine)) {
+        /* No reservation: we get one (or acquire) only once target allowed CPUs are reserved
+         * by nobody ahead, whoever holds them. */
+        size_t n = 0;
+        LS_CPUSET_FOREACH(cpu, w->allowed)
+        if (!ls_cpuset_has(&w->reserved, (unsigned)cpu) && ++n >= w->target)
+            return true;
+        return false;
+    }
+    LS_CPUSET_FOREACH(cpu, &w->mine)
+    {
+        int l = (unsigned)cpu <= w->topo->max_cpu ? w->topo->cpu_llc[cpu] : -1;
+        if (ls_cpuset_has(&w->held_cpus, (unsigned)cpu) ||
+            (l >= 0 && ls_cpuset_has(&w->held_llcs_ex, (unsigned)l)) ||
+            ls_cpuset_has(&w->reserved, (unsigned)cpu))
+            return false;
+    }
+    return true;
+}
+
+bool ls_wait_wake_ready(struct ls_wait_wake *w)
+{
+    return w->room_known && !ls_cpuset_empty(&w->mine) && room(w);
+}
+
+/* A lockfile closed: what it held may be free now. */
+static void released(struct ls_wait_wake *w, enum ls_lock_kind kind, unsigned id)
+{
+    if (kind == LS_LOCK_CPU)
+        ls_cpuset_del(&w->held_cpus, id);
+    else
+        ls_cpuset_del(&w->held_llcs_ex, id);
 }
 
 /* CPU c is ours to use for nobody ahead: reserved by one of them, or in an LLC one of them
@@ -144,28 +253,44 @@ static bool covered(const struct ls_wait_wake *w, enum ls_lock_kind kind, unsign
     return true;
 }
 
-/* A waiter ahead rewrote its reservation: true when it still reserves everything it did (its
- * entry then takes the new one), so nothing was freed for us. */
-static bool still_reserves(struct ls_wait_wake *w, const char *name, unsigned long long ticket,
-                           pid_t pid)
+/* A waiter ahead rewrote its reservation: its entry takes the new one. Relevant when it gave
+ * something up and that may leave room for us. */
+static bool rereserved(struct ls_wait_wake *w, const char *name, unsigned long long ticket,
+                       pid_t pid)
 {
-    struct ls_wait_cover *c = NULL;
-    for (size_t i = 0; i < w->ncover && !c; i++)
-        if (w->cover[i].ticket == ticket && w->cover[i].pid == pid)
-            c = &w->cover[i];
-    if (!c) /* it reserved nothing (it can only take more), unless we lost track */
-        return w->cover_ok;
+    struct ls_wait_cover *c = cover_of(w, ticket, pid);
+    if (!c && !w->cover_ok)
+        return true;
     struct ls_waiter now = {0};
-    if (!ls_waiter_read_file(w->ld, name, &now) || !ls_cpuset_subset(&c->llc_ex, &now.llc_ex) ||
-        !ls_cpuset_subset(&c->llc_sh, &now.llc_sh) || !ls_cpuset_subset(&c->cpus, &now.cpus)) {
+    if (!ls_waiter_read_file(w->ld, name, &now)) {
         ls_waiter_free(&now);
-        return false;
+        return true;
     }
+    if (!c) {
+        /* It reserved nothing at our last pass (it can only take more): cover it now, or
+         * room() would count what it takes from us as ours. */
+        struct ls_wait_cover *more = realloc(w->cover, (w->ncover + 1) * sizeof(*more));
+        if (!more) {
+            ls_waiter_free(&now);
+            w->room_known = false;
+            return true;
+        }
+        w->cover = more;
+        c = &w->cover[w->ncover++];
+        *c = (struct ls_wait_cover){.ticket = ticket, .pid = pid};
+    }
+    bool gave_up = !ls_cpuset_subset(&c->llc_ex, &now.llc_ex) ||
+                   !ls_cpuset_subset(&c->llc_sh, &now.llc_sh) ||
+                   !ls_cpuset_subset(&c->cpus, &now.cpus);
     ls_cpuset_free(&c->llc_ex);
     ls_cpuset_free(&c->llc_sh);
     ls_cpuset_free(&c->cpus);
     c->llc_ex = now.llc_ex, c->llc_sh = now.llc_sh, c->cpus = now.cpus; /* moved, not freed */
-    return true;
+    w->reserved_stale = true;
+    if (!gave_up)
+        return false;
+    w->on_release = true;
+    return room(w);
 }
 
 /* Whether an event can change what we may acquire: a lockfile closed (a holder released or
@@ -183,12 +308,16 @@ static bool relevant(struct ls_wait_wake *w, const struct inotify_event *ev)
         struct ls_waiter other = {.ticket = ticket, .pid = pid};
         if (!ls_waiter_ahead(&other, w->ticket, w->pid))
             return false; /* behind us (or ourselves) */
-        if (ev->mask & (IN_DELETE | IN_CLOSE_WRITE))
-            return true; /* left without what it reserved, or died */
-        return !still_reserves(w, name, ticket, pid);
+        if (ev->mask & (IN_DELETE | IN_CLOSE_WRITE)) {
+            /* Left without what it reserved, or died; what it took instead is not in our
+             * held set, so room() can only say yes too often. */
+            uncover(w, ticket, pid, false);
+            return room(w);
+        }
+        return rereserved(w, name, ticket, pid);
     }
     if (ls_waitq_parse_done_name(name, w->ld->prefix, &ticket, &pid)) {
-        uncover(w, ticket, pid);
+        uncover(w, ticket, pid, true);
         return false;
     }
     if (ls_waitq_is_tmp_name(name, w->ld->prefix))
@@ -197,8 +326,10 @@ static bool relevant(struct ls_wait_wake *w, const struct inotify_event *ev)
     unsigned id;
     /* A lockfile's close; anything else (the plan lock, which serialises planning) frees
      * nothing. */
-    return w->on_release && (ev->mask & IN_CLOSE_WRITE) && ls_lock_name(w->ld, name, &kind, &id) &&
-           !covered(w, kind, id);
+    if (!(ev->mask & IN_CLOSE_WRITE) || !ls_lock_name(w->ld, name, &kind, &id))
+        return false;
+    released(w, kind, id);
+    return w->on_release && !covered(w, kind, id) && room(w);
 }
 
 /* Read what is queued: 1 something relevant, 0 nothing (more), -1 the watch is gone. */
@@ -222,7 +353,7 @@ static int consume(struct ls_wait_wake *w)
             unsigned long long ticket;
             pid_t pid;
             if (ev->len && ls_waitq_parse_done_name(ev->name, w->ld->prefix, &ticket, &pid))
-                uncover(w, ticket, pid);
+                uncover(w, ticket, pid, true);
             p += sizeof(*ev) + ev->len;
         }
         for (char *p = buf; p < buf + n;) {

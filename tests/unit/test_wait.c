@@ -487,6 +487,188 @@ static void test_rereserve_wakes_when_giving_up(void **state)
     ls_snapshot_free(&s);
 }
 
+/* ---- room: a waiter with a reservation sleeps until all of it may be free ------------- */
+
+/* We (ticket 2) reserve CPUs 0-1, both held at our last pass; a waiter ahead reserves CPU 3.
+ * Releases of other CPUs, or of one of ours while the other is held, do not wake us; the last
+ * of ours does, and then the reservation is ready to take without a pass. */
+static void test_room_wakes_when_reservation_free(void **state)
+{
+    struct env *e = *state;
+    struct ls_wait_wake w;
+    assert_int_equal(ls_wait_wake_open(&w, &e->ld, 2, 100), 0);
+    struct ls_waiter ahead = {.ticket = 1, .pid = 7, .reserves = true};
+    set_parse(&ahead.cpus, "3");
+    struct ls_waitq q = {&ahead, 1};
+    assert_int_equal(ls_wait_wake_cover(&w, &q, &e->topo, &e->allowed, LS_MODE_DEDICATED), 0);
+    struct ls_snapshot s;
+    snap_init(&s, &e->topo);
+    set_parse(&s.cpu_held, "0-1");
+    ls_cpuset mine = LS_CPUSET_INIT;
+    set_parse(&mine, "0-1");
+    assert_int_equal(ls_wait_wake_room(&w, &s, 2, &mine), 0);
+    assert_false(ls_wait_wake_ready(&w));
+
+    touch_close(e, "t-cpu-2.lock");
+    touch_close(e, "t-cpu-3.lock");
+    assert_int_equal(woken(&w), 0);
+    touch_close(e, "t-cpu-0.lock");
+    assert_int_equal(woken(&w), 0);
+    assert_false(ls_wait_wake_ready(&w));
+    touch_close(e, "t-cpu-1.lock");
+    assert_int_equal(woken(&w), 1);
+    assert_true(ls_wait_wake_ready(&w));
+
+    /* An LLC held exclusively keeps its CPUs from us until its lockfile closes. */
+    ls_cpuset_clear(&s.cpu_held);
+    s.llc_exclusive[0] = 1;
+    assert_int_equal(ls_wait_wake_room(&w, &s, 2, &mine), 0);
+    assert_false(ls_wait_wake_ready(&w));
+    touch_close(e, "t-cpu-0.lock");
+    assert_int_equal(woken(&w), 0);
+    touch_close(e, "t-llc-0.lock");
+    assert_int_equal(woken(&w), 1);
+
+    ls_wait_wake_close(&w);
+    ls_cpuset_free(&mine);
+    ls_cpuset_free(&ahead.cpus);
+    ls_snapshot_free(&s);
+}
+
+/* A real waiter ahead re-reserving onto our CPU keeps it from us; when it leaves holding it
+ * (done name) the CPU counts as held, and its release wakes us. */
+static void test_room_follows_waiter_ahead(void **state)
+{
+    struct env *e = *state;
+    struct ls_snapshot s;
+    snap_init(&s, &e->topo);
+    struct ls_request r1 = req_make(LS_MODE_DEDICATED, 1);
+    struct ls_plan cpu3, cpu0;
+    set_parse(&s.cpu_held, "0-2");
+    plan_ok(&e->topo, NULL, &s, &r1, &cpu3);
+    assert_set(&cpu3.cpus, "3");
+    ls_cpuset_clear(&s.cpu_held);
+    set_parse(&s.cpu_held, "1-3");
+    plan_ok(&e->topo, NULL, &s, &r1, &cpu0);
+    assert_set(&cpu0.cpus, "0");
+    struct ls_error err = {0};
+    struct ls_wait_ticket tk;
+    assert_int_equal(ls_wait_register(&e->ld, LS_MODE_DEDICATED, 1, &tk, &err), 0);
+    assert_int_equal(ls_wait_reserve(&tk, &cpu3, &err), 0);
+
+    struct ls_wait_wake w;
+    assert_int_equal(ls_wait_wake_open(&w, &e->ld, tk.ticket + 1, tk.pid), 0);
+    struct ls_waitq q;
+    assert_int_equal(ls_waitq_read(&e->ld, NULL, &q, &err), 0);
+    assert_int_equal(ls_wait_wake_cover(&w, &q, &e->topo, &e->allowed, LS_MODE_DEDICATED), 0);
+    ls_waitq_free(&q);
+    ls_cpuset_clear(&s.cpu_held);
+    set_parse(&s.cpu_held, "1");
+    ls_cpuset mine = LS_CPUSET_INIT;
+    set_parse(&mine, "0-1");
+    assert_int_equal(ls_wait_wake_room(&w, &s, 2, &mine), 0);
+
+    assert_int_equal(ls_wait_reserve(&tk, &cpu0, &err), 0); /* gives 3 up, takes our 0 */
+    assert_int_equal(woken(&w), 0);
+    touch_close(e, "t-cpu-1.lock");
+    assert_int_equal(woken(&w), 0);
+    assert_false(ls_wait_wake_ready(&w));
+    ls_wait_unregister_acquired(&tk, &cpu0); /* leaves holding CPU 0 */
+    assert_int_equal(woken(&w), 0);
+    assert_false(ls_wait_wake_ready(&w));
+    touch_close(e, "t-cpu-0.lock"); /* and releases it */
+    assert_int_equal(woken(&w), 1);
+    assert_true(ls_wait_wake_ready(&w));
+
+    ls_wait_wake_close(&w);
+    ls_cpuset_free(&mine);
+    ls_plan_free(&cpu3);
+    ls_plan_free(&cpu0);
+    ls_snapshot_free(&s);
+}
+
+/* Without a reservation (waiters ahead reserve too much), releases do not wake us; a waiter
+ * ahead leaving wakes us once enough CPUs are reserved by nobody ahead. */
+static void test_room_without_reservation(void **state)
+{
+    struct env *e = *state;
+    struct ls_wait_wake w;
+    assert_int_equal(ls_wait_wake_open(&w, &e->ld, 3, 100), 0);
+    struct ls_waiter ahead[2] = {{.ticket = 1, .pid = 7, .reserves = true},
+                                 {.ticket = 2, .pid = 8, .reserves = true}};
+    set_parse(&ahead[0].cpus, "0");
+    set_parse(&ahead[1].cpus, "1-3");
+    struct ls_waitq q = {ahead, 2};
+    assert_int_equal(ls_wait_wake_cover(&w, &q, &e->topo, &e->allowed, LS_MODE_DEDICATED), 0);
+    struct ls_snapshot s;
+    snap_init(&s, &e->topo);
+    ls_cpuset none = LS_CPUSET_INIT;
+    assert_int_equal(ls_wait_wake_room(&w, &s, 2, &none), 0);
+    w.on_release = false;
+    assert_false(ls_wait_wake_ready(&w));
+
+    touch_close(e, "t-cpu-2.lock");
+    assert_int_equal(woken(&w), 0);
+    touch_unlink(e, "t-wait-00000000000000000001-7.lock"); /* frees one CPU: 1 of 2 */
+    assert_int_equal(woken(&w), 0);
+    touch_unlink(e, "t-wait-00000000000000000002-8.lock");
+    assert_int_equal(woken(&w), 1);
+
+    ls_wait_wake_close(&w);
+    ls_cpuset_free(&ahead[0].cpus);
+    ls_cpuset_free(&ahead[1].cpus);
+    ls_snapshot_free(&s);
+}
+
+/* A waiter's reservation looks past today's jobs (cpu_soft) but waits for as few as it can:
+ * the LLC with a CPU free now, and that CPU first. */
+static void test_reservation_prefers_free_now(void **state)
+{
+    struct env *e = *state;
+    struct ls_snapshot s;
+    snap_init(&s, &e->topo);
+    set_parse(&s.cpu_soft, "0-2");
+    struct ls_request r1 = req_make(LS_MODE_DEDICATED, 1), r2 = req_make(LS_MODE_DEDICATED, 2),
+                      r3 = req_make(LS_MODE_DEDICATED, 3);
+    struct ls_plan p;
+    plan_ok(&e->topo, NULL, &s, &r2, &p);
+    assert_set(&p.cpus, "2-3");
+    ls_plan_free(&p);
+    plan_ok(&e->topo, NULL, &s, &r1, &p);
+    assert_set(&p.cpus, "3");
+    ls_plan_free(&p);
+    plan_ok(&e->topo, NULL, &s, &r3, &p); /* LLC 1 first (one free now), then LLC 0 */
+    assert_true(ls_cpuset_has(&p.cpus, 3) && ls_cpuset_has(&p.cpus, 2));
+    ls_plan_free(&p);
+    /* Nothing held now: the usual packing (LLC 0 first). */
+    ls_cpuset_clear(&s.cpu_soft);
+    plan_ok(&e->topo, NULL, &s, &r2, &p);
+    assert_set(&p.cpus, "0-1");
+    ls_plan_free(&p);
+    ls_snapshot_free(&s);
+}
+
+/* A dedicated waiter whose whole reservation is held takes it when its holder leaves. */
+static void test_wait_takes_reservation(void **state)
+{
+    struct env *e = *state;
+    struct peer a = peer_hold(&e->ld, 300, 3, "llc:0:sh", "cpu:0:ex", "cpu:1:ex");
+    struct peer b = peer_hold(&e->ld, 150, 3, "llc:1:sh", "cpu:2:ex", "cpu:3:ex");
+    struct ls_request r = req_make(LS_MODE_DEDICATED, 4);
+    struct ls_plan p;
+    struct ls_error err = {0};
+    assert_int_equal(
+        ls_plan_acquire_wait(&e->topo, &e->allowed, &e->ld, &r, 60000, NULL, NULL, &p, &err), 0);
+    assert_set(&p.cpus, "0-3");
+    ls_plan_free(&p);
+    peer_end(&a);
+    peer_end(&b);
+    struct ls_waitq q;
+    assert_int_equal(ls_waitq_read(&e->ld, NULL, &q, &err), 0);
+    assert_int_equal(q.n, 0);
+    ls_waitq_free(&q);
+}
+
 /* Who is ahead, for a long queue: the first three by name, the rest counted. */
 static void test_describe_long_queue(void **state)
 {
@@ -632,6 +814,11 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_wake_only_on_useful_release, setup_2x2, teardown),
         cmocka_unit_test_setup_teardown(test_leave_acquired_wakes_nobody, setup_2x2, teardown),
         cmocka_unit_test_setup_teardown(test_rereserve_wakes_when_giving_up, setup_2x2, teardown),
+        cmocka_unit_test_setup_teardown(test_room_wakes_when_reservation_free, setup_2x2, teardown),
+        cmocka_unit_test_setup_teardown(test_room_follows_waiter_ahead, setup_2x2, teardown),
+        cmocka_unit_test_setup_teardown(test_room_without_reservation, setup_2x2, teardown),
+        cmocka_unit_test_setup_teardown(test_reservation_prefers_free_now, setup_2x2, teardown),
+        cmocka_unit_test_setup_teardown(test_wait_takes_reservation, setup_2x2, teardown),
         cmocka_unit_test(test_describe_long_queue),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
