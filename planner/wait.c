@@ -119,10 +119,10 @@ static void give_up(const struct ls_acquire_args *a, struct ls_wait_ticket *tk, 
 
 /* The first pass, as a run that does not wait; busy, join the queue and re-read it (waiters
  * that joined meanwhile are ahead of us). 1 acquired at once, 0 queued (first holds the
- * pass, tk our entry), -1 error. */
+ * pass with the re-read queue, *planned the queue it was busy on, tk our entry), -1 error. */
 static int join_queue(const struct ls_acquire_args *a, struct ls_pass *first,
-                      struct ls_wait_ticket *tk, struct ls_plan *plan, char *why, size_t whylen,
-                      struct ls_error *err)
+                      struct ls_waitq *planned, struct ls_wait_ticket *tk, struct ls_plan *plan,
+                      char *why, size_t whylen, struct ls_error *err)
 {
     int r = ls_pass_acquire(a, 0, 0, first, plan, why, whylen, err);
     if (r != 0) {
@@ -134,8 +134,10 @@ static int join_queue(const struct ls_acquire_args *a, struct ls_pass *first,
         return -1;
     }
     /* Read the queue again, not /proc/locks, so the first reservation plans around theirs. */
-    ls_waitq_free(&first->queue);
+    *planned = first->queue;
+    first->queue = (struct ls_waitq){0};
     if (ls_waitq_read(a->ld, &first->table, &first->queue, err) < 0) {
+        ls_waitq_free(planned);
         ls_pass_free(first);
         ls_wait_unregister(tk);
         return -1;
@@ -158,13 +160,16 @@ static void report_who(char **last_who, char *who, void (*on_wait)(const char *w
     }
 }
 
-/* Until a release (or a waiter ahead leaving) wakes us, or the safety poll, or the deadline;
- * without inotify, the backoff of wait_delays_ms. */
-static void sleep_until_woken(struct ls_wait_wake *wake, unsigned attempt, long long timeout_ms,
-                              long long elapsed)
+/* Until a release (or a waiter ahead leaving) wakes us, or the safety poll (50 ms when soon),
+ * or the deadline; without inotify, the backoff of wait_delays_ms. */
+static void sleep_until_woken(struct ls_wait_wake *wake, unsigned attempt, bool soon,
+                              long long timeout_ms, long long elapsed)
 {
-    long long delay = wake->fd >= 0 ? ls_wait_safety_poll_ms
-                                    : wait_delays_ms[attempt < NDELAYS ? attempt : NDELAYS - 1];
+    long long delay = ls_wait_safety_poll_ms;
+    if (soon)
+        delay = wait_delays_ms[1];
+    else if (wake->fd < 0)
+        delay = wait_delays_ms[attempt < NDELAYS ? attempt : NDELAYS - 1];
     if (timeout_ms >= 0 && delay > timeout_ms - elapsed)
         delay = timeout_ms - elapsed;
     ls_trace_mark("wait-queue");
@@ -194,8 +199,9 @@ int ls_plan_acquire_wait(const struct ls_topology *topo, const ls_cpuset *allowe
      * that does not wait (every waiter ahead): only when that is busy does it join the
      * queue, and the wait file is not written, renamed and removed for nothing. */
     struct ls_pass first;
+    _cleanup_waitq_ struct ls_waitq planned = {0};
     struct ls_wait_ticket tk;
-    int r = join_queue(&a, &first, &tk, plan, why, sizeof(why), err);
+    int r = join_queue(&a, &first, &planned, &tk, plan, why, sizeof(why), err);
     if (r != 0) {
         ls_wait_wake_close(&wake);
         return r > 0 ? 0 : -1;
@@ -207,6 +213,7 @@ int ls_plan_acquire_wait(const struct ls_topology *topo, const ls_cpuset *allowe
     _cleanup_plan_ struct ls_plan reserved = {0}; /* what our entry reserves, when have */
     a.prefer = &reserved.cpus;
     unsigned retries_now = 0;
+    bool soon = false; /* the next sleep is short: a lock seen released may still be held */
     int rc = -1;
     for (unsigned attempt = 0;; attempt++) {
         struct ls_pass p;
@@ -235,6 +242,11 @@ int ls_plan_acquire_wait(const struct ls_topology *topo, const ls_cpuset *allowe
                     rc = 0;
                     break;
                 }
+                /* Lost it. Our rollback's closes are older than the pass below: they must not
+                 * count as releases after it. A dying holder's close event comes before the
+                 * kernel drops its lock, so if this pass fails too, look again soon. */
+                ls_wait_wake_drain(&wake);
+                soon = true;
             }
             r = ls_pass_acquire(&a, tk.ticket, tk.pid, &p, plan, why, sizeof(why), err);
         }
@@ -245,7 +257,13 @@ int ls_plan_acquire_wait(const struct ls_topology *topo, const ls_cpuset *allowe
         }
         char *who = NULL;
         int rr = reserve(&a, &p, &tk, &have, &reserved, &who, err);
-        if (rr == 0 && ls_wait_wake_cover(&wake, &p.queue, topo, allowed, req->mode) == 0)
+        /* The first pass was busy on the queue it read before we joined: a waiter ahead that
+         * changed before the re-read is judged against what it had then, when its event
+         * comes; those that joined meanwhile are covered as the re-read has them. */
+        if (rr == 0 &&
+            ls_wait_wake_cover(&wake, attempt == 0 ? &planned : &p.queue, topo, allowed,
+                               req->mode) == 0 &&
+            (attempt > 0 || ls_wait_wake_cover_more(&wake, &p.queue) == 0))
             ls_wait_wake_room(&wake, &p.snap, a.budget.target,
                               have ? &reserved.cpus : &(ls_cpuset){0}); /* ENOMEM: unknown */
         ls_pass_free(&p);
@@ -268,7 +286,8 @@ int ls_plan_acquire_wait(const struct ls_topology *topo, const ls_cpuset *allowe
             continue;
         }
         retries_now = 0;
-        sleep_until_woken(&wake, attempt, timeout_ms, elapsed);
+        sleep_until_woken(&wake, attempt, soon, timeout_ms, elapsed);
+        soon = false;
     }
     ls_wait_wake_close(&wake);
     if (rc == 0)

@@ -146,6 +146,10 @@ int ls_wait_wake_open(struct ls_wait_wake *w, const struct ls_lockdir *ld,
  * with no cover (every release wakes us). */
 int ls_wait_wake_cover(struct ls_wait_wake *w, const struct ls_waitq *q,
                        const struct ls_topology *topo, const ls_cpuset *allowed, enum ls_mode mode);
+/* Add to w's cover the waiters ahead in q it does not cover yet (those it covers keep what it
+ * has: events since then are judged against that). -1 on ENOMEM: no cover (every change wakes
+ * us). */
+int ls_wait_wake_cover_more(struct ls_wait_wake *w, const struct ls_waitq *q);
 /* For a dedicated waiter of `target` CPUs whose entry reserves `mine` (empty: nothing yet):
  * take from snap (the last pass's holders, after ls_wait_wake_cover) which of them other jobs
  * hold. Until the next cover, a lockfile's close or a waiter ahead leaving or giving part of

@@ -84,23 +84,12 @@ int ls_wait_wake_cover(struct ls_wait_wake *w, const struct ls_waitq *q,
         w->cover_ok = true;
         return 0;
     }
-    w->cover = calloc(q->n, sizeof(*w->cover));
-    if (!w->cover)
-        return -1;
-    for (size_t i = 0; i < q->n; i++) {
-        const struct ls_waiter *o = &q->w[i];
-        if (!o->reserves || !ls_waiter_ahead(o, w->ticket, w->pid))
-            continue;
-        struct ls_wait_cover *c = &w->cover[w->ncover++];
-        c->ticket = o->ticket;
-        c->pid = o->pid;
-        if (ls_cpuset_copy(&c->llc_ex, &o->llc_ex) < 0 ||
-            ls_cpuset_copy(&c->llc_sh, &o->llc_sh) < 0 || ls_cpuset_copy(&c->cpus, &o->cpus) < 0) {
-            cover_clear(w);
-            return -1;
-        }
-    }
     w->cover_ok = true;
+    if (ls_wait_wake_cover_more(w, q) < 0) {
+        cover_clear(w);
+        w->cover_ok = false;
+        return -1;
+    }
     return 0;
 }
 
@@ -110,6 +99,33 @@ static struct ls_wait_cover *cover_of(struct ls_wait_wake *w, unsigned long long
         if (w->cover[i].ticket == ticket && w->cover[i].pid == pid)
             return &w->cover[i];
     return NULL;
+}
+
+int ls_wait_wake_cover_more(struct ls_wait_wake *w, const struct ls_waitq *q)
+{
+    if (!w->cover_ok)
+        return 0;
+    struct ls_wait_cover *more = realloc(w->cover, (w->ncover + q->n + 1) * sizeof(*more));
+    if (!more)
+        goto fail;
+    w->cover = more;
+    for (size_t i = 0; i < q->n; i++) {
+        const struct ls_waiter *o = &q->w[i];
+        if (!o->reserves || !ls_waiter_ahead(o, w->ticket, w->pid) ||
+            cover_of(w, o->ticket, o->pid))
+            continue;
+        struct ls_wait_cover *c = &w->cover[w->ncover++];
+        *c = (struct ls_wait_cover){.ticket = o->ticket, .pid = o->pid};
+        if (ls_cpuset_copy(&c->llc_ex, &o->llc_ex) < 0 ||
+            ls_cpuset_copy(&c->llc_sh, &o->llc_sh) < 0 || ls_cpuset_copy(&c->cpus, &o->cpus) < 0)
+            goto fail;
+    }
+    w->reserved_stale = true;
+    return 0;
+fail:
+    w->cover_ok = false; /* every change wakes us */
+    w->room_known = false;
+    return -1;
 }
 
 /* Take the waiter ahead (ticket, pid) out of the cover; what it reserved may be room for us.
@@ -142,7 +158,7 @@ int ls_wait_wake_room(struct ls_wait_wake *w, const struct ls_snapshot *snap, si
     if (ls_cpuset_copy(&w->mine, mine) < 0)
         return -1;
     w->target = target;
-    LS_CPUSET_FOREACH(cpu, mine)
+    LS_CPUSET_FOREACH(cpu, w->allowed)
     {
         bool marked = snap->cpu_shared && (size_t)cpu < snap->ncpus && snap->cpu_shared[cpu];
         if ((marked || ls_cpuset_has(&snap->cpu_held, (unsigned)cpu)) &&
@@ -174,40 +190,60 @@ static int rebuild_reserved(struct ls_wait_wake *w)
     return 0;
 }
 
-/* Whether the CPUs we reserve may all be free now: not held at our last pass (or their
- * lockfiles closed since), in no LLC held exclusively, and not reserved ahead since. True when
- * not known. Every lock and release is by a read-write open, so a close event follows each. */
+/* CPU c may be free for us: not held at our last pass (or its lockfile closed since), in no
+ * LLC held exclusively, and not reserved ahead. */
+static bool may_take(const struct ls_wait_wake *w, unsigned c)
+{
+    int l = c <= w->topo->max_cpu ? w->topo->cpu_llc[c] : -1;
+    return !ls_cpuset_has(&w->held_cpus, c) &&
+           !(l >= 0 && ls_cpuset_has(&w->held_llcs_ex, (unsigned)l)) &&
+           !ls_cpuset_has(&w->reserved, c);
+}
+
+/* Whether the CPUs we reserve may all be free now. Every lock and release is by a read-write
+ * open, so a close event follows each. */
+static bool mine_free(const struct ls_wait_wake *w)
+{
+    LS_CPUSET_FOREACH(cpu, &w->mine)
+    if (!may_take(w, (unsigned)cpu))
+        return false;
+    return true;
+}
+
+/* Whether a dedicated plan of ours may fit now: our reservation free, or `target` allowed CPUs
+ * that may be (a plan does not need the CPUs it reserves); without a reservation, `target`
+ * allowed CPUs reserved by nobody ahead, whoever holds them (we can reserve then). An estimate
+ * from above: what others took since our pass without an event is still counted. True when
+ * not known. */
 static bool room(struct ls_wait_wake *w)
 {
     if (!w->room_known)
         return true;
     if (w->reserved_stale && rebuild_reserved(w) < 0) {
         w->reserved_stale = true;
+        w->room_known = false;
         return true;
     }
-    if (ls_cpuset_empty(&w->mine)) {
-        /* No reservation: we get one (or acquire) only once target allowed CPUs are reserved
-         * by nobody ahead, whoever holds them. */
-        size_t n = 0;
-        LS_CPUSET_FOREACH(cpu, w->allowed)
-        if (!ls_cpuset_has(&w->reserved, (unsigned)cpu) && ++n >= w->target)
-            return true;
-        return false;
-    }
-    LS_CPUSET_FOREACH(cpu, &w->mine)
-    {
-        int l = (unsigned)cpu <= w->topo->max_cpu ? w->topo->cpu_llc[cpu] : -1;
-        if (ls_cpuset_has(&w->held_cpus, (unsigned)cpu) ||
-            (l >= 0 && ls_cpuset_has(&w->held_llcs_ex, (unsigned)l)) ||
-            ls_cpuset_has(&w->reserved, (unsigned)cpu))
-            return false;
-    }
-    return true;
+    bool reserving = !ls_cpuset_empty(&w->mine);
+    if (reserving && mine_free(w))
+        return true;
+    size_t n = 0;
+    LS_CPUSET_FOREACH(cpu, w->allowed)
+    if ((reserving ? may_take(w, (unsigned)cpu) : !ls_cpuset_has(&w->reserved, (unsigned)cpu)) &&
+        ++n >= w->target)
+        return true;
+    return false;
 }
 
 bool ls_wait_wake_ready(struct ls_wait_wake *w)
 {
-    return w->room_known && !ls_cpuset_empty(&w->mine) && room(w);
+    if (!w->room_known || ls_cpuset_empty(&w->mine))
+        return false;
+    if (w->reserved_stale && rebuild_reserved(w) < 0) {
+        w->room_known = false;
+        return false;
+    }
+    return mine_free(w);
 }
 
 /* A lockfile closed: what it held may be free now. */
@@ -264,6 +300,7 @@ static bool rereserved(struct ls_wait_wake *w, const char *name, unsigned long l
     struct ls_waiter now = {0};
     if (!ls_waiter_read_file(w->ld, name, &now)) {
         ls_waiter_free(&now);
+        w->room_known = false; /* what it reserves now is unknown */
         return true;
     }
     if (!c) {
@@ -297,8 +334,12 @@ static bool rereserved(struct ls_wait_wake *w, const char *name, unsigned long l
  * died, or a racing acquirer rolled back), or a waiter ahead of us left or re-reserved. */
 static bool relevant(struct ls_wait_wake *w, const struct inotify_event *ev)
 {
-    if (ev->mask & (IN_Q_OVERFLOW | IN_IGNORED))
-        return true; /* events lost, or the dir is gone: look */
+    if (ev->mask & (IN_Q_OVERFLOW | IN_IGNORED)) {
+        /* Events lost, or the dir is gone: look, and trust nothing kept from them. */
+        w->cover_ok = false;
+        w->room_known = false;
+        return true;
+    }
     if (!ev->len || (ev->mask & IN_ISDIR))
         return false; /* the dir itself: readers listing it */
     const char *name = ev->name;

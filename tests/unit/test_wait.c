@@ -489,9 +489,10 @@ static void test_rereserve_wakes_when_giving_up(void **state)
 
 /* ---- room: a waiter with a reservation sleeps until all of it may be free ------------- */
 
-/* We (ticket 2) reserve CPUs 0-1, both held at our last pass; a waiter ahead reserves CPU 3.
- * Releases of other CPUs, or of one of ours while the other is held, do not wake us; the last
- * of ours does, and then the reservation is ready to take without a pass. */
+/* We (ticket 2) want 2 CPUs and reserve 0-1; CPUs 0-2 were held at our last pass and a
+ * waiter ahead reserves CPU 3. A release wakes us once 2 CPUs may be free and unreserved
+ * ahead (a plan need not use what it reserves); the reservation is ready to take without a
+ * pass only when all of it is free. */
 static void test_room_wakes_when_reservation_free(void **state)
 {
     struct env *e = *state;
@@ -503,17 +504,19 @@ static void test_room_wakes_when_reservation_free(void **state)
     assert_int_equal(ls_wait_wake_cover(&w, &q, &e->topo, &e->allowed, LS_MODE_DEDICATED), 0);
     struct ls_snapshot s;
     snap_init(&s, &e->topo);
-    set_parse(&s.cpu_held, "0-1");
+    set_parse(&s.cpu_held, "0-2");
     ls_cpuset mine = LS_CPUSET_INIT;
     set_parse(&mine, "0-1");
     assert_int_equal(ls_wait_wake_room(&w, &s, 2, &mine), 0);
     assert_false(ls_wait_wake_ready(&w));
 
-    touch_close(e, "t-cpu-2.lock");
-    touch_close(e, "t-cpu-3.lock");
+    touch_close(e, "t-cpu-3.lock"); /* reserved ahead */
     assert_int_equal(woken(&w), 0);
-    touch_close(e, "t-cpu-0.lock");
+    touch_close(e, "t-cpu-0.lock"); /* one free */
     assert_int_equal(woken(&w), 0);
+    assert_false(ls_wait_wake_ready(&w));
+    touch_close(e, "t-cpu-2.lock"); /* two: 0 and 2 */
+    assert_int_equal(woken(&w), 1);
     assert_false(ls_wait_wake_ready(&w));
     touch_close(e, "t-cpu-1.lock");
     assert_int_equal(woken(&w), 1);
@@ -521,6 +524,7 @@ static void test_room_wakes_when_reservation_free(void **state)
 
     /* An LLC held exclusively keeps its CPUs from us until its lockfile closes. */
     ls_cpuset_clear(&s.cpu_held);
+    set_parse(&s.cpu_held, "2");
     s.llc_exclusive[0] = 1;
     assert_int_equal(ls_wait_wake_room(&w, &s, 2, &mine), 0);
     assert_false(ls_wait_wake_ready(&w));
@@ -528,6 +532,29 @@ static void test_room_wakes_when_reservation_free(void **state)
     assert_int_equal(woken(&w), 0);
     touch_close(e, "t-llc-0.lock");
     assert_int_equal(woken(&w), 1);
+    assert_true(ls_wait_wake_ready(&w));
+
+    /* Events were lost: nothing kept is trusted, and the reservation is not taken blind. */
+    ls_wait_wake_close(&w);
+    assert_int_equal(ls_wait_wake_open(&w, &e->ld, 2, 100), 0);
+    assert_int_equal(ls_wait_wake_cover(&w, &q, &e->topo, &e->allowed, LS_MODE_DEDICATED), 0);
+    ls_cpuset_clear(&s.cpu_held);
+    s.llc_exclusive[0] = 0;
+    assert_int_equal(ls_wait_wake_room(&w, &s, 2, &mine), 0);
+    assert_true(ls_wait_wake_ready(&w));
+    FILE *f = fopen("/proc/sys/fs/inotify/max_queued_events", "r");
+    long max = 16384;
+    if (f) {
+        if (fscanf(f, "%ld", &max) != 1)
+            max = 16384;
+        fclose(f);
+    }
+    /* One event each (two names: the kernel merges a repeat of the last event queued), until
+     * the queue overflows. */
+    for (long i = 0; i <= max; i++)
+        touch_close(e, i % 2 ? "t-other-1" : "t-other-2");
+    assert_int_equal(woken(&w), 1);
+    assert_false(ls_wait_wake_ready(&w));
 
     ls_wait_wake_close(&w);
     ls_cpuset_free(&mine);
@@ -563,12 +590,12 @@ static void test_room_follows_waiter_ahead(void **state)
     assert_int_equal(ls_wait_wake_cover(&w, &q, &e->topo, &e->allowed, LS_MODE_DEDICATED), 0);
     ls_waitq_free(&q);
     ls_cpuset_clear(&s.cpu_held);
-    set_parse(&s.cpu_held, "1");
+    set_parse(&s.cpu_held, "1-3");
     ls_cpuset mine = LS_CPUSET_INIT;
     set_parse(&mine, "0-1");
     assert_int_equal(ls_wait_wake_room(&w, &s, 2, &mine), 0);
 
-    assert_int_equal(ls_wait_reserve(&tk, &cpu0, &err), 0); /* gives 3 up, takes our 0 */
+    assert_int_equal(ls_wait_reserve(&tk, &cpu0, &err), 0); /* gives 3 (held) up, takes our 0 */
     assert_int_equal(woken(&w), 0);
     touch_close(e, "t-cpu-1.lock");
     assert_int_equal(woken(&w), 0);
@@ -646,6 +673,26 @@ static void test_reservation_prefers_free_now(void **state)
     assert_set(&p.cpus, "0-1");
     ls_plan_free(&p);
     ls_snapshot_free(&s);
+}
+
+/* Two jobs hold LLC 0 and LLC 1; we want 2 CPUs and reserve one of them. The other job leaving
+ * wakes us: its CPUs are enough, though not the ones we reserve. */
+static void test_wait_takes_free_cpus_elsewhere(void **state)
+{
+    struct env *e = *state;
+    struct peer a = peer_hold(&e->ld, 0, 3, "llc:0:sh", "cpu:0:ex", "cpu:1:ex");
+    struct peer b = peer_hold(&e->ld, 200, 3, "llc:1:sh", "cpu:2:ex", "cpu:3:ex");
+    ls_wait_safety_poll_ms = 600000;
+    struct ls_request r = req_make(LS_MODE_DEDICATED, 2);
+    struct ls_plan p;
+    struct ls_error err = {0};
+    int rc = ls_plan_acquire_wait(&e->topo, &e->allowed, &e->ld, &r, 300000, NULL, NULL, &p, &err);
+    ls_wait_safety_poll_ms = 2000;
+    assert_int_equal(rc, 0);
+    assert_set(&p.cpus, "2-3");
+    ls_plan_free(&p);
+    peer_end(&a);
+    peer_end(&b);
 }
 
 /* A dedicated waiter whose whole reservation is held takes it when its holder leaves. */
@@ -819,6 +866,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_room_without_reservation, setup_2x2, teardown),
         cmocka_unit_test_setup_teardown(test_reservation_prefers_free_now, setup_2x2, teardown),
         cmocka_unit_test_setup_teardown(test_wait_takes_reservation, setup_2x2, teardown),
+        cmocka_unit_test_setup_teardown(test_wait_takes_free_cpus_elsewhere, setup_2x2, teardown),
         cmocka_unit_test(test_describe_long_queue),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
