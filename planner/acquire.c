@@ -83,7 +83,7 @@ int ls_pass_discover(const struct ls_acquire_args *a, struct ls_pass *p, struct 
     if (ls_locktable_read(&p->table, NULL, err) < 0 ||
         ls_snapshot_take(a->topo, a->allowed, a->ld, &p->table, &p->snap, err) < 0 ||
         (ls_locktable_has_device(&p->table, a->ld->dev_major, a->ld->dev_minor) &&
-         ls_waitq_read(a->ld, &p->table, &p->queue, err) < 0)) {
+         ls_waitq_read_kept(a->ld, &p->table, &p->queue, a->wait_fds, err) < 0)) {
         ls_pass_free(p);
         return -1;
     }
@@ -232,7 +232,7 @@ int ls_plan_acquire(const struct ls_topology *topo, const ls_cpuset *allowed,
                     const struct ls_lockdir *ld, const struct ls_request *req, struct ls_plan *plan,
                     struct ls_error *err)
 {
-    struct ls_acquire_args a = {topo, allowed, ld, req, {0}, NULL};
+    struct ls_acquire_args a = {topo, allowed, ld, req, {0}, NULL, NULL};
     /* Errors are PLAN's to report, as each pass resolves an unresolved budget itself; the busy
      * message then says 0 CPU(s). */
     struct ls_error ignore = {0};

@@ -43,6 +43,7 @@ struct ls_acquire_args {
     /* A dedicated waiter's reserved CPUs: taken as they are when all are free, so the CPUs
      * waiters behind reserve stay theirs (NULL: none). */
     const ls_cpuset *prefer;
+    struct ls_waitq_fds *wait_fds; /* a waiter's kept wait files (NULL: none) */
 };
 
 struct ls_pass {

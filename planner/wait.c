@@ -136,7 +136,7 @@ static int join_queue(const struct ls_acquire_args *a, struct ls_pass *first,
     /* Read the queue again, not /proc/locks, so the first reservation plans around theirs. */
     *planned = first->queue;
     first->queue = (struct ls_waitq){0};
-    if (ls_waitq_read(a->ld, &first->table, &first->queue, err) < 0) {
+    if (ls_waitq_read_kept(a->ld, &first->table, &first->queue, a->wait_fds, err) < 0) {
         ls_waitq_free(planned);
         ls_pass_free(first);
         ls_wait_unregister(tk);
@@ -183,7 +183,7 @@ int ls_plan_acquire_wait(const struct ls_topology *topo, const ls_cpuset *allowe
                          long long timeout_ms, void (*on_wait)(const char *who, void *ctx),
                          void *ctx, struct ls_plan *plan, struct ls_error *err)
 {
-    struct ls_acquire_args a = {topo, allowed, ld, req, {0}, NULL};
+    struct ls_acquire_args a = {topo, allowed, ld, req, {0}, NULL, NULL};
     long long start = ls_mono_ms();
     /* Once for the whole wait: the queue entry, every pass and the busy message. */
     if (ls_budget_resolve(topo, allowed, req, &a.budget, err) < 0)
@@ -198,6 +198,8 @@ int ls_plan_acquire_wait(const struct ls_topology *topo, const ls_cpuset *allowe
     /* A newcomer queues behind every live waiter, so its first pass is the pass of a run
      * that does not wait (every waiter ahead): only when that is busy does it join the
      * queue, and the wait file is not written, renamed and removed for nothing. */
+    struct ls_waitq_fds kept __attribute__((cleanup(ls_waitq_fds_close))) = {0};
+    a.wait_fds = &kept;
     struct ls_pass first;
     _cleanup_waitq_ struct ls_waitq planned = {0};
     struct ls_wait_ticket tk;

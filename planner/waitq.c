@@ -173,10 +173,68 @@ static bool locked_in_table(const struct ls_lockdir *ld, const struct ls_locktab
     return false;
 }
 
+/* The kept fd of the wait file (ticket, pid), marked seen by this read; NULL when none. */
+static struct ls_waitq_fd *kept_fd(struct ls_waitq_fds *fds, unsigned long long ticket, pid_t pid)
+{
+    for (size_t i = 0; fds && i < fds->n; i++)
+        if (fds->e[i].ticket == ticket && fds->e[i].pid == pid) {
+            fds->e[i].seen = true;
+            return &fds->e[i];
+        }
+    return NULL;
+}
+
+/* Keep fd for (ticket, pid); false when full (the caller closes it then). */
+static bool keep_fd(struct ls_waitq_fds *fds, unsigned long long ticket, pid_t pid, int fd)
+{
+    if (!fds || fds->n == LS_WAITQ_KEPT_MAX)
+        return false;
+    if (fds->n == fds->cap) {
+        size_t nc = fds->cap ? fds->cap * 2 : 16;
+        struct ls_waitq_fd *ne = realloc(fds->e, nc * sizeof(*ne));
+        if (!ne)
+            return false;
+        fds->e = ne;
+        fds->cap = nc;
+    }
+    fds->e[fds->n++] = (struct ls_waitq_fd){ticket, pid, fd, true};
+    return true;
+}
+
+/* Close the kept fds of files this read did not list (gone, renamed, or found dead). */
+static void drop_unseen(struct ls_waitq_fds *fds)
+{
+    size_t k = 0;
+    for (size_t i = 0; fds && i < fds->n; i++) {
+        if (fds->e[i].seen)
+            fds->e[k++] = fds->e[i];
+        else
+            close(fds->e[i].fd);
+    }
+    if (fds)
+        fds->n = k;
+}
+
+void ls_waitq_fds_close(struct ls_waitq_fds *fds)
+{
+    for (size_t i = 0; i < fds->n; i++)
+        close(fds->e[i].fd);
+    free(fds->e);
+    *fds = (struct ls_waitq_fds){0};
+}
+
 int ls_waitq_read(const struct ls_lockdir *ld, const struct ls_locktable *t, struct ls_waitq *q,
                   struct ls_error *err)
 {
+    return ls_waitq_read_kept(ld, t, q, NULL, err);
+}
+
+int ls_waitq_read_kept(const struct ls_lockdir *ld, const struct ls_locktable *t,
+                       struct ls_waitq *q, struct ls_waitq_fds *fds, struct ls_error *err)
+{
     memset(q, 0, sizeof(*q));
+    for (size_t i = 0; fds && i < fds->n; i++)
+        fds->e[i].seen = false;
     _cleanup_closedir_ DIR *d = opendir(ld->dir);
     if (!d)
         return ls_fail(err, LS_ERR_SYSTEM, errno, "cannot list lock dir %s: %s", ld->dir,
@@ -190,20 +248,27 @@ int ls_waitq_read(const struct ls_lockdir *ld, const struct ls_locktable *t, str
         bool done = !tmp && ls_waitq_parse_done_name(de->d_name, ld->prefix, &ticket, &pid);
         if (!tmp && !done && !ls_waitq_parse_name(de->d_name, ld->prefix, &ticket, &pid))
             continue;
+        struct ls_waitq_fd *kept = tmp || done ? NULL : kept_fd(fds, ticket, pid);
         _cleanup_close_ int fd =
-            openat(dirfd(d), de->d_name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
+            kept ? -1
+                 : openat(dirfd(d), de->d_name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
+        int rfd = kept ? kept->fd : fd;
         struct stat st;
-        if (fd < 0 || fstat(fd, &st) < 0 || !S_ISREG(st.st_mode))
+        if (rfd < 0 || fstat(rfd, &st) < 0 || !S_ISREG(st.st_mode))
             continue;
         bool live = !tmp && !done && t && locked_in_table(ld, t, (unsigned long long)st.st_ino);
-        if (!live && flock(fd, LOCK_SH | LOCK_NB) == 0) {
+        if (!live && flock(rfd, LOCK_SH | LOCK_NB) == 0) {
             /* Nobody holds it: its waiter is gone. A fresh tmp file may be one being set up. */
             if (!tmp || time(NULL) - st.st_mtime > STALE_TMP_SECONDS)
                 unlinkat(dirfd(d), de->d_name, 0);
+            if (kept)
+                kept->seen = false; /* closed below, and its lock with it */
             continue;
         }
         if (tmp || done)
             continue;
+        if (!kept && keep_fd(fds, ticket, pid, fd))
+            fd = -1; /* kept: read through rfd, closed when its file is gone */
         if (q->n == cap) {
             size_t nc = cap ? cap * 2 : 8;
             struct ls_waiter *nw = realloc(q->w, nc * sizeof(*nw));
@@ -219,8 +284,9 @@ int ls_waitq_read(const struct ls_lockdir *ld, const struct ls_locktable *t, str
         w->ticket = ticket;
         w->pid = pid;
         w->uid = st.st_uid;
-        w->malformed = !read_waiter(fd, w); /* written before it is renamed into place */
+        w->malformed = !read_waiter(rfd, w); /* written before it is renamed into place */
     }
+    drop_unseen(fds);
     if (q->n)
         qsort(q->w, q->n, sizeof(*q->w), cmp_waiter);
     return 0;

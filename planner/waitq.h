@@ -42,12 +42,32 @@ bool ls_waitq_parse_done_name(const char *name, const char *prefix, unsigned lon
 /* "{prefix}-waittmp-...": a wait file being set up (not yet in the queue). */
 bool ls_waitq_is_tmp_name(const char *name, const char *prefix);
 
+/* A waiter's wait files of others, kept open across its passes: each pass then reads them
+ * with pread instead of opening and closing them again (closing a file another process holds
+ * a flock on waits behind every /proc/locks read on the host: many waiters, many passes). */
+struct ls_waitq_fd {
+    unsigned long long ticket;
+    pid_t pid;
+    int fd;
+    bool seen; /* listed by the current read */
+};
+struct ls_waitq_fds {
+    struct ls_waitq_fd *e;
+    size_t n, cap;
+};
+#define LS_WAITQ_KEPT_MAX 128 /* beyond: opened and closed each read (RLIMIT_NOFILE) */
+void ls_waitq_fds_close(struct ls_waitq_fds *fds);
+
 /* Live waiters of ld's prefix; stale files of dead waiters are removed on the way. A wait
  * file that table t (this pass's /proc/locks; NULL: none) shows locked exclusively is taken as
  * live without a flock probe: with many waiters the probes, each stalled behind other
  * processes' /proc/locks reads, dominate a pass. Files t does not show locked are probed. */
 int ls_waitq_read(const struct ls_lockdir *ld, const struct ls_locktable *t, struct ls_waitq *q,
                   struct ls_error *err);
+/* ls_waitq_read through fds (NULL: none): files it keeps open are read without reopening; a
+ * file no longer listed has its fd closed. */
+int ls_waitq_read_kept(const struct ls_lockdir *ld, const struct ls_locktable *t,
+                       struct ls_waitq *q, struct ls_waitq_fds *fds, struct ls_error *err);
 void ls_waitq_free(struct ls_waitq *q);
 
 /* Read the wait file `name` in ld (a torn read is retried); false when it cannot be read or
@@ -102,7 +122,8 @@ void ls_wait_unregister_acquired(struct ls_wait_ticket *tk, const struct ls_plan
 struct ls_wait_cover {
     unsigned long long ticket;
     pid_t pid;
-    ls_cpuset llc_ex, llc_sh, cpus; /* what this waiter ahead reserves */
+    ls_cpuset llc_ex, llc_sh, cpus; /* what this waiter reserves */
+    bool rewritten;                 /* (behind us) its file changed since: not known */
 };
 
 struct ls_wait_wake {
@@ -125,6 +146,10 @@ struct ls_wait_wake {
     struct ls_wait_cover *cover;
     size_t ncover;
     bool cover_ok; /* false before the first cover, or after one failed: wake on any change */
+    /* Waiters behind us reserving, as of our last pass: one that leaves holding exactly that
+     * (done name) holds those CPUs now, which room() must not count as free. */
+    struct ls_wait_cover *behind;
+    size_t nbehind;
     /* Room (ls_wait_wake_room): the CPUs we reserve, and which of them (or of their LLCs, held
      * exclusively) other jobs held at our last pass, less those whose lockfiles closed since.
      * Only a waiter ahead can take a CPU we reserve, and it says so (done name, leaving), so
@@ -151,13 +176,13 @@ int ls_wait_wake_cover(struct ls_wait_wake *w, const struct ls_waitq *q,
  * us). */
 int ls_wait_wake_cover_more(struct ls_wait_wake *w, const struct ls_waitq *q);
 /* For a dedicated waiter of `target` CPUs whose entry reserves `mine` (empty: nothing yet):
- * take from snap (the last pass's holders, after ls_wait_wake_cover) which of them other jobs
- * hold. Until the next cover, a lockfile's close or a waiter ahead leaving or giving part of
- * its reservation up wakes us only when all of `mine` may be free and reserved by nobody
- * ahead: waiters behind us and newcomers plan around our entry, so what they take elsewhere
- * changes nothing for us. With nothing reserved, only when `target` allowed CPUs are reserved
- * by nobody ahead, so that we can reserve (fairness). -1 on ENOMEM (room unknown: every
- * relevant event wakes us). */
+ * take from snap (the last pass's holders, after ls_wait_wake_cover) which allowed CPUs other
+ * jobs hold. Until the next cover, a lockfile's close or a waiter ahead leaving or giving part
+ * of its reservation up wakes us only when all of `mine` may be free and reserved by nobody
+ * ahead (waiters behind and newcomers plan around our entry), or, with no waiter ahead
+ * reserving, `target` allowed CPUs may be free. With nothing reserved, only when `target`
+ * allowed CPUs are reserved by nobody ahead, so that we can reserve (fairness). -1 on ENOMEM
+ * (room unknown: every relevant event wakes us). */
 int ls_wait_wake_room(struct ls_wait_wake *w, const struct ls_snapshot *snap, size_t target,
                       const ls_cpuset *mine);
 /* After ls_wait_wake_room with a reservation: whether all of it may be free and reserved by

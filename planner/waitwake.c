@@ -30,6 +30,8 @@ int ls_wait_wake_open(struct ls_wait_wake *w, const struct ls_lockdir *ld,
     w->mode = LS_MODE_SHARED;
     w->cover = NULL;
     w->ncover = 0;
+    w->behind = NULL;
+    w->nbehind = 0;
     w->cover_ok = false;
     w->room_known = false;
     w->held_cpus = w->held_llcs_ex = w->reserved = w->mine = (ls_cpuset){0};
@@ -45,16 +47,25 @@ int ls_wait_wake_open(struct ls_wait_wake *w, const struct ls_lockdir *ld,
     return 0;
 }
 
+static void entry_free(struct ls_wait_cover *c)
+{
+    ls_cpuset_free(&c->llc_ex);
+    ls_cpuset_free(&c->llc_sh);
+    ls_cpuset_free(&c->cpus);
+}
+
 static void cover_clear(struct ls_wait_wake *w)
 {
-    for (size_t i = 0; i < w->ncover; i++) {
-        ls_cpuset_free(&w->cover[i].llc_ex);
-        ls_cpuset_free(&w->cover[i].llc_sh);
-        ls_cpuset_free(&w->cover[i].cpus);
-    }
+    for (size_t i = 0; i < w->ncover; i++)
+        entry_free(&w->cover[i]);
     free(w->cover);
     w->cover = NULL;
     w->ncover = 0;
+    for (size_t i = 0; i < w->nbehind; i++)
+        entry_free(&w->behind[i]);
+    free(w->behind);
+    w->behind = NULL;
+    w->nbehind = 0;
 }
 
 void ls_wait_wake_close(struct ls_wait_wake *w)
@@ -93,12 +104,18 @@ int ls_wait_wake_cover(struct ls_wait_wake *w, const struct ls_waitq *q,
     return 0;
 }
 
+static struct ls_wait_cover *entry_of(struct ls_wait_cover *e, size_t n, unsigned long long ticket,
+                                      pid_t pid)
+{
+    for (size_t i = 0; i < n; i++)
+        if (e[i].ticket == ticket && e[i].pid == pid)
+            return &e[i];
+    return NULL;
+}
+
 static struct ls_wait_cover *cover_of(struct ls_wait_wake *w, unsigned long long ticket, pid_t pid)
 {
-    for (size_t i = 0; i < w->ncover; i++)
-        if (w->cover[i].ticket == ticket && w->cover[i].pid == pid)
-            return &w->cover[i];
-    return NULL;
+    return entry_of(w->cover, w->ncover, ticket, pid);
 }
 
 int ls_wait_wake_cover_more(struct ls_wait_wake *w, const struct ls_waitq *q)
@@ -109,12 +126,19 @@ int ls_wait_wake_cover_more(struct ls_wait_wake *w, const struct ls_waitq *q)
     if (!more)
         goto fail;
     w->cover = more;
+    more = realloc(w->behind, (w->nbehind + q->n + 1) * sizeof(*more));
+    if (!more)
+        goto fail;
+    w->behind = more;
     for (size_t i = 0; i < q->n; i++) {
         const struct ls_waiter *o = &q->w[i];
-        if (!o->reserves || !ls_waiter_ahead(o, w->ticket, w->pid) ||
-            cover_of(w, o->ticket, o->pid))
+        if (!o->reserves || (o->ticket == w->ticket && o->pid == w->pid))
             continue;
-        struct ls_wait_cover *c = &w->cover[w->ncover++];
+        bool ahead = ls_waiter_ahead(o, w->ticket, w->pid);
+        if (entry_of(ahead ? w->cover : w->behind, ahead ? w->ncover : w->nbehind, o->ticket,
+                     o->pid))
+            continue;
+        struct ls_wait_cover *c = ahead ? &w->cover[w->ncover++] : &w->behind[w->nbehind++];
         *c = (struct ls_wait_cover){.ticket = o->ticket, .pid = o->pid};
         if (ls_cpuset_copy(&c->llc_ex, &o->llc_ex) < 0 ||
             ls_cpuset_copy(&c->llc_sh, &o->llc_sh) < 0 || ls_cpuset_copy(&c->cpus, &o->cpus) < 0)
@@ -128,10 +152,27 @@ fail:
     return -1;
 }
 
+/* The waiter behind us (ticket, pid) left holding what it reserved (done name): unless its
+ * file changed since our pass, we know which CPUs it holds now. */
+static void behind_left(struct ls_wait_wake *w, unsigned long long ticket, pid_t pid)
+{
+    struct ls_wait_cover *c = entry_of(w->behind, w->nbehind, ticket, pid);
+    if (!c)
+        return;
+    if (!c->rewritten && w->room_known &&
+        (ls_cpuset_or(&w->held_cpus, &c->cpus) < 0 ||
+         ls_cpuset_or(&w->held_llcs_ex, &c->llc_ex) < 0))
+        w->room_known = false;
+    entry_free(c);
+    *c = w->behind[--w->nbehind];
+}
+
 /* Take the waiter ahead (ticket, pid) out of the cover; what it reserved may be room for us.
  * With `holds`, it left holding that: its locks are now other jobs' locks. */
 static void uncover(struct ls_wait_wake *w, unsigned long long ticket, pid_t pid, bool holds)
 {
+    if (holds)
+        behind_left(w, ticket, pid);
     struct ls_wait_cover *c = cover_of(w, ticket, pid);
     if (c) {
         if (holds && w->room_known &&
@@ -210,11 +251,13 @@ static bool mine_free(const struct ls_wait_wake *w)
     return true;
 }
 
-/* Whether a dedicated plan of ours may fit now: our reservation free, or `target` allowed CPUs
- * that may be (a plan does not need the CPUs it reserves); without a reservation, `target`
- * allowed CPUs reserved by nobody ahead, whoever holds them (we can reserve then). An estimate
- * from above: what others took since our pass without an event is still counted. True when
- * not known. */
+/* Whether a dedicated plan of ours may fit now: our reservation free; or, with no waiter ahead
+ * reserving, `target` allowed CPUs that may be free (a plan need not use what it reserves);
+ * without a reservation, `target` allowed CPUs reserved by nobody ahead, whoever holds them
+ * (we can reserve then). Estimates from above: a CPU others took since our pass without an
+ * event (newcomers, a waiter taking other than it reserved) still counts as free, which is
+ * why behind reserving waiters ahead we look only at our own reservation: only they can take
+ * from it, and they say so. True when not known. */
 static bool room(struct ls_wait_wake *w)
 {
     if (!w->room_known)
@@ -227,6 +270,8 @@ static bool room(struct ls_wait_wake *w)
     bool reserving = !ls_cpuset_empty(&w->mine);
     if (reserving && mine_free(w))
         return true;
+    if (reserving && w->ncover)
+        return false;
     size_t n = 0;
     LS_CPUSET_FOREACH(cpu, w->allowed)
     if ((reserving ? may_take(w, (unsigned)cpu) : !ls_cpuset_has(&w->reserved, (unsigned)cpu)) &&
@@ -347,8 +392,13 @@ static bool relevant(struct ls_wait_wake *w, const struct inotify_event *ev)
     pid_t pid;
     if (ls_waitq_parse_name(name, w->ld->prefix, &ticket, &pid)) {
         struct ls_waiter other = {.ticket = ticket, .pid = pid};
-        if (!ls_waiter_ahead(&other, w->ticket, w->pid))
-            return false; /* behind us (or ourselves) */
+        if (!ls_waiter_ahead(&other, w->ticket, w->pid)) {
+            /* Behind us (or ourselves): what it reserves now is no longer what we read. */
+            struct ls_wait_cover *c = entry_of(w->behind, w->nbehind, ticket, pid);
+            if (c && (ev->mask & IN_MODIFY))
+                c->rewritten = true;
+            return false;
+        }
         if (ev->mask & (IN_DELETE | IN_CLOSE_WRITE)) {
             /* Left without what it reserved, or died; what it took instead is not in our
              * held set, so room() can only say yes too often. */

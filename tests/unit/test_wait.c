@@ -489,34 +489,46 @@ static void test_rereserve_wakes_when_giving_up(void **state)
 
 /* ---- room: a waiter with a reservation sleeps until all of it may be free ------------- */
 
-/* We (ticket 2) want 2 CPUs and reserve 0-1; CPUs 0-2 were held at our last pass and a
- * waiter ahead reserves CPU 3. A release wakes us once 2 CPUs may be free and unreserved
- * ahead (a plan need not use what it reserves); the reservation is ready to take without a
- * pass only when all of it is free. */
+/* We (ticket 2) want 2 CPUs and reserve 0-1. At the head of the queue, a release wakes us
+ * once 2 CPUs may be free (a plan need not use what it reserves); behind a waiter that
+ * reserves, only once our reservation may be free (what is free elsewhere goes to the waiters
+ * ahead, or is taken by then). The reservation is ready to take without a pass only when all
+ * of it may be free. */
 static void test_room_wakes_when_reservation_free(void **state)
 {
     struct env *e = *state;
     struct ls_wait_wake w;
     assert_int_equal(ls_wait_wake_open(&w, &e->ld, 2, 100), 0);
+    struct ls_waitq none = {NULL, 0};
+    assert_int_equal(ls_wait_wake_cover(&w, &none, &e->topo, &e->allowed, LS_MODE_DEDICATED), 0);
+    struct ls_snapshot s;
+    snap_init(&s, &e->topo);
+    set_parse(&s.cpu_held, "0-3");
+    ls_cpuset mine = LS_CPUSET_INIT;
+    set_parse(&mine, "0-1");
+    assert_int_equal(ls_wait_wake_room(&w, &s, 2, &mine), 0);
+    touch_close(e, "t-cpu-3.lock"); /* one free */
+    assert_int_equal(woken(&w), 0);
+    touch_close(e, "t-cpu-2.lock"); /* two, outside our reservation */
+    assert_int_equal(woken(&w), 1);
+    assert_false(ls_wait_wake_ready(&w));
+    touch_close(e, "t-cpu-0.lock");
+    touch_close(e, "t-cpu-1.lock");
+    assert_int_equal(woken(&w), 1);
+    assert_true(ls_wait_wake_ready(&w));
+
     struct ls_waiter ahead = {.ticket = 1, .pid = 7, .reserves = true};
     set_parse(&ahead.cpus, "3");
     struct ls_waitq q = {&ahead, 1};
     assert_int_equal(ls_wait_wake_cover(&w, &q, &e->topo, &e->allowed, LS_MODE_DEDICATED), 0);
-    struct ls_snapshot s;
-    snap_init(&s, &e->topo);
+    ls_cpuset_clear(&s.cpu_held);
     set_parse(&s.cpu_held, "0-2");
-    ls_cpuset mine = LS_CPUSET_INIT;
-    set_parse(&mine, "0-1");
     assert_int_equal(ls_wait_wake_room(&w, &s, 2, &mine), 0);
     assert_false(ls_wait_wake_ready(&w));
-
     touch_close(e, "t-cpu-3.lock"); /* reserved ahead */
+    touch_close(e, "t-cpu-2.lock"); /* elsewhere */
+    touch_close(e, "t-cpu-0.lock"); /* half of ours */
     assert_int_equal(woken(&w), 0);
-    touch_close(e, "t-cpu-0.lock"); /* one free */
-    assert_int_equal(woken(&w), 0);
-    assert_false(ls_wait_wake_ready(&w));
-    touch_close(e, "t-cpu-2.lock"); /* two: 0 and 2 */
-    assert_int_equal(woken(&w), 1);
     assert_false(ls_wait_wake_ready(&w));
     touch_close(e, "t-cpu-1.lock");
     assert_int_equal(woken(&w), 1);
@@ -716,6 +728,54 @@ static void test_wait_takes_reservation(void **state)
     ls_waitq_free(&q);
 }
 
+/* A waiter's passes read the queue through the wait files it keeps open: the same fds each
+ * time, a rewritten reservation seen through them, a leaver's fd closed. */
+static void test_queue_read_through_kept_fds(void **state)
+{
+    struct env *e = *state;
+    struct ls_snapshot s;
+    snap_init(&s, &e->topo);
+    struct ls_request r2 = req_make(LS_MODE_EXCLUSIVE, 2);
+    struct ls_plan llc1;
+    plan_ok(&e->topo, "2-3", &s, &r2, &llc1);
+    struct ls_error err = {0};
+    struct ls_wait_ticket a, b;
+    assert_int_equal(ls_wait_register(&e->ld, LS_MODE_EXCLUSIVE, 2, &a, &err), 0);
+    assert_int_equal(ls_wait_register(&e->ld, LS_MODE_EXCLUSIVE, 2, &b, &err), 0);
+    struct ls_waitq_fds kept = {0};
+    struct ls_waitq q;
+    assert_int_equal(ls_waitq_read_kept(&e->ld, NULL, &q, &kept, &err), 0);
+    assert_int_equal(q.n, 2);
+    assert_false(q.w[0].reserves);
+    ls_waitq_free(&q);
+    assert_int_equal(kept.n, 2);
+    int fd0 = kept.e[0].fd, fd1 = kept.e[1].fd;
+
+    assert_int_equal(ls_wait_reserve(&a, &llc1, &err), 0);
+    assert_int_equal(ls_waitq_read_kept(&e->ld, NULL, &q, &kept, &err), 0);
+    assert_int_equal(q.n, 2);
+    assert_true(q.w[0].reserves);
+    assert_set(&q.w[0].llc_ex, "1");
+    ls_waitq_free(&q);
+    assert_int_equal(kept.n, 2);
+    assert_int_equal(kept.e[0].fd, fd0);
+    assert_int_equal(kept.e[1].fd, fd1);
+
+    ls_wait_unregister(&b);
+    assert_int_equal(ls_waitq_read_kept(&e->ld, NULL, &q, &kept, &err), 0);
+    assert_int_equal(q.n, 1);
+    ls_waitq_free(&q);
+    assert_int_equal(kept.n, 1);
+    assert_int_equal(kept.e[0].ticket, a.ticket);
+    assert_true(fcntl(fd1, F_GETFD) < 0 || fd1 == kept.e[0].fd);
+
+    ls_wait_unregister(&a);
+    ls_waitq_fds_close(&kept);
+    assert_int_equal(kept.n, 0);
+    ls_plan_free(&llc1);
+    ls_snapshot_free(&s);
+}
+
 /* Who is ahead, for a long queue: the first three by name, the rest counted. */
 static void test_describe_long_queue(void **state)
 {
@@ -867,6 +927,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_reservation_prefers_free_now, setup_2x2, teardown),
         cmocka_unit_test_setup_teardown(test_wait_takes_reservation, setup_2x2, teardown),
         cmocka_unit_test_setup_teardown(test_wait_takes_free_cpus_elsewhere, setup_2x2, teardown),
+        cmocka_unit_test_setup_teardown(test_queue_read_through_kept_fds, setup_2x2, teardown),
         cmocka_unit_test(test_describe_long_queue),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
