@@ -291,6 +291,8 @@ int ls_plan_acquire_wait(const struct ls_topology *topo, const ls_cpuset *allowe
         sleep_until_woken(&wake, attempt, soon, timeout_ms, elapsed);
         soon = false;
     }
+    ls_waitq_fds_close(&kept);
+    ls_trace_mark("wait-close");
     ls_wait_wake_close(&wake);
     if (rc == 0)
         ls_wait_unregister_acquired(&tk, plan);

@@ -155,7 +155,8 @@ struct ls_wait_wake {
      * Only a waiter ahead can take a CPU we reserve, and it says so (done name, leaving), so
      * until all of them are free a release does not wake us. */
     bool room_known;
-    size_t target; /* CPUs we ask for */
+    bool room_maybe; /* enough CPUs elsewhere may be free: sleep at most LS_WAIT_MAYBE_MS */
+    size_t target;   /* CPUs we ask for */
     ls_cpuset mine, held_cpus, held_llcs_ex;
     ls_cpuset reserved; /* CPUs the cover keeps from us, rebuilt when reserved_stale */
     bool reserved_stale;
@@ -193,6 +194,7 @@ void ls_wait_wake_drain(struct ls_wait_wake *w);
 /* Block up to ms milliseconds for a relevant event: 1 woken, 0 timed out or interrupted by a
  * signal, -1 the watch broke (e.g. the lock dir was removed; w->fd is then -1). */
 int ls_wait_wake_sleep(struct ls_wait_wake *w, long long ms);
+#define LS_WAIT_MAYBE_MS 100
 void ls_wait_wake_close(struct ls_wait_wake *w);
 
 #endif

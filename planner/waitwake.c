@@ -35,6 +35,7 @@ int ls_wait_wake_open(struct ls_wait_wake *w, const struct ls_lockdir *ld,
     w->cover_ok = false;
     w->room_known = false;
     w->held_cpus = w->held_llcs_ex = w->reserved = w->mine = (ls_cpuset){0};
+    w->room_maybe = false;
     w->reserved_stale = true;
     w->fd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
     if (w->fd < 0)
@@ -152,6 +153,14 @@ fail:
     return -1;
 }
 
+/* A waiter behind us rewrote its file: what it reserves is no longer what we read. */
+static void rewritten(struct ls_wait_wake *w, unsigned long long ticket, pid_t pid)
+{
+    struct ls_wait_cover *c = entry_of(w->behind, w->nbehind, ticket, pid);
+    if (c)
+        c->rewritten = true;
+}
+
 /* The waiter behind us (ticket, pid) left holding what it reserved (done name): unless its
  * file changed since our pass, we know which CPUs it holds now. */
 static void behind_left(struct ls_wait_wake *w, unsigned long long ticket, pid_t pid)
@@ -192,6 +201,7 @@ int ls_wait_wake_room(struct ls_wait_wake *w, const struct ls_snapshot *snap, si
                       const ls_cpuset *mine)
 {
     w->room_known = false;
+    w->room_maybe = false;
     ls_cpuset_clear(&w->held_cpus);
     ls_cpuset_clear(&w->held_llcs_ex);
     if (!w->topo || w->mode != LS_MODE_DEDICATED || !w->cover_ok)
@@ -251,13 +261,27 @@ static bool mine_free(const struct ls_wait_wake *w)
     return true;
 }
 
+/* Allowed CPUs that may be free for us (with a reservation), or reserved by nobody ahead
+ * (without one). */
+static size_t free_count(const struct ls_wait_wake *w)
+{
+    bool reserving = !ls_cpuset_empty(&w->mine);
+    size_t n = 0;
+    LS_CPUSET_FOREACH(cpu, w->allowed)
+    if ((reserving ? may_take(w, (unsigned)cpu) : !ls_cpuset_has(&w->reserved, (unsigned)cpu)) &&
+        ++n >= w->target)
+        break;
+    return n;
+}
+
 /* Whether a dedicated plan of ours may fit now: our reservation free; or, with no waiter ahead
- * reserving, `target` allowed CPUs that may be free (a plan need not use what it reserves);
- * without a reservation, `target` allowed CPUs reserved by nobody ahead, whoever holds them
- * (we can reserve then). Estimates from above: a CPU others took since our pass without an
- * event (newcomers, a waiter taking other than it reserved) still counts as free, which is
- * why behind reserving waiters ahead we look only at our own reservation: only they can take
- * from it, and they say so. True when not known. */
+ * reserving what we may use, `target` allowed CPUs that may be free (a plan need not use what
+ * it reserves); without a reservation, `target` allowed CPUs reserved by nobody ahead, whoever
+ * holds them (we can reserve then). Estimates from above: a CPU others took since our pass
+ * without an event (newcomers, a waiter taking other than it reserved) still counts as free.
+ * Behind reserving waiters that error costs a pass per release, so there enough CPUs free
+ * elsewhere only shortens the sleep (room_maybe); our own reservation only waiters ahead can
+ * take, and they say so. True when not known. */
 static bool room(struct ls_wait_wake *w)
 {
     if (!w->room_known)
@@ -270,14 +294,11 @@ static bool room(struct ls_wait_wake *w)
     bool reserving = !ls_cpuset_empty(&w->mine);
     if (reserving && mine_free(w))
         return true;
-    if (reserving && w->ncover)
+    if (reserving && ls_cpuset_intersects(&w->reserved, w->allowed)) {
+        w->room_maybe = w->room_maybe || free_count(w) >= w->target;
         return false;
-    size_t n = 0;
-    LS_CPUSET_FOREACH(cpu, w->allowed)
-    if ((reserving ? may_take(w, (unsigned)cpu) : !ls_cpuset_has(&w->reserved, (unsigned)cpu)) &&
-        ++n >= w->target)
-        return true;
-    return false;
+    }
+    return free_count(w) >= w->target;
 }
 
 bool ls_wait_wake_ready(struct ls_wait_wake *w)
@@ -392,13 +413,8 @@ static bool relevant(struct ls_wait_wake *w, const struct inotify_event *ev)
     pid_t pid;
     if (ls_waitq_parse_name(name, w->ld->prefix, &ticket, &pid)) {
         struct ls_waiter other = {.ticket = ticket, .pid = pid};
-        if (!ls_waiter_ahead(&other, w->ticket, w->pid)) {
-            /* Behind us (or ourselves): what it reserves now is no longer what we read. */
-            struct ls_wait_cover *c = entry_of(w->behind, w->nbehind, ticket, pid);
-            if (c && (ev->mask & IN_MODIFY))
-                c->rewritten = true;
-            return false;
-        }
+        if (!ls_waiter_ahead(&other, w->ticket, w->pid))
+            return false; /* behind us (or ourselves): the first sweep of consume() saw it */
         if (ev->mask & (IN_DELETE | IN_CLOSE_WRITE)) {
             /* Left without what it reserved, or died; what it took instead is not in our
              * held set, so room() can only say yes too often. */
@@ -445,6 +461,9 @@ static int consume(struct ls_wait_wake *w)
             pid_t pid;
             if (ev->len && ls_waitq_parse_done_name(ev->name, w->ld->prefix, &ticket, &pid))
                 uncover(w, ticket, pid, true);
+            else if (ev->len && (ev->mask & IN_MODIFY) &&
+                     ls_waitq_parse_name(ev->name, w->ld->prefix, &ticket, &pid))
+                rewritten(w, ticket, pid); /* before its done name, if both are here */
             p += sizeof(*ev) + ev->len;
         }
         for (char *p = buf; p < buf + n;) {
@@ -471,10 +490,16 @@ int ls_wait_wake_sleep(struct ls_wait_wake *w, long long ms)
     if (w->fd < 0)
         return -1;
     long long end = ls_mono_ms() + (ms > 0 ? ms : 0);
+    bool capped = false;
     for (;;) {
         int r = consume(w);
         if (r != 0)
             return r;
+        if (w->room_maybe && !capped) {
+            capped = true;
+            if (end > ls_mono_ms() + LS_WAIT_MAYBE_MS)
+                end = ls_mono_ms() + LS_WAIT_MAYBE_MS;
+        }
         long long left = end - ls_mono_ms();
         if (left <= 0)
             return 0;

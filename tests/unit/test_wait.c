@@ -626,6 +626,79 @@ static void test_room_follows_waiter_ahead(void **state)
     ls_snapshot_free(&s);
 }
 
+/* Behind a waiter that reserves CPUs we could use, CPUs free elsewhere do not wake us at once
+ * (others may have taken them without an event) but shorten the sleep; one that reserves only
+ * an LLC shared does not keep us from looking at once. */
+static void test_room_elsewhere_behind_a_waiter(void **state)
+{
+    struct env *e = *state;
+    struct ls_wait_wake w;
+    assert_int_equal(ls_wait_wake_open(&w, &e->ld, 2, 100), 0);
+    struct ls_waiter ahead = {.ticket = 1, .pid = 7, .reserves = true};
+    set_parse(&ahead.cpus, "0-1");
+    struct ls_waitq q = {&ahead, 1};
+    assert_int_equal(ls_wait_wake_cover(&w, &q, &e->topo, &e->allowed, LS_MODE_DEDICATED), 0);
+    struct ls_snapshot s;
+    snap_init(&s, &e->topo);
+    set_parse(&s.cpu_held, "0-3");
+    ls_cpuset mine = LS_CPUSET_INIT;
+    set_parse(&mine, "2");
+    assert_int_equal(ls_wait_wake_room(&w, &s, 1, &mine), 0);
+    touch_close(e, "t-cpu-3.lock");
+    assert_int_equal(woken(&w), 0);
+    assert_true(w.room_maybe);
+    assert_int_equal(ls_wait_wake_sleep(&w, 600000), 0); /* returns: the short sleep ran out */
+
+    ls_cpuset_free(&ahead.cpus);
+    set_parse(&ahead.llc_sh, "0");
+    assert_int_equal(ls_wait_wake_cover(&w, &q, &e->topo, &e->allowed, LS_MODE_DEDICATED), 0);
+    assert_int_equal(ls_wait_wake_room(&w, &s, 1, &mine), 0);
+    touch_close(e, "t-cpu-3.lock");
+    assert_int_equal(woken(&w), 1);
+
+    ls_wait_wake_close(&w);
+    ls_cpuset_free(&mine);
+    ls_cpuset_free(&ahead.llc_sh);
+    ls_snapshot_free(&s);
+}
+
+/* A waiter behind us that leaves holding what it reserved holds those CPUs now; one that
+ * rewrote its file first (in the same read of events) holds what we do not know: not counted. */
+static void test_room_waiter_behind_leaves(void **state)
+{
+    struct env *e = *state;
+    struct ls_waiter behind = {.ticket = 3, .pid = 9, .reserves = true};
+    set_parse(&behind.cpus, "3");
+    struct ls_waitq q = {&behind, 1};
+    struct ls_snapshot s;
+    snap_init(&s, &e->topo);
+    set_parse(&s.cpu_held, "0-2");
+    ls_cpuset mine = LS_CPUSET_INIT;
+    set_parse(&mine, "0-1");
+    for (int rewrite = 0; rewrite < 2; rewrite++) {
+        struct ls_wait_wake w;
+        assert_int_equal(ls_wait_wake_open(&w, &e->ld, 2, 100), 0);
+        assert_int_equal(ls_wait_wake_cover(&w, &q, &e->topo, &e->allowed, LS_MODE_DEDICATED), 0);
+        assert_int_equal(ls_wait_wake_room(&w, &s, 2, &mine), 0);
+        if (rewrite) {
+            char path[512];
+            snprintf(path, sizeof(path), "%s/t-wait-00000000000000000003-9.lock", e->dir);
+            int fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
+            assert_true(fd >= 0);
+            assert_int_equal(write(fd, "x", 1), 1);
+            close(fd);
+            assert_int_equal(unlink(path), 0);
+        }
+        touch_unlink(e, "t-waitdone-00000000000000000003-9.lock");
+        touch_close(e, "t-cpu-2.lock"); /* with CPU 3: enough, unless 3 is held */
+        assert_int_equal(woken(&w), rewrite);
+        ls_wait_wake_close(&w);
+    }
+    ls_cpuset_free(&mine);
+    ls_cpuset_free(&behind.cpus);
+    ls_snapshot_free(&s);
+}
+
 /* Without a reservation (waiters ahead reserve too much), releases do not wake us; a waiter
  * ahead leaving wakes us once enough CPUs are reserved by nobody ahead. */
 static void test_room_without_reservation(void **state)
@@ -924,6 +997,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_room_wakes_when_reservation_free, setup_2x2, teardown),
         cmocka_unit_test_setup_teardown(test_room_follows_waiter_ahead, setup_2x2, teardown),
         cmocka_unit_test_setup_teardown(test_room_without_reservation, setup_2x2, teardown),
+        cmocka_unit_test_setup_teardown(test_room_elsewhere_behind_a_waiter, setup_2x2, teardown),
+        cmocka_unit_test_setup_teardown(test_room_waiter_behind_leaves, setup_2x2, teardown),
         cmocka_unit_test_setup_teardown(test_reservation_prefers_free_now, setup_2x2, teardown),
         cmocka_unit_test_setup_teardown(test_wait_takes_reservation, setup_2x2, teardown),
         cmocka_unit_test_setup_teardown(test_wait_takes_free_cpus_elsewhere, setup_2x2, teardown),
