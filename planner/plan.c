@@ -120,6 +120,15 @@ void ls_plan_release(struct ls_plan *plan)
     plan->nfds = 0;
 }
 
+void ls_plan_close_spare(struct ls_plan *plan)
+{
+    for (size_t i = 0; i < plan->nspare; i++)
+        close(plan->spare_fds[i]);
+    free(plan->spare_fds);
+    plan->spare_fds = NULL;
+    plan->nspare = 0;
+}
+
 void ls_plan_forget(struct ls_plan *plan)
 {
     for (size_t i = 0; i < plan->nfds; i++)
@@ -133,6 +142,7 @@ void ls_plan_forget(struct ls_plan *plan)
 void ls_plan_free(struct ls_plan *plan)
 {
     ls_plan_release(plan);
+    ls_plan_close_spare(plan);
     free(plan->locked_llcs);
     ls_cpuset_free(&plan->cpus);
     ls_cpuset_free(&plan->mems);

@@ -40,6 +40,8 @@ int ls_plan_add_warnings(const struct ls_topology *topo, const struct ls_request
 unsigned ls_plan_vcpu_guest_node(const struct ls_plan *plan, unsigned vcpu);
 
 void ls_plan_release(struct ls_plan *plan); /* LOCK_UN + close each fd: locks released */
+/* Close plan->spare_fds (ls_plan_free does too). */
+void ls_plan_close_spare(struct ls_plan *plan);
 /* Close the fds without unlocking: another holder of the same open files (the lock keeper,
  * supervisor/keeper.h) keeps the locks and releases them itself. */
 void ls_plan_forget(struct ls_plan *plan);

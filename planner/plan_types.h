@@ -35,6 +35,11 @@ struct ls_plan {
     size_t nexplain;
     int *fds; /* held lock fds, released by ls_plan_release */
     size_t nfds;
+    /* Files the wait that acquired this plan kept open (other waiters' files, no locks),
+     * closed with the plan, after its locks: each close of a file someone holds a flock on
+     * waits behind the host's /proc/locks readers, which must not delay the job or a release. */
+    int *spare_fds;
+    size_t nspare;
 };
 
 #endif

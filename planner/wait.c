@@ -291,8 +291,13 @@ int ls_plan_acquire_wait(const struct ls_topology *topo, const ls_cpuset *allowe
         sleep_until_woken(&wake, attempt, soon, timeout_ms, elapsed);
         soon = false;
     }
+    if (rc == 0 && kept.n && (plan->spare_fds = malloc(kept.n * sizeof(int)))) {
+        /* Closed with the plan (plan_types.h): not between acquiring and starting the job. */
+        for (size_t i = 0; i < kept.n; i++)
+            plan->spare_fds[plan->nspare++] = kept.e[i].fd;
+        kept.n = 0;
+    }
     ls_waitq_fds_close(&kept);
-    ls_trace_mark("wait-close");
     ls_wait_wake_close(&wake);
     if (rc == 0)
         ls_wait_unregister_acquired(&tk, plan);
