@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Every benchmark, one command: installs hwloc + hyperfine (scripts/deps.sh --bench), builds
 # release into build-bench with -DLLCSLICE_BENCH=ON, runs topology discovery vs hwloc, planning
-# at scale, launch overhead, contention and memory, and writes bench/RESULTS.md.
+# at scale, launch overhead, contention and memory, and writes bench/RESULTS.md. Sections run
+# by hand (interleaved before/after pairs, the VM and systemd guests) live in bench/hand/ and
+# are copied in, so a run does not lose them.
 # Needs root (cgroups, 10,000 flocks). Takes ~5 minutes. Not part of the test suite.
 #   ./bench/run.sh            full run
 #   ./bench/run.sh --quick    fewer repetitions (a smoke run; results still written)
@@ -124,9 +126,13 @@ cpuset_mount=$(awk '$3 == "cgroup" && $4 ~ /cpuset/ {print "cgroup v1 cpuset at 
     echo
     sed 's/^TARGET: /- /' "$out/launch.md"
     echo
+    cat bench/hand/launch.md
+    echo
     echo "## 4. Contention"
     echo
     sed 's/^TARGET: /- /' "$out/contention.md"
+    echo
+    cat bench/hand/contention.md
     echo
     echo "## 5. Memory"
     echo
@@ -162,5 +168,7 @@ cpuset_mount=$(awk '$3 == "cgroup" && $4 ~ /cpuset/ {print "cgroup v1 cpuset at 
         "--fsroot \$WORK/sim16 --allowed-cpus 0-63 --lock-dir D --mode dedicated --cpus K" \
         "--wait=300s -- bash -c JOB REC\` at once; \`bench/memory.py\` polls VmHWM of" \
         "\`llcslice run --cpus 1 --lock-dir D [--fsroot \$WORK/sim4096] -- sleep 0.3\`."
+    echo
+    cat bench/hand/vm.md
 } >bench/RESULTS.md
 echo "bench: wrote bench/RESULTS.md in ${elapsed} s" >&2
