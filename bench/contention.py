@@ -123,8 +123,11 @@ def main():
     print("\nJobs ask for 1-8 dedicated CPUs (i % 8 + 1) and run 50 ms; the simulated host has "
           "64 CPUs in 16 LLCs of 4, so at most ~14 such jobs fit at once. Time to acquire is "
           "from the supervisor's launch to its job's first line; a pass is one DISCOVER -> PLAN "
-          "-> ACQUIRE attempt (1 = no retry); waiters pass again when a release or a waiter "
-          "ahead of them wakes them (inotify; 2 s safety poll). Supervisor CPU is user+sys of the supervisors and their jobs (rusage). The "
+          "-> ACQUIRE attempt (1 = no retry); a waiter wakes (inotify; 2 s safety poll) when "
+          "what it reserves may be free, or a waiter ahead of it leaves or gives part of its "
+          "reservation up, and then locks its reservation without a pass when it can (not "
+          "counted as a pass). Supervisor CPU is user+sys of the supervisors and their jobs "
+          "(rusage). The "
           "last column counts pairs of jobs whose own records (start/end time, LLCSLICE_CPUS) "
           "overlap in time and CPUs: it must be 0.")
 
