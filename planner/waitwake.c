@@ -188,9 +188,7 @@ static void uncover(struct ls_wait_wake *w, unsigned long long ticket, pid_t pid
             (ls_cpuset_or(&w->held_cpus, &c->cpus) < 0 ||
              ls_cpuset_or(&w->held_llcs_ex, &c->llc_ex) < 0))
             w->room_known = false;
-        ls_cpuset_free(&c->llc_ex);
-        ls_cpuset_free(&c->llc_sh);
-        ls_cpuset_free(&c->cpus);
+        entry_free(c);
         *c = w->cover[--w->ncover];
         w->reserved_stale = true;
         w->on_release = true; /* its part may be room for us (once it releases) */
@@ -385,9 +383,7 @@ static bool rereserved(struct ls_wait_wake *w, const char *name, unsigned long l
     bool gave_up = !ls_cpuset_subset(&c->llc_ex, &now.llc_ex) ||
                    !ls_cpuset_subset(&c->llc_sh, &now.llc_sh) ||
                    !ls_cpuset_subset(&c->cpus, &now.cpus);
-    ls_cpuset_free(&c->llc_ex);
-    ls_cpuset_free(&c->llc_sh);
-    ls_cpuset_free(&c->cpus);
+    entry_free(c);
     c->llc_ex = now.llc_ex, c->llc_sh = now.llc_sh, c->cpus = now.cpus; /* moved, not freed */
     w->reserved_stale = true;
     if (!gave_up)
