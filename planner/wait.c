@@ -145,6 +145,18 @@ static int join_queue(const struct ls_acquire_args *a, struct ls_pass *first,
     return 0;
 }
 
+/* Hand the wait files kept open to the acquired plan, to be closed with it (plan_types.h):
+ * not between acquiring and starting the job. Closed here when that cannot be done. */
+static void keep_for_plan(struct ls_waitq_fds *kept, struct ls_plan *plan)
+{
+    if (kept->n && (plan->spare_fds = malloc(kept->n * sizeof(int)))) {
+        for (size_t i = 0; i < kept->n; i++)
+            plan->spare_fds[plan->nspare++] = kept->e[i].fd;
+        kept->n = 0;
+    }
+    ls_waitq_fds_close(kept);
+}
+
 /* Tell on_wait who we wait for, unless it names the same holders as last time (then who is
  * freed); *last_who keeps the last text told. */
 static void report_who(char **last_who, char *who, void (*on_wait)(const char *who, void *ctx),
@@ -205,6 +217,8 @@ int ls_plan_acquire_wait(const struct ls_topology *topo, const ls_cpuset *allowe
     struct ls_wait_ticket tk;
     int r = join_queue(&a, &first, &planned, &tk, plan, why, sizeof(why), err);
     if (r != 0) {
+        if (r > 0)
+            keep_for_plan(&kept, plan);
         ls_wait_wake_close(&wake);
         return r > 0 ? 0 : -1;
     }
@@ -291,12 +305,8 @@ int ls_plan_acquire_wait(const struct ls_topology *topo, const ls_cpuset *allowe
         sleep_until_woken(&wake, attempt, soon, timeout_ms, elapsed);
         soon = false;
     }
-    if (rc == 0 && kept.n && (plan->spare_fds = malloc(kept.n * sizeof(int)))) {
-        /* Closed with the plan (plan_types.h): not between acquiring and starting the job. */
-        for (size_t i = 0; i < kept.n; i++)
-            plan->spare_fds[plan->nspare++] = kept.e[i].fd;
-        kept.n = 0;
-    }
+    if (rc == 0)
+        keep_for_plan(&kept, plan);
     ls_waitq_fds_close(&kept);
     ls_wait_wake_close(&wake);
     if (rc == 0)
