@@ -153,6 +153,14 @@ fail:
     return -1;
 }
 
+/* Waiter c left holding what it reserved: its CPUs and exclusive LLCs are held now. */
+static void count_held(struct ls_wait_wake *w, const struct ls_wait_cover *c)
+{
+    if (w->room_known && (ls_cpuset_or(&w->held_cpus, &c->cpus) < 0 ||
+                          ls_cpuset_or(&w->held_llcs_ex, &c->llc_ex) < 0))
+        w->room_known = false;
+}
+
 /* A waiter behind us rewrote its file: what it reserves is no longer what we read. */
 static void rewritten(struct ls_wait_wake *w, unsigned long long ticket, pid_t pid)
 {
@@ -168,10 +176,8 @@ static void behind_left(struct ls_wait_wake *w, unsigned long long ticket, pid_t
     struct ls_wait_cover *c = entry_of(w->behind, w->nbehind, ticket, pid);
     if (!c)
         return;
-    if (!c->rewritten && w->room_known &&
-        (ls_cpuset_or(&w->held_cpus, &c->cpus) < 0 ||
-         ls_cpuset_or(&w->held_llcs_ex, &c->llc_ex) < 0))
-        w->room_known = false;
+    if (!c->rewritten)
+        count_held(w, c);
     entry_free(c);
     *c = w->behind[--w->nbehind];
 }
@@ -184,10 +190,8 @@ static void uncover(struct ls_wait_wake *w, unsigned long long ticket, pid_t pid
         behind_left(w, ticket, pid);
     struct ls_wait_cover *c = cover_of(w, ticket, pid);
     if (c) {
-        if (holds && w->room_known &&
-            (ls_cpuset_or(&w->held_cpus, &c->cpus) < 0 ||
-             ls_cpuset_or(&w->held_llcs_ex, &c->llc_ex) < 0))
-            w->room_known = false;
+        if (holds)
+            count_held(w, c);
         entry_free(c);
         *c = w->cover[--w->ncover];
         w->reserved_stale = true;
@@ -239,6 +243,16 @@ static int rebuild_reserved(struct ls_wait_wake *w)
     return 0;
 }
 
+/* w->reserved up to date; false on ENOMEM, with room unknown. */
+static bool reserved_now(struct ls_wait_wake *w)
+{
+    if (w->reserved_stale && rebuild_reserved(w) < 0) {
+        w->room_known = false;
+        return false;
+    }
+    return true;
+}
+
 /* CPU c may be free for us: not held at our last pass (or its lockfile closed since), in no
  * LLC held exclusively, and not reserved ahead. */
 static bool may_take(const struct ls_wait_wake *w, unsigned c)
@@ -282,13 +296,8 @@ static size_t free_count(const struct ls_wait_wake *w)
  * take, and they say so. True when not known. */
 static bool room(struct ls_wait_wake *w)
 {
-    if (!w->room_known)
+    if (!w->room_known || !reserved_now(w))
         return true;
-    if (w->reserved_stale && rebuild_reserved(w) < 0) {
-        w->reserved_stale = true;
-        w->room_known = false;
-        return true;
-    }
     bool reserving = !ls_cpuset_empty(&w->mine);
     if (reserving && mine_free(w))
         return true;
@@ -301,13 +310,7 @@ static bool room(struct ls_wait_wake *w)
 
 bool ls_wait_wake_ready(struct ls_wait_wake *w)
 {
-    if (!w->room_known || ls_cpuset_empty(&w->mine))
-        return false;
-    if (w->reserved_stale && rebuild_reserved(w) < 0) {
-        w->room_known = false;
-        return false;
-    }
-    return mine_free(w);
+    return w->room_known && !ls_cpuset_empty(&w->mine) && reserved_now(w) && mine_free(w);
 }
 
 /* A lockfile closed: what it held may be free now. */
@@ -319,36 +322,22 @@ static void released(struct ls_wait_wake *w, enum ls_lock_kind kind, unsigned id
         ls_cpuset_del(&w->held_llcs_ex, id);
 }
 
-/* CPU c is ours to use for nobody ahead: reserved by one of them, or in an LLC one of them
- * reserves exclusively. */
-static bool cpu_reserved(const struct ls_wait_wake *w, unsigned c)
-{
-    int l = c <= w->topo->max_cpu ? w->topo->cpu_llc[c] : -1;
-    for (size_t i = 0; i < w->ncover; i++)
-        if (ls_cpuset_has(&w->cover[i].cpus, c) ||
-            (l >= 0 && ls_cpuset_has(&w->cover[i].llc_ex, (unsigned)l)))
-            return true;
-    return false;
-}
-
 /* Whether a release of this lock leaves us nothing new: what it frees, the reservations of
  * waiters ahead keep from us (our plan counts them as held). A CPU reserved ahead, or an LLC
- * reserved exclusively ahead or with every allowed CPU reserved ahead: no dedicated CPU, no
- * whole LLC and no --perf service CPU left there for us. */
-static bool covered(const struct ls_wait_wake *w, enum ls_lock_kind kind, unsigned id)
+ * whose allowed CPUs are all reserved ahead (one reserved exclusively among them): no dedicated
+ * CPU, no whole LLC and no --perf service CPU left there for us. Not known (ENOMEM): false. */
+static bool covered(struct ls_wait_wake *w, enum ls_lock_kind kind, unsigned id)
 {
-    if (!w->topo || w->mode == LS_MODE_SHARED)
+    if (!w->topo || w->mode == LS_MODE_SHARED || !reserved_now(w))
         return false; /* shared jobs weigh every mark: any release may move them */
     if (kind == LS_LOCK_CPU)
-        return cpu_reserved(w, id);
+        return ls_cpuset_has(&w->reserved, id);
     if (id >= w->topo->nllcs)
         return false;
     const struct ls_llc *llc = &w->topo->llcs[id];
-    for (size_t i = 0; i < w->ncover; i++)
-        if (ls_cpuset_has(&w->cover[i].llc_ex, id))
-            return true;
     for (size_t k = 0; k < llc->ncpus; k++)
-        if (ls_cpuset_has(w->allowed, llc->cpu_list[k]) && !cpu_reserved(w, llc->cpu_list[k]))
+        if (ls_cpuset_has(w->allowed, llc->cpu_list[k]) &&
+            !ls_cpuset_has(&w->reserved, llc->cpu_list[k]))
             return false;
     return true;
 }
