@@ -146,7 +146,7 @@ static int join_queue(const struct ls_acquire_args *a, struct ls_pass *first,
 }
 
 /* Hand the wait files kept open to the acquired plan, to be closed with it (plan_types.h):
- * not between acquiring and starting the job. Closed here when that cannot be done. */
+ * not between acquiring and starting the job. On ENOMEM they stay in *kept. */
 static void keep_for_plan(struct ls_waitq_fds *kept, struct ls_plan *plan)
 {
     if (kept->n && (plan->spare_fds = malloc(kept->n * sizeof(int)))) {
@@ -154,7 +154,6 @@ static void keep_for_plan(struct ls_waitq_fds *kept, struct ls_plan *plan)
             plan->spare_fds[plan->nspare++] = kept->e[i].fd;
         kept->n = 0;
     }
-    ls_waitq_fds_close(kept);
 }
 
 /* Tell on_wait who we wait for, unless it names the same holders as last time (then who is
@@ -281,7 +280,7 @@ int ls_plan_acquire_wait(const struct ls_topology *topo, const ls_cpuset *allowe
                                req->mode) == 0 &&
             (attempt > 0 || ls_wait_wake_cover_more(&wake, &p.queue) == 0))
             ls_wait_wake_room(&wake, &p.snap, a.budget.target,
-                              have ? &reserved.cpus : &(ls_cpuset){0}); /* ENOMEM: unknown */
+                              &reserved.cpus); /* ENOMEM: unknown */
         ls_pass_free(&p);
         if (rr < 0)
             break;
@@ -307,7 +306,6 @@ int ls_plan_acquire_wait(const struct ls_topology *topo, const ls_cpuset *allowe
     }
     if (rc == 0)
         keep_for_plan(&kept, plan);
-    ls_waitq_fds_close(&kept);
     ls_wait_wake_close(&wake);
     if (rc == 0)
         ls_wait_unregister_acquired(&tk, plan);
