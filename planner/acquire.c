@@ -130,7 +130,7 @@ int ls_plan_name_overlap(const struct ls_acquire_args *a, const struct ls_pass *
     steps[k++] = (struct ls_lock_step){LS_LOCK_CPU, (unsigned)cpu, LS_LOCK_EXCLUSIVE};
     _cleanup_free_ char *who = NULL;
     struct ls_error e = {0};
-    if (ls_describe_conflicts(a->ld, &p->table, steps, k, &who, &e) == 0 && who && *who)
+    if (ls_describe_conflicts(a->ld, &p->table, steps, k, true, &who, &e) == 0 && who && *who)
         return ls_strv_appendf(&plan->warnings, &plan->nwarnings, "llcslice: CPUs shared with: %s",
                                who);
     return 0;

@@ -113,7 +113,7 @@ int ls_snapshot_take(const struct ls_topology *topo, const ls_cpuset *allowed,
 /* Append "LLC 2: pid 1 (x) shared, ..." for one lockfile's holders passing `keep`. */
 static int describe_one(FILE *f, bool *first, const struct ls_lockdir *ld,
                         const struct ls_locktable *t, enum ls_lock_kind kind, unsigned v,
-                        bool only_exclusive, struct ls_error *err)
+                        bool only_exclusive, bool names, struct ls_error *err)
 {
     unsigned long long ino;
     int r = ls_lock_inode(ld, kind, v, &ino, err);
@@ -121,7 +121,7 @@ static int describe_one(FILE *f, bool *first, const struct ls_lockdir *ld,
         return r;
     _cleanup_free_ struct ls_holder *h = NULL;
     size_t n = 0;
-    if (ls_lock_holders(ld, t, ino, &h, &n, err) < 0)
+    if (ls_lock_holders(ld, t, ino, names, &h, &n, err) < 0)
         return -1;
     enum ls_lock_mode mode;
     if (n == 0 && ld->confirm_free && ls_lock_probe(ld, kind, v, &mode) == 1) {
@@ -177,7 +177,7 @@ int ls_describe_holders(const struct ls_topology *topo, const ls_cpuset *allowed
             unsigned v = idx[i];
             if (!relevant(topo, allowed, (enum ls_lock_kind)kind, v))
                 continue;
-            rc = describe_one(f, &first, ld, &t, (enum ls_lock_kind)kind, v, false, err);
+            rc = describe_one(f, &first, ld, &t, (enum ls_lock_kind)kind, v, false, true, err);
         }
     }
     if (rc < 0)
@@ -186,7 +186,7 @@ int ls_describe_holders(const struct ls_topology *topo, const ls_cpuset *allowed
 }
 
 int ls_describe_conflicts(const struct ls_lockdir *ld, const struct ls_locktable *t,
-                          const struct ls_lock_step *steps, size_t nsteps, char **out,
+                          const struct ls_lock_step *steps, size_t nsteps, bool names, char **out,
                           struct ls_error *err)
 {
     _cleanup_free_ char *buf = NULL;
@@ -199,7 +199,7 @@ int ls_describe_conflicts(const struct ls_lockdir *ld, const struct ls_locktable
         /* A shared step (an LLC, or a shared job's CPU mark) only conflicts with exclusive
          * holders. */
         bool only_ex = steps[i].mode == LS_LOCK_SHARED;
-        if (describe_one(f, &first, ld, t, steps[i].kind, steps[i].index, only_ex, err) < 0)
+        if (describe_one(f, &first, ld, t, steps[i].kind, steps[i].index, only_ex, names, err) < 0)
             return -1;
     }
     return finish(&f, &buf, out, err);

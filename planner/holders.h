@@ -23,9 +23,10 @@ int ls_describe_holders(const struct ls_topology *topo, const ls_cpuset *allowed
                         const struct ls_lockdir *ld, char **out, struct ls_error *err);
 
 /* Holders in table t that block `steps` (a shared step, LLC or CPU mark, is blocked by
- * exclusive holders only), same format; "" when none. */
+ * exclusive holders only), same format; "" when none. Without names, "pid 123 () shared":
+ * the pids alone, without reading /proc for each holder. */
 int ls_describe_conflicts(const struct ls_lockdir *ld, const struct ls_locktable *t,
-                          const struct ls_lock_step *steps, size_t nsteps, char **out,
+                          const struct ls_lock_step *steps, size_t nsteps, bool names, char **out,
                           struct ls_error *err);
 
 #endif

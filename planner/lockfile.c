@@ -437,7 +437,7 @@ static int holds_file(pid_t pid, dev_t dev, ino_t ino)
 }
 
 int ls_lock_holders(const struct ls_lockdir *ld, const struct ls_locktable *t,
-                    unsigned long long inode, struct ls_holder **out, size_t *n,
+                    unsigned long long inode, bool names, struct ls_holder **out, size_t *n,
                     struct ls_error *err)
 {
     *out = NULL;
@@ -449,11 +449,17 @@ int ls_lock_holders(const struct ls_lockdir *ld, const struct ls_locktable *t,
     struct ls_holder *h = calloc(cnt, sizeof(*h));
     if (!h)
         return ls_fail(err, LS_ERR_SYSTEM, ENOMEM, "out of memory listing lock holders");
-    struct stat ds; /* stat's device of files in the dir (mountinfo's may differ: btrfs) */
-    dev_t dev = stat(ld->dir, &ds) == 0 ? ds.st_dev : makedev(ld->dev_major, ld->dev_minor);
     for (size_t i = 0; i < cnt; i++) {
         h[i].pid = e[i].pid;
         h[i].mode = e[i].mode;
+    }
+    *out = h;
+    *n = cnt;
+    if (!names)
+        return 0;
+    struct stat ds; /* stat's device of files in the dir (mountinfo's may differ: btrfs) */
+    dev_t dev = stat(ld->dir, &ds) == 0 ? ds.st_dev : makedev(ld->dev_major, ld->dev_minor);
+    for (size_t i = 0; i < cnt; i++) {
         ls_pid_cmdline(e[i].pid, h[i].cmdline, sizeof(h[i].cmdline));
         /* /proc/locks names the pid that took the lock, looked up now: once that process is
          * gone (the lock lives on in a keeper or an inherited descriptor) the pid may belong
@@ -461,8 +467,6 @@ int ls_lock_holders(const struct ls_lockdir *ld, const struct ls_locktable *t,
         if (e[i].pid > 0 && holds_file(e[i].pid, dev, (ino_t)inode) == 0)
             snprintf(h[i].cmdline, sizeof(h[i].cmdline), "?");
     }
-    *out = h;
-    *n = cnt;
     return 0;
 }
 

@@ -144,9 +144,10 @@ size_t ls_locktable_find(const struct ls_locktable *t, unsigned major, unsigned 
  * nobody holds a lockfile there and per-file lookups can be skipped. */
 bool ls_locktable_has_device(const struct ls_locktable *t, unsigned major, unsigned minor);
 
-/* Holders of one lockfile (by its inode on ld's device), cmdlines filled in. Caller frees. */
+/* Holders of one lockfile (by its inode on ld's device). With names, cmdlines are filled in
+ * (a read of /proc/PID/cmdline and /proc/PID/fd each); without, they are "". Caller frees. */
 int ls_lock_holders(const struct ls_lockdir *ld, const struct ls_locktable *t,
-                    unsigned long long inode, struct ls_holder **out, size_t *n,
+                    unsigned long long inode, bool names, struct ls_holder **out, size_t *n,
                     struct ls_error *err);
 
 /* "pid 123 (make -j8) shared, pid 456 (...) exclusive"; "no holders" when n == 0. */

@@ -20,6 +20,8 @@
  * filesystem whose changes inotify misses, a signal racing the sleep). */
 static const unsigned wait_delays_ms[] = {10, 50, 200, 500};
 #define NDELAYS (sizeof(wait_delays_ms) / sizeof(wait_delays_ms[0]))
+/* A changed "waiting for" is named (and shown) at most this often. */
+#define LS_WAIT_NAME_MS 1000
 long long ls_wait_safety_poll_ms = 2000;
 
 /* What to reserve while waiting: the plan we would get once the holders that keep coming and
@@ -55,39 +57,6 @@ static int reservation_target(const struct ls_acquire_args *a, const struct ls_p
     return 0;
 }
 
-/* Who we wait for: holders blocking the reserved plan, else the waiters ahead of us. */
-static char *waiting_for(const struct ls_acquire_args *a, const struct ls_pass *p,
-                         const struct ls_wait_ticket *tk, const struct ls_plan *target)
-{
-    if (target) {
-        _cleanup_free_ struct ls_lock_step *steps = NULL;
-        _cleanup_free_ char *who = NULL;
-        size_t n = 0;
-        struct ls_error e = {0};
-        if (ls_plan_lock_steps(target, &steps, &n) == 0)
-            ls_describe_conflicts(a->ld, &p->table, steps, n, &who, &e);
-        if (who && *who)
-            return LS_STEAL(who);
-    }
-    return ls_waitq_describe(&p->queue, tk->ticket, tk->pid);
-}
-
-/* Write what we wait for (or that we wait without a plan) into our queue entry, and name who
- * we wait for; *target takes the plan reserved (*have false: none). -1 (err set) when the
- * entry cannot be written. */
-static int reserve(const struct ls_acquire_args *a, const struct ls_pass *p,
-                   struct ls_wait_ticket *tk, bool *have, struct ls_plan *target, char **who,
-                   struct ls_error *err)
-{
-    ls_plan_free(target);
-    *target = (struct ls_plan){0};
-    *have = reservation_target(a, p, tk, target);
-    if (ls_wait_reserve(tk, *have ? target : NULL, err) < 0)
-        return -1;
-    *who = waiting_for(a, p, tk, *have ? target : NULL);
-    return 0;
-}
-
 /* Whether two "waiting for" texts name the same holders: compared without the parenthesised
  * command lines, which change (or vanish) while a holder exits, so the line is not repeated. */
 static bool same_holders(const char *a, const char *b)
@@ -104,6 +73,51 @@ static bool same_holders(const char *a, const char *b)
             return true;
         a++, b++;
     }
+}
+
+/* Who we wait for: holders blocking the reserved plan, else the waiters ahead of us; NULL to
+ * keep last_who. Every pass of every waiter asks, and naming a holder reads its /proc entries,
+ * so holders are named only when their pids differ from last_who's, and at most once per
+ * LS_WAIT_NAME_MS (*named_ms: when they last were). */
+static char *waiting_for(const struct ls_acquire_args *a, const struct ls_pass *p,
+                         const struct ls_wait_ticket *tk, const struct ls_plan *target,
+                         const char *last_who, long long *named_ms)
+{
+    if (target) {
+        _cleanup_free_ struct ls_lock_step *steps = NULL;
+        _cleanup_free_ char *who = NULL;
+        size_t n = 0;
+        struct ls_error e = {0};
+        if (ls_plan_lock_steps(target, &steps, &n) == 0 &&
+            ls_describe_conflicts(a->ld, &p->table, steps, n, false, &who, &e) == 0 && who &&
+            *who && !(last_who && same_holders(who, last_who))) {
+            long long now = ls_mono_ms();
+            if (last_who && now - *named_ms < LS_WAIT_NAME_MS)
+                return NULL;
+            free(LS_STEAL(who));
+            ls_describe_conflicts(a->ld, &p->table, steps, n, true, &who, &e);
+            *named_ms = now;
+        }
+        if (who && *who)
+            return LS_STEAL(who);
+    }
+    return ls_waitq_describe(&p->queue, tk->ticket, tk->pid);
+}
+
+/* Write what we wait for (or that we wait without a plan) into our queue entry, and name who
+ * we wait for; *target takes the plan reserved (*have false: none). -1 (err set) when the
+ * entry cannot be written. */
+static int reserve(const struct ls_acquire_args *a, const struct ls_pass *p,
+                   struct ls_wait_ticket *tk, bool *have, struct ls_plan *target, char **who,
+                   const char *last_who, long long *named_ms, struct ls_error *err)
+{
+    ls_plan_free(target);
+    *target = (struct ls_plan){0};
+    *have = reservation_target(a, p, tk, target);
+    if (ls_wait_reserve(tk, *have ? target : NULL, err) < 0)
+        return -1;
+    *who = waiting_for(a, p, tk, *have ? target : NULL, last_who, named_ms);
+    return 0;
 }
 
 /* Out of time or stopped: leave the queue, then the busy error naming who holds what. */
@@ -201,6 +215,7 @@ int ls_plan_acquire_wait(const struct ls_topology *topo, const ls_cpuset *allowe
         return -1;
 
     _cleanup_free_ char *last_who = NULL;
+    long long named_ms = 0; /* when holders were last named */
     char why[512] = "";
     /* Watching before the first pass, so no release after it goes unseen. Without inotify
      * (fs.inotify.max_user_instances, per user, is used up) we poll. */
@@ -271,7 +286,7 @@ int ls_plan_acquire_wait(const struct ls_topology *topo, const ls_cpuset *allowe
             break;
         }
         char *who = NULL;
-        int rr = reserve(&a, &p, &tk, &have, &reserved, &who, err);
+        int rr = reserve(&a, &p, &tk, &have, &reserved, &who, last_who, &named_ms, err);
         /* The first pass was busy on the queue it read before we joined: a waiter ahead that
          * changed before the re-read is judged against what it had then, when its event
          * comes; those that joined meanwhile are covered as the re-read has them. */

@@ -95,7 +95,7 @@ static int collect(const struct ls_lockdir *ld, const struct ls_locktable *t,
         struct lock_row *row = &out->rows[out->n];
         row->index = idx[i];
         ls_lock_path(ld, kind, idx[i], row->path, sizeof(row->path));
-        if (ls_lock_holders(ld, t, inode, &row->holders, &row->nholders, err) < 0)
+        if (ls_lock_holders(ld, t, inode, true, &row->holders, &row->nholders, err) < 0)
             return -1;
         enum ls_lock_mode mode;
         if (row->nholders == 0 && ls_lock_probe(ld, kind, idx[i], &mode) == 1) {

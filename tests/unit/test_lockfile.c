@@ -728,7 +728,7 @@ static void holders_of(const struct ls_lockdir *ld, enum ls_lock_kind k, unsigne
         *h = NULL;
         *cnt = 0;
     } else {
-        assert_int_equal(ls_lock_holders(ld, &t, ino, h, cnt, &err), 0);
+        assert_int_equal(ls_lock_holders(ld, &t, ino, true, h, cnt, &err), 0);
     }
     ls_locktable_free(&t);
 }

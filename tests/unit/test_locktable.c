@@ -281,10 +281,17 @@ static void real_lock_roundtrip(const char *dir)
         assert_int_equal(e->mode, m);
         struct ls_holder *h;
         size_t n;
-        assert_int_equal(ls_lock_holders(&ld, &t, st.st_ino, &h, &n, &err), 0);
+        assert_int_equal(ls_lock_holders(&ld, &t, st.st_ino, true, &h, &n, &err), 0);
         assert_int_equal(n, 1);
         assert_int_equal(h[0].pid, getpid());
         assert_non_null(strstr(h[0].cmdline, "test_locktable"));
+        free(h);
+        /* Without names: the same holder, no /proc read. */
+        assert_int_equal(ls_lock_holders(&ld, &t, st.st_ino, false, &h, &n, &err), 0);
+        assert_int_equal(n, 1);
+        assert_int_equal(h[0].pid, getpid());
+        assert_int_equal(h[0].mode, m);
+        assert_string_equal(h[0].cmdline, "");
         free(h);
         ls_locktable_free(&t);
         close(fd);
