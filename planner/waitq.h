@@ -49,6 +49,8 @@ struct ls_waitq_fd {
     unsigned long long ticket;
     pid_t pid;
     int fd;
+    unsigned long long ino; /* the file (a regular file) when it was opened: inode, owner */
+    uid_t uid;
     bool seen; /* listed by the current read */
 };
 struct ls_waitq_fds {
