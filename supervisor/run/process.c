@@ -22,6 +22,7 @@
 
 #include "planner/cleanup.h"
 #include "planner/procstat.h"
+#include "planner/sort.h"
 #include "planner/clock.h"
 
 extern char **environ;
@@ -119,25 +120,57 @@ static void close_unless_kept(int fd, const int *keep, size_t nkeep, bool cloexe
     close(fd);
 }
 
+/* close_range(2) over the gaps between the kept descriptors: 0, or -1 when the kernel has
+ * no close_range (before 5.9) or no memory for the sorted copy. */
+static int close_gaps(const int *keep, size_t nkeep)
+{
+    _cleanup_free_ int *sorted = malloc((nkeep ? nkeep : 1) * sizeof(*sorted));
+    if (!sorted)
+        return -1;
+    memcpy(sorted, keep, nkeep * sizeof(*sorted));
+    ls_sort_ints(sorted, nkeep);
+    unsigned lo = 3;
+    for (size_t i = 0; i < nkeep; i++) {
+        if (sorted[i] < (int)lo) /* below 3, or a duplicate */
+            continue;
+        if ((unsigned)sorted[i] > lo && close_range(lo, (unsigned)sorted[i] - 1, 0) < 0)
+            return -1;
+        lo = (unsigned)sorted[i] + 1;
+    }
+    return close_range(lo, ~0u, 0) < 0 ? -1 : 0;
+}
+
+/* The size of this process's descriptor table (FDSize in /proc/self/status): no descriptor is
+ * open at or above it. -1 when it cannot be read. Not a walk of /proc/self/fd, which makes
+ * the kernel build (and at exit drop) an entry for every descriptor. */
+static long fd_table_size(void)
+{
+    int fd = open("/proc/self/status", O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return -1;
+    char buf[4096];
+    ssize_t n = read(fd, buf, sizeof(buf) - 1);
+    close(fd);
+    if (n <= 0)
+        return -1;
+    buf[n] = '\0';
+    const char *p = strstr(buf, "\nFDSize:");
+    if (!p)
+        return -1;
+    long v = strtol(p + strlen("\nFDSize:"), NULL, 10);
+    return v > 0 ? v : -1;
+}
+
 void ls_fds_close_except(const int *keep, size_t nkeep, bool cloexec_only)
 {
-    DIR *dir = opendir("/proc/self/fd");
-    if (dir) {
-        int dfd = dirfd(dir);
-        struct dirent *de;
-        while ((de = readdir(dir))) {
-            if (!isdigit((unsigned char)de->d_name[0]))
-                continue;
-            int fd = atoi(de->d_name);
-            if (fd != dfd)
-                close_unless_kept(fd, keep, nkeep, cloexec_only);
-        }
-        closedir(dir);
+    if (!cloexec_only && close_gaps(keep, nkeep) == 0)
         return;
+    long max = fd_table_size();
+    if (max < 0) {
+        max = sysconf(_SC_OPEN_MAX);
+        if (max < 0 || max > 65536)
+            max = 65536;
     }
-    long max = sysconf(_SC_OPEN_MAX);
-    if (max < 0 || max > 65536)
-        max = 65536;
     for (int fd = 3; fd < max; fd++)
         close_unless_kept(fd, keep, nkeep, cloexec_only);
 }

@@ -287,6 +287,48 @@ static void test_lock_fds_not_inherited(void **state)
     unlink(path);
 }
 
+/* ls_fds_close_except in a child: which of fds[] (a close-on-exec one, a plain one, a kept
+ * one, one far up the table) are still open after it, as a bitmask written to the pipe. */
+static unsigned fds_left_after_close(bool cloexec_only)
+{
+    int p[2];
+    assert_int_equal(pipe2(p, O_CLOEXEC), 0);
+    pid_t pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        int cloexec = open("/dev/null", O_RDONLY | O_CLOEXEC);
+        int plain = open("/dev/null", O_RDONLY);
+        int kept = open("/dev/null", O_RDONLY | O_CLOEXEC);
+        int high = dup3(cloexec, 700, O_CLOEXEC); /* grows the table past its first size */
+        int high_plain = dup2(plain, 701);
+        const int keep[] = {kept, p[1]};
+        ls_fds_close_except(keep, 2, cloexec_only);
+        const int fds[] = {cloexec, plain, kept, high, high_plain};
+        unsigned left = 0;
+        for (unsigned i = 0; i < 5; i++)
+            if (fds[i] >= 0 && fcntl(fds[i], F_GETFD) >= 0)
+                left |= 1u << i;
+        _exit(write(p[1], &left, sizeof(left)) == sizeof(left) ? 0 : 1);
+    }
+    close(p[1]);
+    unsigned left = ~0u;
+    assert_int_equal(read(p[0], &left, sizeof(left)), (ssize_t)sizeof(left));
+    close(p[0]);
+    int status;
+    assert_int_equal(waitpid(pid, &status, 0), pid);
+    assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+    return left;
+}
+
+static void test_fds_close_except(void **state)
+{
+    (void)state;
+    /* The shim: every close-on-exec fd but the kept ones; plain fds go to the job. */
+    assert_int_equal(fds_left_after_close(true), (1u << 1) | (1u << 2) | (1u << 4));
+    /* The keeper: everything but the kept ones. */
+    assert_int_equal(fds_left_after_close(false), 1u << 2);
+}
+
 /* SIGKILL the supervisor: the job and its children are gone (the time is printed, not
  * asserted: a loaded machine is slow; only a job that never dies fails, after 5 min). */
 static void test_supervisor_killed(void **state)
@@ -421,6 +463,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_command_lookup),
+        cmocka_unit_test(test_fds_close_except),
         BOTH(test_exit_codes),
         BOTH(test_seccomp_in_job),
         BOTH(test_environment),
