@@ -75,14 +75,22 @@ void ls_pass_free(struct ls_pass *p)
     ls_waitq_free(&p->queue);
 }
 
+bool ls_flock_decides(const struct ls_request *req)
+{
+    return req->mode != LS_MODE_SHARED;
+}
+
 int ls_pass_discover(const struct ls_acquire_args *a, struct ls_pass *p, struct ls_error *err)
 {
     memset(p, 0, sizeof(*p));
+    bool torn = false;
+    int r = a->one_read ? ls_locktable_read_once(&p->table, &torn, err)
+                        : ls_locktable_read(&p->table, NULL, err);
     /* A live waiter holds a flock in the lock dir: with none on its filesystem there is no
-     * queue to read (dead waiters' files are swept by the next pass that reads it). */
-    if (ls_locktable_read(&p->table, NULL, err) < 0 ||
-        ls_snapshot_take(a->topo, a->allowed, a->ld, &p->table, &p->snap, err) < 0 ||
-        (ls_locktable_has_device(&p->table, a->ld->dev_major, a->ld->dev_minor) &&
+     * queue to read (dead waiters' files are swept by the next pass that reads it). A torn
+     * read proves nothing absent; a waiter it missed is found by its file and a probe. */
+    if (r < 0 || ls_snapshot_take(a->topo, a->allowed, a->ld, &p->table, &p->snap, err) < 0 ||
+        ((torn || ls_locktable_has_device(&p->table, a->ld->dev_major, a->ld->dev_minor)) &&
          ls_waitq_read_kept(a->ld, &p->table, &p->queue, a->wait_fds, err) < 0)) {
         ls_pass_free(p);
         return -1;
@@ -232,7 +240,7 @@ int ls_plan_acquire(const struct ls_topology *topo, const ls_cpuset *allowed,
                     const struct ls_lockdir *ld, const struct ls_request *req, struct ls_plan *plan,
                     struct ls_error *err)
 {
-    struct ls_acquire_args a = {topo, allowed, ld, req, {0}, NULL, NULL};
+    struct ls_acquire_args a = {topo, allowed, ld, req, {0}, NULL, NULL, ls_flock_decides(req)};
     /* Errors are PLAN's to report, as each pass resolves an unresolved budget itself; the busy
      * message then says 0 CPU(s). */
     struct ls_error ignore = {0};

@@ -44,6 +44,9 @@ struct ls_acquire_args {
      * waiters behind reserve stay theirs (NULL: none). */
     const ls_cpuset *prefer;
     struct ls_waitq_fds *wait_fds; /* a waiter's kept wait files (NULL: none) */
+    /* DISCOVER reads /proc/locks once (ls_locktable_read_once): the pass acquires what it
+     * plans with LOCK_NB locks that conflict with every holder it could miss */
+    bool one_read;
 };
 
 struct ls_pass {
@@ -52,6 +55,10 @@ struct ls_pass {
     struct ls_waitq queue;     /* live waiters */
 };
 
+/* Whether a plan for req is safe on a lock table that missed holders: dedicated and exclusive
+ * plans lock each CPU or LLC exclusively (or an LLC shared, against exclusive holders), so a
+ * missed holder fails the take. A shared plan's marks never conflict: it needs every holder. */
+bool ls_flock_decides(const struct ls_request *req);
 int ls_pass_discover(const struct ls_acquire_args *a, struct ls_pass *p, struct ls_error *err);
 void ls_pass_free(struct ls_pass *p);
 /* PLAN on the pass's snapshot plus the reservations of waiters ahead of (ticket, pid). */

@@ -135,6 +135,11 @@ struct ls_locktable {
 /* Parse /proc/locks text (or read `path`, "/proc/locks" when NULL). Unknown lines skipped. */
 int ls_locktable_parse(struct ls_locktable *t, const char *text, size_t len, struct ls_error *err);
 int ls_locktable_read(struct ls_locktable *t, const char *path, struct ls_error *err);
+/* One read of /proc/locks, without reading again until two agree: when the file is longer
+ * than a page (*torn set), a lock taken or dropped meanwhile can be missed or seen twice. For
+ * callers that take every lock they plan with a non-blocking flock, which a missed holder
+ * fails. Half the reads (each stalls every flock on the host) of ls_locktable_read. */
+int ls_locktable_read_once(struct ls_locktable *t, bool *torn, struct ls_error *err);
 void ls_locktable_free(struct ls_locktable *t);
 /* Entries for one file: returns count and points *first at them (consecutive). */
 size_t ls_locktable_find(const struct ls_locktable *t, unsigned major, unsigned minor,

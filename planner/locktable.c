@@ -355,6 +355,15 @@ int ls_locktable_read(struct ls_locktable *t, const char *path, struct ls_error 
     }
 }
 
+int ls_locktable_read_once(struct ls_locktable *t, bool *torn, struct ls_error *err)
+{
+    unsigned calls;
+    uint64_t digest;
+    int r = read_table("/proc/locks", t, &calls, &digest, err);
+    *torn = calls > 1;
+    return r;
+}
+
 void ls_locktable_free(struct ls_locktable *t)
 {
     free(t->entries);

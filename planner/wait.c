@@ -208,7 +208,7 @@ int ls_plan_acquire_wait(const struct ls_topology *topo, const ls_cpuset *allowe
                          long long timeout_ms, void (*on_wait)(const char *who, void *ctx),
                          void *ctx, struct ls_plan *plan, struct ls_error *err)
 {
-    struct ls_acquire_args a = {topo, allowed, ld, req, {0}, NULL, NULL};
+    struct ls_acquire_args a = {topo, allowed, ld, req, {0}, NULL, NULL, ls_flock_decides(req)};
     long long start = ls_mono_ms();
     /* Once for the whole wait: the queue entry, every pass and the busy message. */
     if (ls_budget_resolve(topo, allowed, req, &a.budget, err) < 0)

@@ -291,7 +291,7 @@ int ls_cmd_plan(int argc, char **argv)
         return ls_report(&err);
     }
     req.ktstr_slots = ls_ktstr_prefix(ld.prefix);
-    struct ls_acquire_args a = {&host.topo, &host.allowed, &ld, &req, {0}, NULL, NULL};
+    struct ls_acquire_args a = {&host.topo, &host.allowed, &ld, &req, {0}, NULL, NULL, false};
     struct ls_pass pass;
     struct ls_plan plan;
     rc = ls_pass_discover(&a, &pass, &err);

@@ -14,7 +14,8 @@ int ls_slots_admit_begin(struct ls_slots_admit *a, const struct ls_slots_run_opt
                          struct ls_error *err)
 {
     memset(a, 0, sizeof(*a));
-    struct ls_acquire_args args = {&o->host->topo, &o->host->allowed, o->ld, NULL, {0}, NULL, NULL};
+    struct ls_acquire_args args = {&o->host->topo, &o->host->allowed, o->ld, NULL, {0}, NULL, NULL,
+                                   false};
     struct ls_pass p;
     if (ls_pass_discover(&args, &p, err) < 0)
         return -1;

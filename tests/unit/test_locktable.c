@@ -294,6 +294,12 @@ static void real_lock_roundtrip(const char *dir)
         assert_string_equal(h[0].cmdline, "");
         free(h);
         ls_locktable_free(&t);
+        /* One read shows it too. */
+        bool torn = true;
+        assert_int_equal(ls_locktable_read_once(&t, &torn, &err), 0);
+        assert_int_equal(find(&t, ld.dev_major, ld.dev_minor, st.st_ino, &e), 1);
+        assert_int_equal(e->mode, m);
+        ls_locktable_free(&t);
         close(fd);
         /* Released with the fd. */
         assert_int_equal(ls_locktable_read(&t, NULL, &err), 0);
