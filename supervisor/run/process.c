@@ -30,7 +30,7 @@ extern char **environ;
 static const int forwarded[] = {SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2};
 
 /* What the shim and the job tell the supervisor through the report pipe. */
-enum report_kind { REPORT_EXEC = 1, REPORT_SECCOMP, REPORT_SETUP, REPORT_STATUS };
+enum report_kind { REPORT_EXEC = 1, REPORT_SECCOMP, REPORT_SETUP, REPORT_STATUS, REPORT_ENTER };
 struct report {
     int32_t kind;
     int32_t value; /* errno, or the job's wait status */
@@ -383,7 +383,10 @@ __attribute__((noreturn)) static void shim_main(const struct shim_args *a)
         prctl(PR_SET_CHILD_SUBREAPER, 1);
     /* The shim never execs, so it drops what exec would: every close-on-exec fd (lockfiles,
      * cgroup and sysfs files) except its pipe ends. The job must not keep a lock alive. */
-    const int keep[] = {a->go_rd, a->report_wr, a->marker_wr};
+    const struct ls_job_spec *spec = a->spec;
+    const int keep[] = {a->go_rd, a->report_wr, a->marker_wr,
+                        spec->nenter > 0 ? spec->enter_fds[0] : -1,
+                        spec->nenter > 1 ? spec->enter_fds[1] : -1};
     ls_fds_close_except(keep, sizeof(keep) / sizeof(keep[0]), true);
     fcntl(a->marker_wr, F_SETFD, 0); /* every job process inherits the marker */
 
@@ -407,6 +410,17 @@ __attribute__((noreturn)) static void shim_main(const struct shim_args *a)
     if (n != 1)
         _exit(LS_EXIT_SYSTEM);
     close(a->go_rd);
+    for (size_t i = 0; i < spec->nenter; i++) {
+        ssize_t w;
+        do
+            w = write(spec->enter_fds[i], "0", 1);
+        while (w < 0 && errno == EINTR);
+        if (w != 1) {
+            report(a->report_wr, REPORT_ENTER, w < 0 ? errno : EIO);
+            _exit(LS_EXIT_SYSTEM);
+        }
+        close(spec->enter_fds[i]);
+    }
     if (a->pidns)
         mount_own_proc();
 
@@ -567,6 +581,10 @@ static int decide(const struct ls_job *job, int shim_status, struct ls_error *er
             return LS_EXIT_SYSTEM;
         case REPORT_SETUP:
             ls_fail(err, LS_ERR_SYSTEM, r.value, "cannot start the job: %s", strerror(r.value));
+            return LS_EXIT_SYSTEM;
+        case REPORT_ENTER:
+            ls_fail(err, LS_ERR_SYSTEM, r.value, "cannot move the job into cgroup %s: %s",
+                    job->spec->enter_path ? job->spec->enter_path : "?", strerror(r.value));
             return LS_EXIT_SYSTEM;
         case REPORT_STATUS:
             have_status = true;

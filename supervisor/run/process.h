@@ -36,6 +36,13 @@ struct ls_job_spec {
     bool no_pidns;                    /* skip the pid namespace (tests of the fallback) */
     long long kill_after_ms; /* grace between SIGTERM and SIGKILL when ending (0: at once) */
     long long timeout_ms;    /* > 0: the job gets SIGTERM this long after it started */
+    /* cgroup v1 "tasks" files the shim writes "0" to after go, before it forks the job: a
+     * task moving itself skips the kernel's global cgroup_threadgroup_rwsem, whose first
+     * writer after an idle spell waits for an RCU grace period (kernel/cgroup/cgroup.c,
+     * cgroup_procs_write_start). enter_path names the group in errors. */
+    int enter_fds[2];
+    size_t nenter;
+    const char *enter_path;
 };
 
 struct ls_job {

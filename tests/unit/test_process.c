@@ -287,6 +287,72 @@ static void test_lock_fds_not_inherited(void **state)
     unlink(path);
 }
 
+/* Spawn argv with the shim writing "0" to enter_fd (the v1 "tasks" file it moves itself in
+ * through); the job's exit code. */
+static int run_entering(char *const *argv, int enter_fd, const char *what, struct ls_error *err)
+{
+    struct ls_sigstate sig = {0};
+    assert_int_equal(ls_signals_block(&sig, err), 0);
+    struct ls_job_spec spec = {.argv = argv,
+                               .envp = environ,
+                               .sig = &sig,
+                               .no_pidns = no_pidns,
+                               .enter_fds = {enter_fd},
+                               .nenter = 1,
+                               .enter_path = what};
+    struct ls_job job;
+    assert_int_equal(ls_job_spawn(&job, &spec, -1, err), 0);
+    close(enter_fd);
+    assert_int_equal(ls_job_start(&job, err), 0);
+    int code = ls_job_wait(&job, err);
+    ls_signals_restore(&sig);
+    return code;
+}
+
+static void test_self_enter(void **state)
+{
+    (void)state;
+    struct ls_error err = {0};
+    /* A write the kernel refuses: the job never runs, and the error names the group. */
+    char *never[] = {"sh", "-c", "exit 3", NULL};
+    int full = open("/dev/full", O_WRONLY | O_CLOEXEC);
+    assert_true(full >= 0);
+    assert_int_equal(run_entering(never, full, "/sys/fs/cgroup/x", &err), 125);
+    assert_non_null(strstr(err.msg, "cannot move the job into cgroup /sys/fs/cgroup/x"));
+
+    /* A real v1 cpuset group: the job starts inside it. */
+    const char *root = "/sys/fs/cgroup/cpuset";
+    char dir[256], file[300], text[256];
+    snprintf(dir, sizeof(dir), "%s/llcslice-test-enter-%d", root, (int)getpid());
+    if (geteuid() != 0 || access("/sys/fs/cgroup/cpuset/tasks", W_OK) != 0 || mkdir(dir, 0755)) {
+        printf("no writable v1 cpuset hierarchy here: the VM suite covers cgroup v2\n");
+        return;
+    }
+    for (int i = 0; i < 2; i++) { /* cpus, then mems, from the parent */
+        const char *name = i ? "cpuset.mems" : "cpuset.cpus";
+        snprintf(file, sizeof(file), "%s/%s", root, name);
+        FILE *f = fopen(file, "r");
+        assert_non_null(f);
+        assert_non_null(fgets(text, sizeof(text), f));
+        fclose(f);
+        snprintf(file, sizeof(file), "%s/%s", dir, name);
+        f = fopen(file, "w");
+        assert_non_null(f);
+        fputs(text, f);
+        assert_int_equal(fclose(f), 0);
+    }
+    snprintf(file, sizeof(file), "%s/tasks", dir);
+    int tasks = open(file, O_WRONLY | O_CLOEXEC);
+    assert_true(tasks >= 0);
+    char check[320];
+    snprintf(check, sizeof(check), "grep -q ':cpuset:/llcslice-test-enter-%d$' /proc/self/cgroup",
+             (int)getpid());
+    char *inside[] = {"sh", "-c", check, NULL};
+    int code = run_entering(inside, tasks, dir, &err);
+    rmdir(dir);
+    assert_int_equal(code, 0);
+}
+
 /* ls_fds_close_except in a child: which of fds[] (a close-on-exec one, a plain one, a kept
  * one, one far up the table) are still open after it, as a bitmask written to the pipe. */
 static unsigned fds_left_after_close(bool cloexec_only)
@@ -470,6 +536,7 @@ int main(void)
         BOTH(test_leftovers_killed),
         BOTH(test_signal_forwarded),
         BOTH(test_lock_fds_not_inherited),
+        BOTH(test_self_enter),
         BOTH(test_supervisor_killed),
         BOTH(test_leftovers_graceful),
         BOTH(test_escalation),
