@@ -240,7 +240,9 @@ int ls_plan_acquire(const struct ls_topology *topo, const ls_cpuset *allowed,
                     const struct ls_lockdir *ld, const struct ls_request *req, struct ls_plan *plan,
                     struct ls_error *err)
 {
-    struct ls_acquire_args a = {topo, allowed, ld, req, {0}, NULL, NULL, ls_flock_decides(req)};
+    /* Both reads: a run that does not wait has a few passes only, and a holder a torn read
+     * missed could use one up while another CPU is free. */
+    struct ls_acquire_args a = {topo, allowed, ld, req, {0}, NULL, NULL, false};
     /* Errors are PLAN's to report, as each pass resolves an unresolved budget itself; the busy
      * message then says 0 CPU(s). */
     struct ls_error ignore = {0};

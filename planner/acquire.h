@@ -56,8 +56,9 @@ struct ls_pass {
 };
 
 /* Whether a plan for req is safe on a lock table that missed holders: dedicated and exclusive
- * plans lock each CPU or LLC exclusively (or an LLC shared, against exclusive holders), so a
- * missed holder fails the take. A shared plan's marks never conflict: it needs every holder. */
+ * plans lock each CPU exclusively together with its LLC (unit/test_plan_modes checks it), or
+ * whole LLCs exclusively, so a missed holder fails the take. A shared plan's marks never
+ * conflict: it needs every holder. */
 bool ls_flock_decides(const struct ls_request *req);
 int ls_pass_discover(const struct ls_acquire_args *a, struct ls_pass *p, struct ls_error *err);
 void ls_pass_free(struct ls_pass *p);

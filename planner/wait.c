@@ -76,31 +76,39 @@ static bool same_holders(const char *a, const char *b)
 }
 
 /* Who we wait for: holders blocking the reserved plan, else the waiters ahead of us; NULL to
- * keep last_who. Every pass of every waiter asks, and naming a holder reads its /proc entries,
- * so holders are named only when their pids differ from last_who's, and at most once per
- * LS_WAIT_NAME_MS (*named_ms: when they last were). */
+ * keep the last report. Every pass of every waiter asks, and naming a holder reads its /proc
+ * entries, so holders are named only when their pids differ from *last_pids (the pids-only
+ * text last named), at most once per LS_WAIT_NAME_MS (*named_ms: when). */
 static char *waiting_for(const struct ls_acquire_args *a, const struct ls_pass *p,
                          const struct ls_wait_ticket *tk, const struct ls_plan *target,
-                         const char *last_who, long long *named_ms)
+                         char **last_pids, long long *named_ms)
 {
     if (target) {
         _cleanup_free_ struct ls_lock_step *steps = NULL;
-        _cleanup_free_ char *who = NULL;
+        _cleanup_free_ char *pids = NULL;
         size_t n = 0;
         struct ls_error e = {0};
         if (ls_plan_lock_steps(target, &steps, &n) == 0 &&
-            ls_describe_conflicts(a->ld, &p->table, steps, n, false, &who, &e) == 0 && who &&
-            *who && !(last_who && same_holders(who, last_who))) {
-            long long now = ls_mono_ms();
-            if (last_who && now - *named_ms < LS_WAIT_NAME_MS)
+            ls_describe_conflicts(a->ld, &p->table, steps, n, false, &pids, &e) == 0 && pids &&
+            *pids) {
+            if (*last_pids && strcmp(pids, *last_pids) == 0)
                 return NULL;
-            free(LS_STEAL(who));
-            ls_describe_conflicts(a->ld, &p->table, steps, n, true, &who, &e);
-            *named_ms = now;
+            long long now = ls_mono_ms();
+            if (*last_pids && now - *named_ms < LS_WAIT_NAME_MS)
+                return NULL;
+            char *who = NULL;
+            if (ls_describe_conflicts(a->ld, &p->table, steps, n, true, &who, &e) == 0 && who &&
+                *who) {
+                free(*last_pids);
+                *last_pids = LS_STEAL(pids);
+                *named_ms = now;
+                return who;
+            }
+            free(who);
         }
-        if (who && *who)
-            return LS_STEAL(who);
     }
+    free(*last_pids); /* no holders named: the next ones are news */
+    *last_pids = NULL;
     return ls_waitq_describe(&p->queue, tk->ticket, tk->pid);
 }
 
@@ -109,14 +117,14 @@ static char *waiting_for(const struct ls_acquire_args *a, const struct ls_pass *
  * entry cannot be written. */
 static int reserve(const struct ls_acquire_args *a, const struct ls_pass *p,
                    struct ls_wait_ticket *tk, bool *have, struct ls_plan *target, char **who,
-                   const char *last_who, long long *named_ms, struct ls_error *err)
+                   char **last_pids, long long *named_ms, struct ls_error *err)
 {
     ls_plan_free(target);
     *target = (struct ls_plan){0};
     *have = reservation_target(a, p, tk, target);
     if (ls_wait_reserve(tk, *have ? target : NULL, err) < 0)
         return -1;
-    *who = waiting_for(a, p, tk, *have ? target : NULL, last_who, named_ms);
+    *who = waiting_for(a, p, tk, *have ? target : NULL, last_pids, named_ms);
     return 0;
 }
 
@@ -215,7 +223,8 @@ int ls_plan_acquire_wait(const struct ls_topology *topo, const ls_cpuset *allowe
         return -1;
 
     _cleanup_free_ char *last_who = NULL;
-    long long named_ms = 0; /* when holders were last named */
+    _cleanup_free_ char *last_pids = NULL; /* the holders last named, pids only */
+    long long named_ms = 0;                /* and when */
     char why[512] = "";
     /* Watching before the first pass, so no release after it goes unseen. Without inotify
      * (fs.inotify.max_user_instances, per user, is used up) we poll. */
@@ -286,7 +295,7 @@ int ls_plan_acquire_wait(const struct ls_topology *topo, const ls_cpuset *allowe
             break;
         }
         char *who = NULL;
-        int rr = reserve(&a, &p, &tk, &have, &reserved, &who, last_who, &named_ms, err);
+        int rr = reserve(&a, &p, &tk, &have, &reserved, &who, &last_pids, &named_ms, err);
         /* The first pass was busy on the queue it read before we joined: a waiter ahead that
          * changed before the re-read is judged against what it had then, when its event
          * comes; those that joined meanwhile are covered as the re-read has them. */

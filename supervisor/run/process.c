@@ -161,11 +161,32 @@ static long fd_table_size(void)
     return v > 0 ? v : -1;
 }
 
+/* Close what /proc/self/fd lists: for a table too large to walk fd by fd. -1 without /proc. */
+static int close_listed(const int *keep, size_t nkeep, bool cloexec_only)
+{
+    DIR *dir = opendir("/proc/self/fd");
+    if (!dir)
+        return -1;
+    int dfd = dirfd(dir);
+    struct dirent *de;
+    while ((de = readdir(dir))) {
+        if (!isdigit((unsigned char)de->d_name[0]))
+            continue;
+        int fd = atoi(de->d_name);
+        if (fd != dfd)
+            close_unless_kept(fd, keep, nkeep, cloexec_only);
+    }
+    closedir(dir);
+    return 0;
+}
+
 void ls_fds_close_except(const int *keep, size_t nkeep, bool cloexec_only)
 {
     if (!cloexec_only && close_gaps(keep, nkeep) == 0)
         return;
     long max = fd_table_size();
+    if ((max < 0 || max > 4096) && close_listed(keep, nkeep, cloexec_only) == 0)
+        return;
     if (max < 0) {
         max = sysconf(_SC_OPEN_MAX);
         if (max < 0 || max > 65536)

@@ -2,6 +2,7 @@
  * order), lock steps, and planning speed on a 4096-CPU host. */
 #include "plan_testlib.h"
 
+#include "planner/acquire.h"
 #include "planner/ktstr.h"
 #include "planner/placement.h"
 
@@ -169,6 +170,49 @@ static void test_exclusive_whole_llcs(void **state)
     r.cpus = 9;
     struct ls_error err;
     plan_fails(&t, NULL, &s, &r, LS_ERR_BUSY, &err);
+    ls_snapshot_free(&s);
+    ls_topology_free(&t);
+}
+
+/* What ls_flock_decides rests on (one /proc/locks read per pass): every CPU a dedicated or
+ * exclusive plan locks exclusively comes with a lock on its LLC, so a holder a torn read
+ * missed (a shared job marks its CPUs and holds their LLC shared) fails the take. */
+static void assert_cpu_steps_lock_their_llc(const struct ls_topology *t, const struct ls_plan *p)
+{
+    struct ls_lock_step *st;
+    size_t n;
+    assert_int_equal(ls_plan_lock_steps(p, &st, &n), 0);
+    for (size_t i = 0; i < n; i++) {
+        if (st[i].kind != LS_LOCK_CPU)
+            continue;
+        assert_int_equal(st[i].mode, LS_LOCK_EXCLUSIVE);
+        bool llc_locked = false;
+        for (size_t k = 0; k < n; k++)
+            llc_locked |= st[k].kind == LS_LOCK_LLC && (int)st[k].index == t->cpu_llc[st[i].index];
+        assert_true(llc_locked);
+    }
+    free(st);
+}
+
+static void test_flock_decides_invariant(void **state)
+{
+    (void)state;
+    struct ls_topology t;
+    topo_uniform(&t, 4, 4, 2);
+    struct ls_snapshot s;
+    snap_init(&s, &t);
+    struct ls_request reqs[] = {req_make(LS_MODE_DEDICATED, 1), req_make(LS_MODE_DEDICATED, 6),
+                                req_make(LS_MODE_EXCLUSIVE, 4), perf_req(1, 4, 1, 1, 1),
+                                perf_req(2, 2, 1, 2, 1)};
+    for (size_t i = 0; i < sizeof(reqs) / sizeof(reqs[0]); i++) {
+        assert_true(ls_flock_decides(&reqs[i]));
+        struct ls_plan p;
+        plan_ok(&t, NULL, &s, &reqs[i], &p);
+        assert_cpu_steps_lock_their_llc(&t, &p);
+        ls_plan_free(&p);
+    }
+    struct ls_request shared = req_make(LS_MODE_SHARED, 2);
+    assert_false(ls_flock_decides(&shared));
     ls_snapshot_free(&s);
     ls_topology_free(&t);
 }
@@ -505,6 +549,7 @@ int main(void)
         cmocka_unit_test(test_pinning_numa_aware_order),
         cmocka_unit_test(test_pinning_ktstr_slots),
         cmocka_unit_test(test_pinning_service_cpu),
+        cmocka_unit_test(test_flock_decides_invariant),
         cmocka_unit_test(test_pinning_unsatisfiable),
         cmocka_unit_test(test_plans_fast_on_big_host),
     };
