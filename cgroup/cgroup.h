@@ -75,6 +75,15 @@ int ls_sandbox_open_dir(const struct ls_sandbox *sb);
 bool ls_sandbox_applied(const struct ls_sandbox *sb, pid_t pid);
 /* Move pid into the group (cgroup.procs / tasks). */
 int ls_sandbox_enter(const struct ls_sandbox *sb, pid_t pid, struct ls_error *err);
+/* cgroup v1: the "tasks" files of the job's groups (cpuset, then memory when used), opened
+ * O_WRONLY|O_CLOEXEC into fds[0..*n), for a process to move itself in by writing "0" (no
+ * global lock; see supervisor/run/process.h). *n = 0 on v2, or when one cannot be opened
+ * (then move the process in by pid, ls_sandbox_enter). */
+void ls_sandbox_enter_files(const struct ls_sandbox *sb, int fds[2], size_t *n);
+/* The error for a write of "0" to ls_sandbox_enter_files' file `which` refused with code
+ * (which == n: the process exited first). Returns -1. */
+int ls_sandbox_enter_failed(const struct ls_sandbox *sb, size_t which, int code,
+                            struct ls_error *err);
 /* Kill whatever is left, migrate stragglers, rmdir with EBUSY retried 5x10 ms, else leave an
  * orphan marker for sweep. */
 int ls_sandbox_destroy(struct ls_sandbox *sb, struct ls_error *err);

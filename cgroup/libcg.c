@@ -169,7 +169,7 @@ static size_t thread_count(pid_t pid)
     return n;
 }
 
-static const char *attach_hint(const struct ls_cg_hier *h, const char *path, int code)
+const char *ls_cg_attach_hint(const struct ls_cg_hier *h, const char *path, int code)
 {
     static __thread char hint[512];
     hint[0] = '\0';
@@ -209,14 +209,14 @@ int ls_cg_attach(const struct ls_cg_hier *h, const char *rel, const char *contro
         snprintf(msg, sizeof(msg), "%s", ls_cg_lib_strerror(rc));
         return ls_fail(err, LS_ERR_SYSTEM, code,
                        "moving pid %d into cgroup %s: %s (libcgroup %d)%s", (int)pid, path, msg, rc,
-                       attach_hint(h, path, code));
+                       ls_cg_attach_hint(h, path, code));
     }
     snprintf(procs, sizeof(procs), "%s/cgroup.procs", path);
     snprintf(num, sizeof(num), "%d", (int)pid);
     int r = ls_cg_write(procs, num);
     if (r < 0)
         return ls_fail(err, LS_ERR_SYSTEM, -r, "moving pid %d into cgroup %s: %s%s", (int)pid, path,
-                       strerror(-r), attach_hint(h, path, -r));
+                       strerror(-r), ls_cg_attach_hint(h, path, -r));
     return 0;
 }
 

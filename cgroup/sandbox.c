@@ -383,6 +383,42 @@ int ls_sandbox_enter(const struct ls_sandbox *sb, pid_t pid, struct ls_error *er
     return 0;
 }
 
+void ls_sandbox_enter_files(const struct ls_sandbox *sb, int fds[2], size_t *n)
+{
+    *n = 0;
+    if (sb->version != LS_CG_V1 || !ls_sandbox_rel(sb)[0])
+        return;
+    const char *dirs[2] = {sb->path, ls_sandbox_memory_rel(sb)[0] ? sb->memory_path : NULL};
+    for (size_t i = 0; i < 2 && dirs[i]; i++) {
+        char path[sizeof(sb->path) + 16];
+        snprintf(path, sizeof(path), "%s/tasks", dirs[i]);
+        int fd = open(path, O_WRONLY | O_CLOEXEC);
+        if (fd < 0) {
+            while (*n)
+                close(fds[--*n]);
+            return;
+        }
+        fds[(*n)++] = fd;
+    }
+}
+
+int ls_sandbox_enter_failed(const struct ls_sandbox *sb, size_t which, int code,
+                            struct ls_error *err)
+{
+    bool memory = which == 1 && ls_sandbox_memory_rel(sb)[0];
+    const char *path = memory ? sb->memory_path : sb->path;
+    struct ls_cg_hier h;
+    if (memory)
+        memory_hier_of(sb, &h);
+    else
+        hier_of(sb, &h);
+    if (which > 1 || (which == 1 && !memory))
+        return ls_fail(err, LS_ERR_SYSTEM, code,
+                       "moving the job into cgroup %s: the job's process exited first", path);
+    return ls_fail(err, LS_ERR_SYSTEM, code, "moving the job into cgroup %s: %s%s", path,
+                   strerror(code), ls_cg_attach_hint(&h, path, code));
+}
+
 /* Remove one group or leave an orphan marker; appends to `msg` on failure. */
 static int teardown(const struct ls_cg_hier *h, const char *rel, const char *controller,
                     const char *path, long long created, char *msg, size_t size)

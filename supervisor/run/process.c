@@ -30,7 +30,10 @@ extern char **environ;
 static const int forwarded[] = {SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2};
 
 /* What the shim and the job tell the supervisor through the report pipe. */
-enum report_kind { REPORT_EXEC = 1, REPORT_SECCOMP, REPORT_SETUP, REPORT_STATUS, REPORT_ENTER };
+/* REPORT_ENTERED: value 0, or the errno of the enter file `which` (REPORT_ENTER_WHICH). */
+enum report_kind { REPORT_EXEC = 1, REPORT_SECCOMP, REPORT_SETUP, REPORT_STATUS, REPORT_ENTERED };
+#define REPORT_ENTER_WHICH(value) ((size_t)((unsigned)(value) >> 16))
+#define REPORT_ENTER_ERRNO(value) ((int)((unsigned)(value)&0xffff))
 struct report {
     int32_t kind;
     int32_t value; /* errno, or the job's wait status */
@@ -421,8 +424,23 @@ __attribute__((noreturn)) static void shim_main(const struct shim_args *a)
         report(a->report_wr, REPORT_SETUP, errno);
         _exit(LS_EXIT_SYSTEM);
     }
-    /* The supervisor moves us into the cgroup, then says go. EOF: it gave up or died (also
-     * covers a death before PR_SET_PDEATHSIG took effect). */
+    /* Into the v1 groups by ourselves, and say so; else the supervisor moves us. */
+    for (size_t i = 0; i < spec->nenter; i++) {
+        ssize_t w;
+        do
+            w = write(spec->enter_fds[i], "0", 1);
+        while (w < 0 && errno == EINTR);
+        if (w != 1) {
+            int e = w < 0 ? errno : EIO;
+            report(a->report_wr, REPORT_ENTERED, (int)((i << 16) | ((unsigned)e & 0xffff)));
+            _exit(LS_EXIT_SYSTEM);
+        }
+        close(spec->enter_fds[i]);
+    }
+    if (spec->nenter)
+        report(a->report_wr, REPORT_ENTERED, 0);
+    /* Then the supervisor says go. EOF: it gave up or died (also covers a death before
+     * PR_SET_PDEATHSIG took effect). */
     char go;
     ssize_t n;
     do
@@ -431,17 +449,6 @@ __attribute__((noreturn)) static void shim_main(const struct shim_args *a)
     if (n != 1)
         _exit(LS_EXIT_SYSTEM);
     close(a->go_rd);
-    for (size_t i = 0; i < spec->nenter; i++) {
-        ssize_t w;
-        do
-            w = write(spec->enter_fds[i], "0", 1);
-        while (w < 0 && errno == EINTR);
-        if (w != 1) {
-            report(a->report_wr, REPORT_ENTER, w < 0 ? errno : EIO);
-            _exit(LS_EXIT_SYSTEM);
-        }
-        close(spec->enter_fds[i]);
-    }
     if (a->pidns)
         mount_own_proc();
 
@@ -563,6 +570,21 @@ int ls_job_spawn(struct ls_job *job, const struct ls_job_spec *spec, int cgroup_
     return 0;
 }
 
+int ls_job_entered(struct ls_job *job, int *code, size_t *which)
+{
+    struct report r;
+    ssize_t n;
+    do
+        n = read(job->report_fd, &r, sizeof(r));
+    while (n < 0 && errno == EINTR);
+    if (n == (ssize_t)sizeof(r) && r.kind == REPORT_ENTERED && r.value == 0)
+        return 0;
+    bool told = n == (ssize_t)sizeof(r) && r.kind == REPORT_ENTERED;
+    *code = told ? REPORT_ENTER_ERRNO(r.value) : n < 0 ? errno : ECHILD;
+    *which = told ? REPORT_ENTER_WHICH(r.value) : job->spec->nenter;
+    return -1;
+}
+
 int ls_job_start(struct ls_job *job, struct ls_error *err)
 {
     ssize_t n;
@@ -603,10 +625,8 @@ static int decide(const struct ls_job *job, int shim_status, struct ls_error *er
         case REPORT_SETUP:
             ls_fail(err, LS_ERR_SYSTEM, r.value, "cannot start the job: %s", strerror(r.value));
             return LS_EXIT_SYSTEM;
-        case REPORT_ENTER:
-            ls_fail(err, LS_ERR_SYSTEM, r.value, "cannot move the job into cgroup %s: %s",
-                    job->spec->enter_path ? job->spec->enter_path : "?", strerror(r.value));
-            return LS_EXIT_SYSTEM;
+        case REPORT_ENTERED: /* the caller did not wait for it (ls_job_entered) */
+            break;
         case REPORT_STATUS:
             have_status = true;
             status = r.value;

@@ -36,13 +36,12 @@ struct ls_job_spec {
     bool no_pidns;                    /* skip the pid namespace (tests of the fallback) */
     long long kill_after_ms; /* grace between SIGTERM and SIGKILL when ending (0: at once) */
     long long timeout_ms;    /* > 0: the job gets SIGTERM this long after it started */
-    /* cgroup v1 "tasks" files the shim writes "0" to after go, before it forks the job: a
-     * task moving itself skips the kernel's global cgroup_threadgroup_rwsem, whose first
-     * writer after an idle spell waits for an RCU grace period (kernel/cgroup/cgroup.c,
-     * cgroup_procs_write_start). enter_path names the group in errors. */
+    /* cgroup v1 "tasks" files the shim writes "0" to before it waits for go (then
+     * ls_job_entered): a task moving itself skips the kernel's global cgroup_threadgroup_rwsem,
+     * whose first writer after an idle spell waits for an RCU grace period
+     * (kernel/cgroup/cgroup.c, cgroup_procs_write_start). The caller closes its copies. */
     int enter_fds[2];
     size_t nenter;
-    const char *enter_path;
 };
 
 struct ls_job {
@@ -70,6 +69,10 @@ struct ls_job {
  * create it in (job->in_cgroup says whether the kernel did; if not, move it there yourself). */
 int ls_job_spawn(struct ls_job *job, const struct ls_job_spec *spec, int cgroup_fd,
                  struct ls_error *err);
+/* After ls_job_spawn with spec->nenter files: wait until the shim has written to them. 0, or
+ * -1 with *code (errno) and *which (the index of the file it could not write; nenter when it
+ * exited first). */
+int ls_job_entered(struct ls_job *job, int *code, size_t *which);
 int ls_job_start(struct ls_job *job, struct ls_error *err);
 /* Forward signals until the shim (so the job and everything it started) is gone. A
  * terminating signal (INT, TERM, HUP, QUIT) forwarded, or spec->timeout_ms reached (the job

@@ -1,7 +1,6 @@
 #include "runjob.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -103,30 +102,6 @@ static void confine_opts(const struct ls_runjob *rj, const struct ls_plan *plan,
     };
 }
 
-/* cgroup v1: the "tasks" files of the job's groups (cpuset, and memory when used), for the
- * shim to move itself in (process.h says why). None when one cannot be opened: the shim is
- * moved in by pid then, as before. */
-static void open_enter_fds(const struct ls_sandbox *sb, struct ls_job_spec *spec)
-{
-    spec->nenter = 0;
-    if (sb->version != LS_CG_V1 || !sb->path[0])
-        return;
-    const char *dirs[2] = {sb->path, sb->memory_path[0] ? sb->memory_path : NULL};
-    for (size_t i = 0; i < 2 && dirs[i]; i++) {
-        char path[sizeof(sb->path) + 16];
-        snprintf(path, sizeof(path), "%s/tasks", dirs[i]);
-        int fd = open(path, O_WRONLY | O_CLOEXEC);
-        if (fd < 0) {
-            for (size_t k = 0; k < spec->nenter; k++)
-                close(spec->enter_fds[k]);
-            spec->nenter = 0;
-            return;
-        }
-        spec->enter_fds[spec->nenter++] = fd;
-    }
-    spec->enter_path = sb->path;
-}
-
 /* Spawn the job (parked), start its lock keeper, put it in its confinement and let it run;
  * -1 with err (the job aborted) when any step fails. */
 static int launch(const struct ls_runjob *rj, const struct ls_plan *plan, struct ls_confine *conf,
@@ -137,11 +112,13 @@ static int launch(const struct ls_runjob *rj, const struct ls_plan *plan, struct
      * in, through the "tasks" files opened here, else it is moved below). */
     _cleanup_close_ int cgroup_fd =
         conf->kind == LS_CONFINE_CGROUP ? ls_sandbox_open_dir(&conf->sb) : -1;
+    spec->nenter = 0;
     if (cgroup_fd < 0 && conf->kind == LS_CONFINE_CGROUP)
-        open_enter_fds(&conf->sb, spec);
+        ls_sandbox_enter_files(&conf->sb, spec->enter_fds, &spec->nenter);
+    bool self_enter = spec->nenter > 0;
     int spawned = ls_job_spawn(job, spec, cgroup_fd, err);
-    for (size_t i = 0; i < spec->nenter; i++)
-        close(spec->enter_fds[i]); /* the shim has its own */
+    while (spec->nenter)
+        close(spec->enter_fds[--spec->nenter]); /* the shim has its own */
     if (spawned < 0)
         return -1;
     if (job->in_cgroup && !ls_sandbox_applied(&conf->sb, job->shim)) {
@@ -173,8 +150,13 @@ static int launch(const struct ls_runjob *rj, const struct ls_plan *plan, struct
     int entered = 0;
     if (job->in_cgroup) {
         ls_trace_mark("spawn-into-cgroup");
-    } else if (spec->nenter) {
-        ls_trace_mark("spawn"); /* the shim moves itself in once it is told to go */
+    } else if (self_enter) {
+        ls_trace_mark("spawn");
+        int code;
+        size_t which;
+        if (ls_job_entered(job, &code, &which) < 0)
+            entered = ls_sandbox_enter_failed(&conf->sb, which, code, err);
+        ls_trace_mark("cgroup-attach");
     } else {
         ls_trace_mark("spawn");
         entered = ls_confine_enter(conf, job->shim, err);

@@ -877,6 +877,36 @@ static void test_unavailable_predicate(void **state)
     assert_int_equal(err.category, LS_ERR_USAGE);
 }
 
+/* The v1 self-move: the tasks files of the cpuset and memory groups, and the error for each
+ * refused write naming its own group (with the empty-cpuset hint). */
+static void test_enter_files_and_errors(void **state)
+{
+    (void)state;
+    struct ls_sandbox sb;
+    memset(&sb, 0, sizeof(sb));
+    sb.version = LS_CG_V1;
+    snprintf(sb.path, sizeof(sb.path), "/sys/fs/cgroup/cpuset/nonexistent-llcslice-test");
+    sb.mount_len = strlen("/sys/fs/cgroup/cpuset");
+    snprintf(sb.memory_path, sizeof(sb.memory_path), "/sys/fs/cgroup/memory/nonexistent-test");
+    sb.memory_mount_len = strlen("/sys/fs/cgroup/memory");
+    int fds[2] = {-1, -1};
+    size_t n = 7;
+    ls_sandbox_enter_files(&sb, fds, &n); /* no such groups: none, move by pid instead */
+    assert_int_equal(n, 0);
+    struct ls_error err = {0};
+    assert_int_equal(ls_sandbox_enter_failed(&sb, 0, ENOSPC, &err), -1);
+    assert_non_null(strstr(err.msg, "cgroup /sys/fs/cgroup/cpuset/nonexistent-llcslice-test: "));
+    assert_non_null(strstr(err.msg, "cpuset.cpus or cpuset.mems is empty"));
+    assert_int_equal(err.category, LS_ERR_SYSTEM);
+    assert_int_equal(ls_sandbox_enter_failed(&sb, 1, ENODEV, &err), -1);
+    assert_non_null(strstr(err.msg, "cgroup /sys/fs/cgroup/memory/nonexistent-test: "));
+    assert_int_equal(ls_sandbox_enter_failed(&sb, 2, ECHILD, &err), -1);
+    assert_non_null(strstr(err.msg, "exited first"));
+    sb.version = LS_CG_V2; /* v2 creates the job in its group instead */
+    ls_sandbox_enter_files(&sb, fds, &n);
+    assert_int_equal(n, 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -890,6 +920,7 @@ int main(void)
         cmocka_unit_test(test_v2_procs_leaf),
         cmocka_unit_test(test_v2_concurrent_creates),
         cmocka_unit_test(test_unavailable_predicate),
+        cmocka_unit_test(test_enter_files_and_errors),
     };
     return cmocka_run_group_tests(tests, group_setup, group_teardown);
 }
