@@ -81,7 +81,7 @@ int ls_sandbox_enter(const struct ls_sandbox *sb, pid_t pid, struct ls_error *er
  * (then move the process in by pid, ls_sandbox_enter). */
 void ls_sandbox_enter_files(const struct ls_sandbox *sb, int fds[2], size_t *n);
 /* The error for a write of "0" to ls_sandbox_enter_files' file `which` refused with code
- * (which == n: the process exited first). Returns -1. */
+ * (which beyond the files: the process failed or exited first, code says why). Returns -1. */
 int ls_sandbox_enter_failed(const struct ls_sandbox *sb, size_t which, int code,
                             struct ls_error *err);
 /* Kill whatever is left, migrate stragglers, rmdir with EBUSY retried 5x10 ms, else leave an

@@ -414,7 +414,8 @@ int ls_sandbox_enter_failed(const struct ls_sandbox *sb, size_t which, int code,
         hier_of(sb, &h);
     if (which > 1 || (which == 1 && !memory))
         return ls_fail(err, LS_ERR_SYSTEM, code,
-                       "moving the job into cgroup %s: the job's process exited first", path);
+                       "moving the job into cgroup %s: the job's process ended first (%s)", path,
+                       strerror(code));
     return ls_fail(err, LS_ERR_SYSTEM, code, "moving the job into cgroup %s: %s%s", path,
                    strerror(code), ls_cg_attach_hint(&h, path, code));
 }

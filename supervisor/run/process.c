@@ -579,9 +579,14 @@ int ls_job_entered(struct ls_job *job, int *code, size_t *which)
     while (n < 0 && errno == EINTR);
     if (n == (ssize_t)sizeof(r) && r.kind == REPORT_ENTERED && r.value == 0)
         return 0;
-    bool told = n == (ssize_t)sizeof(r) && r.kind == REPORT_ENTERED;
-    *code = told ? REPORT_ENTER_ERRNO(r.value) : n < 0 ? errno : ECHILD;
-    *which = told ? REPORT_ENTER_WHICH(r.value) : job->spec->nenter;
+    bool got = n == (ssize_t)sizeof(r);
+    bool told = got && r.kind == REPORT_ENTERED;
+    /* Anything else: the shim failed before it got to the files (REPORT_SETUP), or died. */
+    *code = told                                           ? REPORT_ENTER_ERRNO(r.value)
+            : got && r.kind == REPORT_SETUP && r.value > 0 ? r.value
+            : n < 0                                        ? errno
+                                                           : ECHILD;
+    *which = told ? REPORT_ENTER_WHICH(r.value) : SIZE_MAX;
     return -1;
 }
 

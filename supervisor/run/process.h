@@ -70,8 +70,8 @@ struct ls_job {
 int ls_job_spawn(struct ls_job *job, const struct ls_job_spec *spec, int cgroup_fd,
                  struct ls_error *err);
 /* After ls_job_spawn with spec->nenter files: wait until the shim has written to them. 0, or
- * -1 with *code (errno) and *which (the index of the file it could not write; nenter when it
- * exited first). */
+ * -1 with *code (errno) and *which: the index of the file it could not write, or SIZE_MAX
+ * when it exited first (*code: what it reported, else ECHILD). */
 int ls_job_entered(struct ls_job *job, int *code, size_t *which);
 int ls_job_start(struct ls_job *job, struct ls_error *err);
 /* Forward signals until the shim (so the job and everything it started) is gone. A

@@ -329,6 +329,35 @@ static void test_self_enter(void **state)
     assert_int_equal(run_entering(never, full, &code, &err), -1);
     assert_int_equal(code, ENOSPC);
 
+    /* The shim dies before it reports (stuck writing to a full pipe, then killed): told as
+     * such, not as a refused write of the first file. */
+    int fill[2];
+    assert_int_equal(pipe2(fill, O_CLOEXEC | O_NONBLOCK), 0);
+    static char junk[4096];
+    while (write(fill[1], junk, sizeof(junk)) > 0)
+        ;
+    assert_int_equal(fcntl(fill[1], F_SETFL, 0), 0); /* the shim's write blocks */
+    struct ls_sigstate sig = {0};
+    assert_int_equal(ls_signals_block(&sig, &err), 0);
+    struct ls_job_spec spec = {.argv = never,
+                               .envp = environ,
+                               .sig = &sig,
+                               .no_pidns = no_pidns,
+                               .enter_fds = {fill[1]},
+                               .nenter = 1};
+    struct ls_job job;
+    assert_int_equal(ls_job_spawn(&job, &spec, -1, &err), 0);
+    close(fill[1]);
+    spec.nenter = 0; /* as launch() does once the shim has its copies */
+    kill(job.shim, SIGKILL);
+    size_t which = 0;
+    assert_int_equal(ls_job_entered(&job, &code, &which), -1);
+    assert_int_equal(which, SIZE_MAX);
+    assert_int_equal(code, ECHILD);
+    ls_job_abort(&job);
+    ls_signals_restore(&sig);
+    close(fill[0]);
+
     /* A real v1 cpuset group: the job starts inside it. */
     const char *root = "/sys/fs/cgroup/cpuset";
     char dir[256], file[300], text[256];
