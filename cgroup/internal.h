@@ -99,9 +99,9 @@ struct ls_cg_value {
 int ls_cg_create(const struct ls_cg_hier *h, const char *rel, const char *const *controllers,
                  size_t ncontrollers, const struct ls_cg_value *values, size_t nvalues,
                  struct ls_error *err);
-/* Move a whole process into <mount>/<rel>. */
 /* " (why)" for a refused move of a process into path (code: errno), or "". */
 const char *ls_cg_attach_hint(const struct ls_cg_hier *h, const char *path, int code);
+/* Move a whole process into <mount>/<rel>. */
 int ls_cg_attach(const struct ls_cg_hier *h, const char *rel, const char *controller, pid_t pid,
                  struct ls_error *err);
 /* rmdir the (empty) group, libcgroup first; returns 0 or -errno (EBUSY while tasks linger). */
