@@ -233,22 +233,13 @@ bool ls_pidns_nested(void)
     char comm[32];
     if (ls_proc_comm_read(2, comm, sizeof(comm)) <= 0 || strncmp(comm, "kthreadd", 8) != 0)
         return true;
-    _cleanup_close_ int fd = open("/proc/self/status", O_RDONLY | O_CLOEXEC);
-    if (fd < 0)
-        return false;
     char buf[4096];
-    ssize_t r = read(fd, buf, sizeof(buf) - 1);
-    if (r <= 0)
-        return false;
-    buf[r] = '\0';
-    const char *p = strstr(buf, "\nNSpid:");
+    const char *p = ls_proc_self_status_field("NSpid:", buf, sizeof(buf));
     if (!p)
         return false;
-    p += 8;
-    const char *end = strchr(p, '\n');
     size_t fields = 0;
     bool in = false;
-    for (; *p && p != end; p++) {
+    for (; *p; p++) {
         bool digit = *p >= '0' && *p <= '9';
         if (digit && !in)
             fields++;

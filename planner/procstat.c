@@ -92,3 +92,27 @@ int ls_proc_status_list(const char *procdir, const char *key, ls_cpuset *out, st
         }
     return 0;
 }
+
+const char *ls_proc_self_status_field(const char *key, char *buf, size_t size)
+{
+    if (size < 2)
+        return NULL;
+    int fd = open("/proc/self/status", O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return NULL;
+    ssize_t n;
+    do
+        n = read(fd, buf, size - 1);
+    while (n < 0 && errno == EINTR);
+    close(fd);
+    if (n <= 0)
+        return NULL;
+    buf[n] = '\0';
+    size_t kl = strlen(key);
+    for (char *p = buf; (p = strstr(p, key)); p += kl)
+        if (p == buf || p[-1] == '\n') {
+            p[kl + strcspn(p + kl, "\n")] = '\0';
+            return p + kl;
+        }
+    return NULL;
+}

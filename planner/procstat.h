@@ -27,6 +27,11 @@ int ls_proc_stat_read(const char *procdir, struct ls_proc_stat *st);
  * 1, 0 when it reads empty, -errno when it cannot be read (the process is gone: ENOENT). */
 int ls_proc_comm_read(pid_t pid, char *buf, size_t size);
 
+/* The rest of the line after `key` ("FDSize:", "NSpid:") in /proc/self/status, which is read
+ * into buf (size bytes; the file fits 4 KiB): a pointer into buf, or NULL when the file cannot
+ * be read or has no such line. Plain system calls only, so a forked child may call it. */
+const char *ls_proc_self_status_field(const char *key, char *buf, size_t size);
+
 /* The list after `key` ("Cpus_allowed_list:", "Mems_allowed_list:") in <procdir>/status into
  * out: 1, 0 when the file has no such line, -1 with errno when it cannot be read, or with err
  * (named after the file) when the list does not parse. */

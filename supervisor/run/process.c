@@ -32,6 +32,8 @@ static const int forwarded[] = {SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUS
 /* What the shim and the job tell the supervisor through the report pipe. */
 /* REPORT_ENTERED: value 0, or the errno of the enter file `which` (REPORT_ENTER_WHICH). */
 enum report_kind { REPORT_EXEC = 1, REPORT_SECCOMP, REPORT_SETUP, REPORT_STATUS, REPORT_ENTERED };
+#define REPORT_ENTER_VALUE(which, errno_)                                                          \
+    ((int)(((unsigned)(which) << 16) | ((unsigned)(errno_)&0xffff)))
 #define REPORT_ENTER_WHICH(value) ((size_t)((unsigned)(value) >> 16))
 #define REPORT_ENTER_ERRNO(value) ((int)((unsigned)(value)&0xffff))
 struct report {
@@ -148,19 +150,9 @@ static int close_gaps(const int *keep, size_t nkeep)
  * the kernel build (and at exit drop) an entry for every descriptor. */
 static long fd_table_size(void)
 {
-    int fd = open("/proc/self/status", O_RDONLY | O_CLOEXEC);
-    if (fd < 0)
-        return -1;
     char buf[4096];
-    ssize_t n = read(fd, buf, sizeof(buf) - 1);
-    close(fd);
-    if (n <= 0)
-        return -1;
-    buf[n] = '\0';
-    const char *p = strstr(buf, "\nFDSize:");
-    if (!p)
-        return -1;
-    long v = strtol(p + strlen("\nFDSize:"), NULL, 10);
+    const char *p = ls_proc_self_status_field("FDSize:", buf, sizeof(buf));
+    long v = p ? strtol(p, NULL, 10) : -1;
     return v > 0 ? v : -1;
 }
 
@@ -432,7 +424,7 @@ __attribute__((noreturn)) static void shim_main(const struct shim_args *a)
         while (w < 0 && errno == EINTR);
         if (w != 1) {
             int e = w < 0 ? errno : EIO;
-            report(a->report_wr, REPORT_ENTERED, (int)((i << 16) | ((unsigned)e & 0xffff)));
+            report(a->report_wr, REPORT_ENTERED, REPORT_ENTER_VALUE(i, e));
             _exit(LS_EXIT_SYSTEM);
         }
         close(spec->enter_fds[i]);

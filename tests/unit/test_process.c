@@ -19,6 +19,7 @@
 
 #include <cmocka.h>
 
+#include "planner/procstat.h"
 #include "supervisor/run/process.h"
 
 extern char **environ;
@@ -424,6 +425,26 @@ static unsigned fds_left_after_close(bool cloexec_only)
     return left;
 }
 
+/* /proc/self/status fields: the first line's, one line only, the table size past a high fd,
+ * and none for a key that is not at the start of a line. */
+static void test_status_field(void **state)
+{
+    (void)state;
+    char buf[4096];
+    const char *name = ls_proc_self_status_field("Name:", buf, sizeof(buf));
+    assert_non_null(name);
+    assert_non_null(strstr(name, "test_process"));
+    assert_null(strchr(name, '\n'));
+    int high = dup2(0, 500);
+    assert_int_equal(high, 500);
+    const char *size = ls_proc_self_status_field("FDSize:", buf, sizeof(buf));
+    assert_non_null(size);
+    assert_true(strtol(size, NULL, 10) > 500);
+    close(high);
+    assert_null(ls_proc_self_status_field("Size:", buf, sizeof(buf))); /* only in "FDSize:" */
+    assert_null(ls_proc_self_status_field("NoSuchField:", buf, sizeof(buf)));
+}
+
 static void test_fds_close_except(void **state)
 {
     (void)state;
@@ -567,6 +588,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_command_lookup),
+        cmocka_unit_test(test_status_field),
         cmocka_unit_test(test_fds_close_except),
         BOTH(test_exit_codes),
         BOTH(test_seccomp_in_job),
